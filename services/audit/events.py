@@ -1,0 +1,28 @@
+"""Events of the audit trail (``kokemus.audit.events.<EventType>``).
+
+The audit service copies each event that concerns an engagement into that engagement's own hash-chained
+trail, keeping the source's hash so the copy and the source can be checked against each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from shared.events import DomainEvent
+
+
+class TrailEntryRecorded(DomainEvent):
+    engagement_id: uuid.UUID
+    source_service: str
+    source_event_id: uuid.UUID
+    source_stream_id: str
+    source_version: int
+    source_hash: str
+    source_event_type: str
+    recorded_at: dt.datetime
+    actor: dict[str, Any]
+    causation_id: uuid.UUID | None
+    trace_id: str | None
+    summary: dict[str, Any]

@@ -1,0 +1,137 @@
+"""Events the orders service publishes on ``kokemus.orders.events.<EventType>`` (its public contract).
+
+An order asks for experts for one task; each accepted offer opens an engagement with its own id, and
+every event of that engagement carries the id in its envelope (``engagement_id``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events import DomainEvent
+
+
+class TaskType(str, enum.Enum):
+    lecture = "lecture"
+    co_teaching = "co_teaching"
+    development_group = "development_group"
+    service_evaluation = "service_evaluation"
+    peer_support = "peer_support"
+    media = "media"
+    other = "other"
+
+
+class FeeMode(str, enum.Enum):
+    orderer = "orderer"  # the orderer sets the fee
+    recommended = "recommended"  # the recommended rate table in force when the contract is made
+
+
+class FeeTerms(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: FeeMode
+    hourly_fee: Decimal | None = None  # euros per hour, when the orderer sets it
+    fixed_fee: Decimal | None = None  # euros for the whole task, when the orderer sets it that way
+    expenses_reimbursed: bool = True
+
+
+class OrderPlaced(DomainEvent):
+    order_id: uuid.UUID
+    orderer_id: str
+    orderer_organization_id: str | None
+    county_service: bool  # ordered for the county's own services: the NGO agreement rule applies
+    task_type: TaskType
+    topic: str
+    date: dt.date
+    duration_hours: Decimal
+    place: str | None
+    remote: bool
+    experts_wanted: int
+    fee: FeeTerms
+
+
+class OrderChanged(DomainEvent):
+    order_id: uuid.UUID
+    topic: str | None = None
+    date: dt.date | None = None
+    duration_hours: Decimal | None = None
+    place: str | None = None
+    remote: bool | None = None
+
+
+class OrderCancelled(DomainEvent):
+    order_id: uuid.UUID
+    reason: str
+
+
+class OfferMade(DomainEvent):
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+    expires_at: dt.datetime
+
+
+class OfferDeclined(DomainEvent):
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+    reason: str
+
+
+class OfferExpired(DomainEvent):
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+
+
+class OfferAccepted(DomainEvent):
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+    engagement_id: uuid.UUID
+
+
+class EngagementOpened(DomainEvent):
+    """An accepted offer became an engagement; contracts drafts its assignment contract from this."""
+
+    engagement_id: uuid.UUID
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+    orderer_id: str
+    task_type: TaskType
+    topic: str
+    date: dt.date
+    duration_hours: Decimal
+    remote: bool
+    fee: FeeTerms
+
+
+class EngagementConfirmed(DomainEvent):
+    """Both parties signed the assignment contract."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+
+
+class DeliveryConfirmed(DomainEvent):
+    engagement_id: uuid.UUID
+    actual_hours: Decimal
+    kilometres: Decimal
+    other_expenses: Decimal = Decimal("0")
+
+
+class EngagementCancelled(DomainEvent):
+    engagement_id: uuid.UUID
+    cancelled_by: str  # "orderer" or "expert"
+    reason: str
+    after_signing: bool
+
+
+class EngagementClosed(DomainEvent):
+    engagement_id: uuid.UUID

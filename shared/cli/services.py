@@ -1,0 +1,21 @@
+"""The five services, by name: each package's composition root gives its definition."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from shared.runtime.service import ServiceDefinition
+from shared.settings import SERVICE_NAMES
+
+
+@cache
+def definitions() -> dict[str, ServiceDefinition]:
+    return {name: importlib.import_module(f"services.{name}.bootstrap").definition() for name in SERVICE_NAMES}
+
+
+def definition(name: str) -> ServiceDefinition:
+    found = definitions().get(name)
+    if found is None:
+        raise KeyError(f"no service {name!r}; the services are: {', '.join(SERVICE_NAMES)}")
+    return found

@@ -1,0 +1,11 @@
+"""The event store: append-only, hash-chained streams with a commit-safe global log."""
+
+from shared.eventstore.port import (
+    ConcurrencyConflict,
+    ChainBreak,
+    EventStore,
+    SubjectErased,
+    VerifyReport,
+)
+
+__all__ = ["ChainBreak", "ConcurrencyConflict", "EventStore", "SubjectErased", "VerifyReport"]

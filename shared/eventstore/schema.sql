@@ -1,0 +1,87 @@
+-- The kernel's tables in one service's schema. Safe to run again: every statement is idempotent.
+-- {schema} is replaced by the service's schema name (a checked SQL identifier).
+
+CREATE TABLE IF NOT EXISTS {schema}.events (
+    position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The writing transaction: readers of the global log stop below the oldest transaction still running,
+    -- so a slow writer that took a lower position is never skipped (see read_all in postgres.py).
+    transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    event_id        uuid        NOT NULL UNIQUE,
+    stream_id       text        NOT NULL,
+    version         integer     NOT NULL CHECK (version > 0),
+    event_type      text        NOT NULL,
+    schema_version  integer     NOT NULL,
+    recorded_at     timestamptz NOT NULL,
+    engagement_id   uuid,
+    causation_id    uuid,
+    correlation_id  uuid,
+    subject_id      text,
+    actor           jsonb       NOT NULL,
+    trace           jsonb       NOT NULL,
+    payload         jsonb       NOT NULL,
+    prev_hash       bytea       NOT NULL,
+    hash            bytea       NOT NULL,
+    UNIQUE (stream_id, version)
+);
+CREATE INDEX IF NOT EXISTS events_log_order ON {schema}.events (transaction_id, position);
+CREATE INDEX IF NOT EXISTS events_engagement ON {schema}.events (engagement_id) WHERE engagement_id IS NOT NULL;
+
+-- Append-only by the database itself, for the owning role too: no UPDATE, DELETE or TRUNCATE.
+CREATE OR REPLACE FUNCTION {schema}.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the event table is append-only: % is refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON {schema}.events
+    FOR EACH ROW EXECUTE FUNCTION {schema}.refuse_event_change();
+CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON {schema}.events
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.refuse_event_change();
+REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM CURRENT_USER;
+
+-- Wake the outbox relay on commit; it polls too, in case a notification is missed.
+CREATE OR REPLACE FUNCTION {schema}.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{schema}_events', '');
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER events_notify AFTER INSERT ON {schema}.events
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_events();
+
+-- One key per data subject; shredding sets it to NULL and keeps the row, so no new personal data is
+-- accepted for an erased subject.
+CREATE TABLE IF NOT EXISTS {schema}.subject_keys (
+    subject_id   text PRIMARY KEY,
+    key          bytea,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    shredded_at  timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS {schema}.relay_checkpoint (
+    relay           text PRIMARY KEY,
+    transaction_id  xid8   NOT NULL,
+    position        bigint NOT NULL,
+    published       bigint NOT NULL DEFAULT 0,
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- A consumer's record that it handled a message, written in the same transaction as the handler's effects.
+CREATE TABLE IF NOT EXISTS {schema}.processed_messages (
+    consumer      text NOT NULL,
+    event_id      uuid NOT NULL,
+    processed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, event_id)
+);
+
+CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    consumer     text NOT NULL,
+    subject      text NOT NULL,
+    event_id     uuid,
+    headers      jsonb NOT NULL,
+    body         text NOT NULL,
+    error        text NOT NULL,
+    attempts     integer NOT NULL,
+    failed_at    timestamptz NOT NULL DEFAULT now(),
+    replayed_at  timestamptz
+);

@@ -1,0 +1,1 @@
+"""Everything that touches NATS: subjects, streams, the outbox relay, consumers, request-reply."""

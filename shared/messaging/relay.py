@@ -1,0 +1,157 @@
+"""The transactional outbox relay: publishes every committed event, in log order, to the service's stream.
+
+The event table is the outbox: a command commits its events and nothing else is needed to publish them.
+The relay reads the commit-safe global log after its checkpoint, publishes each event with
+``Nats-Msg-Id`` = event id (JetStream drops a republished duplicate within the duplicate window), and
+moves the checkpoint only past what JetStream acknowledged. So a crash, or a NATS outage, only delays
+publishing; nothing is lost and nothing lands twice.
+
+One relay per service publishes at a time (a PostgreSQL advisory lock); a second replica waits to take over.
+It wakes on LISTEN/NOTIFY and polls as a fallback, in case a notification is missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import zlib
+
+import asyncpg
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge
+
+from shared.eventstore import codec
+from shared.eventstore.postgres import LogCursor, PostgresEventStore
+from shared.messaging.subjects import event_subject, stream_name
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("kokemus_relay_published_total", "Events the outbox relay published", ["service"])
+FAILURES = Counter("kokemus_relay_failures_total", "Failed publish attempts of the outbox relay", ["service"])
+CHECKPOINT = Gauge("kokemus_relay_checkpoint_position", "Last published global position", ["service"])
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        js: JetStreamContext,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        publish_timeout: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.js = js
+        self.service = store.service
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.publish_timeout = publish_timeout
+        self.is_leader = False
+        self.last_success = time.monotonic()
+        self.failing_since: float | None = None
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    @property
+    def lock_key(self) -> int:
+        return zlib.crc32(f"kokemus-relay-{self.store.schema}".encode())
+
+    def stuck(self, after_seconds: float = 30.0) -> bool:
+        """True when publishing has failed for longer than ``after_seconds`` (readiness uses this)."""
+        return self.failing_since is not None and time.monotonic() - self.failing_since > after_seconds
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self._lead()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("relay of %s lost its database connection: %s", self.service, error)
+                await self._sleep(self.poll_seconds)
+
+    async def _lead(self) -> None:
+        conn: asyncpg.Connection = await self.store.pool.acquire()
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.lock_key):
+                self.is_leader = False
+                if await self._sleep(self.poll_seconds):
+                    return
+            self.is_leader = True
+            await conn.add_listener(f"{self.store.schema}_events", self._on_notify)
+            try:
+                cursor = await self._load_checkpoint(conn)
+                while not self._stopping.is_set():
+                    cursor, published = await self.publish_pending(conn, cursor)
+                    if published == 0:
+                        await self._sleep(self.poll_seconds)
+            finally:
+                await conn.remove_listener(f"{self.store.schema}_events", self._on_notify)
+        finally:
+            self.is_leader = False
+            await self.store.pool.release(conn)  # closing the session releases the advisory lock
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait for a notification, the poll interval or stop; True when stopping."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+        return self._stopping.is_set()
+
+    async def _load_checkpoint(self, conn: asyncpg.Connection) -> LogCursor:
+        row = await conn.fetchrow(
+            f"SELECT transaction_id::text AS tx, position FROM {self.store.schema}.relay_checkpoint WHERE relay = 'outbox'"
+        )
+        return (int(row["tx"]), row["position"]) if row else (0, 0)
+
+    async def publish_pending(self, conn: asyncpg.Connection, cursor: LogCursor) -> tuple[LogCursor, int]:
+        """Publish one batch after ``cursor``; return the new cursor and how many were published."""
+        rows = await self.store.read_log_rows(conn, cursor, self.batch_size)
+        published = 0
+        try:
+            for row in rows:
+                await self._publish(row)
+                cursor = (row["transaction_id"], row["position"])
+                published += 1
+        except Exception as error:  # noqa: BLE001 - NATS down, timeouts: keep what we have, retry later
+            FAILURES.labels(self.service).inc()
+            if self.failing_since is None:
+                self.failing_since = time.monotonic()
+            log.warning("relay of %s could not publish (%s); will retry", self.service, error)
+            await self._sleep(min(self.poll_seconds, 1.0))
+        else:
+            self.failing_since = None
+            self.last_success = time.monotonic()
+        if published:
+            await conn.execute(
+                f"""INSERT INTO {self.store.schema}.relay_checkpoint (relay, transaction_id, position, published)
+                    VALUES ('outbox', $1::text::xid8, $2, $3)
+                    ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id,
+                        position = excluded.position, published = relay_checkpoint.published + excluded.published,
+                        updated_at = now()""",
+                str(cursor[0]), cursor[1], published,
+            )
+            PUBLISHED.labels(self.service).inc(published)
+            CHECKPOINT.labels(self.service).set(cursor[1])
+        return cursor, published
+
+    async def _publish(self, row: codec.Row) -> None:
+        headers = {"Nats-Msg-Id": row["event_id"], **row["trace"]}
+        body = json.dumps(codec.envelope(row, self.service), separators=(",", ":")).encode()
+        await self.js.publish(
+            event_subject(self.service, row["event_type"]),
+            body,
+            timeout=self.publish_timeout,
+            stream=stream_name(self.service),
+            headers=headers,
+        )

@@ -1,0 +1,124 @@
+"""Request-reply over NATS: registering command and query endpoints, the error reply, and a client.
+
+Every reply is ``{"ok": true, "result": …}`` or the error shape of :mod:`shared.errors`; a caller never
+gets a traceback and never waits forever (no responder and time-outs answer ``unavailable``).
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import nats
+from faststream.middlewares import ExceptionMiddleware
+from faststream.nats import NatsBroker
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from opentelemetry import propagate, trace
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusError, Unavailable
+from shared.eventstore.port import ConcurrencyConflict, SubjectErased
+from shared.messaging.subjects import command_subject, query_subject
+
+log = logging.getLogger(__name__)
+
+
+def ok(result: Any) -> dict[str, Any]:
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return {"ok": True, "result": result}
+
+
+def validation_reply(error: ValidationError) -> dict[str, Any]:
+    problems = []
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        if location and location[0] == "body":  # FastStream names the whole message "body"
+            location = location[1:]
+        allowed = None
+        context = problem.get("ctx") or {}
+        if "expected" in context:
+            allowed = str(context["expected"])
+        elif problem["type"] == "missing":
+            allowed = "a value is required"
+        problems.append(FieldProblem(".".join(location) or "(message)", problem["msg"], allowed))
+    summary = "; ".join(f"{p.field}: {p.reason}" for p in problems)
+    return Invalid(f"invalid request: {summary}", problems).to_reply()
+
+
+def error_middleware() -> ExceptionMiddleware:
+    """Turns every exception a handler raises into the documented error reply."""
+    middleware = ExceptionMiddleware()
+
+    @middleware.add_handler(ValidationError, publish=True)
+    def _validation(exc: ValidationError) -> dict[str, Any]:
+        return validation_reply(exc)
+
+    @middleware.add_handler(KokemusError, publish=True)
+    def _known(exc: KokemusError) -> dict[str, Any]:
+        return exc.to_reply()
+
+    @middleware.add_handler(ConcurrencyConflict, publish=True)
+    def _conflict(exc: ConcurrencyConflict) -> dict[str, Any]:
+        return Conflict(f"changed by someone else meanwhile, try again ({exc})").to_reply()
+
+    @middleware.add_handler(SubjectErased, publish=True)
+    def _erased(exc: SubjectErased) -> dict[str, Any]:
+        return Conflict(str(exc)).to_reply()
+
+    @middleware.add_handler(Exception, publish=True)
+    def _unexpected(exc: Exception) -> dict[str, Any]:
+        trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
+        log.exception("unexpected error in a request handler (trace %s)", trace_id, exc_info=exc)
+        return Unavailable(f"the service failed to handle the request; it was not recorded (trace {trace_id})").to_reply()
+
+    return middleware
+
+
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+def endpoint(broker: NatsBroker, service: str, kind: str, name: str, request: type[BaseModel], handler: Handler) -> None:
+    """Serve ``handler`` at ``kokemus.<service>.<kind>.<name>``, the request validated as ``request``."""
+    subject = command_subject(service, name) if kind == "cmd" else query_subject(service, name)
+
+    async def serve(body: request) -> dict[str, Any]:  # type: ignore[valid-type]
+        return ok(await handler(body))
+
+    serve.__name__ = name
+    broker.subscriber(
+        subject, queue=service, title=subject, description=(handler.__doc__ or "").strip() or None
+    )(serve)
+
+
+class RemoteError(Exception):
+    """An error reply from a service, or no reply at all."""
+
+    def __init__(self, code: str, message: str, fields: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+    def as_error(self) -> KokemusError:
+        cls = ERROR_CODES.get(self.code, Unavailable)
+        return cls(self.message, [FieldProblem(**problem) for problem in self.fields])
+
+
+async def request(nc: nats.NATS, subject: str, payload: BaseModel | dict[str, Any], timeout: float = 10.0) -> Any:
+    """Send a command or query and return its result, or raise :class:`RemoteError`."""
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    headers: dict[str, str] = {"correlation_id": str(uuid.uuid4())}
+    propagate.inject(headers)
+    try:
+        message = await nc.request(subject, body.encode(), timeout=timeout, headers=headers)
+    except NoRespondersError:
+        raise RemoteError("unavailable", f"nobody answers on {subject}: is that service running?") from None
+    except NatsTimeout:
+        raise RemoteError("unavailable", f"no answer on {subject} within {timeout:.0f} s") from None
+    reply = json.loads(message.data)
+    if reply.get("ok"):
+        return reply.get("result")
+    error = reply.get("error", {})
+    raise RemoteError(error.get("code", "unavailable"), error.get("message", "error"), error.get("fields"))

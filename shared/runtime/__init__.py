@@ -1,0 +1,1 @@
+"""Running one service: composition of settings, database, NATS, relay, consumers and health."""

