@@ -54,6 +54,7 @@ class TrainingCompleted(DomainEvent):
     training: str
     completed_on: dt.date
     trained_by: str  # organization id
+    by_county: bool = False  # the county trained the expert (so the expert belongs to the county)
 
 
 class ConsentGiven(DomainEvent):

@@ -59,7 +59,7 @@ class InMemoryEventStore(EventStore):
         wanted = str(engagement_id)
         return [self._decode(row) for row in self.rows if row["engagement_id"] == wanted]
 
-    async def shred(self, subject_id: str) -> bool:
+    async def shred(self, subject_id: str, *, connection: Any = None) -> bool:
         existed = self._keys.get(subject_id) is not None
         self._keys[subject_id] = None
         return existed

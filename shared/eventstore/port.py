@@ -82,7 +82,7 @@ class EventStore(abc.ABC):
         """Every event that names the engagement, in log order."""
 
     @abc.abstractmethod
-    async def shred(self, subject_id: str) -> bool:
+    async def shred(self, subject_id: str, *, connection: Any = None) -> bool:
         """Destroy the data subject's key: their personal fields read as erased from now on."""
 
     @abc.abstractmethod

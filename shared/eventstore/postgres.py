@@ -179,8 +179,8 @@ class PostgresEventStore(EventStore):
             raise SubjectErased(f"data subject {erased[0]} has been erased; no personal data can be recorded")
         return keys
 
-    async def shred(self, subject_id: str) -> bool:
-        result = await self.pool.execute(
+    async def shred(self, subject_id: str, *, connection: Any = None) -> bool:
+        result = await (connection or self.pool).execute(
             f"""INSERT INTO {self.schema}.subject_keys (subject_id, key, shredded_at) VALUES ($1, NULL, now())
                 ON CONFLICT (subject_id) DO UPDATE SET key = NULL, shredded_at = now()
                 WHERE {self.schema}.subject_keys.key IS NOT NULL""",

@@ -36,15 +36,23 @@ def validation_reply(error: ValidationError) -> dict[str, Any]:
         location = [str(part) for part in problem["loc"]]
         if location and location[0] == "body":  # FastStream names the whole message "body"
             location = location[1:]
-        allowed = None
-        context = problem.get("ctx") or {}
-        if "expected" in context:
-            allowed = str(context["expected"])
-        elif problem["type"] == "missing":
-            allowed = "a value is required"
-        problems.append(FieldProblem(".".join(location) or "(message)", problem["msg"], allowed))
+        problems.append(FieldProblem(".".join(location) or "(message)", problem["msg"], _allowed(problem)))
     summary = "; ".join(f"{p.field}: {p.reason}" for p in problems)
     return Invalid(f"invalid request: {summary}", problems).to_reply()
+
+
+_LIMITS = {"min_length": "at least {} characters", "max_length": "at most {} characters", "ge": ">= {}",
+           "gt": "> {}", "le": "<= {}", "lt": "< {}", "pattern": "matching {}", "expected": "{}"}
+
+
+def _allowed(problem: dict[str, Any]) -> str | None:
+    if problem["type"] == "missing":
+        return "a value is required"
+    if problem["type"] == "extra_forbidden":
+        return "no such field: remove it"
+    context = problem.get("ctx") or {}
+    described = [template.format(context[key]) for key, template in _LIMITS.items() if key in context]
+    return "; ".join(described) or None
 
 
 def error_middleware() -> ExceptionMiddleware:

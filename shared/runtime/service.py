@@ -27,7 +27,9 @@ from shared.errors import Forbidden, NotFound
 from shared.events import Actor, Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.messaging import consumer as consuming
+from shared.messaging.catalogue import event_classes, message_model
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.subjects import event_subject
 from shared.messaging.rpc import endpoint, error_middleware
 from shared.messaging.streams import ensure_stream, wait_for_streams
 from shared.runtime.health import serve_health
@@ -48,12 +50,38 @@ class Wiring:
     store: PostgresEventStore | None
     schema: str
     consumers: dict[str, consuming.IdempotentConsumer] = field(default_factory=dict)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` every ``seconds`` while the service runs (reminders, expiries). Every replica runs it,
+        so a job must be safe to run concurrently: it records through the event store, whose version check
+        lets one replica win and the other get a conflict, which is logged and retried on the next tick."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    await job()
+                except Exception:  # noqa: BLE001 - a failed tick is logged and tried again on the next one
+                    log.exception("background job %s failed", getattr(job, "__name__", job))
+
+        self.background.append(loop)
 
     def command(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
         endpoint(self.broker, self.service, "cmd", name, request, handler)
 
     def query(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
         endpoint(self.broker, self.service, "query", name, request, handler)
+
+    def publishes(self, events_module: Any) -> None:
+        """Document each event of the service's public contract as a publication on its subject."""
+        for event in event_classes(events_module):
+            self.broker.publisher(
+                event_subject(self.service, event.event_type()),
+                title=event_subject(self.service, event.event_type()),
+                description=(event.__doc__ or f"{event.__name__} (schema version {event.schema_version})").strip(),
+                schema=message_model(event),
+            )
 
     def consume(
         self,
@@ -143,7 +171,7 @@ def make_broker(settings: Settings, service: str, tracer_provider: Any = None) -
         reconnect_time_wait=1,
         graceful_timeout=settings.shutdown_grace_seconds,
         middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider), error_middleware()],
-        log_level=logging.WARNING,
+        log_level=logging.DEBUG,  # FastStream's per-message lines; the process's level decides what shows
         description=f"kokemus {service} service",
     )
 
@@ -194,6 +222,7 @@ class ServiceRuntime:
         await self.broker.start()
         self.relay = OutboxRelay(self.store, js, poll_seconds=s.relay_poll_seconds)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        self._jobs = [asyncio.create_task(job(), name=f"{self.name}-job") for job in self.wiring.background]
         if serve_http:
             self._health = await serve_health(s.http_port, self.readiness)
         log.info("%s ready", self.name)
@@ -212,6 +241,8 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish (or go back to JetStream), flush the relay, exit."""
+        for job in getattr(self, "_jobs", []):
+            job.cancel()
         if self.broker is not None:
             await self.broker.stop()
         if self.relay is not None:

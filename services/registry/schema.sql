@@ -1,0 +1,24 @@
+-- The registry's read tables, kept by projections.py in the same transaction as the events.
+-- No personal data here: names and contact details stay sealed in the event store.
+CREATE TABLE IF NOT EXISTS {schema}.organizations (
+    organization_id    text PRIMARY KEY,
+    name               text NOT NULL,
+    kind               text NOT NULL,
+    contact_person_id  text
+);
+CREATE TABLE IF NOT EXISTS {schema}.bank (
+    expert_id         text PRIMARY KEY,
+    organization_ids  text[] NOT NULL,
+    county_trained    boolean NOT NULL,
+    topics            text[] NOT NULL,
+    languages         text[] NOT NULL,
+    regions           text[] NOT NULL,
+    listed_at         timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {schema}.orderers (
+    orderer_id       text PRIMARY KEY,
+    orderer_name     text NOT NULL,
+    organization_id  text,
+    valid_until      date,
+    revoked          boolean NOT NULL DEFAULT false
+);

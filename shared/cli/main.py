@@ -1,0 +1,145 @@
+"""The ``kokemus`` command line.
+
+    kokemus up [--demo]          the whole system on this machine (embedded NATS and PostgreSQL)
+    kokemus serve SERVICE        one service (what a Kubernetes pod runs)
+    kokemus migrate SERVICE      create or update that service's tables (safe to run twice)
+    kokemus asyncapi [--check]   write (or check) each service's AsyncAPI document
+    kokemus demo                 play engagements end to end through the services' NATS commands
+    kokemus audit history ID     an engagement's audit trail;  kokemus audit verify
+    kokemus events tail          print events as they are published
+    kokemus dlq list|replay      dead letters of a service
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from shared.settings import SERVICE_NAMES, SettingsError, load_settings
+
+app = typer.Typer(help="kokemus: coordinating experience experts", no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+def _service_name(name: str) -> str:
+    if name not in SERVICE_NAMES:
+        raise typer.BadParameter(f"unknown service {name!r}; choose one of: {', '.join(SERVICE_NAMES)}")
+    return name
+
+
+@app.command()
+def serve(service: str = typer.Argument(..., callback=_service_name, help="registry, orders, contracts, feedback or audit"),
+          migrate_first: bool = typer.Option(False, "--migrate", help="apply the service's migrations before serving")) -> None:
+    """Run one service until SIGTERM or Ctrl-C."""
+    from shared.cli.services import definition
+    from shared.runtime.service import ServiceRuntime
+
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        settings.dsn()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    runtime = ServiceRuntime(definition(service), settings)
+    asyncio.run(runtime.run_until_signalled(run_migrations=migrate_first))
+
+
+@app.command()
+def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
+    """Create or bring up to date the service's schema; run it with the schema owner's credentials."""
+    import asyncpg
+
+    from shared.cli.services import definition
+    from shared.database import migrate as run_migrations
+
+    try:
+        settings = load_settings()
+        dsn = settings.dsn()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await run_migrations(conn, settings.schema_for(service), definition(service).sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    console.print(f"{service}: schema {settings.schema_for(service)} is up to date")
+
+
+@app.command()
+def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement once the stack is ready"),
+       data_dir: Path = typer.Option(None, help="where the data is kept (default ./.kokemus or KOKEMUS_DATA_DIR)")) -> None:
+    """Bring the whole system up on this machine; Ctrl-C stops it cleanly."""
+    from shared.stack.servers import StackError
+    from shared.stack.up import Stack, config_from_environment
+
+    try:
+        stack = Stack(config_from_environment(data_dir))
+        console.print("starting NATS, PostgreSQL and the services …")
+        stack.start()
+    except StackError as error:
+        console.print(f"[red]kokemus up failed: {error}[/red]")
+        raise typer.Exit(1) from None
+    try:
+        try:
+            stack.wait_ready()
+        except StackError as error:
+            console.print(f"[red]kokemus up failed: {error}[/red]")
+            raise typer.Exit(1) from None
+        console.print(stack.describe())
+        if demo:
+            from shared.cli.demo import play
+
+            asyncio.run(play(stack.nats_url, engagements=1, console=console))
+        console.print("[green]running; press Ctrl-C to stop[/green]")
+        while True:
+            time.sleep(1)
+            stack.supervise_once()
+    except KeyboardInterrupt:
+        console.print("stopping …")
+    finally:
+        stack.stop()
+        console.print("stopped")
+
+
+@app.command()
+def asyncapi(check: bool = typer.Option(False, "--check", help="fail when a committed document is stale")) -> None:
+    """Write services/<service>/asyncapi.json from the code (or check that they are current)."""
+    from shared.cli.documents import asyncapi_documents
+
+    stale = []
+    for path, text in asyncapi_documents().items():
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+            console.print(f"wrote {path}")
+    if stale:
+        console.print(f"[red]stale AsyncAPI documents (run `kokemus asyncapi`): {', '.join(stale)}[/red]")
+        raise typer.Exit(1)
+
+
+def _register_subcommands() -> None:
+    from shared.cli import audit, demo, dlq, events
+
+    app.add_typer(audit.app, name="audit")
+    app.add_typer(events.app, name="events")
+    app.add_typer(dlq.app, name="dlq")
+    app.command(name="demo")(demo.demo_command)
+
+
+_register_subcommands()
+
+if __name__ == "__main__":
+    app()
