@@ -1,0 +1,172 @@
+"""What only the PostgreSQL store must show: the database enforces append-only, the global log never skips
+a late committer, and verify names each kind of tampering."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from shared.events import Actor, DomainEvent, NewEvent, Role
+from shared.eventstore.postgres import PostgresEventStore
+
+pytestmark = pytest.mark.integration
+ACTOR = Actor(id="c1", role=Role.coordinator)
+
+
+class StepTaken(DomainEvent):
+    step: int
+
+
+def steps(*numbers: int) -> list[NewEvent]:
+    return [NewEvent(StepTaken(step=n), ACTOR) for n in numbers]
+
+
+def superuser_dsn(servers, database: str) -> str:
+    return urlsplit(servers.admin_dsn)._replace(path=f"/{database}").geturl()
+
+
+@pytest.fixture
+async def store(scratch_schema):
+    pool, schema, _ = scratch_schema
+    return PostgresEventStore(pool, schema, "scratch")
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE scratch.events SET event_type = 'Forged'",
+    "DELETE FROM scratch.events",
+    "TRUNCATE scratch.events",
+])
+async def test_the_services_own_role_cannot_change_or_remove_events(store, statement):
+    await store.append("walk", 0, steps(1, 2))
+    async with store.pool.acquire() as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute(statement)
+    assert [e.payload.step for e in await store.read_stream("walk")] == [1, 2]
+
+
+async def test_even_the_table_owner_gets_the_trigger_when_it_grants_itself_the_rights(store):
+    await store.append("walk", 0, steps(1))
+    async with store.pool.acquire() as conn:
+        await conn.execute("GRANT UPDATE, DELETE ON scratch.events TO CURRENT_USER")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await conn.execute("DELETE FROM scratch.events")
+
+
+async def test_a_reader_never_skips_a_slow_writer_that_took_a_lower_position(store):
+    """A slow transaction takes position 1 and commits late; a fast one takes position 2 and commits first.
+    A reader that read while the slow one was open must still get position 1 afterwards."""
+    slow = await store.pool.acquire()
+    try:
+        slow_tx = slow.transaction()
+        await slow_tx.start()
+        await store.append("slow", 0, steps(1), connection=slow)  # holds position 1, uncommitted
+        await store.append("fast", 0, steps(2))  # position 2, committed
+        while_open = await store.read_all()
+        assert while_open == [], "the committed event must wait behind the open transaction"
+        await slow_tx.commit()
+    finally:
+        await store.pool.release(slow)
+    after = await store.read_all()
+    assert [e.payload.step for e in after] == [1, 2]
+
+
+async def test_concurrent_racing_writers_are_read_back_complete_and_once(store):
+    """Many writers commit in random order while a reader follows the log: it sees each event exactly once."""
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def follow() -> None:
+        position = 0
+        while True:
+            finished = done.is_set()
+            batch = await store.read_all(after_position=position, limit=50)
+            seen.extend(e.payload.step for e in batch)
+            if batch:
+                position = batch[-1].position
+            elif finished:
+                return
+            await asyncio.sleep(0.005)
+
+    async def write(writer: int) -> None:
+        for n in range(20):
+            async with store.pool.acquire() as conn, conn.transaction():
+                await store.append(f"writer-{writer}", n, steps(writer * 100 + n), connection=conn)
+                await asyncio.sleep(0.001 * ((writer + n) % 4))  # commit later than others did
+
+    reader = asyncio.create_task(follow())
+    await asyncio.gather(*(write(w) for w in range(8)))
+    done.set()
+    await reader
+    assert sorted(seen) == sorted(w * 100 + n for w in range(8) for n in range(20))
+    assert len(seen) == len(set(seen))
+
+
+async def _tamper(servers, database: str, sql: str) -> None:
+    conn = await asyncpg.connect(superuser_dsn(servers, database))
+    try:
+        await conn.execute("SET session_replication_role = replica")  # a superuser bypassing the triggers
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _three_streams(store: PostgresEventStore) -> None:
+    await store.append("a", 0, steps(1, 2, 3))
+    await store.append("b", 0, steps(4, 5, 6))
+    await store.append("c", 0, steps(7))
+
+
+async def test_verify_names_an_event_whose_payload_was_changed(servers, scratch_schema, store):
+    await _three_streams(store)
+    _, _, database = scratch_schema
+    await _tamper(servers, database,
+                  """UPDATE scratch.events SET payload = '{"step": 50}' WHERE stream_id = 'b' AND version = 2""")
+    report = await store.verify()
+    assert not report.intact
+    [broken] = report.breaks
+    assert (broken.stream_id, broken.version) == ("b", 2)
+    assert "content does not match" in broken.reason
+
+
+async def test_verify_names_the_event_after_a_removed_row(servers, scratch_schema, store):
+    await _three_streams(store)
+    _, _, database = scratch_schema
+    await _tamper(servers, database, "DELETE FROM scratch.events WHERE stream_id = 'a' AND version = 2")
+    [broken] = (await store.verify()).breaks
+    assert (broken.stream_id, broken.version) == ("a", 3)
+    assert "missing" in broken.reason
+
+
+async def test_verify_names_reordered_rows(servers, scratch_schema, store):
+    await _three_streams(store)
+    _, _, database = scratch_schema
+    await _tamper(servers, database, """
+        UPDATE scratch.events SET version = version + 100 WHERE stream_id = 'b' AND version IN (1, 2);
+        UPDATE scratch.events SET version = 2 WHERE stream_id = 'b' AND version = 101;
+        UPDATE scratch.events SET version = 1 WHERE stream_id = 'b' AND version = 102;""")
+    [broken] = (await store.verify()).breaks
+    assert (broken.stream_id, broken.version) == ("b", 1)
+
+
+async def test_verify_catches_a_rehashed_row_at_the_next_link(servers, scratch_schema, store):
+    """A forger who changes a row and recomputes its own hash still breaks the next event's link."""
+    await _three_streams(store)
+    _, _, database = scratch_schema
+    rows = await store.read_stream("a")
+    from shared.eventstore import chain
+    from shared.eventstore.postgres import row_of
+
+    async with store.pool.acquire() as conn:
+        record = await conn.fetchrow("SELECT *, transaction_id::text AS transaction_id FROM scratch.events WHERE stream_id='a' AND version=1")
+    row = row_of(record)
+    row["payload"] = {"step": 99}
+    forged_hash = chain.link(row["prev_hash"], row)
+    await _tamper(servers, database,
+                  f"""UPDATE scratch.events SET payload = '{{"step": 99}}', hash = '\\x{forged_hash.hex()}'
+                      WHERE stream_id = 'a' AND version = 1""")
+    [broken] = (await store.verify()).breaks
+    assert (broken.stream_id, broken.version) == ("a", 2)
+    assert rows[1].prev_hash != forged_hash

@@ -1,0 +1,333 @@
+"""The messaging kernel against a real NATS and PostgreSQL: relay, consumers, dead letters, request-reply.
+
+Two small services made for the test: ``alpha`` records ``AlphaNoted`` events through a command; ``beta``
+consumes them into a table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import uuid
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+from pydantic import Field
+
+from shared.aggregate import Aggregate, Metadata
+from shared.commands import Command, require_role
+from shared.events import Actor, DomainEvent, NewEvent, Role
+from shared.eventstore.postgres import PostgresEventStore
+from shared.messaging.consumer import HandlerContext
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.rpc import RemoteError, request
+from shared.messaging.streams import ensure_stream
+from shared.runtime.service import ServiceDefinition, ServiceRuntime, Wiring
+from shared.settings import Settings
+from shared.stack.provision import drop_database, provision
+from shared.stack.servers import EmbeddedNats, free_port
+from shared.unit_of_work import UnitOfWork
+from tests.conftest import delete_kokemus_streams, eventually
+
+pytestmark = pytest.mark.integration
+COORDINATOR = {"id": "c1", "role": "coordinator"}
+BETA_SQL = "CREATE TABLE IF NOT EXISTS {schema}.seen (event_id uuid PRIMARY KEY, n integer NOT NULL, handled_by text)"
+
+
+class AlphaNoted(DomainEvent):
+    n: int
+
+
+class Note(Aggregate):
+    stream_prefix = "note"
+
+
+class TakeNote(Command):
+    note_id: str = Field(min_length=1)
+    n: int = Field(ge=0, le=1000)
+
+
+def alpha_definition() -> ServiceDefinition:
+    def wire(w: Wiring) -> None:
+        uow = UnitOfWork(w.store, w.pool)
+
+        async def take_note(cmd: TakeNote) -> dict:
+            """Record a note (coordinator)."""
+            require_role(cmd.actor, Role.coordinator)
+            if cmd.n == 999:
+                raise RuntimeError("secret internal detail")
+            async with uow.begin() as session:
+                note = await session.load(Note, cmd.note_id, must_exist=False)
+                note.record(AlphaNoted(n=cmd.n))
+                await session.save(note, Metadata(actor=cmd.actor, command_id=cmd.command_id))
+            return {"note_id": cmd.note_id, "version": note.version}
+
+        w.command("take_note", TakeNote, take_note)
+
+    return ServiceDefinition(name="alpha", wire=wire)
+
+
+class Poison:
+    """Makes beta fail on n == 13 until cured."""
+
+    def __init__(self) -> None:
+        self.cured = False
+
+
+def beta_definition(poison: Poison, replica: str = "beta-1") -> ServiceDefinition:
+    def wire(w: Wiring) -> None:
+        async def on_noted(event, ctx: HandlerContext) -> None:
+            if event.payload.n == 13 and not poison.cured:
+                raise ValueError("thirteen is unlucky")
+            await ctx.connection.execute(
+                f"INSERT INTO {w.schema}.seen (event_id, n, handled_by) VALUES ($1, $2, $3)",
+                event.event_id, event.payload.n, replica,
+            )
+
+        w.consume("alpha", {"AlphaNoted": on_noted})
+
+    return ServiceDefinition(name="beta", wire=wire, sql=(BETA_SQL,), consumes=("alpha",))
+
+
+@pytest.fixture
+async def databases(servers):
+    database = f"kokemus_test_{uuid.uuid4().hex[:10]}"
+    await delete_kokemus_streams(servers.nats_url)
+    dsns = await provision(servers.admin_dsn, database, {"alpha": (), "beta": (BETA_SQL,)})
+    yield dsns
+    await delete_kokemus_streams(servers.nats_url)
+    await drop_database(servers.admin_dsn, database)
+
+
+def settings_for(servers, dsns, name: str, nats_url: str | None = None) -> Settings:
+    return Settings(nats_url=nats_url or servers.nats_url, database_url=dsns[name], db_schema=name, http_port=0,
+                    relay_poll_seconds=0.2, retry_backoff_seconds=0.05, max_deliveries=3, shutdown_grace_seconds=5)
+
+
+@pytest.fixture
+async def alpha(servers, databases):
+    runtime = ServiceRuntime(alpha_definition(), settings_for(servers, databases, "alpha"))
+    await runtime.start(serve_http=False)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def client(servers):
+    nc = await nats.connect(servers.nats_url)
+    yield nc
+    await nc.close()
+
+
+async def stream_messages(nc: nats.NATS, stream: str) -> list:
+    js = nc.jetstream()
+    info = await js.stream_info(stream)
+    return [await js.get_msg(stream, seq) for seq in range(info.state.first_seq, info.state.last_seq + 1)] if info.state.messages else []
+
+
+# -- relay ---------------------------------------------------------------------------------------------
+
+async def test_the_relay_publishes_every_committed_event_in_order_with_its_id(alpha, client):
+    for n in range(30):
+        await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": f"n{n % 3}", "n": n})
+
+    async def all_published():
+        return len(await stream_messages(client, "KOKEMUS_ALPHA")) == 30
+
+    await eventually(all_published)
+    messages = await stream_messages(client, "KOKEMUS_ALPHA")
+    bodies = [json.loads(m.data) for m in messages]
+    assert [b["payload"]["n"] for b in bodies] == list(range(30))
+    assert all(m.headers["Nats-Msg-Id"] == b["event_id"] for m, b in zip(messages, bodies))
+    assert all(m.subject == "kokemus.alpha.events.AlphaNoted" for m in messages)
+    recorded = await alpha.store.read_all(limit=100)
+    assert [str(e.event_id) for e in recorded] == [b["event_id"] for b in bodies]
+
+
+async def test_the_relay_resumes_after_nats_is_stopped_and_restarted_and_loses_nothing(servers, databases):
+    folder = Path(tempfile.mkdtemp(prefix="kokemus-outage-"))
+    own_nats = EmbeddedNats(folder, port=free_port())
+    own_nats.start()
+    pool = await asyncpg.create_pool(databases["alpha"], min_size=1, max_size=4)
+    store = PostgresEventStore(pool, "alpha", "alpha")
+    nc = await nats.connect(own_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    js = nc.jetstream()
+    await ensure_stream(js, "alpha", 1, 600)
+    relay = OutboxRelay(store, js, poll_seconds=0.2, publish_timeout=1)
+    task = asyncio.create_task(relay.run())
+    actor = Actor(id="c1", role=Role.coordinator)
+    try:
+        for n in range(10):
+            await store.append(f"s{n}", 0, [NewEvent(AlphaNoted(n=n), actor)])
+        async def first_ten():
+            return await _count(js) == 10
+        await eventually(first_ten, timeout=20)
+
+        own_nats.kill()  # the outage: events keep being recorded meanwhile
+        for n in range(10, 25):
+            await store.append(f"s{n}", 0, [NewEvent(AlphaNoted(n=n), actor)])
+        await eventually(lambda: _failing(relay), timeout=20)
+
+        own_nats.start()  # same port, same data folder
+        async def all_there():
+            return await _count(js) == 25
+        await eventually(all_there, timeout=40)
+        ns = [json.loads((await js.get_msg("KOKEMUS_ALPHA", seq)).data)["payload"]["n"] for seq in range(1, 26)]
+        assert ns == list(range(25)), "every event once, in order"
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+        await nc.close()
+        await pool.close()
+        own_nats.stop()
+
+
+async def _count(js) -> int:
+    try:
+        return (await js.stream_info("KOKEMUS_ALPHA")).state.messages
+    except Exception:  # noqa: BLE001 - while reconnecting
+        return -1
+
+
+async def _failing(relay: OutboxRelay) -> bool:
+    return relay.failing_since is not None
+
+
+# -- consumers -----------------------------------------------------------------------------------------
+
+async def _seen(dsn: str) -> list:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetch("SELECT event_id, n, handled_by FROM beta.seen ORDER BY n")
+    finally:
+        await conn.close()
+
+
+async def test_a_redelivered_message_changes_nothing_the_second_time(servers, databases, alpha, client):
+    beta = ServiceRuntime(beta_definition(Poison()), settings_for(servers, databases, "beta"))
+    await beta.start(serve_http=False)
+    try:
+        await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": "x", "n": 1})
+        await eventually(lambda: _seen(databases["beta"]))
+        [message] = await stream_messages(client, "KOKEMUS_ALPHA")
+        # The same message again, as JetStream redelivers it after a lost ack (no Nats-Msg-Id: not deduplicated).
+        await client.jetstream().publish(message.subject, message.data)
+        consumer = beta.wiring.consumers["alpha"]
+
+        async def both_delivered():
+            info = await client.jetstream().consumer_info("KOKEMUS_ALPHA", "beta-from-alpha")
+            return info.delivered.stream_seq >= 2 and info.num_ack_pending == 0
+        await eventually(both_delivered)
+        assert await consumer.process(message.data) is False
+        assert len(await _seen(databases["beta"])) == 1
+    finally:
+        await beta.stop()
+
+
+async def test_a_poison_message_is_dead_lettered_listed_and_replayed_while_the_rest_flow(servers, databases, alpha, client):
+    poison = Poison()
+    beta = ServiceRuntime(beta_definition(poison), settings_for(servers, databases, "beta"))
+    await beta.start(serve_http=False)
+    try:
+        for n in (12, 13, 14):
+            await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": f"p{n}", "n": n})
+
+        async def dead_letters():
+            return await request(client, "kokemus.beta.query.dead_letters", {"actor": COORDINATOR})
+
+        [letter] = await eventually(dead_letters)
+        assert letter["attempts"] == 3 and "thirteen is unlucky" in letter["error"]
+        assert letter["subject"] == "kokemus.alpha.events.AlphaNoted"
+        assert [row["n"] for row in await _seen(databases["beta"])] == [12, 14]
+
+        with pytest.raises(RemoteError) as refused:
+            await request(client, "kokemus.beta.cmd.replay_dead_letter",
+                          {"actor": {"id": "o1", "role": "orderer"}, "dead_letter_id": letter["id"]})
+        assert refused.value.code == "forbidden"
+
+        poison.cured = True
+        await request(client, "kokemus.beta.cmd.replay_dead_letter", {"actor": COORDINATOR, "dead_letter_id": letter["id"]})
+        assert [row["n"] for row in await _seen(databases["beta"])] == [12, 13, 14]
+        [replayed] = await dead_letters()
+        assert replayed["replayed_at"] is not None
+    finally:
+        await beta.stop()
+
+
+async def test_two_replicas_share_the_work_and_handle_each_event_once(servers, databases, alpha, client):
+    poison = Poison()
+    first = ServiceRuntime(beta_definition(poison, "beta-1"), settings_for(servers, databases, "beta"))
+    second = ServiceRuntime(beta_definition(poison, "beta-2"), settings_for(servers, databases, "beta"))
+    await first.start(serve_http=False)
+    await second.start(serve_http=False)
+    try:
+        await asyncio.gather(*(
+            request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": f"r{n}", "n": n})
+            for n in range(60) if n != 13
+        ))
+
+        async def all_seen():
+            rows = await _seen(databases["beta"])
+            return rows if len(rows) == 59 else None
+
+        rows = await eventually(all_seen, timeout=30)
+        assert len({row["event_id"] for row in rows}) == 59
+        assert {row["handled_by"] for row in rows} == {"beta-1", "beta-2"}
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+# -- request-reply -------------------------------------------------------------------------------------
+
+async def test_a_bad_command_gets_an_error_naming_each_field(alpha, client):
+    with pytest.raises(RemoteError) as error:
+        await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": "", "n": 5000, "x": 1})
+    assert error.value.code == "validation"
+    fields = {f["field"]: f for f in error.value.fields}
+    assert set(fields) == {"note_id", "n", "x"}
+    assert fields["n"]["allowed"] == "<= 1000"
+    assert fields["note_id"]["allowed"] == "at least 1 characters"
+    assert fields["x"]["allowed"] == "no such field: remove it"
+
+
+async def test_a_message_that_is_not_json_gets_a_validation_error(alpha, client):
+    reply = await client.request("kokemus.alpha.cmd.take_note", b"{not json", timeout=5)
+    body = json.loads(reply.data)
+    assert body["ok"] is False and body["error"]["code"] == "validation"
+
+
+async def test_a_missing_actor_and_a_wrong_role_are_refused(alpha, client):
+    with pytest.raises(RemoteError) as missing:
+        await request(client, "kokemus.alpha.cmd.take_note", {"note_id": "a", "n": 1})
+    assert missing.value.code == "validation" and missing.value.fields[0]["field"] == "actor"
+    with pytest.raises(RemoteError) as wrong:
+        await request(client, "kokemus.alpha.cmd.take_note",
+                      {"actor": {"id": "e1", "role": "expert"}, "note_id": "a", "n": 1})
+    assert wrong.value.code == "forbidden" and "coordinator" in wrong.value.message
+
+
+async def test_a_crashing_handler_answers_unavailable_without_a_traceback_and_records_nothing(alpha, client):
+    with pytest.raises(RemoteError) as error:
+        await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": "a", "n": 999})
+    assert error.value.code == "unavailable"
+    assert "secret internal detail" not in error.value.message and "Traceback" not in error.value.message
+    assert await alpha.store.read_all() == []
+
+
+async def test_nobody_listening_answers_unavailable_at_once(client):
+    with pytest.raises(RemoteError) as error:
+        await request(client, "kokemus.nobody.cmd.anything", {"actor": COORDINATOR}, timeout=5)
+    assert error.value.code == "unavailable" and "running" in error.value.message
+
+
+async def test_a_retried_command_with_the_same_id_records_once(alpha, client):
+    command = {"actor": COORDINATOR, "note_id": "once", "n": 7, "command_id": str(uuid.uuid4())}
+    await request(client, "kokemus.alpha.cmd.take_note", command)
+    await request(client, "kokemus.alpha.cmd.take_note", command)  # the client did not see the first reply
+    assert len(await alpha.store.read_stream("note-once")) == 1
+    await request(client, "kokemus.alpha.cmd.take_note", {**command, "command_id": str(uuid.uuid4())})
+    assert len(await alpha.store.read_stream("note-once")) == 2
