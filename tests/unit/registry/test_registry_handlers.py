@@ -1,0 +1,124 @@
+"""The registry's rules, through its handlers, on the in-memory store."""
+
+import datetime as dt
+
+import pytest
+
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import Actor, Role
+from shared.eventstore.memory import InMemoryEventStore
+from shared.unit_of_work import InMemoryUnitOfWork
+from services.registry import handlers as h
+from services.registry import messages as m
+
+TODAY = dt.date(2026, 11, 22)
+COORDINATOR = Actor(id="coord", role=Role.coordinator, organization_id="varha")
+CONTACT = Actor(id="contact-1", role=Role.organization_contact, organization_id="mieli")
+OTHER_CONTACT = Actor(id="contact-2", role=Role.organization_contact, organization_id="other")
+EXPERT = Actor(id="maija", role=Role.expert)
+ORDERER = Actor(id="school-1", role=Role.orderer)
+
+
+@pytest.fixture
+def deps():
+    store = InMemoryEventStore("registry")
+    return h.Deps(uow=InMemoryUnitOfWork(store), store=store, today=lambda: TODAY)
+
+
+async def setup_expert(deps, trained_by="mieli"):
+    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="varha", name="Varha", kind="county"), deps)
+    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo", contact_person_id="contact-1"), deps)
+    await h.register_expert(m.RegisterExpert(actor=CONTACT, expert_id="maija", organization_id="mieli", name="Maija M", email="maija@example.org"), deps)
+    actor = CONTACT if trained_by == "mieli" else COORDINATOR
+    await h.record_training(m.RecordTraining(actor=actor, expert_id="maija", completed_on=TODAY, trained_by=trained_by), deps)
+
+
+async def test_a_trained_consenting_expert_is_listed(deps):
+    await setup_expert(deps)
+    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    result = await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["mental health"]), deps)
+    assert result["listed"] is True
+    listed = [e for e in deps.store.rows if e["event_type"] == "ExpertListed"]
+    assert listed and listed[0]["payload"]["organization_ids"] == ["mieli"]
+
+
+async def test_listing_without_consent_names_the_missing_condition(deps):
+    await setup_expert(deps)
+    with pytest.raises(Invalid) as error:
+        await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
+    assert [p.reason for p in error.value.fields] == ["has not consented to being listed"]
+
+
+async def test_listing_an_untrained_inactive_expert_names_every_missing_condition(deps):
+    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="mieli", name="Mieli", kind="ngo"), deps)
+    await h.register_expert(m.RegisterExpert(actor=CONTACT, expert_id="maija", organization_id="mieli", name="M", email="m@example.org"), deps)
+    await h.deactivate_expert(m.DeactivateExpert(actor=CONTACT, expert_id="maija", reason="moved"), deps)
+    with pytest.raises(Invalid) as error:
+        await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
+    assert len(error.value.fields) == 3
+
+
+async def test_an_expert_trained_by_the_county_belongs_to_the_county(deps):
+    await setup_expert(deps, trained_by="varha")
+    expert = await h.get_expert(m.GetExpert(actor=COORDINATOR, expert_id="maija"), deps)
+    assert expert["organization_ids"] == ["mieli", "varha"] and expert["county_trained"] is True
+
+
+async def test_only_the_expert_consents_and_only_their_organization_lists(deps):
+    await setup_expert(deps)
+    with pytest.raises(Forbidden):
+        await h.give_consent(m.ExpertCommand(actor=CONTACT, expert_id="maija"), deps)
+    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    with pytest.raises(Forbidden):
+        await h.list_expert(m.ListExpert(actor=OTHER_CONTACT, expert_id="maija", topics=["x"]), deps)
+    with pytest.raises(Forbidden):
+        await h.register_organization(m.RegisterOrganization(actor=CONTACT, organization_id="x", name="X", kind="ngo"), deps)
+
+
+async def test_a_contact_person_registers_experts_only_for_their_own_organization(deps):
+    await setup_expert(deps)
+    with pytest.raises(Forbidden):
+        await h.register_expert(m.RegisterExpert(actor=OTHER_CONTACT, expert_id="pekka", organization_id="mieli", name="P", email="p@example.org"), deps)
+
+
+async def test_withdrawing_consent_takes_a_listed_expert_off_the_bank(deps):
+    await setup_expert(deps)
+    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
+    result = await h.withdraw_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    assert result["listed"] is False
+    assert deps.store.rows[-1]["event_type"] == "ExpertUnlisted"
+
+
+async def test_erasure_shreds_the_personal_data_but_keeps_the_history(deps):
+    await setup_expert(deps)
+    await h.erase_expert(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    [registered] = [e for e in await deps.store.read_stream("expert-maija") if e.event_type == "ExpertRegistered"]
+    assert registered.payload.name is None and registered.payload.email is None
+    assert set(registered.erased_fields) == {"name", "email"}
+    assert (await deps.store.verify()).intact
+    with pytest.raises(Conflict):
+        await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+
+
+async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(deps):
+    await setup_expert(deps)
+    with pytest.raises(Invalid, match="only an NGO"):
+        await h.sign_organization_agreement(m.SignOrganizationAgreement(actor=COORDINATOR, organization_id="varha", agreement_id="a1", valid_from=TODAY), deps)
+    with pytest.raises(Invalid) as error:
+        await h.sign_organization_agreement(m.SignOrganizationAgreement(actor=COORDINATOR, organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)), deps)
+    assert error.value.fields[0].field == "valid_until"
+
+
+async def test_unknown_things_are_not_found(deps):
+    with pytest.raises(NotFound):
+        await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+
+
+async def test_credentials_can_be_granted_only_for_the_future_and_revoked_once(deps):
+    with pytest.raises(Invalid):
+        await h.grant_credentials(m.GrantCredentials(actor=COORDINATOR, orderer_id="s1", orderer_name="School", valid_until=TODAY - dt.timedelta(days=1)), deps)
+    await h.grant_credentials(m.GrantCredentials(actor=COORDINATOR, orderer_id="s1", orderer_name="School"), deps)
+    await h.revoke_credentials(m.RevokeCredentials(actor=COORDINATOR, orderer_id="s1", reason="left"), deps)
+    with pytest.raises(Conflict):
+        await h.revoke_credentials(m.RevokeCredentials(actor=COORDINATOR, orderer_id="s1", reason="again"), deps)
