@@ -92,6 +92,29 @@ def decode(row: Row, key: bytes | None, service: str) -> RecordedEvent:
     )
 
 
+def just_recorded(row: Row, event: NewEvent, service: str) -> RecordedEvent:
+    """The recorded form of an event this process has just appended: no need to decrypt or validate again."""
+    return RecordedEvent(
+        event_id=event.event_id,
+        stream_id=row["stream_id"],
+        version=row["version"],
+        position=row.get("position", 0),
+        event_type=row["event_type"],
+        schema_version=row["schema_version"],
+        recorded_at=datetime.fromisoformat(row["recorded_at"]),
+        actor=event.actor,
+        payload=event.payload,
+        engagement_id=event.engagement_id,
+        causation_id=event.causation_id,
+        correlation_id=event.correlation_id,
+        subject_id=event.subject_id,
+        trace=row["trace"],
+        service=service,
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
 def envelope(row: Row, service: str) -> Row:
     """The published form of a row: JSON-ready, personal fields still sealed, hashes in hex."""
     out = {name: row[name] for name in chain.HASHED_FIELDS}

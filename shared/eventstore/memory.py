@@ -42,7 +42,7 @@ class InMemoryEventStore(EventStore):
             self.rows.append(row)
             self._by_id[row["event_id"]] = row
         self._streams[stream_id] = stream + rows
-        return [self._decode(row) for row in rows]
+        return [codec.just_recorded(row, event, self.service) for row, event in zip(rows, events)]
 
     def _key_for_writing(self, subject_id: str) -> bytes:
         if subject_id in self._keys and self._keys[subject_id] is None:

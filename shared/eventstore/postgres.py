@@ -60,7 +60,7 @@ class PostgresEventStore(EventStore):
             WHERE $16::int = 0 OR EXISTS (
                 SELECT 1 FROM {s}.events WHERE stream_id = $1 AND version = $16 AND hash = $17)
             ON CONFLICT (event_id) DO NOTHING
-            RETURNING position"""
+            RETURNING position, event_id"""
         self._log_sql = f"""
             SELECT {COLUMNS} FROM {s}.events
             WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
@@ -97,9 +97,10 @@ class PostgresEventStore(EventStore):
                 raise ConcurrencyConflict(stream_id, expected_version, actual) from None
             if len(positions) == len(rows):
                 self._remember_head(stream_id, rows[-1]["version"], rows[-1]["hash"])
-                for row, record in zip(rows, positions):
-                    row["position"] = record["position"]
-                return [codec.decode(row, keys.get(row["subject_id"]), self.service) for row in rows]
+                position_of = {str(record["event_id"]): record["position"] for record in positions}
+                for row in rows:
+                    row["position"] = position_of[row["event_id"]]
+                return [codec.just_recorded(row, event, self.service) for row, event in zip(rows, events)]
             if positions:
                 # Only part of the batch was new: the caller reused event ids of another append.
                 raise ValueError("an append mixed already-recorded event ids with new ones")
