@@ -32,6 +32,9 @@ class ContractDrafted(DomainEvent):
     mileage_per_km: Decimal
     expenses_reimbursed: bool
     cancellation_fee_share: Decimal  # share of the agreed fee owed when cancelled after signing
+    # The engagement's planned hours, so that a cancellation can price the expected fee from the contract
+    # alone; optional, as an addition to the published contract.
+    duration_hours: Decimal | None = None
 
 
 class ContractSigned(DomainEvent):

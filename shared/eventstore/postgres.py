@@ -89,8 +89,14 @@ class PostgresEventStore(EventStore):
         for attempt in (1, 2):
             prev_hash = await self._head_hash(conn, stream_id, expected_version, refresh=attempt == 2)
             rows = codec.seal(stream_id, expected_version + 1, prev_hash, events, keys, trace)
+            arguments = self._insert_args(stream_id, expected_version, prev_hash, rows)
             try:
-                positions = await conn.fetch(self._insert_sql, *self._insert_args(stream_id, expected_version, prev_hash, rows))
+                if conn.is_in_transaction():
+                    # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry).
+                    async with conn.transaction():
+                        positions = await conn.fetch(self._insert_sql, *arguments)
+                else:
+                    positions = await conn.fetch(self._insert_sql, *arguments)
             except asyncpg.UniqueViolationError:
                 self._heads.pop(stream_id, None)
                 actual = await self._current_version(conn, stream_id)

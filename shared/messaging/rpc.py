@@ -96,8 +96,14 @@ def endpoint(broker: NatsBroker, service: str, kind: str, name: str, request: ty
 
     serve.__name__ = name
     broker.subscriber(
-        subject, queue=service, title=subject, description=(handler.__doc__ or "").strip() or None
+        subject, queue=service, title=subject, description=_doc(handler)
     )(serve)
+
+
+def _doc(handler: Handler) -> str | None:
+    # Handlers are often bound with functools.partial, whose own docstring is not the handler's.
+    target = getattr(handler, "func", handler)
+    return (target.__doc__ or "").strip() or None
 
 
 class RemoteError(Exception):

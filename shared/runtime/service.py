@@ -52,6 +52,17 @@ class Wiring:
     consumers: dict[str, consuming.IdempotentConsumer] = field(default_factory=dict)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
+    def at_start(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` once when the service has started (seeding defaults, say); failures are logged."""
+
+        async def once() -> None:
+            try:
+                await job()
+            except Exception:  # noqa: BLE001
+                log.exception("start-up job %s failed", getattr(job, "__name__", job))
+
+        self.background.append(once)
+
     def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
         """Run ``job`` every ``seconds`` while the service runs (reminders, expiries). Every replica runs it,
         so a job must be safe to run concurrently: it records through the event store, whose version check

@@ -154,3 +154,14 @@ async def test_old_schema_versions_are_upcast_on_read(store):
     assert event.payload == RoomBooked(room="A1", capacity=0)
     assert event.schema_version == 2
     assert (await store.verify()).intact  # the stored version-1 form is what the hash covers
+
+
+async def test_a_conflict_inside_a_callers_transaction_is_a_conflict_and_the_transaction_survives(servers):
+    async with scratch_database(servers) as (pool, schema, _):
+        store = PostgresEventStore(pool, schema, "scratch")
+        await store.append("note-1", 0, [note("first")])
+        async with pool.acquire() as conn, conn.transaction():
+            with pytest.raises(ConcurrencyConflict):
+                await store.append("note-1", 0, [note("late")], connection=conn)
+            await store.append("note-2", 0, [note("other")], connection=conn)  # still usable
+        assert [e.payload.text for e in await store.read_stream("note-2")] == ["other"]

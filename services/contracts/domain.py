@@ -1,0 +1,318 @@
+"""The contracts service's aggregates: the recommended fee and expense tables, and each engagement's
+assignment contract (toimeksiantosopimus) with the arithmetic of its fee. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
+from shared.events import Actor, Role
+from services.contracts.events import (
+    ContractCancelled,
+    ContractDrafted,
+    ContractFullySigned,
+    ContractSigned,
+    FeeApproved,
+    FeePaid,
+    RateTablePublished,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# Placeholders for the county to set: the source documents name no amounts. A table is published in the
+# service (publish_rate_table) the day the county decides its own, and this one stays as the history of 2024.
+DEFAULT_RATE_TABLE = RateTablePublished(
+    rate_table_id="default-2024",
+    effective_from=dt.date(2024, 1, 1),
+    hourly_fee=Decimal("30.00"),
+    minimum_fee=Decimal("50.00"),
+    mileage_per_km=Decimal("0.59"),
+)
+
+# Half the agreed fee is owed when an engagement is cancelled after both signed: by then the expert has
+# kept the day free and prepared (a talk on one's own illness takes preparing), and the expert must never
+# be the one who pays for a change of plan; not all of it, because the assignment itself was not done.
+DEFAULT_CANCELLATION_FEE_SHARE = Decimal("0.5")
+
+# A contract's id follows from its engagement's, so whoever knows the engagement can name its contract.
+CONTRACT_NAMESPACE = uuid.UUID("5d0c1e0a-6b6f-4b8e-9d3a-6b6f6e7472a1")
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class Party(str, enum.Enum):
+    expert = "expert"
+    orderer = "orderer"
+
+
+class FeeBasis(str, enum.Enum):
+    orderer = "orderer"  # the fee the orderer set
+    recommended = "recommended"  # the recommended table in force when the contract was drafted
+
+
+@dataclass(frozen=True)
+class OrdererFee:
+    """The fee an orderer set for the task, if it set one: by the hour or for the whole task."""
+
+    hourly_fee: Decimal | None = None
+    fixed_fee: Decimal | None = None
+
+    @property
+    def is_set(self) -> bool:
+        return self.hourly_fee is not None or self.fixed_fee is not None
+
+
+class ContractStatus(str, enum.Enum):
+    drafted = "drafted"
+    partly_signed = "partly_signed"
+    fully_signed = "fully_signed"
+    fee_approved = "fee_approved"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+# -- rate tables -----------------------------------------------------------------------------------------
+
+class RateTables(Aggregate):
+    """Every recommended fee and expense table ever published, oldest first.
+
+    One stream for all of them: the version check then orders publications, so two coordinators (or two
+    replicas seeding the default) cannot both add "the latest" table.
+    """
+
+    stream_prefix = "rate-tables"
+    ID = "rate-tables"
+
+    def __init__(self, aggregate_id: str = ID) -> None:
+        super().__init__(aggregate_id)
+        self.tables: list[RateTablePublished] = []
+
+    @classmethod
+    def stream_id(cls, aggregate_id: str | uuid.UUID = ID) -> str:
+        return cls.stream_prefix
+
+    @property
+    def latest(self) -> RateTablePublished | None:
+        return self.tables[-1] if self.tables else None
+
+    def publish(self, rate_table_id: str, effective_from: dt.date, hourly_fee: Decimal, minimum_fee: Decimal,
+                mileage_per_km: Decimal) -> RateTablePublished:
+        problems = []
+        if hourly_fee <= 0:
+            problems.append(FieldProblem("hourly_fee", "must be more than zero", "> 0 euros per hour"))
+        if minimum_fee < 0:
+            problems.append(FieldProblem("minimum_fee", "is negative", ">= 0 euros"))
+        if mileage_per_km < 0:
+            problems.append(FieldProblem("mileage_per_km", "is negative", ">= 0 euros per kilometre"))
+        if problems:
+            raise Invalid("the rate table is not valid: " + "; ".join(f"{p.field} {p.reason}" for p in problems),
+                          problems)
+        latest = self.latest
+        # A new table only starts after the latest one: what was in force on a past day never changes.
+        if latest is not None and effective_from <= latest.effective_from:
+            raise invalid("effective_from", f"must be later than the latest table's ({latest.rate_table_id}, "
+                          f"in force from {latest.effective_from})", f"a date after {latest.effective_from}")
+        if any(table.rate_table_id == rate_table_id for table in self.tables):
+            raise Conflict(f"rate table {rate_table_id} is already published")
+        table = RateTablePublished(rate_table_id=rate_table_id, effective_from=effective_from, hourly_fee=hourly_fee,
+                                   minimum_fee=minimum_fee, mileage_per_km=mileage_per_km)
+        self.record(table)
+        return table
+
+    def seed_default(self) -> bool:
+        """Publish the placeholder table when there is none; True when it did."""
+        if self.exists:
+            return False
+        self.record(DEFAULT_RATE_TABLE)
+        return True
+
+    def in_force(self, day: dt.date) -> RateTablePublished | None:
+        current = None
+        for table in self.tables:  # oldest first, as publish keeps them
+            if table.effective_from <= day:
+                current = table
+        return current
+
+    def when_RateTablePublished(self, event: RateTablePublished) -> None:
+        self.tables.append(event)
+
+
+# -- the fee ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fees:
+    fee: Decimal
+    mileage: Decimal
+    other_expenses: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.fee + self.mileage + self.other_expenses
+
+
+def fee_for_hours(terms: ContractDrafted, hours: Decimal) -> Decimal:
+    """The fee for ``hours`` of work under the contract's terms, rounded to cents."""
+    if terms.fixed_fee is not None:
+        fee = terms.fixed_fee
+    elif terms.hourly_fee is not None:
+        fee = terms.hourly_fee * hours
+    else:
+        raise ValueError(f"contract {terms.contract_id} has neither an hourly nor a fixed fee")
+    # The table's minimum keeps a short assignment worth the trip; a fee the orderer set is what the
+    # parties agreed, so it stands as it is.
+    if terms.fee_basis == FeeBasis.recommended.value:
+        fee = max(fee, terms.minimum_fee)
+    return cents(fee)
+
+
+def fees_for_delivery(terms: ContractDrafted, actual_hours: Decimal, kilometres: Decimal,
+                      other_expenses: Decimal) -> Fees:
+    """Each part is rounded to cents on its own, so the parts shown always add up to the total."""
+    if not terms.expenses_reimbursed:
+        return Fees(fee_for_hours(terms, actual_hours), ZERO, ZERO)
+    return Fees(fee_for_hours(terms, actual_hours), cents(kilometres * terms.mileage_per_km), cents(other_expenses))
+
+
+# -- the assignment contract ------------------------------------------------------------------------------
+
+class Contract(Aggregate):
+    """The assignment contract of one engagement; its aggregate id is the engagement id."""
+
+    stream_prefix = "contract"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.terms: ContractDrafted | None = None
+        self.signers: dict[Party, str] = {}
+        self.fully_signed = False
+        self.cancellation: ContractCancelled | None = None
+        self.approval: FeeApproved | None = None
+        self.payment: FeePaid | None = None
+
+    @staticmethod
+    def id_for(engagement_id: uuid.UUID) -> uuid.UUID:
+        return uuid.uuid5(CONTRACT_NAMESPACE, str(engagement_id))
+
+    @property
+    def engagement_id(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    @property
+    def status(self) -> ContractStatus:
+        if self.payment is not None:
+            return ContractStatus.paid
+        if self.cancellation is not None:
+            return ContractStatus.cancelled
+        if self.approval is not None:
+            return ContractStatus.fee_approved
+        if self.fully_signed:
+            return ContractStatus.fully_signed
+        return ContractStatus.partly_signed if self.signers else ContractStatus.drafted
+
+    def draft(self, expert_id: str, orderer_id: str, orderer_fee: OrdererFee, expenses_reimbursed: bool,
+              duration_hours: Decimal, rates: RateTablePublished | None, on: dt.date) -> None:
+        """Fix the terms: the orderer's fee where it set one, else the recommended table in force ``on``
+        (the drafting day); mileage and the minimum always come from that table. The contract keeps these
+        rates, whatever table is published later."""
+        if self.exists:
+            raise Conflict(f"the contract of engagement {self.id} is already drafted")
+        if rates is None:
+            raise Conflict(f"no rate table is in force on {on}; a coordinator must publish one")
+        if orderer_fee.is_set:  # a fixed fee, where given, is the whole fee
+            basis, fixed_fee = FeeBasis.orderer, orderer_fee.fixed_fee
+            hourly_fee = orderer_fee.hourly_fee if fixed_fee is None else None
+        else:  # where the orderer has not set the fee, the recommended table applies
+            basis, hourly_fee, fixed_fee = FeeBasis.recommended, rates.hourly_fee, None
+        self.record(ContractDrafted(
+            contract_id=self.id_for(self.engagement_id), engagement_id=self.engagement_id, expert_id=expert_id,
+            orderer_id=orderer_id, fee_basis=basis.value, rate_table_id=rates.rate_table_id, hourly_fee=hourly_fee,
+            fixed_fee=fixed_fee, minimum_fee=rates.minimum_fee, mileage_per_km=rates.mileage_per_km,
+            expenses_reimbursed=expenses_reimbursed, cancellation_fee_share=DEFAULT_CANCELLATION_FEE_SHARE,
+            duration_hours=duration_hours,
+        ))
+
+    def sign(self, party: Party, actor: Actor) -> None:
+        terms = self._terms()
+        signer_role, signer_id = (Role.expert, terms.expert_id) if party is Party.expert else (Role.orderer, terms.orderer_id)
+        if actor.role is not signer_role or actor.id != signer_id:
+            raise Forbidden(f"only the {party.value} named in the contract may sign as its {party.value}")
+        if self.cancellation is not None:
+            raise Conflict("the contract is cancelled; it can no longer be signed")
+        if party in self.signers:
+            raise Conflict(f"the {party.value} has already signed this contract")
+        self.record(ContractSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                   party=party.value, signer_id=actor.id))
+        if len(self.signers) == len(Party):
+            self.record(ContractFullySigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id))
+
+    def expected_fee(self) -> Decimal:
+        """The fee for the planned hours: what a cancellation after signing is priced from."""
+        terms = self._terms()
+        return fee_for_hours(terms, terms.duration_hours or ZERO)
+
+    def cancel(self, after_signing: bool) -> None:
+        terms = self._terms()
+        if self.cancellation is not None:
+            raise Conflict("the contract is already cancelled")
+        if self.approval is not None:
+            raise Conflict("the assignment was delivered and its fee approved; it can no longer be cancelled")
+        fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if after_signing else ZERO
+        self.record(ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee_owed=fee_owed))
+
+    def approve_fee(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> Fees:
+        terms = self._terms()
+        for name, value in (("actual_hours", actual_hours), ("kilometres", kilometres), ("other_expenses", other_expenses)):
+            if value < 0:
+                raise invalid(name, "is negative", ">= 0")
+        if self.cancellation is not None:
+            raise Conflict("the contract is cancelled; no delivery fee is approved")
+        if self.approval is not None:
+            raise Conflict(f"the fee is already approved ({self.approval.total} €)")
+        fees = fees_for_delivery(terms, actual_hours, kilometres, other_expenses)
+        self.record(FeeApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee=fees.fee,
+                                mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
+        return fees
+
+    def record_payment(self, paid_on: dt.date) -> None:
+        """Pay the approved fee, or the fee a cancellation after signing left owed."""
+        terms = self._terms()
+        if self.payment is not None:
+            raise Conflict(f"already paid on {self.payment.paid_on}")
+        if self.approval is not None:
+            total = self.approval.total
+        elif self.cancellation is not None and self.cancellation.fee_owed > 0:
+            total = self.cancellation.fee_owed
+        else:
+            raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery")
+        self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total, paid_on=paid_on))
+
+    def _terms(self) -> ContractDrafted:
+        if self.terms is None:
+            raise Conflict(f"the contract of engagement {self.id} is not drafted")
+        return self.terms
+
+    def when_ContractDrafted(self, event: ContractDrafted) -> None:
+        self.terms = event
+
+    def when_ContractSigned(self, event: ContractSigned) -> None:
+        self.signers[Party(event.party)] = event.signer_id
+
+    def when_ContractFullySigned(self, _: ContractFullySigned) -> None:
+        self.fully_signed = True
+
+    def when_ContractCancelled(self, event: ContractCancelled) -> None:
+        self.cancellation = event
+
+    def when_FeeApproved(self, event: FeeApproved) -> None:
+        self.approval = event
+
+    def when_FeePaid(self, event: FeePaid) -> None:
+        self.payment = event
