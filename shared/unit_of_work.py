@@ -7,6 +7,7 @@ Handlers get a :class:`UnitOfWork`; unit tests give them :class:`InMemoryUnitOfW
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,13 @@ from shared import aggregate
 from shared.aggregate import Aggregate, Metadata, Projector
 from shared.events import RecordedEvent
 from shared.eventstore.port import EventStore
+
+
+# The transaction of the command being handled (set by the request-reply endpoint), which every unit of work
+# of that command joins, so the command's events and its stored reply commit together.
+COMMAND_TRANSACTION: contextvars.ContextVar[asyncpg.Connection | None] = contextvars.ContextVar(
+    "command_transaction", default=None
+)
 
 
 class Session:
@@ -43,6 +51,7 @@ class UnitOfWork:
     @contextlib.asynccontextmanager
     async def begin(self, connection: asyncpg.Connection | None = None) -> AsyncIterator[Session]:
         """A transaction; inside an event handler, pass its connection to join the handler's transaction."""
+        connection = connection or COMMAND_TRANSACTION.get()
         if connection is not None:
             async with connection.transaction():
                 yield Session(self.store, connection, self.project)

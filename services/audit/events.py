@@ -14,6 +14,9 @@ from shared.events import DomainEvent
 
 
 class TrailEntryRecorded(DomainEvent):
+    """A source event joined the engagement's trail (stream ``trail-<engagement_id>``). ``summary`` is its
+    payload without personal fields; ``causation_id`` and ``trace_id`` are the source event's own."""
+
     engagement_id: uuid.UUID
     source_service: str
     source_event_id: uuid.UUID

@@ -135,3 +135,29 @@ class EngagementCancelled(DomainEvent):
 
 class EngagementClosed(DomainEvent):
     engagement_id: uuid.UUID
+
+
+# Added by the orders service (optional to follow): the facts that close an engagement, noted on its own
+# stream so that its history alone explains why it closed, and the offers a cancelled order withdrew.
+
+
+class OfferWithdrawn(DomainEvent):
+    """An open offer was withdrawn because its order was cancelled."""
+
+    order_id: uuid.UUID
+    offer_id: uuid.UUID
+    expert_id: str
+    reason: str
+
+
+class FeeApprovalNoted(DomainEvent):
+    """Orders noted the contracts service's ``FeeApproved`` for the engagement."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+
+
+class FeedbackCompletionNoted(DomainEvent):
+    """Orders noted the feedback service's ``FeedbackCompleted`` for the engagement."""
+
+    engagement_id: uuid.UUID

@@ -13,6 +13,7 @@ import csv
 import enum
 import io
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -57,6 +58,9 @@ def _fail(message: str) -> NoReturn:
 
 def _run(work: Any) -> Any:
     """Run the coroutine; a service's error reply, or no NATS at all, ends the command in red."""
+    # nats-py reports each failed connection attempt with a traceback through logging's last resort;
+    # the one red line below says it better.
+    logging.getLogger("nats").addHandler(logging.NullHandler())
     try:
         return asyncio.run(work)
     except RemoteError as error:

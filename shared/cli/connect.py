@@ -13,8 +13,13 @@ from shared.settings import load_settings
 @contextlib.asynccontextmanager
 async def connection(url: str | None = None) -> AsyncIterator[nats.NATS]:
     settings = load_settings()
+
+    async def quiet(_: Exception) -> None:  # a failed attempt is reported once, by the caller, not as a traceback
+        return None
+
     nc = await nats.connect(servers=url or settings.nats_servers(), user=settings.nats_user,
-                            password=settings.nats_password, connect_timeout=5, max_reconnect_attempts=2)
+                            password=settings.nats_password, connect_timeout=5, max_reconnect_attempts=2,
+                            error_cb=quiet)
     try:
         yield nc
     finally:

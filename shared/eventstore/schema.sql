@@ -85,3 +85,12 @@ CREATE TABLE IF NOT EXISTS {schema}.dead_letters (
     failed_at    timestamptz NOT NULL DEFAULT now(),
     replayed_at  timestamptz
 );
+
+-- The reply to each command that named a command_id, recorded in the command's own transaction: the same
+-- command sent again (after a lost reply) gets this reply and records nothing new.
+CREATE TABLE IF NOT EXISTS {schema}.command_replies (
+    command_id   uuid PRIMARY KEY,
+    subject      text NOT NULL,
+    reply        jsonb NOT NULL,
+    recorded_at  timestamptz NOT NULL DEFAULT now()
+);

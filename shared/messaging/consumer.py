@@ -40,6 +40,7 @@ class HandlerContext:
 
     connection: asyncpg.Connection
     consumer: str
+    envelope: dict[str, Any] | None = None  # the message as published (personal fields still sealed)
 
 
 EventHandler = Callable[[RecordedEvent, HandlerContext], Awaitable[None]]
@@ -76,7 +77,8 @@ class IdempotentConsumer:
 
     async def process(self, body: bytes) -> bool:
         """Handle one message exactly once; return False when it had been handled before."""
-        event = decode_message(body)
+        envelope = json.loads(body)
+        event = codec.decode(codec.row_from_envelope(envelope), None, envelope.get("service", ""))
         handler = self.handlers.get(event.event_type, self.handle_all)
         if handler is None:
             return False
@@ -88,7 +90,7 @@ class IdempotentConsumer:
             )
             if not first_time:
                 return False
-            await handler(event, HandlerContext(conn, self.name))
+            await handler(event, HandlerContext(conn, self.name, envelope))
         return True
 
     async def on_message(self, msg: NatsMessage) -> None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import nats
 from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsBroker
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusError, Unavailable
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
 from shared.messaging.subjects import command_subject, query_subject
+from shared.unit_of_work import COMMAND_TRANSACTION
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +89,46 @@ def error_middleware() -> ExceptionMiddleware:
 Handler = Callable[[Any], Awaitable[Any]]
 
 
-def endpoint(broker: NatsBroker, service: str, kind: str, name: str, request: type[BaseModel], handler: Handler) -> None:
-    """Serve ``handler`` at ``kokemus.<service>.<kind>.<name>``, the request validated as ``request``."""
+class CommandReplies:
+    """Stored replies of commands, by command id, in the service's schema."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    async def once(self, command_id: uuid.UUID, subject: str, run: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # The same command arriving twice at once (a retry racing the original) waits for the first.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(command_id))
+            stored = await conn.fetchval(f"SELECT reply FROM {self.schema}.command_replies WHERE command_id = $1", command_id)
+            if stored is not None:
+                return json.loads(stored)
+            token = COMMAND_TRANSACTION.set(conn)
+            try:
+                reply = ok(await run())
+            finally:
+                COMMAND_TRANSACTION.reset(token)
+            await conn.execute(
+                f"INSERT INTO {self.schema}.command_replies (command_id, subject, reply) VALUES ($1, $2, $3::jsonb)",
+                command_id, subject, json.dumps(reply, default=str),
+            )
+            return reply
+
+
+def endpoint(broker: NatsBroker, service: str, kind: str, name: str, request: type[BaseModel], handler: Handler,
+             replies: CommandReplies | None = None) -> None:
+    """Serve ``handler`` at ``kokemus.<service>.<kind>.<name>``, the request validated as ``request``.
+
+    With ``replies``, a command that carries a ``command_id`` is answered once: its reply is stored in its
+    own transaction, and the same command sent again gets the stored reply.
+    """
     subject = command_subject(service, name) if kind == "cmd" else query_subject(service, name)
 
     async def serve(body: request) -> dict[str, Any]:  # type: ignore[valid-type]
-        return ok(await handler(body))
+        command_id = getattr(body, "command_id", None)
+        if replies is None or command_id is None:
+            return ok(await handler(body))
+        return await replies.once(command_id, subject, lambda: handler(body))
 
     serve.__name__ = name
     broker.subscriber(

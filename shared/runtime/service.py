@@ -30,7 +30,7 @@ from shared.messaging import consumer as consuming
 from shared.messaging.catalogue import event_classes, message_model
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.subjects import event_subject
-from shared.messaging.rpc import endpoint, error_middleware
+from shared.messaging.rpc import CommandReplies, endpoint, error_middleware
 from shared.messaging.streams import ensure_stream, wait_for_streams
 from shared.runtime.health import serve_health
 from shared.runtime.telemetry import setup_tracing
@@ -79,7 +79,8 @@ class Wiring:
         self.background.append(loop)
 
     def command(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
-        endpoint(self.broker, self.service, "cmd", name, request, handler)
+        replies = CommandReplies(self.pool, self.schema) if self.pool is not None else None
+        endpoint(self.broker, self.service, "cmd", name, request, handler, replies)
 
     def query(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
         endpoint(self.broker, self.service, "query", name, request, handler)

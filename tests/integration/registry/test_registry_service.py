@@ -96,3 +96,22 @@ async def test_personal_data_is_sealed_in_the_store_and_on_the_bus_and_erasure_r
     assert await request(registry, "kokemus.registry.query.search_bank", {"actor": COORDINATOR}) == []
     report = await request(registry, "kokemus.registry.query.verify", {"actor": {"id": "a", "role": "auditor"}})
     assert report["intact"] is True
+
+
+async def test_a_command_sent_again_after_a_lost_reply_gets_the_same_answer_and_records_once(environment, registry):
+    import uuid
+
+    await request(registry, cmd("register_organization"), {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
+    command = {"actor": CONTACT, "expert_id": "pekka", "organization_id": "mieli", "name": "Pekka",
+               "email": "p@example.org", "command_id": str(uuid.uuid4())}
+    first = await request(registry, cmd("register_expert"), command)
+    again = await request(registry, cmd("register_expert"), command)
+    assert again == first
+    with pytest.raises(RemoteError) as twice:  # a new command to do the same thing is a real conflict
+        await request(registry, cmd("register_expert"), {**command, "command_id": str(uuid.uuid4())})
+    assert twice.value.code == "conflict"
+    conn = await asyncpg.connect(environment.dsns["registry"])
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM registry.events WHERE event_type = 'ExpertRegistered'") == 1
+    finally:
+        await conn.close()

@@ -1,0 +1,150 @@
+"""The audit's handlers: keeping and linking each consumed event, and the auditor's queries.
+
+Each handler takes its message first and its dependencies as one :class:`Deps`; the tables at the end of
+the module map each source's events and each query on the bus to its handler.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from shared import aggregate
+from shared.aggregate import Metadata
+from shared.commands import require_role
+from shared.events import Role
+from shared.eventstore import codec
+from shared.eventstore.port import ChainBreak, EventStore, VerifyReport
+from services.audit import messages as m
+from services.audit.domain import AUDIT, SOURCES, Engagement, SourceEvent, Trail, engagements_concerned
+from services.audit.events import TrailEntryRecorded
+from services.audit.projections import AuditTables
+
+
+@dataclass
+class Deps:
+    uow: Any  # UnitOfWork or InMemoryUnitOfWork
+    store: EventStore
+    tables: AuditTables
+
+
+def _meta(source: SourceEvent, engagement_id: uuid.UUID) -> Metadata:
+    """As ``Metadata.caused_by`` the source event: entry ids follow from it, so a retry records nothing new."""
+    return Metadata(actor=AUDIT, command_id=source.event_id, causation_id=source.event_id,
+                    correlation_id=source.correlation_id or source.event_id, engagement_id=engagement_id)
+
+
+# -- consumed events -------------------------------------------------------------------------------------
+
+async def record_source_event(envelope: dict[str, Any], connection: Any, deps: Deps) -> None:
+    """Keep a source's event as published and link it into the trail of every engagement it concerns; an
+    EngagementOpened also links every related event kept before it. Any arrival order ends in the same trails."""
+    source = SourceEvent.from_envelope(envelope)
+    async with deps.uow.begin(connection=connection) as session:
+        conn = session.connection
+        # Without this, an engagement opened while a related event is handled in another consumer would
+        # miss it: each transaction would look for the other before either committed.
+        await deps.tables.lock(source.lock_keys(), conn)
+        await deps.tables.keep(source, conn)
+        to_link: dict[uuid.UUID, list[SourceEvent]] = {}
+        opened = Engagement.opened_by(source)
+        if opened is not None:
+            await deps.tables.add_engagement(opened, source.event_id, conn)
+            earlier = [kept for kept in await deps.tables.events_near(opened, conn) if opened.concerns(kept)]
+            to_link[opened.engagement_id] = sorted(earlier, key=SourceEvent.sort_key)
+        for engagement_id in engagements_concerned(source, await deps.tables.engagements_near(source, conn)):
+            to_link.setdefault(engagement_id, [source])
+        # Every writer of a trail holds its lock, taken after the keys above and in order: no deadlock.
+        await deps.tables.lock([f"trail:{engagement_id}" for engagement_id in to_link], conn)
+        for engagement_id in sorted(to_link):
+            sources = to_link[engagement_id]
+            claimed = await deps.tables.claim_links(engagement_id, [s.event_id for s in sources], conn)
+            if not claimed:
+                continue
+            trail = await session.load(Trail, str(engagement_id), must_exist=False)
+            for linked in sources:
+                if linked.event_id in claimed:
+                    trail.link(linked)
+            await session.save(trail, _meta(source, engagement_id))
+
+
+# -- queries ---------------------------------------------------------------------------------------------
+
+def _entry(entry: TrailEntryRecorded) -> dict[str, Any]:
+    return {
+        "recorded_at": entry.recorded_at.isoformat(),
+        "service": entry.source_service,
+        "event_type": entry.source_event_type,
+        "stream_id": entry.source_stream_id,
+        "version": entry.source_version,
+        "actor": {"id": entry.actor.get("id"), "role": entry.actor.get("role"),
+                  "organization_id": entry.actor.get("organization_id")},
+        "trace_id": entry.trace_id,
+        "event_id": str(entry.source_event_id),
+        "causation_id": str(entry.causation_id) if entry.causation_id else None,
+        "summary": entry.summary,
+    }
+
+
+async def history(query: m.History, deps: Deps) -> dict[str, Any]:
+    """Every event of the engagement, from every service, each after its cause (auditor or coordinator)."""
+    require_role(query.actor, Role.auditor, Role.coordinator)
+    trail = await aggregate.load(deps.store, Trail, str(query.engagement_id), what="audit trail for engagement")
+    return {"engagement_id": str(query.engagement_id), "entries": [_entry(e) for e in trail.history()]}
+
+
+def _report(report: VerifyReport, service: str) -> dict[str, Any]:
+    return {
+        "store": report.store, "service": service, "events_checked": report.events_checked,
+        "streams_checked": report.streams_checked, "intact": report.intact,
+        "breaks": [{"service": service, **b.__dict__} for b in report.breaks],
+    }
+
+
+async def _verify_copies(service: str, deps: Deps) -> VerifyReport:
+    """Walk the source's chains again, stream by stream, from the envelopes the audit kept."""
+    report = VerifyReport(store=f"{service} copy in audit")
+    stream: list[codec.Row] = []
+    async for envelope in deps.tables.copies(service):
+        try:
+            row = codec.row_from_envelope(envelope)
+        except (KeyError, TypeError, ValueError) as error:
+            report.events_checked += 1
+            report.breaks.append(ChainBreak(envelope.get("stream_id", "?"), envelope.get("version", 0),
+                                            envelope.get("event_id"), None, f"the copy is malformed ({error!r})"))
+            continue
+        if stream and row["stream_id"] != stream[-1]["stream_id"]:
+            codec.verify_rows(stream, report)
+            stream = []
+        stream.append(row)
+    codec.verify_rows(stream, report)
+    return report
+
+
+async def verify_trail(query: m.VerifyTrail, deps: Deps) -> dict[str, Any]:
+    """Recompute the trails' own hash chains and every source's chains from the audit's copies, and name
+    each break (auditor or coordinator)."""
+    require_role(query.actor, Role.auditor, Role.coordinator)
+    trail = await deps.store.verify()
+    trail.store = "audit trail"
+    reports = [_report(trail, "audit")]
+    for service in SOURCES:
+        reports.append(_report(await _verify_copies(service, deps), service))
+    return {"intact": all(report["intact"] for report in reports), "stores": reports}
+
+
+async def count(query: m.CountEvents, deps: Deps) -> dict[str, Any]:
+    """How many events the audit kept from each service, and how many trail entries it made, for one
+    engagement or all: every event is kept once and linked once per engagement (auditor or coordinator)."""
+    require_role(query.actor, Role.auditor, Role.coordinator)
+    return await deps.tables.counts(query.engagement_id)
+
+
+EVENT_HANDLERS = {source: record_source_event for source in SOURCES}  # every event of each source
+
+QUERIES = {
+    "history": (m.History, history),
+    "verify_trail": (m.VerifyTrail, verify_trail),
+    "count": (m.CountEvents, count),
+}

@@ -1,0 +1,19 @@
+"""Queries the audit service answers on ``kokemus.audit.query.*`` (it takes no commands: it only listens)."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.commands import Request
+
+
+class History(Request):
+    engagement_id: uuid.UUID
+
+
+class VerifyTrail(Request):
+    pass
+
+
+class CountEvents(Request):
+    engagement_id: uuid.UUID | None = None

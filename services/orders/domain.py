@@ -1,0 +1,491 @@
+"""The orders service's aggregates: an order with its offers, and each engagement an accepted offer opens.
+No I/O here.
+
+What the registry knows (who is listed, whose credentials hold, which NGO agreements are valid) reaches
+the domain as the plain values at the top of this module; the handlers read them from the orders
+service's own read tables, which it keeps from the registry's events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
+from services.orders.events import (
+    DeliveryConfirmed,
+    EngagementCancelled,
+    EngagementClosed,
+    EngagementConfirmed,
+    EngagementOpened,
+    FeeApprovalNoted,
+    FeedbackCompletionNoted,
+    FeeMode,
+    FeeTerms,
+    OfferAccepted,
+    OfferDeclined,
+    OfferExpired,
+    OfferMade,
+    OfferWithdrawn,
+    OrderCancelled,
+    OrderChanged,
+    OrderPlaced,
+    TaskType,
+)
+
+OFFER_TIME = dt.timedelta(days=7)
+MAX_HOURS = Decimal(24)
+MAX_EXPERTS = 20
+MAX_KILOMETRES = Decimal(2000)
+
+
+# -- what the registry knows, as the domain needs it ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Agreement:
+    """An organization agreement between the county and an NGO."""
+
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    ended_on: dt.date | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        ends = [end for end in (self.valid_until, self.ended_on) if end is not None]
+        return self.valid_from <= day and all(day <= end for end in ends)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organization the expert belongs to."""
+
+    organization_id: str
+    is_ngo: bool
+    agreements: tuple[Agreement, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedExpert:
+    """An expert who is in the experience bank, so may receive offers."""
+
+    expert_id: str
+    county_trained: bool
+    memberships: tuple[Membership, ...] = ()
+
+    def may_serve_the_county_on(self, day: dt.date) -> bool:
+        """The county's rule: its own trainees serve it; an NGO's only while the county has a valid
+        organization agreement with that NGO on the assignment's date."""
+        if self.county_trained:
+            return True
+        return any(m.is_ngo and any(a.covers(day) for a in m.agreements) for m in self.memberships)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An orderer's credentials as the coordinator granted them."""
+
+    orderer_id: str
+    organization_id: str | None = None
+    valid_until: dt.date | None = None
+    revoked: bool = False
+
+    def valid_on(self, day: dt.date) -> bool:
+        return not self.revoked and (self.valid_until is None or day <= self.valid_until)
+
+
+# -- orders and offers -----------------------------------------------------------------------------------
+
+class OfferStatus(str, enum.Enum):
+    open = "open"
+    accepted = "accepted"
+    declined = "declined"
+    expired = "expired"
+    withdrawn = "withdrawn"
+
+
+@dataclass
+class Offer:
+    offer_id: uuid.UUID
+    expert_id: str
+    expires_at: dt.datetime
+    status: OfferStatus = OfferStatus.open
+    engagement_id: uuid.UUID | None = None
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, dt.UTC)
+
+
+def check_fee_terms(fee: FeeTerms) -> None:
+    """The orderer sets the fee, or the recommended table applies; either way the expert never works for
+    nothing and never pays to work."""
+    amounts = {"fee.hourly_fee": fee.hourly_fee, "fee.fixed_fee": fee.fixed_fee}
+    if fee.mode is FeeMode.recommended:
+        for name, amount in amounts.items():
+            if amount is not None:
+                raise invalid(name, "is set, but with mode recommended the rate table decides the fee",
+                              "leave it out, or choose mode orderer")
+        return
+    for name, amount in amounts.items():
+        if amount is not None and amount < 0:
+            raise invalid(name, "is negative", "0 or more euros")
+    paid = any(amount is not None and amount > 0 for amount in amounts.values())
+    if not paid and not fee.expenses_reimbursed:
+        raise invalid("fee", "the expert would get neither a fee nor expenses",
+                      "hourly_fee or fixed_fee above 0, or expenses_reimbursed true")
+
+
+def _check_task(date: dt.date, duration_hours: Decimal, place: str | None, remote: bool, today: dt.date) -> None:
+    if date < today:
+        raise invalid("date", "is in the past", f"{today} or later")
+    if not 0 < duration_hours <= MAX_HOURS:
+        raise invalid("duration_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
+    if not place and not remote:
+        raise Invalid("the task needs a place or remote: true", [
+            FieldProblem("place", "is missing and the task is not remote", "a place, or remote: true")])
+
+
+class Order(Aggregate):
+    stream_prefix = "order"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.orderer_id = ""
+        self.orderer_organization_id: str | None = None
+        self.county_service = False
+        self.task_type = TaskType.other
+        self.topic = ""
+        self.date = dt.date.min
+        self.duration_hours = Decimal(0)
+        self.place: str | None = None
+        self.remote = False
+        self.experts_wanted = 0
+        self.fee = FeeTerms(mode=FeeMode.recommended)
+        self.cancelled = False
+        self.offers: dict[uuid.UUID, Offer] = {}
+
+    @classmethod
+    def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
+                  task_type: TaskType, topic: str, date: dt.date, duration_hours: Decimal, place: str | None,
+                  remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms) -> Order:
+        if credentials is None or not credentials.valid_on(today):
+            raise Forbidden(f"orderer {orderer_id} has no valid credentials: a coordinator grants them")
+        _check_task(date, duration_hours, place, remote, today)
+        if not 1 <= experts_wanted <= MAX_EXPERTS:
+            raise invalid("experts_wanted", "is out of range", f"1 to {MAX_EXPERTS}")
+        check_fee_terms(fee)
+        order = cls(str(order_id))
+        order.record(OrderPlaced(
+            order_id=order_id, orderer_id=orderer_id, orderer_organization_id=credentials.organization_id,
+            county_service=county_service, task_type=task_type, topic=topic, date=date,
+            duration_hours=duration_hours, place=place, remote=remote, experts_wanted=experts_wanted, fee=fee,
+        ))
+        return order
+
+    @property
+    def order_id(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    @property
+    def engagement_ids(self) -> list[uuid.UUID]:
+        return [offer.engagement_id for offer in self.offers.values() if offer.engagement_id is not None]
+
+    def offer(self, offer_id: uuid.UUID) -> Offer:
+        found = self.offers.get(offer_id)
+        if found is None:
+            raise NotFound(f"no offer {offer_id} on order {self.id}")
+        return found
+
+    def change(self, today: dt.date, engagements: list[Engagement], *, topic: str | None = None,
+               date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
+               remote: bool | None = None) -> None:
+        """Change the task before anyone has delivered it. Engagements already opened keep the terms their
+        contract was made on; the change is for the offers still to come."""
+        self._require_open()
+        if any(engagement.delivered for engagement in engagements):
+            raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
+        changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote}
+        changes = {name: value for name, value in changes.items() if value is not None}
+        if not changes:
+            raise invalid("(message)", "nothing to change", "one or more of topic, date, duration_hours, place, remote")
+        _check_task(
+            # An unchanged date is not re-checked against today: a topic may be corrected on the day itself.
+            date if date is not None else max(self.date, today),
+            duration_hours if duration_hours is not None else self.duration_hours,
+            place if place is not None else self.place,
+            remote if remote is not None else self.remote,
+            today,
+        )
+        self.record(OrderChanged(order_id=self.order_id, **changes))
+
+    def cancel(self, reason: str, engagements: list[Engagement]) -> None:
+        """Cancel the order: its open offers are withdrawn and its engagements not yet delivered cancelled."""
+        self._require_open()
+        self.record(OrderCancelled(order_id=self.order_id, reason=reason))
+        for offer in self.offers.values():
+            if offer.status is OfferStatus.open:
+                self.record(OfferWithdrawn(order_id=self.order_id, offer_id=offer.offer_id,
+                                           expert_id=offer.expert_id, reason=reason))
+        for engagement in engagements:
+            if not (engagement.delivered or engagement.ended):
+                engagement.cancel("orderer", reason)
+
+    def make_offer(self, offer_id: uuid.UUID, expert_id: str, expert: ListedExpert | None, now: dt.datetime,
+                   engagements: list[Engagement], expires_at: dt.datetime | None = None) -> Offer:
+        self._require_open()
+        if expert is None:
+            raise invalid("expert_id", "is not listed in the experience bank", "an expert listed in the bank")
+        if self.county_service and not expert.may_serve_the_county_on(self.date):
+            raise invalid(
+                "expert_id",
+                f"is not county-trained, and none of the expert's NGOs has an organization agreement with the "
+                f"county valid on {self.date} (the county's rule for NGO-trained experts)",
+                "a county-trained expert, or one whose NGO has an organization agreement valid on the order's date",
+            )
+        task_starts = start_of(self.date)
+        if now >= task_starts:
+            raise Conflict(f"the task's day {self.date} has come: it is too late for offers")
+        if any(o.expert_id == expert_id and o.status is OfferStatus.open for o in self.offers.values()):
+            raise Conflict(f"expert {expert_id} already has an open offer on order {self.id}")
+        active = _active(engagements)
+        if any(engagement.expert_id == expert_id for engagement in active):
+            raise Conflict(f"expert {expert_id} already has an engagement on order {self.id}")
+        if len(active) >= self.experts_wanted:
+            raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
+        if expires_at is None:
+            expires_at = min(now + OFFER_TIME, task_starts)
+        elif not now < expires_at <= task_starts:
+            raise invalid("expires_at", "is outside the time the offer can be open",
+                          f"after now and no later than {task_starts.isoformat()} (when the task's day begins)")
+        self.record(OfferMade(order_id=self.order_id, offer_id=offer_id, expert_id=expert_id, expires_at=expires_at))
+        return self.offers[offer_id]
+
+    def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
+               engagement_id: uuid.UUID) -> Engagement:
+        """The expert takes the offer on: the offer is accepted and a new engagement opens."""
+        offer = self._open_offer(offer_id, now)
+        if len(_active(engagements)) >= self.experts_wanted:
+            raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
+        self.record(OfferAccepted(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id,
+                                  engagement_id=engagement_id))
+        return Engagement.open(engagement_id, self, offer)
+
+    def decline(self, offer_id: uuid.UUID, reason: str, now: dt.datetime) -> None:
+        offer = self._open_offer(offer_id, now)
+        self.record(OfferDeclined(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id, reason=reason))
+
+    def expire_offers(self, now: dt.datetime) -> int:
+        """Record the expiry of every open offer whose time is up; return how many."""
+        due = [o for o in self.offers.values() if o.status is OfferStatus.open and now >= self._expiry(o)]
+        for offer in due:
+            self.record(OfferExpired(order_id=self.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id))
+        return len(due)
+
+    def _open_offer(self, offer_id: uuid.UUID, now: dt.datetime) -> Offer:
+        offer = self.offer(offer_id)
+        if self.cancelled:
+            raise Conflict(f"order {self.id} is cancelled")
+        if offer.status is not OfferStatus.open:
+            raise Conflict(f"offer {offer_id} is already {offer.status.value}")
+        if now >= self._expiry(offer):
+            raise Conflict(f"offer {offer_id} expired at {self._expiry(offer).isoformat()}")
+        return offer
+
+    def _expiry(self, offer: Offer) -> dt.datetime:
+        # The task's date may have moved earlier since the offer was made.
+        return min(offer.expires_at, start_of(self.date))
+
+    def _require_open(self) -> None:
+        if self.cancelled:
+            raise Conflict(f"order {self.id} is cancelled")
+
+    def when_OrderPlaced(self, e: OrderPlaced) -> None:
+        self.orderer_id, self.orderer_organization_id = e.orderer_id, e.orderer_organization_id
+        self.county_service, self.task_type, self.topic, self.date = e.county_service, e.task_type, e.topic, e.date
+        self.duration_hours, self.place, self.remote = e.duration_hours, e.place, e.remote
+        self.experts_wanted, self.fee = e.experts_wanted, e.fee
+
+    def when_OrderChanged(self, e: OrderChanged) -> None:
+        for name in ("topic", "date", "duration_hours", "place", "remote"):
+            value = getattr(e, name)
+            if value is not None:
+                setattr(self, name, value)
+
+    def when_OrderCancelled(self, _: OrderCancelled) -> None:
+        self.cancelled = True
+
+    def when_OfferMade(self, e: OfferMade) -> None:
+        self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at)
+
+    def when_OfferAccepted(self, e: OfferAccepted) -> None:
+        offer = self.offers[e.offer_id]
+        offer.status, offer.engagement_id = OfferStatus.accepted, e.engagement_id
+
+    def when_OfferDeclined(self, e: OfferDeclined) -> None:
+        self.offers[e.offer_id].status = OfferStatus.declined
+
+    def when_OfferExpired(self, e: OfferExpired) -> None:
+        self.offers[e.offer_id].status = OfferStatus.expired
+
+    def when_OfferWithdrawn(self, e: OfferWithdrawn) -> None:
+        self.offers[e.offer_id].status = OfferStatus.withdrawn
+
+
+def _active(engagements: list[Engagement]) -> list[Engagement]:
+    """The engagements that fill the order: all but the cancelled ones."""
+    return [engagement for engagement in engagements if not engagement.cancelled]
+
+
+# -- engagements -----------------------------------------------------------------------------------------
+
+class EngagementStatus(str, enum.Enum):
+    opened = "opened"
+    confirmed = "confirmed"
+    delivered = "delivered"
+    fee_approved = "fee_approved"
+    feedback_complete = "feedback_complete"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, feedback_complete: bool,
+                      closed: bool, cancelled: bool) -> EngagementStatus:
+    """The furthest step reached; the read tables use the same function as the aggregate."""
+    steps = [
+        (cancelled, EngagementStatus.cancelled),
+        (closed, EngagementStatus.closed),
+        (feedback_complete, EngagementStatus.feedback_complete),
+        (fee_approved, EngagementStatus.fee_approved),
+        (delivered, EngagementStatus.delivered),
+        (confirmed, EngagementStatus.confirmed),
+    ]
+    return next((status for reached, status in steps if reached), EngagementStatus.opened)
+
+
+class Engagement(Aggregate):
+    stream_prefix = "engagement"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.order_id: uuid.UUID | None = None
+        self.offer_id: uuid.UUID | None = None
+        self.expert_id = ""
+        self.orderer_id = ""
+        self.task_type = TaskType.other
+        self.topic = ""
+        self.date = dt.date.min
+        self.duration_hours = Decimal(0)
+        self.remote = False
+        self.fee = FeeTerms(mode=FeeMode.recommended)
+        self.contract_id: uuid.UUID | None = None
+        self.confirmed = self.delivered = self.fee_approved = self.feedback_complete = False
+        self.closed = self.cancelled = False
+        self.cancelled_after_signing = False
+
+    @classmethod
+    def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
+        engagement = cls(str(engagement_id))
+        engagement.record(EngagementOpened(
+            engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
+            orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
+            duration_hours=order.duration_hours, remote=order.remote, fee=order.fee,
+        ))
+        return engagement
+
+    @property
+    def engagement_id(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    @property
+    def ended(self) -> bool:
+        return self.closed or self.cancelled
+
+    @property
+    def status(self) -> EngagementStatus:
+        return engagement_status(confirmed=self.confirmed, delivered=self.delivered, fee_approved=self.fee_approved,
+                                 feedback_complete=self.feedback_complete, closed=self.closed, cancelled=self.cancelled)
+
+    def confirm(self, contract_id: uuid.UUID) -> None:
+        """Both parties signed. Nothing changes when already confirmed, or when the engagement was cancelled
+        while the last signature was on its way (the contracts service settles that contract)."""
+        if self.confirmed or self.ended:
+            return
+        self.record(EngagementConfirmed(engagement_id=self.engagement_id, contract_id=contract_id))
+
+    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> None:
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is cancelled")
+        if self.delivered:
+            raise Conflict(f"the delivery of engagement {self.id} is already confirmed")
+        if not self.confirmed:
+            raise Conflict(f"the contract is not signed by both: engagement {self.id} cannot be delivered yet")
+        if not 0 < actual_hours <= MAX_HOURS:
+            raise invalid("actual_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
+        if not 0 <= kilometres <= MAX_KILOMETRES:
+            raise invalid("kilometres", "is out of range", f"0 to {MAX_KILOMETRES}")
+        if other_expenses < 0:
+            raise invalid("other_expenses", "is negative", "0 or more euros")
+        self.record(DeliveryConfirmed(engagement_id=self.engagement_id, actual_hours=actual_hours,
+                                      kilometres=kilometres, other_expenses=other_expenses))
+
+    def cancel(self, cancelled_by: str, reason: str) -> None:
+        """Either side may cancel before delivery; after signing, the contract may still owe a fee."""
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is already cancelled")
+        if self.delivered or self.closed:
+            raise Conflict(f"engagement {self.id} is already delivered: it can no longer be cancelled")
+        self.record(EngagementCancelled(engagement_id=self.engagement_id, cancelled_by=cancelled_by, reason=reason,
+                                        after_signing=self.confirmed))
+
+    def note_fee_approved(self, contract_id: uuid.UUID) -> None:
+        if self.fee_approved or self.ended:
+            return
+        self.record(FeeApprovalNoted(engagement_id=self.engagement_id, contract_id=contract_id))
+        self._close_when_complete()
+
+    def note_feedback_complete(self) -> None:
+        if self.feedback_complete or self.ended:
+            return
+        self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
+        self._close_when_complete()
+
+    def close(self) -> None:
+        if self.closed:
+            raise Conflict(f"engagement {self.id} is already closed")
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is cancelled")
+        missing = [what for done, what in ((self.fee_approved, "the fee is not approved"),
+                                           (self.feedback_complete, "the feedback forms are not all in")) if not done]
+        if missing:
+            raise Conflict(f"engagement {self.id} cannot close yet: {' and '.join(missing)}")
+        self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def _close_when_complete(self) -> None:
+        if self.fee_approved and self.feedback_complete:
+            self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def when_EngagementOpened(self, e: EngagementOpened) -> None:
+        self.order_id, self.offer_id, self.expert_id, self.orderer_id = e.order_id, e.offer_id, e.expert_id, e.orderer_id
+        self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
+        self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
+
+    def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
+        self.confirmed, self.contract_id = True, e.contract_id
+
+    def when_DeliveryConfirmed(self, _: DeliveryConfirmed) -> None:
+        self.delivered = True
+
+    def when_FeeApprovalNoted(self, _: FeeApprovalNoted) -> None:
+        self.fee_approved = True
+
+    def when_FeedbackCompletionNoted(self, _: FeedbackCompletionNoted) -> None:
+        self.feedback_complete = True
+
+    def when_EngagementClosed(self, _: EngagementClosed) -> None:
+        self.closed = True
+
+    def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
+        self.cancelled, self.cancelled_after_signing = True, e.after_signing

@@ -1,0 +1,84 @@
+"""Commands and queries the orders service answers on ``kokemus.orders.cmd.*`` and ``kokemus.orders.query.*``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from pydantic import AwareDatetime, Field
+
+from shared.commands import Command, Request
+from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus
+from services.orders.events import FeeTerms, TaskType
+
+Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+Reason = Field(min_length=1, max_length=500)
+Hours = Field(gt=0, le=MAX_HOURS, decimal_places=2)
+
+
+class PlaceOrder(Command):
+    task_type: TaskType
+    topic: str = Field(min_length=1, max_length=200)
+    date: dt.date
+    duration_hours: Decimal = Hours
+    place: str | None = Field(None, min_length=1, max_length=200)
+    remote: bool = False
+    experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
+    county_service: bool = False  # for the county's own services: the NGO agreement rule applies
+    fee: FeeTerms
+
+
+class OrderCommand(Command):
+    order_id: uuid.UUID
+
+
+class ChangeOrder(OrderCommand):
+    topic: str | None = Field(None, min_length=1, max_length=200)
+    date: dt.date | None = None
+    duration_hours: Decimal | None = Field(None, gt=0, le=MAX_HOURS, decimal_places=2)
+    place: str | None = Field(None, min_length=1, max_length=200)
+    remote: bool | None = None
+
+
+class CancelOrder(OrderCommand):
+    reason: str = Reason
+
+
+class MakeOffer(OrderCommand):
+    expert_id: str = Identifier
+    expires_at: AwareDatetime | None = None  # default: in 7 days, or when the task's day begins if sooner
+
+
+class AnswerOffer(OrderCommand):
+    offer_id: uuid.UUID
+
+
+class DeclineOffer(AnswerOffer):
+    reason: str = Reason
+
+
+class EngagementCommand(Command):
+    engagement_id: uuid.UUID
+
+
+class ConfirmDelivery(EngagementCommand):
+    actual_hours: Decimal = Hours
+    kilometres: Decimal = Field(Decimal(0), ge=0, le=MAX_KILOMETRES, decimal_places=1)
+    other_expenses: Decimal = Field(Decimal(0), ge=0, le=100000, decimal_places=2)  # euros
+
+
+class CancelEngagement(EngagementCommand):
+    reason: str = Reason
+
+
+class GetOrder(Request):
+    order_id: uuid.UUID
+
+
+class GetEngagement(Request):
+    engagement_id: uuid.UUID
+
+
+class ListEngagements(Request):
+    status: EngagementStatus | None = None

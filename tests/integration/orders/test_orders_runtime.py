@@ -1,0 +1,199 @@
+"""The orders service on a real NATS and PostgreSQL, beside the registry: the registry's facts reach the
+orders read tables through JetStream, orders decides with them, and engagements move on contracts' and
+feedback's events (fed through the real consumer, in its transaction, without publishing them by hand)."""
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import nats
+import pytest
+
+from shared.events import SYSTEM, NewEvent
+from shared.eventstore import chain, codec
+from shared.messaging.rpc import RemoteError, request
+from shared.messaging.streams import ensure_stream
+from shared.runtime.service import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
+from services.contracts.events import ContractFullySigned, FeeApproved
+from services.feedback.events import FeedbackCompleted
+from services.orders import bootstrap as orders
+from services.orders.handlers import Deps, expire_offers
+from services.orders.projections import OrdersTables, RegistryView
+from services.orders.read_model import PostgresReadModel
+from services.registry import bootstrap as registry
+from tests.conftest import eventually
+
+pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
+
+COORDINATOR = {"id": "coord", "role": "coordinator"}
+ORDERER = {"id": "school-1", "role": "orderer"}
+EXPERT = {"id": "maija", "role": "expert"}
+TODAY = dt.date.today()
+TASK_DAY = TODAY + dt.timedelta(days=14)
+
+
+@dataclass
+class Stack:
+    nc: nats.NATS
+    orders: ServiceRuntime
+    db: asyncpg.Connection
+
+    async def registry(self, command, **body):
+        return await request(self.nc, f"kokemus.registry.cmd.{command}", body)
+
+    async def cmd(self, command, **body):
+        return await request(self.nc, f"kokemus.orders.cmd.{command}", body)
+
+    async def query(self, query, **body):
+        return await request(self.nc, f"kokemus.orders.query.{query}", body)
+
+    async def orders_table_has(self, sql, *args):
+        """Wait until the orders read tables show what the registry recorded (it travels through JetStream)."""
+        return await eventually(lambda: self.db.fetchval(f"SELECT true FROM orders.{sql}", *args))
+
+    async def published(self, event_type):
+        js = self.nc.jetstream()
+
+        async def last():
+            try:
+                message = await js.get_last_msg("KOKEMUS_ORDERS", f"kokemus.orders.events.{event_type}")
+            except nats.js.errors.NotFoundError:
+                return None
+            return json.loads(message.data)
+
+        return await eventually(last)
+
+    async def feed(self, source, payload):
+        """Run another service's event through the orders consumer of that source, as JetStream would."""
+        [row] = codec.seal(f"{source}-{uuid.uuid4()}", 1, chain.GENESIS,
+                           [NewEvent(payload, SYSTEM, engagement_id=payload.engagement_id)], {}, {})
+        body = json.dumps(codec.envelope(row, source)).encode()
+        return await self.orders.wiring.consumers[source].process(body)
+
+
+@pytest.fixture
+async def stack(environment) -> AsyncIterator[Stack]:
+    nc = await nats.connect(environment.nats_url)
+    for source in ("contracts", "feedback"):  # not running here; orders waits for their streams to exist
+        await ensure_stream(nc.jetstream(), source, 1, 60)
+    registry_runtime = ServiceRuntime(registry.definition(), environment.settings("registry"))
+    orders_runtime = ServiceRuntime(orders.definition(), environment.settings("orders"))
+    await registry_runtime.start(serve_http=False)
+    await orders_runtime.start(serve_http=False)
+    db = await asyncpg.connect(environment.dsns["orders"])
+    try:
+        yield Stack(nc, orders_runtime, db)
+    finally:
+        await db.close()
+        await nc.close()
+        await orders_runtime.stop()
+        await registry_runtime.stop()
+
+
+async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
+    """Through the registry's commands: an NGO, its trained and consenting expert in the bank, an orderer."""
+    await stack.registry("register_organization", actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo")
+    await stack.registry("register_expert", actor=COORDINATOR, expert_id="maija", organization_id="mieli",
+                         name="Maija M", email="maija@example.org")
+    await stack.registry("record_training", actor=COORDINATOR, expert_id="maija", completed_on=str(TODAY),
+                         trained_by="mieli")
+    await stack.registry("give_consent", actor=EXPERT, expert_id="maija")
+    await stack.registry("list_expert", actor=COORDINATOR, expert_id="maija", topics=["mental health"])
+    await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="school-1", orderer_name="Turku school")
+    await stack.orders_table_has("listed_experts WHERE expert_id = 'maija'")
+    await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'school-1'")
+
+
+async def place_order(stack: Stack, **terms) -> str:
+    placed = await stack.cmd("place_order", actor=ORDERER, task_type="lecture", topic="recovery", date=str(TASK_DAY),
+                             duration_hours="2", place="Turku", fee={"mode": "recommended"}, **terms)
+    return placed["order_id"]
+
+
+async def test_a_listed_expert_accepts_an_offer_and_the_engagement_opens(stack):
+    await listed_ngo_expert_and_orderer(stack)
+    order_id = await place_order(stack)
+
+    with pytest.raises(RemoteError) as refused:
+        await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="ghost")
+    assert refused.value.code == "validation"
+    assert refused.value.fields == [{"field": "expert_id", "reason": "is not listed in the experience bank",
+                                     "allowed": "an expert listed in the bank"}]
+
+    offer = await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+    accepted = await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id, offer_id=offer["offer_id"])
+    engagement_id = accepted["engagement_id"]
+
+    opened = await stack.published("EngagementOpened")
+    assert opened["engagement_id"] == opened["payload"]["engagement_id"] == engagement_id
+    assert (opened["payload"]["expert_id"], opened["payload"]["orderer_id"]) == ("maija", "school-1")
+
+    with pytest.raises(RemoteError) as again:
+        await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id, offer_id=offer["offer_id"])
+    assert again.value.code == "conflict" and "already accepted" in again.value.message
+
+    mine = await stack.query("list_engagements", actor=EXPERT)
+    assert [(e["engagement_id"], e["status"]) for e in mine] == [(engagement_id, "opened")]
+    assert await stack.query("list_engagements", actor={"id": "school-2", "role": "orderer"}) == []
+
+
+async def test_the_county_rule_follows_the_registry_s_organization_agreements(stack):
+    await listed_ngo_expert_and_orderer(stack)
+    order_id = await place_order(stack, county_service=True)
+    with pytest.raises(RemoteError) as refused:
+        await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+    assert refused.value.fields[0]["field"] == "expert_id"
+    assert "organization agreement" in refused.value.fields[0]["reason"]
+
+    await stack.registry("sign_organization_agreement", actor=COORDINATOR, organization_id="mieli",
+                         agreement_id="2026", valid_from=str(TODAY), valid_until=str(TASK_DAY))
+    await stack.orders_table_has("organization_agreements WHERE organization_id = 'mieli'")
+    offer = await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+
+    # The expiry job over the real read tables, run as if a week had passed.
+    pool = stack.orders.pool
+    deps = Deps(uow=UnitOfWork(stack.orders.store, pool, OrdersTables("orders")),
+                read_model=PostgresReadModel(pool, "orders"), registry_view=RegistryView("orders"),
+                now=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+    assert await expire_offers(deps) == 1
+    assert await expire_offers(deps) == 0
+    with pytest.raises(RemoteError) as late:
+        await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id, offer_id=offer["offer_id"])
+    assert late.value.code == "conflict" and "expired" in late.value.message
+
+
+async def test_contracts_and_feedback_events_carry_the_engagement_to_closed(stack):
+    await listed_ngo_expert_and_orderer(stack)
+    order_id = await place_order(stack)
+    offer = await stack.cmd("make_offer", actor=COORDINATOR, order_id=order_id, expert_id="maija")
+    engagement_id = (await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id,
+                                     offer_id=offer["offer_id"]))["engagement_id"]
+    engagement = uuid.UUID(engagement_id)
+    contract = uuid.uuid4()
+
+    async def status():
+        return (await stack.query("get_engagement", actor=ORDERER, engagement_id=engagement_id))["status"]
+
+    deliver = {"actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "2", "kilometres": "24"}
+    with pytest.raises(RemoteError, match="not signed by both"):
+        await stack.cmd("confirm_delivery", **deliver)
+
+    assert await stack.feed("contracts", ContractFullySigned(contract_id=contract, engagement_id=engagement))
+    assert await status() == "confirmed"
+    assert (await stack.cmd("confirm_delivery", **deliver))["status"] == "delivered"
+
+    assert await stack.feed("feedback", FeedbackCompleted(engagement_id=engagement))
+    assert await status() == "feedback_complete"
+    with pytest.raises(RemoteError, match="the fee is not approved"):
+        await stack.cmd("close_engagement", actor=COORDINATOR, engagement_id=engagement_id)
+
+    assert await stack.feed("contracts", FeeApproved(contract_id=contract, engagement_id=engagement, fee=60,
+                                                     mileage=6, other_expenses=0, total=66))
+    assert await status() == "closed"
+    closed = await stack.query("list_engagements", actor=COORDINATOR, status="closed")
+    assert [e["engagement_id"] for e in closed] == [engagement_id]
+    assert (await stack.published("EngagementClosed"))["engagement_id"] == engagement_id
