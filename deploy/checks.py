@@ -13,8 +13,10 @@ returns a list of problems, one string each; an empty list means the check passe
     python deploy/checks.py lock                 deploy/requirements.lock pins what pyproject.toml asks for
     python deploy/checks.py dockerfile           deploy/Dockerfile builds the way deploy/README.md says
     python deploy/checks.py yamllint             yamllint with deploy/.yamllint.yaml
+    python deploy/checks.py shellcheck           shellcheck on deploy/*.sh
     python deploy/checks.py checkov              checkov on the rendered manifests and the Dockerfile
-    python deploy/checks.py all [--no-checkov]   all of the above
+    python deploy/checks.py image                the Dockerfile's build steps without Docker (needs the index)
+    python deploy/checks.py all [--no-checkov]   all of the above but image
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ K8S_VERSION = os.environ.get("KOKEMUS_K8S_VERSION", "1.33.0")
 
 HEALTH_PORT = 8080
 TMP_MOUNT = "/tmp"
-# Seconds the pod gets beyond KOKEMUS_SHUTDOWN_GRACE_SECONDS to exit after draining.
+# On SIGTERM a service waits up to KOKEMUS_SHUTDOWN_GRACE_SECONDS for in-flight messages and then up to as
+# long again for its outbox relay (shared/runtime/service.py, ServiceRuntime.stop); the pod's
+# terminationGracePeriodSeconds must cover both waits and this margin to close connections and exit.
+GRACE_WAITS = 2
 GRACE_MARGIN_SECONDS = 5
 # Egress a service pod may have, by port: DNS, NATS, PostgreSQL, OTLP gRPC and HTTP.
 ALLOWED_SERVICE_EGRESS_PORTS = {53, 4222, 5432, 4317, 4318}
@@ -93,8 +98,8 @@ TARGETS = (
 
 
 def _tool(name: str) -> str:
-    """A console script from PATH, or from the running interpreter's own bin directory (an inactive venv)."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    """A console script: the running interpreter's own (the pinned pip-installed tools), else from PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if not found:
         raise SystemExit(f"{name} not found: install it (see the pip line in deploy/README.md, 'CI checks')")
     return found
@@ -437,10 +442,11 @@ def check_service_workloads(
             grace = None
         if grace is None:
             problems.append(f"{where}: KOKEMUS_SHUTDOWN_GRACE_SECONDS is not set to a number")
-        elif termination < grace + GRACE_MARGIN_SECONDS:
+        elif termination < GRACE_WAITS * grace + GRACE_MARGIN_SECONDS:
             problems.append(
-                f"{where}: terminationGracePeriodSeconds {termination} leaves less than {GRACE_MARGIN_SECONDS} s "
-                f"beyond KOKEMUS_SHUTDOWN_GRACE_SECONDS={grace_setting}: in-flight messages would be killed"
+                f"{where}: terminationGracePeriodSeconds {termination} is less than {GRACE_WAITS} x "
+                f"KOKEMUS_SHUTDOWN_GRACE_SECONDS={grace_setting} + {GRACE_MARGIN_SECONDS} s: the pod would be "
+                "killed while it drains in-flight messages or flushes its relay"
             )
         if env.get("KOKEMUS_HTTP_PORT") != str(HEALTH_PORT):
             problems.append(f"{where}: KOKEMUS_HTTP_PORT must be {HEALTH_PORT}, where the probes look")
@@ -503,12 +509,62 @@ def check_service_workloads(
     return problems
 
 
+# Connections PostgreSQL keeps for itself beyond the services' (superuser_reserved_connections, the
+# operator, replication, a person with psql).
+RESERVED_CONNECTIONS = 10
+DEFAULT_POOL_SIZE = 10  # shared/settings.py, db_pool_size
+DEFAULT_MAX_CONNECTIONS = 100  # PostgreSQL's default
+
+
+def check_connection_budget(objects: list[dict]) -> list[str]:
+    """At full scale (HPA maximum plus a rolling-update surge pod), every service's connection pools fit
+    its role's connectionLimit, and all of them fit PostgreSQL's max_connections."""
+    clusters = [o for o in objects if o.get("kind") == "Cluster" and o.get("apiVersion", "").startswith("postgresql.cnpg.io/")]
+    if not clusters:
+        return []
+    problems = []
+    cluster = clusters[0]
+    parameters = ((cluster.get("spec") or {}).get("postgresql") or {}).get("parameters") or {}
+    max_connections = int(parameters.get("max_connections", DEFAULT_MAX_CONNECTIONS))
+    roles = {role["name"]: role for role in ((cluster["spec"].get("managed") or {}).get("roles") or [])}
+    hpas = {
+        ((o.get("spec") or {}).get("scaleTargetRef") or {}).get("name"): o.get("spec") or {}
+        for o in objects
+        if o.get("kind") == "HorizontalPodAutoscaler"
+    }
+    total = 0
+    for deployment in (o for o in objects if is_service_deployment(o)):
+        name = deployment["metadata"]["name"]
+        spec = deployment.get("spec") or {}
+        pods = hpas[name].get("maxReplicas", 1) if name in hpas else spec.get("replicas", 1)
+        surge = ((spec.get("strategy") or {}).get("rollingUpdate") or {}).get("maxSurge", 1)
+        pods += surge if isinstance(surge, int) else 1
+        containers = (spec.get("template") or {}).get("spec", {}).get("containers") or [{}]
+        env = container_env(containers[0], objects)
+        pool = int(env.get("KOKEMUS_DB_POOL_SIZE", DEFAULT_POOL_SIZE))
+        needed = pods * pool + 1  # + one migration connection
+        total += needed
+        user = env.get("KOKEMUS_DB_NAME", name)
+        limit = (roles.get(user) or {}).get("connectionLimit", -1)
+        if limit != -1 and needed > limit:
+            problems.append(
+                f"Deployment/{name}: up to {pods} pods x KOKEMUS_DB_POOL_SIZE={pool} (+1) = {needed} connections, "
+                f"but role {user} has connectionLimit {limit}"
+            )
+    if total > max_connections - RESERVED_CONNECTIONS:
+        problems.append(
+            f"{ident(cluster)}: the services may open {total} connections at full scale, but max_connections is "
+            f"{max_connections} with {RESERVED_CONNECTIONS} kept for the server itself"
+        )
+    return problems
+
+
 def check_policy(rendered: Mapping[str, list[dict]], services: Iterable[str] | None = None) -> list[str]:
     problems = []
     nodes = nats_nodes()
     for target in TARGETS:
         objects = rendered[target.name]
-        for problem in check_pod_security(objects) + check_service_workloads(
+        for problem in check_pod_security(objects) + check_connection_budget(objects) + check_service_workloads(
             objects, target.environment, nodes.get(target.environment), services
         ):
             problems.append(f"[{target.name}] {problem}")
@@ -1009,6 +1065,48 @@ def check_dockerfile(text: str) -> list[str]:
     return problems
 
 
+def image_smoke(workdir: Path) -> list[str]:
+    """The Dockerfile's build steps without Docker: venvs filled from the locks with --require-hashes and
+    --no-deps, the kokemus wheel built offline with the locked build backend, then `kokemus --help`.
+    Needs the package index (it downloads what the locks pin), so it is not part of `all`."""
+    if sys.version_info[:2] != (3, 11):
+        return [f"image: run with Python 3.11, the image's Python (this is {sys.version.split()[0]})"]
+    runtime, build, source, wheels = (workdir / name for name in ("kokemus", "build", "src", "wheels"))
+
+    def run(*command: str | Path, cwd: Path | None = None) -> str | None:
+        result = subprocess.run([str(part) for part in command], capture_output=True, text=True, check=False, cwd=cwd)
+        if result.returncode == 0:
+            return None
+        return f"image: `{' '.join(str(part) for part in command[:4])} …` failed:\n{(result.stdout + result.stderr)[-2000:]}"
+
+    for problem in (
+        run(sys.executable, "-m", "venv", runtime),
+        run(sys.executable, "-m", "venv", build),
+        run(runtime / "bin/pip", "install", "--quiet", "--no-deps", "--require-hashes", "-r", REQUIREMENTS_LOCK),
+        run(build / "bin/pip", "install", "--quiet", "--no-deps", "--require-hashes", "-r", BUILD_LOCK),
+    ):
+        if problem:
+            return [problem]
+    source.mkdir()
+    shutil.copy(REPO / "pyproject.toml", source)
+    for package in ("shared", "services"):
+        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    problem = run(build / "bin/pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--wheel-dir", wheels, ".", cwd=source)
+    if problem:
+        return [problem]
+    built = sorted(wheels.glob("kokemus-*.whl"))
+    if not built:
+        return ["image: pip wheel built no kokemus wheel"]
+    for problem in (
+        run(runtime / "bin/pip", "install", "--quiet", "--no-deps", *built),
+        run(runtime / "bin/pip", "check"),
+        run(runtime / "bin/kokemus", "--help", cwd=workdir),
+    ):
+        if problem:
+            return [problem]
+    return []
+
+
 # --------------------------------------------------------------------------------------------------------
 # Linters
 
@@ -1023,6 +1121,14 @@ def run_yamllint() -> list[str]:
     return []
 
 
+def run_shellcheck() -> list[str]:
+    scripts = sorted(str(path.relative_to(REPO)) for path in DEPLOY.glob("*.sh"))
+    result = subprocess.run([_tool("shellcheck"), *scripts], capture_output=True, text=True, check=False, cwd=REPO)
+    if result.returncode != 0:
+        return [line for line in (result.stdout + result.stderr).splitlines() if line.strip()] or ["shellcheck failed"]
+    return []
+
+
 def _checkov_command() -> list[str]:
     # checkov pins an old `packaging`, so it usually lives in a virtualenv of its own: CHECKOV names it
     return [os.environ["CHECKOV"]] if os.environ.get("CHECKOV") else [_tool("checkov")]
@@ -1033,7 +1139,7 @@ def checkov_findings(rendered_dir: Path) -> list[dict]:
     findings = []
     for framework, arguments in (
         ("kubernetes", ["-d", str(rendered_dir)]),
-        ("dockerfile", ["-f", str(DOCKERFILE)]),
+        ("dockerfile", ["-f", str(DOCKERFILE.relative_to(REPO))]),
     ):
         result = subprocess.run(
             _checkov_command() + arguments + [
@@ -1101,12 +1207,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "command",
-        choices=["render", "schemas", "policy", "nats", "nats-auth", "lock", "dockerfile", "yamllint", "checkov", "all"],
+        choices=[
+            "render", "schemas", "policy", "nats", "nats-auth", "lock", "dockerfile", "yamllint", "shellcheck",
+            "checkov", "image", "all",
+        ],
     )
     parser.add_argument("--out", type=Path, help="render: where to write <target>.yaml (default: a temporary folder)")
     parser.add_argument("--write", action="store_true", help="nats-auth: write deploy/nats/values-auth.yaml")
     parser.add_argument("--no-checkov", action="store_true", help="all: skip checkov (the slow one)")
     args = parser.parse_args(argv)
+
+    if args.command == "image":
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="kokemus-image-") as tmp:
+            return 0 if _report("image (lock install with hashes, wheel build, kokemus --help)", image_smoke(Path(tmp)), started) else 1
 
     if args.command == "nats-auth":
         text = render_nats_auth_values(load_yaml(PERMISSIONS))
@@ -1143,6 +1257,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "dockerfile": lambda: check_dockerfile(DOCKERFILE.read_text()),
             "yamllint": run_yamllint,
+            "shellcheck": run_shellcheck,
             "checkov": lambda: check_checkov_findings(checkov_findings(out), load_yaml(CHECKOV_ACCEPTED)),
         }
         if args.command == "all":

@@ -16,9 +16,10 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet "pip-tools==7.6.2"
 
+export CUSTOM_COMPILE_COMMAND="deploy/lock.sh"
 compile() {
-  "$work/venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
-    --resolver=backtracking --custom-compile-command "deploy/lock.sh" "$@"
+  "$work/venv/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+    "$@"
 }
 
 compile --output-file deploy/requirements.lock pyproject.toml

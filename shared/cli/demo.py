@@ -125,9 +125,12 @@ class Demo:
             "other_expenses": "0"}, retry_on={"unavailable", "conflict"})
         contract = await self.call("kokemus.contracts.query.get_contract", {
             "actor": self.coordinator, "engagement_id": engagement_id},
-            retry_on={"unavailable", "not_found"}, until=lambda c: bool(c.get("fee_approved")))
-        approved = contract["fee_approved"]
+            retry_on={"unavailable", "not_found"}, until=lambda c: bool(c.get("fee")))
+        approved = contract["fee"]
         self.step(f"contracts: fee {approved['fee']} € + mileage {approved['mileage']} € = {approved['total']} € approved")
+        await self.call("kokemus.contracts.cmd.record_payment", {
+            "actor": self.coordinator, "engagement_id": engagement_id, "paid_on": str(dt.date.today())})
+        self.step("contracts: the coordinator records the payment")
 
         self.step("[bold]feedback[/bold]: the expert's self-assessment and the school's feedback")
         await self.call("kokemus.feedback.cmd.submit_feedback", {

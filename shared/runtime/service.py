@@ -253,15 +253,18 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight messages finish (or go back to JetStream), flush the relay, exit."""
+        # One grace budget for everything, so the process is gone within KOKEMUS_SHUTDOWN_GRACE_SECONDS.
+        deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
         for job in getattr(self, "_jobs", []):
             job.cancel()
         if self.broker is not None:
-            await self.broker.stop()
+            await self.broker.stop()  # stops pulling; waits (graceful_timeout) for in-flight handlers
         if self.relay is not None:
             self.relay.stop()
         for task in self._tasks:
+            remaining = max(0.1, deadline - asyncio.get_running_loop().time())
             try:
-                await asyncio.wait_for(task, self.settings.shutdown_grace_seconds)
+                await asyncio.wait_for(task, remaining)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
         if self._health is not None:
