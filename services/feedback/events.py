@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
 
@@ -14,9 +15,12 @@ class Form(str, enum.Enum):
 
 
 class FeedbackRequested(DomainEvent):
+    """The engagement was delivered: its respondent is asked to fill this form."""
+
     engagement_id: uuid.UUID
     form: Form
     respondent_id: str
+    requested_at: dt.datetime | None = None  # the service's clock, from which reminders are timed
 
 
 class FeedbackReminderSent(DomainEvent):
@@ -24,6 +28,7 @@ class FeedbackReminderSent(DomainEvent):
     form: Form
     respondent_id: str
     reminder_number: int
+    sent_at: dt.datetime | None = None  # the service's clock, from which the next reminder is timed
 
 
 class FeedbackSubmitted(DomainEvent):
@@ -31,7 +36,9 @@ class FeedbackSubmitted(DomainEvent):
     form: Form
     respondent_id: str
     ratings: dict[str, int]  # question id -> 1..5
-    free_text: Personal = None  # may tell of health or life situation: sealed with the respondent's key
+    # May tell of the expert's health or life situation, whichever form it is on: sealed with the key of the
+    # engagement's expert (the event's subject_id), so erasing the expert erases it.
+    free_text: Personal = None
 
 
 class FeedbackCompleted(DomainEvent):
@@ -41,5 +48,7 @@ class FeedbackCompleted(DomainEvent):
 
 
 class FeedbackClosedUnanswered(DomainEvent):
+    """The form will not be answered any more: the engagement was closed or cancelled, or its expert erased."""
+
     engagement_id: uuid.UUID
     form: Form

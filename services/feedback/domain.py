@@ -1,0 +1,162 @@
+"""The feedback of one engagement: the expert's self-assessment and the orderer's feedback. No I/O here.
+
+Both forms are requested when the engagement is delivered; each respondent answers their form once; a form
+left open is reminded of at most ``MAX_REMINDERS`` times and closed when the engagement closes. The answers
+are the ground of the follow-up and evaluation of the activity (see report.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Invalid, invalid
+from services.feedback.events import (
+    FeedbackClosedUnanswered,
+    FeedbackCompleted,
+    FeedbackReminderSent,
+    FeedbackRequested,
+    FeedbackSubmitted,
+    Form,
+)
+
+# The questions of each form, answered on a scale of 1 (not at all) to 5 (fully). Their ids are the
+# contract with clients and the keys of the follow-up report; the texts are what the respondent reads.
+QUESTIONS: dict[Form, dict[str, str]] = {
+    Form.self_assessment: {
+        "preparation": "I was given enough information to prepare for the assignment.",
+        "own_wellbeing": "The assignment did not strain me more than I could carry.",
+        "experience_heard": "My lived experience was heard and valued.",
+        "would_do_again": "I would take a similar assignment again.",
+    },
+    Form.orderer_feedback: {
+        "usefulness": "The expert's lived experience was useful for our work.",
+        "expert_preparation": "The expert was well prepared for the task.",
+        "cooperation": "Agreeing and carrying out the assignment went smoothly.",
+        "would_order_again": "We would order an experience expert again.",
+    },
+}
+SCALE = range(1, 6)
+FREE_TEXT_MAX = 4000
+MAX_REMINDERS = 3
+
+
+class Status(str, enum.Enum):
+    open = "open"
+    answered = "answered"
+    closed = "closed"  # closed unanswered
+
+
+@dataclass
+class FormState:
+    respondent_id: str
+    requested_at: dt.datetime | None
+    last_prompted_at: dt.datetime | None  # the request or the latest reminder
+    status: Status = Status.open
+    reminders_sent: int = 0
+    ratings: dict[str, int] | None = None
+    free_text: str | None = None
+
+
+def check_ratings(form: Form, ratings: dict[str, int]) -> None:
+    """Every question of the form answered, each on the scale, and nothing else."""
+    questions = QUESTIONS[form]
+    allowed = ", ".join(questions)
+    problems = [FieldProblem(f"ratings.{question}", f"is not a question of the {form.value} form", allowed)
+                for question in ratings if question not in questions]
+    problems += [FieldProblem(f"ratings.{question}", "is not answered", "an integer from 1 to 5")
+                 for question in questions if question not in ratings]
+    problems += [FieldProblem(f"ratings.{question}", f"{value} is off the scale", "an integer from 1 to 5")
+                 for question, value in ratings.items() if question in questions and value not in SCALE]
+    if problems:
+        summary = "; ".join(f"{p.field} {p.reason}" for p in problems)
+        raise Invalid(f"the {form.value} form is not filled correctly: {summary}", problems)
+
+
+class EngagementFeedback(Aggregate):
+    stream_prefix = "feedback"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.forms: dict[Form, FormState] = {}
+        self.completed = False
+
+    @property
+    def engagement_id(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    @property
+    def expert_id(self) -> str | None:
+        """The data subject of every answer: the expert whose life situation a free text may reveal."""
+        own = self.forms.get(Form.self_assessment)
+        return own.respondent_id if own else None
+
+    def respondent(self, form: Form) -> str | None:
+        state = self.forms.get(form)
+        return state.respondent_id if state else None
+
+    def open_forms(self) -> list[Form]:
+        return [form for form, state in self.forms.items() if state.status is Status.open]
+
+    def request(self, expert_id: str, orderer_id: str, now: dt.datetime) -> None:
+        """Ask both parties for their form; asking again (a redelivered delivery) changes nothing."""
+        if self.forms:
+            return
+        for form, respondent_id in ((Form.self_assessment, expert_id), (Form.orderer_feedback, orderer_id)):
+            self.record(FeedbackRequested(engagement_id=self.engagement_id, form=form,
+                                          respondent_id=respondent_id, requested_at=now))
+
+    def submit(self, form: Form, ratings: dict[str, int], free_text: str | None) -> None:
+        state = self.forms.get(form)
+        if state is None:
+            raise Conflict("feedback is requested when the engagement is delivered; "
+                           f"engagement {self.id} has no {form.value} form yet")
+        if state.status is Status.answered:
+            raise Conflict(f"the {form.value} form of engagement {self.id} is already submitted")
+        if state.status is Status.closed:
+            raise Conflict(f"the {form.value} form of engagement {self.id} was closed unanswered")
+        check_ratings(form, ratings)
+        text = (free_text or "").strip() or None
+        if text is not None and len(text) > FREE_TEXT_MAX:
+            raise invalid("free_text", f"is {len(text)} characters long", f"at most {FREE_TEXT_MAX} characters")
+        self.record(FeedbackSubmitted(engagement_id=self.engagement_id, form=form, respondent_id=state.respondent_id,
+                                      ratings=dict(ratings), free_text=text))
+        if all(other.status is Status.answered for other in self.forms.values()):
+            self.record(FeedbackCompleted(engagement_id=self.engagement_id))
+
+    def remind(self, now: dt.datetime, interval: dt.timedelta) -> None:
+        """Remind of each form unanswered for ``interval`` since it was requested or last reminded of."""
+        for form, state in self.forms.items():
+            if state.status is not Status.open or state.reminders_sent >= MAX_REMINDERS:
+                continue
+            # A request recorded without a time cannot be timed; it is not reminded of rather than nagged.
+            if state.last_prompted_at is None or now - state.last_prompted_at < interval:
+                continue
+            self.record(FeedbackReminderSent(engagement_id=self.engagement_id, form=form,
+                                             respondent_id=state.respondent_id,
+                                             reminder_number=state.reminders_sent + 1, sent_at=now))
+
+    def close_unanswered(self) -> None:
+        for form in self.open_forms():
+            self.record(FeedbackClosedUnanswered(engagement_id=self.engagement_id, form=form))
+
+    def when_FeedbackRequested(self, event: FeedbackRequested) -> None:
+        self.forms[event.form] = FormState(event.respondent_id, event.requested_at, event.requested_at)
+
+    def when_FeedbackReminderSent(self, event: FeedbackReminderSent) -> None:
+        state = self.forms[event.form]
+        state.reminders_sent = event.reminder_number
+        state.last_prompted_at = event.sent_at
+
+    def when_FeedbackSubmitted(self, event: FeedbackSubmitted) -> None:
+        state = self.forms[event.form]
+        state.status, state.ratings, state.free_text = Status.answered, dict(event.ratings), event.free_text
+
+    def when_FeedbackCompleted(self, _: FeedbackCompleted) -> None:
+        self.completed = True
+
+    def when_FeedbackClosedUnanswered(self, event: FeedbackClosedUnanswered) -> None:
+        self.forms[event.form].status = Status.closed

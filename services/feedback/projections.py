@@ -1,0 +1,138 @@
+"""The feedback service's read side: the parties of each engagement and the state of each requested form.
+
+:class:`FeedbackView` is the port the handlers use; :class:`FeedbackTables` keeps it in PostgreSQL, the
+forms updated from the service's own events inside the recording transaction. Unit tests use an in-memory
+implementation of the same port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+import asyncpg
+
+from shared.events import RecordedEvent
+from shared.projection import Projection
+from services.feedback import events as ev
+from services.feedback.domain import MAX_REMINDERS, Status
+from services.feedback.report import FormRecord
+
+SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
+
+
+@dataclass(frozen=True)
+class Parties:
+    expert_id: str
+    orderer_id: str
+    cancelled: bool = False
+
+
+class FeedbackView(Protocol):
+    """What the handlers read and remember besides the event streams. ``connection`` joins the caller's
+    transaction (an event handler's); without it the view reads on its own."""
+
+    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None: ...
+
+    async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
+
+    async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
+        """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send."""
+        ...
+
+    async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
+        """Every form requested at or after ``begins`` and before ``ends``."""
+        ...
+
+
+class FeedbackTables(Projection):
+    def __init__(self, schema: str, pool: asyncpg.Pool | None) -> None:
+        super().__init__(schema)
+        self.pool = pool
+
+    def _db(self, connection: Any) -> Any:
+        return connection if connection is not None else self.pool
+
+    # -- the engagements, from the orders service's events ---------------------------------------------
+
+    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id) VALUES ($1, $2, $3)
+                ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
+                    orderer_id = excluded.orderer_id""",
+            engagement_id, parties.expert_id, parties.orderer_id,
+        )
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"UPDATE {self.schema}.engagements SET cancelled = true WHERE engagement_id = $1", engagement_id)
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
+        row = await self._db(connection).fetchrow(
+            f"SELECT expert_id, orderer_id, cancelled FROM {self.schema}.engagements WHERE engagement_id = $1",
+            engagement_id,
+        )
+        return Parties(row["expert_id"], row["orderer_id"], row["cancelled"]) if row else None
+
+    async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
+        rows = await self._db(connection).fetch(
+            f"SELECT engagement_id FROM {self.schema}.engagements WHERE expert_id = $1 ORDER BY engagement_id",
+            expert_id,
+        )
+        return [row["engagement_id"] for row in rows]
+
+    # -- the forms, from this service's own events -----------------------------------------------------
+
+    async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: RecordedEvent) -> None:
+        requested_at = e.requested_at or event.recorded_at
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.forms (engagement_id, form, requested_at, last_prompted_at)
+                VALUES ($1, $2, $3, $3) ON CONFLICT (engagement_id, form) DO NOTHING""",
+            e.engagement_id, e.form.value, requested_at,
+        )
+
+    async def on_FeedbackReminderSent(self, e: ev.FeedbackReminderSent, conn: Any, event: RecordedEvent) -> None:
+        await conn.execute(
+            f"""UPDATE {self.schema}.forms SET reminders_sent = $3, last_prompted_at = $4
+                WHERE engagement_id = $1 AND form = $2""",
+            e.engagement_id, e.form.value, e.reminder_number, e.sent_at or event.recorded_at,
+        )
+
+    async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: RecordedEvent) -> None:
+        await conn.execute(
+            f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb
+                WHERE engagement_id = $1 AND form = $2""",
+            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.ratings),
+        )
+
+    async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: RecordedEvent) -> None:
+        await conn.execute(
+            f"UPDATE {self.schema}.forms SET status = $3 WHERE engagement_id = $1 AND form = $2",
+            e.engagement_id, e.form.value, Status.closed.value,
+        )
+
+    async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
+        rows = await self._db(None).fetch(
+            f"""SELECT engagement_id FROM {self.schema}.forms
+                WHERE status = $1 AND reminders_sent < $2 AND last_prompted_at <= $3
+                GROUP BY engagement_id ORDER BY min(last_prompted_at) LIMIT $4""",
+            Status.open.value, MAX_REMINDERS, prompted_before, limit,
+        )
+        return [row["engagement_id"] for row in rows]
+
+    async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
+        rows = await self._db(None).fetch(
+            f"""SELECT engagement_id, form, requested_at, status, ratings FROM {self.schema}.forms
+                WHERE requested_at >= $1 AND requested_at < $2""",
+            begins, ends,
+        )
+        return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
+                           json.loads(row["ratings"]) if row["ratings"] else None) for row in rows]

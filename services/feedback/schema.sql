@@ -1,0 +1,25 @@
+-- The feedback service's read tables, kept by projections.py. No personal data here: answers' free text
+-- stays sealed in the event store, and a person appears only by id.
+
+-- Who the parties of each engagement are, from the orders service's EngagementOpened.
+CREATE TABLE IF NOT EXISTS {schema}.engagements (
+    engagement_id  uuid PRIMARY KEY,
+    expert_id      text NOT NULL,
+    orderer_id     text NOT NULL,
+    cancelled      boolean NOT NULL DEFAULT false
+);
+CREATE INDEX IF NOT EXISTS engagements_expert ON {schema}.engagements (expert_id);
+
+-- Each requested form, for the reminders and the follow-up report.
+CREATE TABLE IF NOT EXISTS {schema}.forms (
+    engagement_id     uuid        NOT NULL,
+    form              text        NOT NULL,
+    requested_at      timestamptz NOT NULL,
+    last_prompted_at  timestamptz NOT NULL,
+    reminders_sent    integer     NOT NULL DEFAULT 0,
+    status            text        NOT NULL DEFAULT 'open',
+    ratings           jsonb,
+    PRIMARY KEY (engagement_id, form)
+);
+CREATE INDEX IF NOT EXISTS forms_open ON {schema}.forms (last_prompted_at) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);

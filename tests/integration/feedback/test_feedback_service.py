@@ -1,0 +1,150 @@
+"""The feedback service on a real NATS and PostgreSQL: orders and registry events come in over their streams
+(recorded in those services' own stores and published by their outbox relays), users talk to it over the bus."""
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+import asyncpg
+import nats
+import pytest
+
+from shared.events import SYSTEM, NewEvent
+from shared.eventstore.postgres import PostgresEventStore
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.rpc import RemoteError, request
+from shared.messaging.streams import ensure_stream
+from shared.runtime.service import ServiceRuntime
+from services.feedback.bootstrap import definition
+from services.orders import events as orders
+from services.registry import events as registry
+from tests.conftest import eventually
+from tests.unit.feedback.fakes import Clock, engagement_opened
+
+pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "registry", "feedback")]
+
+COORDINATOR = {"id": "coordinator-1", "role": "coordinator"}
+EXPERT = {"id": "expert-1", "role": "expert"}
+ORDERER = {"id": "orderer-1", "role": "orderer"}
+SELF = {"preparation": 4, "own_wellbeing": 2, "experience_heard": 5, "would_do_again": 4}
+ORDERER_RATINGS = {"usefulness": 5, "expert_preparation": 4, "cooperation": 5, "would_order_again": 5}
+T0 = dt.datetime(2024, 3, 4, 10, tzinfo=dt.UTC)
+
+
+class Upstream:
+    """A service's event store in its own schema with its outbox relay: events appended here reach NATS the
+    way that service's would."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str, js) -> None:  # type: ignore[no-untyped-def]
+        self.store = PostgresEventStore(pool, service, service)
+        self.relay = OutboxRelay(self.store, js, poll_seconds=0.1)
+        self.task = asyncio.create_task(self.relay.run())
+
+    async def append(self, stream_id: str, payload, engagement_id=None) -> None:  # type: ignore[no-untyped-def]
+        version = len(await self.store.read_stream(stream_id))
+        await self.store.append(stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)])
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        await asyncio.wait_for(self.task, 10)
+
+
+async def test_feedback_round_of_a_delivered_engagement(environment):
+    nc = await nats.connect(environment.nats_url)
+    js = nc.jetstream()
+    pools, upstreams = [], {}
+    for service in ("orders", "registry"):
+        await ensure_stream(js, service, 1, 60)
+        pools.append(pool := await asyncpg.create_pool(environment.dsns[service], min_size=1, max_size=3))
+        upstreams[service] = Upstream(pool, service, js)
+    clock = Clock(T0)
+    runtime = ServiceRuntime(definition(check_every_seconds=0.1, clock=clock), environment.settings("feedback"))
+    await runtime.start(serve_http=False)
+    try:
+        engagement_id = uuid.uuid4()
+        stream_id = f"engagement-{engagement_id}"
+
+        async def feedback(actor=COORDINATOR):  # type: ignore[no-untyped-def]
+            return await request(nc, "kokemus.feedback.query.get_feedback",
+                                 {"actor": actor, "engagement_id": str(engagement_id)})
+
+        async def submit(actor, form, ratings, free_text=None):  # type: ignore[no-untyped-def]
+            return await request(nc, "kokemus.feedback.cmd.submit_feedback", {
+                "actor": actor, "engagement_id": str(engagement_id), "form": form, "ratings": ratings,
+                "free_text": free_text})
+
+        async def requested():  # type: ignore[no-untyped-def]
+            try:
+                return await feedback()
+            except RemoteError as error:
+                assert error.code == "not_found"
+                return None
+
+        # Delivered in the orders service: both forms are requested.
+        await upstreams["orders"].append(stream_id, engagement_opened(engagement_id, "expert-1", "orderer-1"), engagement_id)
+        await upstreams["orders"].append(stream_id, orders.DeliveryConfirmed(
+            engagement_id=engagement_id, actual_hours=Decimal("2"), kilometres=Decimal("30")), engagement_id)
+        seen = await eventually(requested)
+        assert {form: (view["respondent_id"], view["status"]) for form, view in seen["forms"].items()} == {
+            "self_assessment": ("expert-1", "open"), "orderer_feedback": ("orderer-1", "open")}
+
+        # Unanswered for the reminder interval: each respondent is reminded, once.
+        clock.advance(days=3)
+
+        async def reminded():  # type: ignore[no-untyped-def]
+            forms = (await feedback())["forms"]
+            return all(view["reminders_sent"] == 1 for view in forms.values())
+        await eventually(reminded)
+
+        # Both respondents answer; the second answer completes the feedback, published for other services.
+        first = await submit(EXPERT, "self_assessment", SELF, "Talking about my depression was hard.")
+        assert first["completed"] is False
+        with pytest.raises(RemoteError) as wrong:
+            await submit({"id": "expert-2", "role": "expert"}, "orderer_feedback", ORDERER_RATINGS)
+        assert wrong.value.code == "forbidden"
+        second = await submit(ORDERER, "orderer_feedback", ORDERER_RATINGS, "Students were moved.")
+        assert second["completed"] is True
+        with pytest.raises(RemoteError) as again:
+            await submit(ORDERER, "orderer_feedback", ORDERER_RATINGS)
+        assert again.value.code == "conflict"
+
+        def published(event_type):  # type: ignore[no-untyped-def]
+            async def last():  # type: ignore[no-untyped-def]
+                try:
+                    message = await js.get_last_msg("KOKEMUS_FEEDBACK", f"kokemus.feedback.events.{event_type}")
+                except nats.js.errors.NotFoundError:
+                    return None
+                return json.loads(message.data)
+            return last
+        envelope = await eventually(published("FeedbackCompleted"))
+        assert envelope["payload"]["engagement_id"] == str(engagement_id)
+        assert envelope["engagement_id"] == str(engagement_id)
+        # On the bus the orderer's free text travels sealed with the expert's key.
+        submitted = await eventually(published("FeedbackSubmitted"))
+        assert submitted["subject_id"] == "expert-1"
+        assert "Students" not in json.dumps(submitted) and "$encrypted" in submitted["payload"]["free_text"]
+        assert (await feedback())["forms"]["self_assessment"]["free_text"] == "Talking about my depression was hard."
+
+        report = await request(nc, "kokemus.feedback.query.follow_up_report",
+                               {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
+        assert (report["requested"], report["answered"], report["completed"]) == (2, 2, 1)
+        assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] == 2.0
+
+        # The expert is erased in the registry: what anyone wrote about them reads as erased, ratings stay.
+        await upstreams["registry"].append("expert-expert-1", registry.ExpertErased(expert_id="expert-1"))
+
+        async def erased():  # type: ignore[no-untyped-def]
+            forms = (await feedback())["forms"]
+            return forms if all(view["free_text"] is None for view in forms.values()) else None
+        forms = await eventually(erased)
+        assert forms["self_assessment"]["ratings"] == SELF
+        assert forms["orderer_feedback"]["ratings"] == ORDERER_RATINGS
+    finally:
+        await runtime.stop()
+        for upstream in upstreams.values():
+            await upstream.stop()
+        for pool in pools:
+            await pool.close()
+        await nc.close()
