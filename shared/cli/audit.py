@@ -96,15 +96,18 @@ def print_history(out: Console, engagement_id: str, history: Any) -> None:
     """The trail as a table: when, which service, what, who, and the trace that ties it to the request."""
     table = Table(title=f"audit trail of engagement {engagement_id}")
     table.add_column("time (UTC)", no_wrap=True)
-    table.add_column("service")
+    table.add_column("service", no_wrap=True)
     table.add_column("event type", no_wrap=True)
     table.add_column("actor")
-    table.add_column("trace id", overflow="fold")
+    table.add_column("trace id", no_wrap=True)
     for entry in _entries(history):
         actor = entry["actor"]
         who = f"{actor['role']} {actor['id']}" + (f" ({actor['organization_id']})" if actor.get("organization_id") else "")
         table.add_row(entry["recorded_at"].replace("T", " ")[:23], entry["service"], entry["event_type"],
                       escape(who), entry.get("trace_id") or "-")
+    if not out.is_terminal and out.width < 150:
+        # A pipe or a CI log gets 80 columns by default; give each event one line there too.
+        out = Console(file=out.file, width=150, no_color=out.no_color)
     out.print(table)
 
 

