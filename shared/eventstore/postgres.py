@@ -30,7 +30,7 @@ from shared.eventstore.port import ConcurrencyConflict, EventStore, SubjectErase
 from shared.events import NewEvent, RecordedEvent
 
 COLUMNS = (
-    "position, transaction_id::text AS transaction_id, event_id, stream_id, version, event_type, schema_version,"
+    "position, transaction_id::text AS txid, event_id, stream_id, version, event_type, schema_version,"
     " recorded_at, engagement_id, causation_id, correlation_id, subject_id, actor, trace, payload, prev_hash, hash"
 )
 LogCursor = tuple[int, int]  # (transaction id, position): where a reader of the global log stands
@@ -289,7 +289,7 @@ def row_of(record: asyncpg.Record) -> codec.Row:
     """A database record in the row form the codec hashes and decodes."""
     return {
         "position": record["position"],
-        "transaction_id": int(record["transaction_id"]),
+        "transaction_id": int(record["txid"]),
         "event_id": str(record["event_id"]),
         "stream_id": record["stream_id"],
         "version": record["version"],

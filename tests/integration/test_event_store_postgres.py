@@ -4,6 +4,7 @@ a late committer, and verify names each kind of tampering."""
 from __future__ import annotations
 
 import asyncio
+import json
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -160,7 +161,7 @@ async def test_verify_catches_a_rehashed_row_at_the_next_link(servers, scratch_s
     from shared.eventstore.postgres import row_of
 
     async with store.pool.acquire() as conn:
-        record = await conn.fetchrow("SELECT *, transaction_id::text AS transaction_id FROM scratch.events WHERE stream_id='a' AND version=1")
+        record = await conn.fetchrow("SELECT *, transaction_id::text AS txid FROM scratch.events WHERE stream_id='a' AND version=1")
     row = row_of(record)
     row["payload"] = {"step": 99}
     forged_hash = chain.link(row["prev_hash"], row)
@@ -170,3 +171,22 @@ async def test_verify_catches_a_rehashed_row_at_the_next_link(servers, scratch_s
     [broken] = (await store.verify()).breaks
     assert (broken.stream_id, broken.version) == ("a", 2)
     assert rows[1].prev_hash != forged_hash
+
+
+async def test_the_log_is_ordered_by_transaction_id_as_a_number_not_as_text(store):
+    """Transaction 9 committed before transaction 10: as text, '10' would sort first and be skipped."""
+    from shared.eventstore import chain, codec
+
+    rows = codec.seal("old", 1, chain.GENESIS, steps(9), {}, {}) + codec.seal("new", 1, chain.GENESIS, steps(10), {}, {})
+    async with store.pool.acquire() as conn:
+        for row, tx in zip(rows, ("9", "10")):
+            await conn.execute(
+                """INSERT INTO scratch.events (transaction_id, event_id, stream_id, version, event_type, schema_version,
+                       recorded_at, actor, trace, payload, prev_hash, hash)
+                   VALUES ($1::text::xid8, $2::uuid, $3, $4, $5, $6, $7::text::timestamptz, $8::jsonb, '{}', $9::jsonb, $10, $11)""",
+                tx, row["event_id"], row["stream_id"], row["version"], row["event_type"], row["schema_version"],
+                row["recorded_at"], json.dumps(row["actor"]), json.dumps(row["payload"]), row["prev_hash"], row["hash"])
+    await store.append("later", 0, steps(11))
+    first = await store.read_all(limit=1)
+    rest = await store.read_all(after_position=first[0].position)
+    assert [e.payload.step for e in first + rest] == [9, 10, 11]

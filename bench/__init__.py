@@ -1,0 +1,1 @@
+"""Benchmarks of the kernel. ``python -m bench.eventstore`` measures the event store (see bench/README.md)."""

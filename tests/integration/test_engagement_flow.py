@@ -1,0 +1,264 @@
+"""One engagement end to end across all five services, through the same NATS commands any client sends, with
+every state change, the cross-service rules, the audit trail and its verification."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from urllib.parse import urlsplit
+
+import asyncpg
+import nats
+import pytest
+
+from shared.cli.audit import verify_all
+from shared.cli.services import definitions
+from shared.messaging.rpc import RemoteError, request
+from shared.runtime.service import ServiceRuntime
+from shared.settings import SERVICE_NAMES
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.integration
+
+COORDINATOR = {"id": "anna", "role": "coordinator", "organization_id": "varha"}
+CONTACT = {"id": "olli", "role": "organization_contact", "organization_id": "mieli"}
+EXPERT = {"id": "maija", "role": "expert"}
+OTHER_EXPERT = {"id": "pekka", "role": "expert"}
+ORDERER = {"id": "school", "role": "orderer"}
+AUDITOR = {"id": "aino", "role": "auditor"}
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+async def system(environment):
+    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name)) for name in SERVICE_NAMES]
+    # Together, as in production: each waits for the streams of the services it consumes.
+    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
+    nc = await nats.connect(environment.nats_url)
+    yield nc
+    await nc.close()
+    for runtime in reversed(runtimes):
+        await runtime.stop()
+
+
+async def ask(nc, subject: str, body: dict):
+    return await request(nc, f"kokemus.{subject}", body)
+
+
+async def refused(nc, subject: str, body: dict, code: str) -> RemoteError:
+    with pytest.raises(RemoteError) as error:
+        await ask(nc, subject, body)
+    assert error.value.code == code, error.value
+    return error.value
+
+
+async def status_of(nc, engagement_id: str) -> str:
+    return (await ask(nc, "orders.query.get_engagement", {"actor": ORDERER, "engagement_id": engagement_id}))["status"]
+
+
+async def reaches(nc, engagement_id: str, status: str) -> None:
+    async def check():
+        return await status_of(nc, engagement_id) == status
+    await eventually(check, timeout=30)
+
+
+async def set_up_registry(nc) -> None:
+    await ask(nc, "registry.cmd.register_organization", {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"})
+    await ask(nc, "registry.cmd.register_organization", {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo", "contact_person_id": "olli"})
+    await ask(nc, "registry.cmd.sign_organization_agreement", {"actor": COORDINATOR, "organization_id": "mieli", "agreement_id": "a-2026",
+                                                               "valid_from": str(TODAY - dt.timedelta(days=10)), "valid_until": str(TODAY + dt.timedelta(days=300))})
+    for expert in ("maija", "pekka"):
+        await ask(nc, "registry.cmd.register_expert", {"actor": CONTACT, "expert_id": expert, "organization_id": "mieli",
+                                                       "name": expert.title(), "email": f"{expert}@example.org"})
+        await ask(nc, "registry.cmd.record_training", {"actor": CONTACT, "expert_id": expert, "completed_on": str(TODAY), "trained_by": "mieli"})
+    await ask(nc, "registry.cmd.give_consent", {"actor": EXPERT, "expert_id": "maija"})
+    await ask(nc, "registry.cmd.list_expert", {"actor": CONTACT, "expert_id": "maija", "topics": ["mental health"]})
+    await ask(nc, "registry.cmd.grant_credentials", {"actor": COORDINATOR, "orderer_id": "school", "orderer_name": "Koulu"})
+
+
+async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(system, environment):
+    nc = system
+    await set_up_registry(nc)
+    order_body = {"actor": ORDERER, "task_type": "lecture", "topic": "Recovery", "date": str(TODAY + dt.timedelta(days=20)),
+                  "duration_hours": "3", "place": "Turku", "experts_wanted": 1, "county_service": True,
+                  "fee": {"mode": "recommended"}}
+    await refused(nc, "orders.cmd.place_order", {**order_body, "actor": EXPERT}, "forbidden")
+
+    async def place():  # orders learns of the credentials from registry's events
+        try:
+            return await ask(nc, "orders.cmd.place_order", order_body)
+        except RemoteError as error:
+            assert error.code == "forbidden"
+    order_id = (await eventually(place))["order_id"]
+
+    async def offer_to(expert_id):
+        return await ask(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": expert_id})
+
+    error = await refused(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "pekka"}, "validation")
+    assert error.fields[0]["field"] == "expert_id" and "not listed" in error.fields[0]["reason"]
+
+    async def offered():
+        try:
+            return await offer_to("maija")
+        except RemoteError as error:
+            assert error.code == "validation"  # until orders has seen the listing
+    offer_id = (await eventually(offered))["offer_id"]
+
+    accept = {"actor": EXPERT, "order_id": order_id, "offer_id": offer_id}
+    await refused(nc, "orders.cmd.accept_offer", {**accept, "actor": OTHER_EXPERT}, "forbidden")
+    engagement_id = (await ask(nc, "orders.cmd.accept_offer", accept))["engagement_id"]
+    await refused(nc, "orders.cmd.accept_offer", accept, "conflict")  # a second accept of the same offer
+    assert await status_of(nc, engagement_id) == "opened"
+
+    delivery = {"actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "3", "kilometres": "40", "other_expenses": "5"}
+    await refused(nc, "orders.cmd.confirm_delivery", delivery, "conflict")  # nothing is signed yet
+
+    async def drafted():
+        try:
+            return await ask(nc, "contracts.query.get_contract", {"actor": EXPERT, "engagement_id": engagement_id})
+        except RemoteError as error:
+            assert error.code == "not_found"
+    contract = await eventually(drafted)
+    assert contract["terms"]["fee_basis"] == "recommended" and contract["terms"]["hourly_fee"] == "30.00"
+
+    sign = {"engagement_id": engagement_id}
+    await refused(nc, "contracts.cmd.sign_contract", {**sign, "actor": EXPERT, "party": "orderer"}, "forbidden")
+    await ask(nc, "contracts.cmd.sign_contract", {**sign, "actor": EXPERT, "party": "expert"})
+    await refused(nc, "orders.cmd.confirm_delivery", delivery, "conflict")  # one signature is not enough
+    await refused(nc, "orders.cmd.confirm_delivery", {**delivery, "actor": EXPERT}, "forbidden")
+    await ask(nc, "contracts.cmd.sign_contract", {**sign, "actor": ORDERER, "party": "orderer"})
+    await reaches(nc, engagement_id, "confirmed")
+
+    close = {"actor": COORDINATOR, "engagement_id": engagement_id}
+    await refused(nc, "orders.cmd.close_engagement", close, "conflict")  # no fee approved, no feedback
+    await ask(nc, "orders.cmd.confirm_delivery", delivery)
+    await reaches(nc, engagement_id, "fee_approved")
+    fee = (await ask(nc, "contracts.query.get_contract", {"actor": COORDINATOR, "engagement_id": engagement_id}))["fee"]
+    assert fee == {"fee": "90.00", "mileage": "23.60", "other_expenses": "5.00", "total": "118.60"}
+    error = await refused(nc, "orders.cmd.close_engagement", close, "conflict")  # the feedback is not complete
+    assert "feedback" in error.message
+
+    self_assessment = {"actor": EXPERT, "engagement_id": engagement_id, "form": "self_assessment",
+                       "ratings": {"preparation": 5, "own_wellbeing": 4, "experience_heard": 5, "would_do_again": 5},
+                       "free_text": "It went well."}
+
+    async def submitted():
+        try:
+            return await ask(nc, "feedback.cmd.submit_feedback", self_assessment)
+        except RemoteError as error:
+            assert error.code in {"conflict", "not_found"}  # until feedback has seen the delivery
+    await eventually(submitted)
+    await refused(nc, "feedback.cmd.submit_feedback", {**self_assessment, "form": "orderer_feedback"}, "forbidden")
+    await ask(nc, "feedback.cmd.submit_feedback", {
+        "actor": ORDERER, "engagement_id": engagement_id, "form": "orderer_feedback",
+        "ratings": {"usefulness": 5, "expert_preparation": 4, "cooperation": 5, "would_order_again": 5}})
+    await reaches(nc, engagement_id, "closed")
+
+    async def full_trail():
+        history = await ask(nc, "audit.query.history", {"actor": AUDITOR, "engagement_id": engagement_id})
+        kinds = [entry["event_type"] for entry in history["entries"]]
+        return history if "EngagementClosed" in kinds and "FeedbackCompleted" in kinds else None
+    entries = (await eventually(full_trail))["entries"]
+    kinds = [entry["event_type"] for entry in entries]
+    for expected in ("ExpertRegistered", "TrainingCompleted", "ConsentGiven", "ExpertListed", "OrderPlaced", "OfferMade",
+                     "OfferAccepted", "EngagementOpened", "ContractDrafted", "ContractSigned", "ContractFullySigned",
+                     "EngagementConfirmed", "DeliveryConfirmed", "FeeApproved", "FeedbackRequested",
+                     "FeedbackSubmitted", "FeedbackCompleted", "EngagementClosed"):
+        assert expected in kinds, f"{expected} missing from the trail"
+    assert {entry["service"] for entry in entries} == {"registry", "orders", "contracts", "feedback"}
+    assert "pekka" not in str(entries), "another expert's events are not in this trail"
+    assert len({entry["event_id"] for entry in entries}) == len(entries)
+    place_of = {entry["event_id"]: n for n, entry in enumerate(entries)}
+    for n, entry in enumerate(entries):
+        cause = entry.get("causation_id")
+        if cause in place_of:
+            assert place_of[cause] < n, f"{entry['event_type']} comes before its cause"
+    assert kinds.index("ExpertListed") < kinds.index("OfferMade") < kinds.index("EngagementOpened") \
+        < kinds.index("ContractDrafted") < kinds.index("FeeApproved") < kinds.index("EngagementClosed")
+    assert all(entry["trace_id"] for entry in entries)
+
+    report = await verify_all_from(environment)
+    assert report["intact"], report
+
+    # Someone with superuser rights edits the approved fee in the contracts service's table by hand.
+    await tamper(environment, "contracts", "FeeApproved")
+    report = await verify_all_from(environment)
+    assert not report["intact"]
+    [store] = [store for store in report["stores"] if not store["intact"]]
+    [broken] = store["breaks"]
+    fee_event = next(entry for entry in entries if entry["event_type"] == "FeeApproved")
+    assert store["store"] == "contracts" and broken["event_id"] == fee_event["event_id"]
+
+
+async def verify_all_from(environment) -> dict:
+    import os
+
+    from shared.settings import load_settings
+
+    os.environ["KOKEMUS_NATS_URL"] = environment.nats_url
+    load_settings.cache_clear()
+    try:
+        return await verify_all()
+    finally:
+        os.environ.pop("KOKEMUS_NATS_URL")
+        load_settings.cache_clear()
+
+
+async def tamper(environment, schema: str, event_type: str) -> None:
+    dsn = urlsplit(environment.servers.admin_dsn)._replace(path=f"/{environment.database}").geturl()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        changed = await conn.execute(
+            f"""UPDATE {schema}.events SET payload = jsonb_set(payload, '{{total}}', '"999.00"')
+                WHERE event_type = $1""", event_type)
+        assert changed == "UPDATE 1"
+    finally:
+        await conn.close()
+
+
+async def test_cancelling_before_signing_owes_nothing_and_after_signing_owes_half(system):
+    nc = system
+    await set_up_registry(nc)
+    engagements = []
+    for _ in range(2):
+        async def place():
+            try:
+                return await ask(nc, "orders.cmd.place_order", {
+                    "actor": ORDERER, "task_type": "co_teaching", "topic": "Co-teaching", "date": str(TODAY + dt.timedelta(days=9)),
+                    "duration_hours": "2", "remote": True, "experts_wanted": 1, "county_service": False,
+                    "fee": {"mode": "orderer", "hourly_fee": "40"}})
+            except RemoteError as error:
+                assert error.code == "forbidden"
+        order_id = (await eventually(place))["order_id"]
+
+        async def offered():
+            try:
+                return await ask(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "maija"})
+            except RemoteError as error:
+                assert error.code == "validation"
+        offer_id = (await eventually(offered))["offer_id"]
+        accepted = await ask(nc, "orders.cmd.accept_offer", {"actor": EXPERT, "order_id": order_id, "offer_id": offer_id})
+        engagements.append(accepted["engagement_id"])
+    unsigned, signed = engagements
+
+    async def contract_of(engagement_id):
+        try:
+            return await ask(nc, "contracts.query.get_contract", {"actor": COORDINATOR, "engagement_id": engagement_id})
+        except RemoteError as error:
+            assert error.code == "not_found"
+    await eventually(lambda: contract_of(signed))
+    for actor, party in ((EXPERT, "expert"), (ORDERER, "orderer")):
+        await ask(nc, "contracts.cmd.sign_contract", {"actor": actor, "engagement_id": signed, "party": party})
+    await reaches(nc, signed, "confirmed")
+
+    await ask(nc, "orders.cmd.cancel_engagement", {"actor": EXPERT, "engagement_id": unsigned, "reason": "ill"})
+    await ask(nc, "orders.cmd.cancel_engagement", {"actor": ORDERER, "engagement_id": signed, "reason": "school closed"})
+    await refused(nc, "orders.cmd.confirm_delivery", {"actor": ORDERER, "engagement_id": signed, "actual_hours": "2"}, "conflict")
+
+    async def owed(engagement_id):
+        contract = await contract_of(engagement_id)
+        return contract and contract["cancellation"] and contract["cancellation"]["fee_owed"]
+    assert await eventually(lambda: owed(signed)) == "40.00"  # half of 2 h x 40 €
+    await eventually(lambda: contract_of(unsigned))
+    assert (await asyncio.wait_for(owed(unsigned), 5)) in (None, "0.00")
