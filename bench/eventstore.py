@@ -43,13 +43,9 @@ class Run:
         return next(m for m in self.measurements if m.contender == contender and m.workload == workload)
 
 
-async def run(admin_dsn: str, workload: Workload, log: Log = lambda line: None, prototype: bool = False) -> Run:
+async def run(admin_dsn: str, workload: Workload, log: Log = lambda line: None) -> Run:
     """Run every contender through the workload on the server behind ``admin_dsn`` (a superuser)."""
     kinds: dict[str, type] = {"raw": RawInserts, "kokemus": KokemusStore, "eventsourcing": LibraryRecorder}
-    if prototype:
-        from bench.prototype import PrototypeContender
-
-        kinds["prototype"] = PrototypeContender
     async with fresh_databases(admin_dsn, list(kinds)) as dsns:
         contenders: dict[str, Contender] = {}  # by the DSN of its own database
         try:
@@ -156,8 +152,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writers", type=int, default=16, help="concurrent writers and pool size (default 16)")
     parser.add_argument("--postgres-url", help="a superuser DSN of an existing server (default: embedded)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat each measurement; print the median (default 1)")
-    parser.add_argument("--prototype", action="store_true",
-                        help="also time bench/prototype.py, the proposed store changes")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     workload = Workload.scaled(args.events, args.writers, args.rounds)
@@ -166,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         print(line, file=sys.stderr, flush=True)
 
     with postgres_server(args.postgres_url, log) as dsn:
-        result = asyncio.run(run(dsn, workload, log, args.prototype))
+        result = asyncio.run(run(dsn, workload, log))
     table = report.rows(result.measurements)
     verdicts = report.verdicts(table)
     if args.json:

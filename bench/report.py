@@ -7,8 +7,8 @@ from typing import Any
 
 from bench.workload import Measurement
 
-RAW, KOKEMUS, LIBRARY, PROTOTYPE = "raw asyncpg", "kokemus", "eventsourcing", "kokemus prototype"
-JUDGED = (KOKEMUS, PROTOTYPE)  # the contenders the targets apply to
+RAW, KOKEMUS, LIBRARY = "raw asyncpg", "kokemus", "eventsourcing"
+JUDGED = (KOKEMUS,)  # the contender the targets apply to
 WORKLOADS = {
     "single": "single-event appends",
     "batched": "20-event appends",

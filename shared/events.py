@@ -14,7 +14,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -111,9 +111,11 @@ class NewEvent:
     subject_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as the store holds it: payload plus everything the audit trail needs."""
+class RecordedEvent(NamedTuple):
+    """An event as the store holds it: payload plus everything the audit trail needs.
+
+    A named tuple: immutable, and cheap to build, which matters when a reader walks the whole log.
+    """
 
     event_id: uuid.UUID
     stream_id: str
@@ -128,7 +130,7 @@ class RecordedEvent:
     causation_id: uuid.UUID | None = None
     correlation_id: uuid.UUID | None = None
     subject_id: str | None = None
-    trace: dict[str, str] = field(default_factory=dict)
+    trace: dict[str, str] = {}  # noqa: RUF012 - never mutated
     service: str = ""
     prev_hash: bytes = b""
     hash: bytes = b""

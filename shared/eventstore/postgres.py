@@ -13,11 +13,13 @@ https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHO
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -25,9 +27,9 @@ import asyncpg
 from opentelemetry import propagate
 
 from shared.eventstore import chain, codec
-from shared.eventstore.crypto import has_sealed_fields, new_key
+from shared.eventstore.crypto import ENCRYPTED, new_key
 from shared.eventstore.port import ConcurrencyConflict, EventStore, SubjectErased, VerifyReport
-from shared.events import NewEvent, RecordedEvent
+from shared.events import Actor, NewEvent, RecordedEvent, event_class
 
 COLUMNS = (
     "position, transaction_id::text AS txid, event_id, stream_id, version, event_type, schema_version,"
@@ -61,12 +63,32 @@ class PostgresEventStore(EventStore):
                 SELECT 1 FROM {s}.events WHERE stream_id = $1 AND version = $16 AND hash = $17)
             ON CONFLICT (event_id) DO NOTHING
             RETURNING position, event_id"""
+        # The same for one event, without arrays: most commands record one event.
+        self._insert_one_sql = f"""
+            INSERT INTO {s}.events (event_id, stream_id, version, event_type, schema_version, recorded_at,
+                engagement_id, causation_id, correlation_id, subject_id, actor, trace, payload, prev_hash, hash)
+            SELECT $2::uuid, $1, $3::int, $4::text, $5::int, $6::timestamptz, $7::uuid, $8::uuid, $9::uuid,
+                $10::text, $11::jsonb, $12::jsonb, $13::jsonb, $14::bytea, $15::bytea
+            WHERE $16::int = 0 OR EXISTS (
+                SELECT 1 FROM {s}.events WHERE stream_id = $1 AND version = $16 AND hash = $17)
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING position, event_id"""
         self._log_sql = f"""
             SELECT {COLUMNS} FROM {s}.events
             WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY transaction_id, position
             LIMIT $3"""
+        # Reading after an event named by its position: its transaction id is looked up in the same query.
+        self._read_all_sql = f"""
+            SELECT {COLUMNS} FROM {s}.events
+            WHERE (transaction_id, position) > (
+                    coalesce((SELECT transaction_id FROM {s}.events WHERE position = $1), '0'::xid8), $1::bigint)
+              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY transaction_id, position
+            LIMIT $2"""
+        self._notify_sql = f"SELECT pg_notify('{s}_events', '')"
+        self._notify_pending: asyncio.Task | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -90,13 +112,14 @@ class PostgresEventStore(EventStore):
             prev_hash = await self._head_hash(conn, stream_id, expected_version, refresh=attempt == 2)
             rows = codec.seal(stream_id, expected_version + 1, prev_hash, events, keys, trace)
             arguments = self._insert_args(stream_id, expected_version, prev_hash, rows)
+            sql = self._insert_one_sql if len(rows) == 1 else self._insert_sql
             try:
                 if conn.is_in_transaction():
                     # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry).
                     async with conn.transaction():
-                        positions = await conn.fetch(self._insert_sql, *arguments)
+                        positions = await conn.fetch(sql, *arguments)
                 else:
-                    positions = await conn.fetch(self._insert_sql, *arguments)
+                    positions = await conn.fetch(sql, *arguments)
             except asyncpg.UniqueViolationError:
                 self._heads.pop(stream_id, None)
                 actual = await self._current_version(conn, stream_id)
@@ -106,6 +129,7 @@ class PostgresEventStore(EventStore):
                 position_of = {str(record["event_id"]): record["position"] for record in positions}
                 for row in rows:
                     row["position"] = position_of[row["event_id"]]
+                self.wake_relay()
                 return [codec.just_recorded(row, event, self.service) for row, event in zip(rows, events)]
             if positions:
                 # Only part of the batch was new: the caller reused event ids of another append.
@@ -116,12 +140,40 @@ class PostgresEventStore(EventStore):
         actual = await self._current_version(conn, stream_id)
         raise ConcurrencyConflict(stream_id, expected_version, actual)
 
+    def wake_relay(self, delay: float = 0.005) -> None:
+        """Tell the relay (whichever replica leads) that events were recorded.
+
+        The NOTIFY goes out shortly after, from a connection of its own, once for a burst of appends: a NOTIFY
+        inside the appending transaction would take PostgreSQL's notification lock through its commit and
+        make concurrent writers commit one at a time. An append inside a longer transaction may be announced
+        before it commits; the relay's polling picks such an event up.
+        """
+        if self._notify_pending is None or self._notify_pending.done():
+            self._notify_pending = asyncio.get_running_loop().create_task(self._notify_after(delay))
+
+    async def _notify_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await self.pool.execute(self._notify_sql)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass  # the relay polls as well
+
     def _insert_args(self, stream_id: str, expected: int, prev_hash: bytes, rows: list[codec.Row]) -> list[Any]:
+        if len(rows) == 1:
+            [row] = rows
+            return [
+                stream_id, uuid.UUID(row["event_id"]), row["version"], row["event_type"], row["schema_version"],
+                datetime.fromisoformat(row["recorded_at"]), _uuid_or_none(row["engagement_id"]),
+                _uuid_or_none(row["causation_id"]), _uuid_or_none(row["correlation_id"]), row["subject_id"],
+                _json(row["actor"]), _json(row["trace"]), _json(row["payload"]), row["prev_hash"], row["hash"],
+                expected, prev_hash,
+            ]
+
         def column(name: str) -> list[Any]:
             return [row[name] for row in rows]
 
         def as_json(name: str) -> list[str]:
-            return [json.dumps(row[name], separators=(",", ":")) for row in rows]
+            return [_json(row[name]) for row in rows]
 
         return [
             stream_id,
@@ -212,8 +264,7 @@ class PostgresEventStore(EventStore):
 
     async def read_all(self, *, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         async with self.pool.acquire() as conn:
-            cursor = await self.cursor_of(conn, after_position)
-            records = await conn.fetch(self._log_sql, str(cursor[0]), cursor[1], limit)
+            records = await conn.fetch(self._read_all_sql, after_position, limit)
             return await self._decode_all(conn, records)
 
     async def cursor_of(self, conn: asyncpg.Connection, position: int) -> LogCursor:
@@ -246,15 +297,32 @@ class PostgresEventStore(EventStore):
         return await self._decode_all(conn, records)
 
     async def _decode_all(self, conn: asyncpg.Connection, records: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
-        rows = [row_of(record) for record in records]
-        subjects = sorted({row["subject_id"] for row in rows if row["subject_id"] and has_sealed_fields(row["payload"])})
+        subjects = sorted({r["subject_id"] for r in records if r["subject_id"] and ENCRYPTED in r["payload"]})
         keys: dict[str, bytes | None] = {}
         if subjects:
             found = await conn.fetch(
                 f"SELECT subject_id, key FROM {self.schema}.subject_keys WHERE subject_id = ANY($1)", subjects
             )
             keys = {record["subject_id"]: record["key"] for record in found}
-        return [codec.decode(row, keys.get(row["subject_id"]), self.service) for row in rows]
+        decoded = []
+        for record in records:
+            if ENCRYPTED in record["payload"] or (cls := event_class(record["event_type"])) is None \
+                    or cls.schema_version != record["schema_version"]:
+                # Sealed fields, an old schema version or an unknown type: the general path.
+                decoded.append(codec.decode(row_of(record), keys.get(record["subject_id"]), self.service))
+            else:
+                decoded.append(self._decode_plain(record, cls))
+        return decoded
+
+    def _decode_plain(self, record: asyncpg.Record, cls: Any) -> RecordedEvent:
+        """The common case, straight from the record's own types: current schema, nothing sealed."""
+        return RecordedEvent(
+            record["event_id"], record["stream_id"], record["version"], record["position"], record["event_type"],
+            record["schema_version"], record["recorded_at"], _actor(record["actor"]),
+            cls.model_validate_json(record["payload"]), record["engagement_id"], record["causation_id"],
+            record["correlation_id"], record["subject_id"], json.loads(record["trace"]), self.service,
+            record["prev_hash"], record["hash"],
+        )
 
     # -- verifying -------------------------------------------------------------------------------------
 
@@ -306,6 +374,15 @@ def row_of(record: asyncpg.Record) -> codec.Row:
         "prev_hash": bytes(record["prev_hash"]),
         "hash": bytes(record["hash"]),
     }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@lru_cache(maxsize=4096)
+def _actor(text: str) -> Actor:
+    return Actor.model_validate_json(text)
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:

@@ -39,14 +39,10 @@ CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON {schema}.events
 REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM PUBLIC;
 REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM CURRENT_USER;
 
--- Wake the outbox relay on commit; it polls too, in case a notification is missed.
-CREATE OR REPLACE FUNCTION {schema}.notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('{schema}_events', '');
-    RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER events_notify AFTER INSERT ON {schema}.events
-    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_events();
+-- The relay is woken by a NOTIFY sent after the append, outside the appending transaction (see
+-- PostgresEventStore.wake_relay); an earlier release notified from a trigger, which serialized commits.
+DROP TRIGGER IF EXISTS events_notify ON {schema}.events;
+DROP FUNCTION IF EXISTS {schema}.notify_events();
 
 -- One key per data subject; shredding sets it to NULL and keeps the row, so no new personal data is
 -- accepted for an erased subject.

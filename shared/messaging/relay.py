@@ -92,9 +92,10 @@ class OutboxRelay:
                         await self._sleep(self.poll_seconds)
             finally:
                 await conn.remove_listener(f"{self.store.schema}_events", self._on_notify)
+                await conn.execute("SELECT pg_advisory_unlock($1)", self.lock_key)  # another replica may lead
         finally:
             self.is_leader = False
-            await self.store.pool.release(conn)  # closing the session releases the advisory lock
+            await self.store.pool.release(conn)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -11,21 +11,20 @@ import pytest
 from bench import report
 from bench.eventstore import fresh_databases, run
 from bench.kokemus_store import KokemusStore
-from bench.prototype import _seal
 from bench.raw import RawInserts
 from bench.workload import Workload, plan
 from shared.eventstore import chain, codec
 
 pytestmark = pytest.mark.integration
 
-CONTENDERS = (report.RAW, report.KOKEMUS, report.LIBRARY, report.PROTOTYPE)
+CONTENDERS = (report.RAW, report.KOKEMUS, report.LIBRARY)
 
 
 async def test_every_contender_writes_the_workload_and_reads_all_of_it_back(servers):
     workload = Workload(single_events=200, batched_events=200, writers=4, warmup_appends=2)
     warm_up = workload.writers * workload.warmup_appends * (1 + workload.batch_size)
 
-    result = await run(servers.admin_dsn, workload, prototype=True)
+    result = await run(servers.admin_dsn, workload)
 
     counts = {
         contender: (result.measured(contender, "single").events, result.measured(contender, "batched").events,
@@ -36,7 +35,7 @@ async def test_every_contender_writes_the_workload_and_reads_all_of_it_back(serv
     assert counts == dict.fromkeys(CONTENDERS, (200, 200, warm_up + 400, warm_up + 400))
     table = report.rows(result.measurements)
     assert {row.measurement.contender for row in table} == set(CONTENDERS)
-    assert len(report.verdicts(table)) == 2 * len(report.TARGETS)
+    assert len(report.verdicts(table)) == len(report.TARGETS)
 
 
 async def test_the_raw_baseline_table_is_shaped_like_the_kokemus_events_table(servers):
@@ -69,16 +68,3 @@ async def _shape(dsn: str, schema: str) -> tuple[list[tuple], list[str], list[st
         sorted(record[0].replace(f"{schema}.", "SCHEMA.") for record in indexes),
         sorted(record[0] for record in constraints),
     )
-
-
-def test_the_prototype_seals_events_to_the_same_hashes_as_the_kernel_codec():
-    append = plan("hashes", 1, 20, 1, 1)[0][0]
-    recorded_at = dt.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
-    trace = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
-    prev = bytes(range(32))
-
-    _, hashes = _seal(append.stream_id, 4, prev, append.events, {}, trace, recorded_at)
-
-    rows = codec.seal(append.stream_id, 4, prev, append.events, {}, trace, recorded_at=recorded_at)
-    assert hashes == [row["hash"] for row in rows]
-    assert rows[0]["hash"] == chain.link(prev, rows[0])
