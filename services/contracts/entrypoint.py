@@ -5,27 +5,14 @@ the default rate table at start."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import partial, update_wrapper
-from typing import Any
-
 from shared.runtime.service import Wiring
 from services.contracts.handlers import COMMANDS, EVENT_HANDLERS, QUERIES, Deps, seed_default_rate_table
 
 log = logging.getLogger(__name__)
 
 
-def _bound(handler: Callable[..., Any], deps: Deps) -> Callable[..., Any]:
-    # Keep the handler's docstring: the AsyncAPI document describes each endpoint with it.
-    return update_wrapper(partial(handler, deps=deps), handler)
-
-
 def wire(w: Wiring, deps: Deps) -> None:
-    for name, (request, handler) in COMMANDS.items():
-        w.command(name, request, _bound(handler, deps))
-    for name, (request, handler) in QUERIES.items():
-        w.query(name, request, _bound(handler, deps))
-    w.consume("orders", {name: _bound(handler, deps) for name, handler in EVENT_HANDLERS.items()})
+    w.serve(deps, commands=COMMANDS, queries=QUERIES, event_handlers={"orders": EVENT_HANDLERS})
 
     async def seed_at_start() -> None:
         # Once, not every tick: drafting a contract seeds too, should this fail or come late.
@@ -35,4 +22,4 @@ def wire(w: Wiring, deps: Deps) -> None:
         except Exception:  # noqa: BLE001 - logged; the service runs on and seeds when it drafts
             log.exception("could not seed the default rate table")
 
-    w.background.append(seed_at_start)
+    w.at_start(seed_at_start)

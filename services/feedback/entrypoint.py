@@ -3,17 +3,11 @@
 
 from __future__ import annotations
 
-from functools import partial
 
 from shared.runtime.service import Wiring
 from services.feedback.handlers import COMMANDS, EVENT_HANDLERS, QUERIES, Deps, Reminders
 
 
 def wire(w: Wiring, deps: Deps, reminders: Reminders, check_every_seconds: float) -> None:
-    for name, (request, handler) in COMMANDS.items():
-        w.command(name, request, partial(handler, deps=deps))
-    for name, (request, handler) in QUERIES.items():
-        w.query(name, request, partial(handler, deps=deps))
-    for source, handlers in EVENT_HANDLERS.items():
-        w.consume(source, {event_type: partial(handler, deps=deps) for event_type, handler in handlers.items()})
+    w.serve(deps, commands=COMMANDS, queries=QUERIES, event_handlers=EVENT_HANDLERS)
     w.every(check_every_seconds, reminders.run_once)

@@ -12,10 +12,5 @@ OFFER_EXPIRY_SECONDS = 60.0
 
 
 def wire(w: Wiring, deps: Deps) -> None:
-    for name, (request, handler) in COMMANDS.items():
-        w.command(name, request, partial(handler, deps=deps))
-    for name, (request, handler) in QUERIES.items():
-        w.query(name, request, partial(handler, deps=deps))
-    for source, handlers in EVENT_HANDLERS.items():
-        w.consume(source, {event_type: partial(handler, deps=deps) for event_type, handler in handlers.items()})
+    w.serve(deps, commands=COMMANDS, queries=QUERIES, event_handlers=EVENT_HANDLERS)
     w.every(OFFER_EXPIRY_SECONDS, partial(expire_offers, deps=deps))

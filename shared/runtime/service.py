@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -84,6 +85,19 @@ class Wiring:
 
     def query(self, name: str, request: type[BaseModel], handler: Callable[[Any], Awaitable[Any]]) -> None:
         endpoint(self.broker, self.service, "query", name, request, handler)
+
+    def serve(self, deps: Any, *, commands: Mapping[str, tuple[type[BaseModel], Any]] = {},  # noqa: B006
+              queries: Mapping[str, tuple[type[BaseModel], Any]] = {},  # noqa: B006
+              event_handlers: Mapping[str, Mapping[str, Any]] = {}) -> None:  # noqa: B006
+        """Attach a service's handler tables, each handler bound to the service's ``deps``:
+        ``commands`` and ``queries`` map a name to (request model, handler); ``event_handlers`` map a source
+        service to {event type: handler}."""
+        for name, (request, handler) in commands.items():
+            self.command(name, request, partial(handler, deps=deps))
+        for name, (request, handler) in queries.items():
+            self.query(name, request, partial(handler, deps=deps))
+        for source, handlers in event_handlers.items():
+            self.consume(source, {event_type: partial(handler, deps=deps) for event_type, handler in handlers.items()})
 
     def publishes(self, events_module: Any) -> None:
         """Document each event of the service's public contract as a publication on its subject."""
