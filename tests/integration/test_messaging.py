@@ -145,6 +145,10 @@ async def test_the_relay_publishes_every_committed_event_in_order_with_its_id(al
     assert all(m.subject == "kokemus.alpha.events.AlphaNoted" for m in messages)
     recorded = await alpha.store.read_all(limit=100)
     assert [str(e.event_id) for e in recorded] == [b["event_id"] for b in bodies]
+    config = (await client.jetstream().stream_info("KOKEMUS_ALPHA")).config
+    assert config.deny_delete and config.deny_purge and config.duplicate_window == 600 and config.num_replicas == 1
+    with pytest.raises(Exception, match="(?i)purge|denied|not permitted"):
+        await client.jetstream().purge_stream("KOKEMUS_ALPHA")
 
 
 async def test_the_relay_resumes_after_nats_is_stopped_and_restarted_and_loses_nothing(servers, databases):
