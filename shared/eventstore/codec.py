@@ -6,6 +6,7 @@ Both store implementations use these functions, so a row means the same thing in
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +49,7 @@ def seal(
             "causation_id": _text(event.causation_id),
             "correlation_id": _text(event.correlation_id),
             "subject_id": event.subject_id,
-            "actor": event.actor.model_dump(mode="json"),
+            "actor": actor_json(event.actor),
             "trace": trace,
             "payload": payload,
         }
@@ -56,6 +57,12 @@ def seal(
         row["hash"] = prev_hash = chain.link(prev_hash, row)
         rows.append(row)
     return rows
+
+
+@lru_cache(maxsize=4096)
+def actor_json(actor: Actor) -> dict[str, Any]:
+    """An actor's JSON form; a service's actors repeat, so each is made once (treat the result as read-only)."""
+    return actor.model_dump(mode="json")
 
 
 def needs_key(event: NewEvent) -> bool:

@@ -111,7 +111,7 @@ class PostgresEventStore(EventStore):
         for attempt in (1, 2):
             prev_hash = await self._head_hash(conn, stream_id, expected_version, refresh=attempt == 2)
             rows = codec.seal(stream_id, expected_version + 1, prev_hash, events, keys, trace)
-            arguments = self._insert_args(stream_id, expected_version, prev_hash, rows)
+            arguments = self._insert_args(stream_id, expected_version, prev_hash, rows, events)
             sql = self._insert_one_sql if len(rows) == 1 else self._insert_sql
             try:
                 if conn.is_in_transaction():
@@ -158,15 +158,16 @@ class PostgresEventStore(EventStore):
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             pass  # the relay polls as well
 
-    def _insert_args(self, stream_id: str, expected: int, prev_hash: bytes, rows: list[codec.Row]) -> list[Any]:
+    def _insert_args(self, stream_id: str, expected: int, prev_hash: bytes, rows: list[codec.Row],
+                     events: Sequence[NewEvent]) -> list[Any]:
+        # Ids and times come from the events themselves: parsing them back from the rows' text costs time.
         if len(rows) == 1:
-            [row] = rows
+            [row], [event] = rows, events
             return [
-                stream_id, uuid.UUID(row["event_id"]), row["version"], row["event_type"], row["schema_version"],
-                datetime.fromisoformat(row["recorded_at"]), _uuid_or_none(row["engagement_id"]),
-                _uuid_or_none(row["causation_id"]), _uuid_or_none(row["correlation_id"]), row["subject_id"],
-                _json(row["actor"]), _json(row["trace"]), _json(row["payload"]), row["prev_hash"], row["hash"],
-                expected, prev_hash,
+                stream_id, event.event_id, row["version"], row["event_type"], row["schema_version"],
+                datetime.fromisoformat(row["recorded_at"]), event.engagement_id, event.causation_id,
+                event.correlation_id, row["subject_id"], _actor_text(event.actor), _json(row["trace"]),
+                _json(row["payload"]), row["prev_hash"], row["hash"], expected, prev_hash,
             ]
 
         def column(name: str) -> list[Any]:
@@ -320,7 +321,7 @@ class PostgresEventStore(EventStore):
             record["event_id"], record["stream_id"], record["version"], record["position"], record["event_type"],
             record["schema_version"], record["recorded_at"], _actor(record["actor"]),
             cls.model_validate_json(record["payload"]), record["engagement_id"], record["causation_id"],
-            record["correlation_id"], record["subject_id"], json.loads(record["trace"]), self.service,
+            record["correlation_id"], record["subject_id"], _trace(record["trace"]), self.service,
             record["prev_hash"], record["hash"],
         )
 
@@ -383,6 +384,16 @@ def _json(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _actor(text: str) -> Actor:
     return Actor.model_validate_json(text)
+
+
+@lru_cache(maxsize=4096)
+def _actor_text(actor: Actor) -> str:
+    return _json(codec.actor_json(actor))
+
+
+@lru_cache(maxsize=4096)
+def _trace(text: str) -> dict[str, str]:
+    return json.loads(text)  # shared between events with the same context: read-only
 
 
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
