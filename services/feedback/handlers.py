@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.aggregate import Metadata, event_ids
+from shared.aggregate import Metadata
 from shared.commands import require_role
 from shared.errors import Forbidden, invalid
 from shared.events import SYSTEM, RecordedEvent, Role
 from shared.eventstore.port import ConcurrencyConflict, EventStore
 from shared.messaging.consumer import HandlerContext
-from shared.unit_of_work import Session
 from services.feedback import messages as m
 from services.feedback.domain import QUESTIONS, SCALE, EngagementFeedback, FormState
 from services.feedback.events import Form
@@ -57,15 +56,6 @@ class EngagementNotSeen(Exception):
 
 # -- commands --------------------------------------------------------------------------------------------
 
-async def _done_before(session: Session, cmd: m.SubmitFeedback, feedback: EngagementFeedback) -> bool:
-    """Whether this very command (by its ``command_id``) is recorded already: a client that retries after a
-    lost reply gets its answer again, where deciding anew would say the form is already submitted."""
-    if cmd.command_id is None:
-        return False
-    stream_id = feedback.stream_id(feedback.id)
-    [first] = event_ids(Metadata(actor=cmd.actor, command_id=cmd.command_id), stream_id, 1)
-    return any(e.event_id == first for e in await session.store.read_stream(stream_id, connection=session.connection))
-
 
 async def submit_feedback(cmd: m.SubmitFeedback, deps: Deps) -> dict[str, Any]:
     """File a delivered engagement's self-assessment (its expert) or feedback (its orderer), once."""
@@ -75,11 +65,10 @@ async def submit_feedback(cmd: m.SubmitFeedback, deps: Deps) -> dict[str, Any]:
         respondent = feedback.respondent(cmd.form)
         if respondent is not None and respondent != cmd.actor.id:
             raise Forbidden(f"only the engagement's {RESPONDENT_ROLE[cmd.form].value} may file its {cmd.form.value} form")
-        if not await _done_before(session, cmd, feedback):
-            feedback.submit(cmd.form, dict(cmd.ratings), cmd.free_text)
-            # The expert is the data subject of both forms: either free text may tell of their life situation.
-            await session.save(feedback, Metadata(actor=cmd.actor, command_id=cmd.command_id,
-                                                  engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
+        feedback.submit(cmd.form, dict(cmd.ratings), cmd.free_text)
+        # The expert is the data subject of both forms: either free text may tell of their life situation.
+        await session.save(feedback, Metadata(actor=cmd.actor, command_id=cmd.command_id,
+                                              engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
     return {"engagement_id": str(cmd.engagement_id), "form": cmd.form.value, "completed": feedback.completed}
 
 

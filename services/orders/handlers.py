@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from shared.aggregate import Aggregate, Metadata, Projector, event_ids
+from shared.aggregate import Metadata, Projector
 from shared.commands import Command, require_role
 from shared.errors import Forbidden
 from shared.events import SYSTEM, Actor, RecordedEvent, Role
@@ -55,16 +55,6 @@ def _new_id(cmd: Command, kind: str) -> uuid.UUID:
     return uuid.uuid5(cmd.command_id, kind) if cmd.command_id else uuid.uuid4()
 
 
-async def _done_before(session: Session, cmd: Command, item: Aggregate) -> bool:
-    """Whether this very command (by its ``command_id``) is recorded already: a client that retries after a
-    lost reply gets the answer again, where deciding anew would conflict with its own first attempt."""
-    if cmd.command_id is None:
-        return False
-    stream_id = item.stream_id(item.id)
-    [first] = event_ids(_meta(cmd), stream_id, 1)
-    return any(e.event_id == first for e in await session.store.read_stream(stream_id, connection=session.connection))
-
-
 def _require_own(actor: Actor, owner_id: str, what: str) -> None:
     if actor.id != owner_id:
         raise Forbidden(f"{what} is not yours: only its {actor.role.value} may do this")
@@ -97,10 +87,9 @@ async def change_order(cmd: m.ChangeOrder, deps: Deps) -> dict[str, Any]:
     async with deps.uow.begin() as session:
         order = await session.load(Order, str(cmd.order_id), what="order")
         _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
-        if not await _done_before(session, cmd, order):
-            order.change(deps.today(), await _engagements_of(session, order), topic=cmd.topic, date=cmd.date,
-                         duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
-            await session.save(order, _meta(cmd))
+        order.change(deps.today(), await _engagements_of(session, order), topic=cmd.topic, date=cmd.date,
+                     duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
+        await session.save(order, _meta(cmd))
     return _order_view(order, order.offers.values())
 
 
@@ -112,11 +101,10 @@ async def cancel_order(cmd: m.CancelOrder, deps: Deps) -> dict[str, Any]:
         order = await session.load(Order, str(cmd.order_id), what="order")
         _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
         engagements = await _engagements_of(session, order)
-        if not await _done_before(session, cmd, order):
-            order.cancel(cmd.reason, engagements)
-            await session.save(order, _meta(cmd))
-            for engagement in engagements:
-                await session.save(engagement, _meta(cmd, engagement.engagement_id))  # those it cancelled
+        order.cancel(cmd.reason, engagements)
+        await session.save(order, _meta(cmd))
+        for engagement in engagements:
+            await session.save(engagement, _meta(cmd, engagement.engagement_id))  # those it cancelled
     return {"order_id": str(cmd.order_id), "cancelled_engagements": [e.id for e in engagements if e.cancelled]}
 
 
@@ -132,10 +120,9 @@ async def make_offer(cmd: m.MakeOffer, deps: Deps) -> dict[str, Any]:
         if cmd.actor.role is Role.orderer:
             _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
         offer_id = _new_id(cmd, "offer")
-        if not await _done_before(session, cmd, order):
-            order.make_offer(offer_id, cmd.expert_id, expert, deps.now(), await _engagements_of(session, order),
-                             cmd.expires_at)
-            await session.save(order, _meta(cmd))
+        order.make_offer(offer_id, cmd.expert_id, expert, deps.now(), await _engagements_of(session, order),
+                         cmd.expires_at)
+        await session.save(order, _meta(cmd))
         offer = order.offer(offer_id)
     return to_jsonable_python({"order_id": cmd.order_id, **_offer_view(offer)})
 
@@ -152,11 +139,10 @@ async def accept_offer(cmd: m.AnswerOffer, deps: Deps) -> dict[str, Any]:
         order = await session.load(Order, str(cmd.order_id), what="order")
         _require_offered_to(cmd.actor, order.offer(cmd.offer_id))
         engagement_id = _new_id(cmd, "engagement")
-        if not await _done_before(session, cmd, order):
-            engagement = order.accept(cmd.offer_id, deps.now(), await _engagements_of(session, order), engagement_id)
-            meta = _meta(cmd, engagement_id)
-            await session.save(order, meta)
-            await session.save(engagement, meta)
+        engagement = order.accept(cmd.offer_id, deps.now(), await _engagements_of(session, order), engagement_id)
+        meta = _meta(cmd, engagement_id)
+        await session.save(order, meta)
+        await session.save(engagement, meta)
     return {"engagement_id": str(engagement_id), "order_id": str(cmd.order_id), "offer_id": str(cmd.offer_id)}
 
 
@@ -166,9 +152,8 @@ async def decline_offer(cmd: m.DeclineOffer, deps: Deps) -> dict[str, Any]:
     async with deps.uow.begin() as session:
         order = await session.load(Order, str(cmd.order_id), what="order")
         _require_offered_to(cmd.actor, order.offer(cmd.offer_id))
-        if not await _done_before(session, cmd, order):
-            order.decline(cmd.offer_id, cmd.reason, deps.now())
-            await session.save(order, _meta(cmd))
+        order.decline(cmd.offer_id, cmd.reason, deps.now())
+        await session.save(order, _meta(cmd))
     return {"order_id": str(cmd.order_id), "offer_id": str(cmd.offer_id), "status": "declined"}
 
 
@@ -198,9 +183,8 @@ async def _change_engagement(cmd: m.EngagementCommand, deps: Deps, may: Callable
     async with deps.uow.begin() as session:
         engagement = await session.load(Engagement, str(cmd.engagement_id), what="engagement")
         may(engagement)
-        if not await _done_before(session, cmd, engagement):
-            change(engagement)
-            await session.save(engagement, _meta(cmd, engagement.engagement_id))
+        change(engagement)
+        await session.save(engagement, _meta(cmd, engagement.engagement_id))
     return {"engagement_id": engagement.id, "status": engagement.status.value}
 
 

@@ -18,7 +18,6 @@ from shared.events import Actor, Role
 from shared.eventstore.port import EventStore
 from services.registry import messages as m
 from services.registry.domain import Expert, Organization, OrdererCredentials
-from services.registry.events import OrganizationKind
 
 
 @dataclass

@@ -47,7 +47,7 @@ async def provision(admin_dsn: str, database: str, services: dict[str, tuple[str
         for service in services:
             await db.execute(f"CREATE SCHEMA IF NOT EXISTS {service} AUTHORIZATION {role_name(service)}")
             await db.execute(f"REVOKE ALL ON SCHEMA {service} FROM PUBLIC")
-        await db.execute(f'REVOKE CREATE ON SCHEMA public FROM PUBLIC')
+        await db.execute('REVOKE CREATE ON SCHEMA public FROM PUBLIC')
     finally:
         await db.close()
 

@@ -265,15 +265,3 @@ async def test_the_questions_are_published(deps):
     questions = await feedback_questions(m.FeedbackQuestions(actor=ORDERER, form=Form.orderer_feedback), deps)
     assert [q["id"] for q in questions["forms"]["orderer_feedback"]] == list(ORDERER_RATINGS)
     assert questions["scale"] == [1, 5]
-
-
-async def test_the_same_command_sent_again_gets_its_answer_again(deps, upstream):
-    engagement_id = uuid.uuid4()
-    await upstream.open_and_deliver(engagement_id)
-    command = m.SubmitFeedback(actor=EXPERT, engagement_id=engagement_id, form=Form.self_assessment, ratings=SELF,
-                               command_id=uuid.uuid4())
-    first = await submit_feedback(command, deps)
-    assert await submit_feedback(command, deps) == first  # a retry after a lost reply
-    assert [e.event_type for e in await stream(deps, engagement_id)].count("FeedbackSubmitted") == 1
-    with pytest.raises(Conflict, match="already submitted"):  # a new command is a second submission
-        await submit_feedback(command.model_copy(update={"command_id": uuid.uuid4()}), deps)

@@ -173,23 +173,6 @@ async def test_a_second_accept_of_the_same_offer_is_a_conflict(world):
     assert len(await world.events("EngagementOpened")) == 1
 
 
-async def test_a_command_retried_with_its_command_id_gets_its_answer_again_and_records_once(world):
-    order_id = await world.order()
-    offer_command, accept_command, deliver_command = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    offer_id = await world.offer(order_id, command_id=offer_command)
-    assert await world.offer(order_id, command_id=offer_command) == offer_id
-    engagement_id = await world.accept(order_id, offer_id, command_id=accept_command)
-    assert await world.accept(order_id, offer_id, command_id=accept_command) == engagement_id
-    await signed(world, engagement_id)
-    deliver = m.ConfirmDelivery(actor=ORDERER, engagement_id=engagement_id, actual_hours=Decimal(2),
-                                command_id=deliver_command)
-    assert [(await h.confirm_delivery(deliver, world.deps))["status"] for _ in range(2)] == ["delivered"] * 2
-    for event_type in ("OfferMade", "EngagementOpened", "DeliveryConfirmed"):
-        assert len(await world.events(event_type)) == 1
-    with pytest.raises(Conflict, match="already confirmed"):
-        await h.confirm_delivery(deliver.model_copy(update={"command_id": uuid.uuid4()}), world.deps)
-
-
 async def test_only_the_expert_offered_answers_the_offer(world):
     order_id = await world.order()
     offer_id = await world.offer(order_id)
