@@ -35,7 +35,7 @@ def tail(subject: str = typer.Argument(f"{PREFIX}.*.events.>", help="subject fil
                 else:
                     console.print(f"{event['recorded_at']}  {msg.subject}  stream={event['stream_id']} "
                                   f"v{event['version']}  actor={event['actor']['role']}:{event['actor']['id']}"
-                                  f"  engagement={event.get('engagement_id') or '-'}")
+                                  f"  engagement={event.get('engagement_id') or '-'}", soft_wrap=True, markup=False)
                 seen += 1
                 if count and seen >= count:
                     done.set()
