@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
 from bench.workload import Append, Plan, pool_size
-from shared.database import migrate
+from shared.database import create_pool, migrate
 from shared.eventstore.postgres import PostgresEventStore
 
 SCHEMA = "kokemus"
@@ -24,7 +22,8 @@ class KokemusStore:
 
     @classmethod
     async def open(cls, dsn: str, writers: int) -> KokemusStore:
-        pool = await asyncpg.create_pool(dsn, min_size=pool_size(writers), max_size=pool_size(writers))
+        # The pool the services use (shared.database), so the benchmark pays what a service pays.
+        pool = await create_pool(dsn, min_size=pool_size(writers), max_size=pool_size(writers))
         async with pool.acquire() as conn:
             await migrate(conn, SCHEMA)
         return cls(PostgresEventStore(pool, SCHEMA, "bench"))
@@ -37,9 +36,12 @@ class KokemusStore:
         return sum(written)
 
     async def _writer(self, appends: list[Append]) -> int:
+        # One connection per writer, as the raw baseline has (and as a command's unit of work holds one).
         written = 0
-        for call in appends:
-            written += len(await self.store.append(call.stream_id, call.expected_version, call.events))
+        async with self.store.pool.acquire() as conn:
+            for call in appends:
+                written += len(await self.store.append(call.stream_id, call.expected_version, call.events,
+                                                       connection=conn))
         return written
 
     async def read(self, page_size: int) -> int:

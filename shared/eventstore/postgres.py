@@ -173,23 +173,22 @@ class PostgresEventStore(EventStore):
         def column(name: str) -> list[Any]:
             return [row[name] for row in rows]
 
-        def as_json(name: str) -> list[str]:
-            return [_json(row[name]) for row in rows]
-
+        recorded_at = datetime.fromisoformat(rows[0]["recorded_at"])  # one append, one time
+        trace = _json(rows[0]["trace"])
         return [
             stream_id,
-            [uuid.UUID(value) for value in column("event_id")],
+            [event.event_id for event in events],
             column("version"),
             column("event_type"),
             column("schema_version"),
-            [datetime.fromisoformat(value) for value in column("recorded_at")],
-            [_uuid_or_none(value) for value in column("engagement_id")],
-            [_uuid_or_none(value) for value in column("causation_id")],
-            [_uuid_or_none(value) for value in column("correlation_id")],
+            [recorded_at] * len(rows),
+            [event.engagement_id for event in events],
+            [event.causation_id for event in events],
+            [event.correlation_id for event in events],
             column("subject_id"),
-            as_json("actor"),
-            as_json("trace"),
-            as_json("payload"),
+            [_actor_text(event.actor) for event in events],
+            [trace] * len(rows),
+            [_json(row["payload"]) for row in rows],
             column("prev_hash"),
             column("hash"),
             expected,
@@ -394,10 +393,6 @@ def _actor_text(actor: Actor) -> str:
 @lru_cache(maxsize=4096)
 def _trace(text: str) -> dict[str, str]:
     return json.loads(text)  # shared between events with the same context: read-only
-
-
-def _uuid_or_none(value: str | None) -> uuid.UUID | None:
-    return None if value is None else uuid.UUID(value)
 
 
 def _text_or_none(value: Any) -> str | None:
