@@ -134,6 +134,16 @@ async def verify_trail(query: m.VerifyTrail, deps: Deps) -> dict[str, Any]:
     return {"intact": all(report["intact"] for report in reports), "stores": reports}
 
 
+async def copy_heads(query: m.CopyHeads, deps: Deps) -> dict[str, Any]:
+    """The last copied event of each of a source's streams (version and hash), for the source to check against
+    its store: a removed last event or a rewritten chain shows there (auditor or coordinator)."""
+    require_role(query.actor, Role.auditor, Role.coordinator)
+    heads: dict[str, dict[str, Any]] = {}
+    async for envelope in deps.tables.copies(query.service):  # ordered by stream and version: the last wins
+        heads[envelope["stream_id"]] = {"version": envelope["version"], "hash": envelope["hash"]}
+    return {"service": query.service, "heads": heads}
+
+
 async def count(query: m.CountEvents, deps: Deps) -> dict[str, Any]:
     """How many events the audit kept from each service, and how many trail entries it made, for one
     engagement or all: every event is kept once and linked once per engagement (auditor or coordinator)."""
@@ -146,5 +156,6 @@ EVENT_HANDLERS = {source: record_source_event for source in SOURCES}  # every ev
 QUERIES = {
     "history": (m.History, history),
     "verify_trail": (m.VerifyTrail, verify_trail),
+    "copy_heads": (m.CopyHeads, copy_heads),
     "count": (m.CountEvents, count),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from shared.commands import Request
 
@@ -13,6 +14,10 @@ class History(Request):
 
 class VerifyTrail(Request):
     pass
+
+
+class CopyHeads(Request):
+    service: Literal["registry", "orders", "contracts", "feedback"]
 
 
 class CountEvents(Request):

@@ -34,6 +34,7 @@ app = typer.Typer(help="The audit trail: an engagement's history, and verifying 
                   no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
+SOURCES = tuple(name for name in SERVICE_NAMES if name != "audit")  # the services whose events the audit copies
 AUDITOR = Actor(id="cli", role=Role.auditor).model_dump(mode="json")
 VERIFY_TIMEOUT = 300.0  # a store is walked event by event; a large one takes a while
 CSV_COLUMNS = ("recorded_at", "service", "event_type", "stream_id", "version", "actor_id", "actor_role",
@@ -146,6 +147,17 @@ async def verify_all(on_step: Callable[[str, bool], None] = lambda label, done: 
             else:
                 stores.extend(result["stores"] if "stores" in result else [result])
             on_step(label, True)
+        for service in SOURCES:
+            label = f"{service} against the audit's copies"
+            on_step(label, False)
+            try:
+                copied = await request(nc, query_subject("audit", "copy_heads"), {"actor": AUDITOR, "service": service},
+                                       timeout=VERIFY_TIMEOUT)
+                stores.append(await request(nc, query_subject(service, "check_heads"),
+                                            {"actor": AUDITOR, "heads": copied["heads"]}, timeout=VERIFY_TIMEOUT))
+            except RemoteError as error:
+                failures.append({"step": label, "code": error.code, "message": error.message})
+            on_step(label, True)
     intact = not failures and all(store["intact"] for store in stores)
     return {"intact": intact, "stores": stores, "errors": failures}
 
@@ -154,7 +166,7 @@ async def verify_all(on_step: Callable[[str, bool], None] = lambda label, done: 
 def verify(output: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table or json")) -> None:
     """Recompute the hash chains of every service, of the audit trail, and of the audit's copies of every
     service's events; name each break. Exit code 1 when anything is broken or does not answer."""
-    steps = len(_verify_steps())
+    steps = len(_verify_steps()) + len(SOURCES)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=errors, transient=True, disable=output is ReportFormat.json) as progress:
         task = progress.add_task("verifying", total=steps)

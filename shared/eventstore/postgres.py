@@ -28,7 +28,7 @@ from opentelemetry import propagate
 
 from shared.eventstore import chain, codec
 from shared.eventstore.crypto import ENCRYPTED, new_key
-from shared.eventstore.port import ConcurrencyConflict, EventStore, SubjectErased, VerifyReport
+from shared.eventstore.port import ChainBreak, ConcurrencyConflict, EventStore, SubjectErased, VerifyReport
 from shared.events import Actor, NewEvent, RecordedEvent, event_class
 
 COLUMNS = (
@@ -341,6 +341,32 @@ class PostgresEventStore(EventStore):
                     buffered = [last]
             codec.verify_rows(buffered, report)
         return report
+
+    async def check_heads(self, heads: dict[str, tuple[int, bytes]]) -> list[ChainBreak]:
+        """Compare copies' stream heads (stream -> (version, hash)) with this store: a copied event that is gone
+        here (a removed last event) or differs (a rewritten chain) is a break. Streams the copy has not seen
+        yet are not a break: copies lag behind."""
+        if not heads:
+            return []
+        streams = sorted(heads)
+        found = await self.pool.fetch(
+            f"""SELECT e.stream_id, e.version, e.hash, e.event_id
+                FROM {self.schema}.events e
+                JOIN unnest($1::text[], $2::int[]) AS h(stream_id, version) USING (stream_id, version)""",
+            streams, [heads[s][0] for s in streams],
+        )
+        here = {record["stream_id"]: record for record in found}
+        breaks = []
+        for stream in streams:
+            version, hash_ = heads[stream]
+            record = here.get(stream)
+            if record is None:
+                breaks.append(ChainBreak(stream, version, None, None,
+                                         "an event the audit copied is missing here (removed)"))
+            elif bytes(record["hash"]) != hash_:
+                breaks.append(ChainBreak(stream, version, str(record["event_id"]), None,
+                                         "differs from the audit's copy (the chain was rewritten)"))
+        return breaks
 
     async def count(self) -> int:
         return await self.pool.fetchval(f"SELECT count(*) FROM {self.schema}.events")

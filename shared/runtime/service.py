@@ -21,7 +21,7 @@ import nats
 from faststream.nats import NatsBroker
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.security import SASLPlaintext
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.database import create_pool, migrate
 from shared.errors import Forbidden, NotFound
@@ -146,6 +146,15 @@ class ReplayRequest(AdminRequest):
     dead_letter_id: int
 
 
+class StreamHead(BaseModel):
+    version: int = Field(gt=0)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CheckHeadsRequest(AdminRequest):
+    heads: dict[str, StreamHead] = Field(max_length=100_000)
+
+
 def wire_admin(w: Wiring) -> None:
     """Endpoints every service has: its dead letters, replaying one, and verifying its hash chains."""
 
@@ -180,7 +189,17 @@ def wire_admin(w: Wiring) -> None:
                 "streams_checked": report.streams_checked, "intact": report.intact,
                 "breaks": [b.__dict__ for b in report.breaks]}
 
+    async def check_heads(request: CheckHeadsRequest) -> dict[str, Any]:
+        """Compare the audit's copies of this service's stream heads with the store: names a removed last
+        event or a rewritten chain, which the store's own chains cannot show."""
+        allow(request.actor, Role.auditor, Role.coordinator, Role.system)
+        heads = {stream: (head.version, bytes.fromhex(head.hash)) for stream, head in request.heads.items()}
+        breaks = await w.store.check_heads(heads)  # type: ignore[union-attr]
+        return {"store": f"{w.service} against the audit's copies", "events_checked": len(heads),
+                "streams_checked": len(heads), "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
+
     w.query("dead_letters", AdminRequest, dead_letters)
+    w.query("check_heads", CheckHeadsRequest, check_heads)
     w.command("replay_dead_letter", ReplayRequest, replay)
     w.query("verify", AdminRequest, verify)
 

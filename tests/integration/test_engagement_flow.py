@@ -190,6 +190,36 @@ async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(syste
     assert store["store"] == "contracts" and broken["event_id"] == fee_event["event_id"]
 
 
+async def test_removing_the_last_event_of_a_stream_is_caught_against_the_audits_copies(system, environment):
+    """A stream's own chain cannot show that its last event was deleted; the audit's copy of it can."""
+    nc = system
+    await set_up_registry(nc)  # ... the last event of stream organization-mieli is the agreement
+
+    async def copied():
+        heads = await ask(nc, "audit.query.copy_heads", {"actor": AUDITOR, "service": "registry"})
+        return heads["heads"].get("organization-mieli", {}).get("version") == 2
+    await eventually(copied)
+    assert (await verify_all_from(environment))["intact"]
+
+    dsn = urlsplit(environment.servers.admin_dsn)._replace(path=f"/{environment.database}").geturl()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SET session_replication_role = replica")
+        agreement = await conn.fetchval(
+            "DELETE FROM registry.events WHERE stream_id = 'organization-mieli' AND version = 2 RETURNING event_id")
+    finally:
+        await conn.close()
+
+    report = await verify_all_from(environment)
+    [own_chain] = [s for s in report["stores"] if s["store"] == "registry"]
+    assert own_chain["intact"], "the shortened chain is still a valid chain on its own"
+    [against_copies] = [s for s in report["stores"] if s["store"] == "registry against the audit's copies"]
+    [broken] = against_copies["breaks"]
+    assert not report["intact"] and (broken["stream_id"], broken["version"]) == ("organization-mieli", 2)
+    assert "removed" in broken["reason"]
+    assert agreement is not None
+
+
 async def verify_all_from(environment) -> dict:
     import os
 
