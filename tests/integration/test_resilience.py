@@ -90,19 +90,22 @@ async def test_killing_each_service_mid_run_still_closes_every_engagement_once(e
         closed = await request(nc, "kokemus.orders.query.list_engagements", {"actor": COORDINATOR, "status": "closed"})
         assert {e["engagement_id"] for e in closed} >= set(engagement_ids)
 
+        once = ("EngagementOpened", "ContractDrafted", "ContractFullySigned", "EngagementConfirmed",
+                "DeliveryConfirmed", "FeeApproved", "FeedbackCompleted", "EngagementClosed")
         for engagement_id in engagement_ids:
-            async def trail():
+            async def trail():  # the audit consumes the four streams independently: wait for every kind
                 history = await request(nc, "kokemus.audit.query.history", {"actor": AUDITOR, "engagement_id": engagement_id})
-                return history if _trail_complete(history) else None
+                kinds = Counter(entry["event_type"] for entry in history["entries"])
+                return history if _trail_complete(history) and all(kinds[k] for k in once) \
+                    and kinds["FeedbackRequested"] >= 2 else None
 
             history = await eventually(trail, timeout=60)
             entries = history["entries"] if isinstance(history, dict) else history
             ids = [entry["event_id"] for entry in entries]
             assert len(ids) == len(set(ids)), f"an event appears twice in the trail of {engagement_id}"
             kinds = Counter(entry["event_type"] for entry in entries)
-            for once in ("EngagementOpened", "ContractDrafted", "ContractFullySigned", "EngagementConfirmed",
-                         "DeliveryConfirmed", "FeeApproved", "FeedbackCompleted", "EngagementClosed"):
-                assert kinds[once] == 1, f"{once} recorded {kinds[once]} times for {engagement_id}"
+            for kind in once:
+                assert kinds[kind] == 1, f"{kind} recorded {kinds[kind]} times for {engagement_id}"
             assert kinds["FeedbackRequested"] == 2
 
         for name in SERVICES:
