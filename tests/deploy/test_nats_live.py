@@ -278,9 +278,35 @@ async def test_another_system_reads_events_through_its_own_durable_and_nothing_e
 
 async def test_the_audit_team_reads_the_trail_and_verifies_chains_but_commands_nothing(connect) -> None:
     auditors = await connect("auditors")
-    for subject in ("kokemus.audit.query.history", "kokemus.orders.query.verify"):
+    for subject in ("kokemus.audit.query.history", "kokemus.orders.query.verify", "kokemus.orders.query.check_heads"):
         with pytest.raises(NoRespondersError):  # allowed: nobody answers in this test, which the server says
             await auditors.nc.request(subject, b"{}", timeout=2)
     assert auditors.violations == []
     assert await auditors.publish_denied("kokemus.orders.query.order")
     assert await auditors.publish_denied("kokemus.audit.cmd.erase")
+
+
+async def test_the_cli_tails_events_with_an_ephemeral_consumer_and_writes_nothing(connect) -> None:
+    registry = await connect("registry")
+    await _ensure_stream(registry.nc.jetstream(), "registry")
+    await registry.nc.jetstream().publish("kokemus.registry.events.ExpertListed", b'{"n": 2}', headers={"Nats-Msg-Id": "e-tail"})
+    cli = await connect("cli")
+    received: asyncio.Queue = asyncio.Queue()
+
+    async def show(message) -> None:
+        await received.put(message.data)
+
+    from nats.js.api import DeliverPolicy
+
+    subscription = await cli.nc.jetstream().subscribe(  # as shared/cli/events.py does
+        "kokemus.registry.events.>", stream="KOKEMUS_REGISTRY", cb=show, deliver_policy=DeliverPolicy.ALL,
+        manual_ack=False, ordered_consumer=True)
+    async def tailed() -> None:  # the stream may hold other tests' events before ours
+        while json.loads(await received.get()) != {"n": 2}:
+            pass
+
+    await asyncio.wait_for(tailed(), 5)
+    await subscription.unsubscribe()
+    assert cli.violations == []
+    assert await cli.publish_denied("kokemus.registry.events.ExpertListed")
+    assert await cli.publish_denied("$JS.API.CONSUMER.DURABLE.CREATE.KOKEMUS_REGISTRY.orders-from-registry")
