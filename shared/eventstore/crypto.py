@@ -52,7 +52,3 @@ def decrypt_fields(payload: dict[str, Any], key: bytes | None, event_id: str) ->
         raw = base64.b64decode(value[ENCRYPTED])
         opened[name] = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], event_id.encode()))
     return opened, tuple(sorted(erased))
-
-
-def has_sealed_fields(payload: dict[str, Any]) -> bool:
-    return any(is_encrypted(value) for value in payload.values())

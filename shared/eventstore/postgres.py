@@ -267,16 +267,6 @@ class PostgresEventStore(EventStore):
             records = await conn.fetch(self._read_all_sql, after_position, limit)
             return await self._decode_all(conn, records)
 
-    async def cursor_of(self, conn: asyncpg.Connection, position: int) -> LogCursor:
-        if position <= 0:
-            return (0, 0)
-        tx = await conn.fetchval(
-            f"SELECT transaction_id::text FROM {self.schema}.events WHERE position = $1", position
-        )
-        if tx is None:
-            raise LookupError(f"no event at position {position} in {self.schema}")
-        return (int(tx), position)
-
     async def read_log_rows(self, conn: asyncpg.Connection, after: LogCursor, limit: int) -> list[codec.Row]:
         """Stored rows of the global log after ``after``, as published (personal fields still sealed)."""
         records = await conn.fetch(self._log_sql, str(after[0]), after[1], limit)

@@ -46,9 +46,8 @@ class HandlerContext:
 EventHandler = Callable[[RecordedEvent, HandlerContext], Awaitable[None]]
 
 
-def decode_message(body: bytes) -> RecordedEvent:
+def decode_envelope(envelope: dict[str, Any]) -> RecordedEvent:
     """An event from its published envelope (personal fields stay sealed: they read as None here)."""
-    envelope = json.loads(body)
     return codec.decode(codec.row_from_envelope(envelope), None, envelope.get("service", ""))
 
 
@@ -78,7 +77,7 @@ class IdempotentConsumer:
     async def process(self, body: bytes) -> bool:
         """Handle one message exactly once; return False when it had been handled before."""
         envelope = json.loads(body)
-        event = codec.decode(codec.row_from_envelope(envelope), None, envelope.get("service", ""))
+        event = decode_envelope(envelope)
         handler = self.handlers.get(event.event_type, self.handle_all)
         if handler is None:
             return False
