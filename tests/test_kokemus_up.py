@@ -10,7 +10,19 @@ import subprocess
 import sys
 import time
 
-from shared.stack.servers import free_port
+from shared.stack.servers import free_port, port_is_free
+
+
+def free_http_base() -> int:
+    """A base port whose next five (one per service) are free, below the kernel's ephemeral port range so
+    outgoing connections do not take them meanwhile."""
+    import random
+
+    for _ in range(200):
+        base = random.randrange(20000, 30000)
+        if all(port_is_free(base + offset) for offset in range(1, 6)):
+            return base
+    raise RuntimeError("no five free ports in a row between 20000 and 30000")
 
 
 def kokemus(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
@@ -38,7 +50,7 @@ def stop(process: subprocess.Popen) -> str:
 
 
 def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the_data(tmp_path):
-    nats_port, postgres_port, http_base = free_port(), free_port(), free_port() + 100
+    nats_port, postgres_port, http_base = free_port(), free_port(), free_http_base()
     env = {**os.environ, "KOKEMUS_DATA_DIR": str(tmp_path / "data"), "KOKEMUS_EMBEDDED_NATS_PORT": str(nats_port),
            "KOKEMUS_EMBEDDED_POSTGRES_PORT": str(postgres_port), "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(http_base),
            "KOKEMUS_NATS_URL": f"nats://127.0.0.1:{nats_port}", "COLUMNS": "200"}
@@ -80,7 +92,7 @@ def test_up_says_which_port_is_taken_and_how_to_choose_another(tmp_path):
         squatter.listen()
         taken = squatter.getsockname()[1]
         env = {**os.environ, "KOKEMUS_DATA_DIR": str(tmp_path), "KOKEMUS_EMBEDDED_NATS_PORT": str(taken),
-               "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(free_port() + 100)}
+               "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(free_http_base())}
         result = subprocess.run([sys.executable, "-m", "shared.cli.main", "up"], env=env, capture_output=True,
                                 text=True, timeout=60)
     assert result.returncode == 1

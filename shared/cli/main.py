@@ -47,7 +47,11 @@ def serve(service: str = typer.Argument(..., callback=_service_name, help="regis
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     runtime = ServiceRuntime(definition(service), settings)
-    asyncio.run(runtime.run_until_signalled(run_migrations=migrate_first))
+    try:
+        asyncio.run(runtime.run_until_signalled(run_migrations=migrate_first))
+    except OSError as error:  # a port taken, a server that does not answer: say which, no traceback
+        console.print(f"[red]{service} could not start: {error}[/red]")
+        raise typer.Exit(1) from None
 
 
 @app.command()

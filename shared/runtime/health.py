@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Awaitable, Callable
 
 import uvicorn
@@ -48,7 +49,16 @@ async def serve_health(port: int, readiness: ReadinessCheck, started: asyncio.Ev
     config = uvicorn.Config(health_app(readiness), host="0.0.0.0", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the service owns signals
-    asyncio.create_task(server.serve())
+    # Bind here, so a taken port is a clear error at start (uvicorn would exit the whole process instead).
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("0.0.0.0", port))
+    except OSError as error:
+        listener.close()
+        raise OSError(f"the health endpoint cannot listen on port {port} ({error.strerror}): "
+                      f"choose another with KOKEMUS_HTTP_PORT") from None
+    asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         await asyncio.sleep(0.02)
     return server

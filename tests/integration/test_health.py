@@ -45,3 +45,16 @@ async def _in_thread(function, *args):
     import asyncio
 
     return await asyncio.to_thread(function, *args)
+
+
+async def test_a_taken_health_port_is_a_clear_error_at_start(environment):
+    import socket
+
+    with socket.socket() as squatter:
+        squatter.bind(("0.0.0.0", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        runtime = ServiceRuntime(definition(), environment.settings("registry", http_port=taken))
+        with pytest.raises(OSError, match=f"port {taken}.*KOKEMUS_HTTP_PORT"):
+            await runtime.start()
+        await runtime.stop()
