@@ -21,7 +21,6 @@ from rich.console import Console
 
 from shared.cli.demo import _trail_complete, play
 from shared.messaging.rpc import request
-from shared.stack.servers import free_port
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
@@ -36,7 +35,7 @@ class ServiceProcess:
         self.log = log_dir / f"{name}.log"
         self.env = {**os.environ, "KOKEMUS_NATS_URL": environment.nats_url,
                     "KOKEMUS_DATABASE_URL": environment.dsns[name], "KOKEMUS_DB_SCHEMA": name,
-                    "KOKEMUS_HTTP_PORT": str(free_port()), "KOKEMUS_RELAY_POLL_SECONDS": "0.3",
+                    "KOKEMUS_HTTP_PORT": "0", "KOKEMUS_RELAY_POLL_SECONDS": "0.3",  # any free port
                     "KOKEMUS_RETRY_BACKOFF_SECONDS": "0.2", "KOKEMUS_MAX_DELIVERIES": "30"}
         self.process: subprocess.Popen | None = None
 
