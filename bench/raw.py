@@ -16,33 +16,12 @@ from typing import Any
 import asyncpg
 
 from bench.workload import Plan, pool_size, sealed_rows
+from shared.eventstore.postgres import kernel_schema_sql
 
 SCHEMA = "raw"
-TABLE_SQL = f"""
-CREATE SCHEMA IF NOT EXISTS {SCHEMA};
-CREATE TABLE {SCHEMA}.events (
-    position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
-    event_id        uuid        NOT NULL UNIQUE,
-    stream_id       text        NOT NULL,
-    version         integer     NOT NULL CHECK (version > 0),
-    event_type      text        NOT NULL,
-    schema_version  integer     NOT NULL,
-    recorded_at     timestamptz NOT NULL,
-    engagement_id   uuid,
-    causation_id    uuid,
-    correlation_id  uuid,
-    subject_id      text,
-    actor           jsonb       NOT NULL,
-    trace           jsonb       NOT NULL,
-    payload         jsonb       NOT NULL,
-    prev_hash       bytea       NOT NULL,
-    hash            bytea       NOT NULL,
-    UNIQUE (stream_id, version)
-);
-CREATE INDEX events_log_order ON {SCHEMA}.events (transaction_id, position);
-CREATE INDEX events_engagement ON {SCHEMA}.events (engagement_id) WHERE engagement_id IS NOT NULL;
-"""
+# The kokemus events table and its indexes as the kernel's migration makes them, without what follows (the
+# append-only triggers, the other kernel tables): the same shape, none of the store's own work.
+TABLE_SQL = f"CREATE SCHEMA IF NOT EXISTS {SCHEMA};\n" + kernel_schema_sql(SCHEMA).split("-- Append-only")[0]
 COLUMNS = ("event_id, stream_id, version, event_type, schema_version, recorded_at, engagement_id, causation_id,"
            " correlation_id, subject_id, actor, trace, payload, prev_hash, hash")
 INSERT_ONE = f"""
