@@ -42,9 +42,8 @@ class Demo:
         """One request, retried while the answer is one of ``retry_on`` (or ``until`` is not yet true)."""
         deadline = time.monotonic() + self.patience
         delay = 0.1
-        body = {**body, "command_id": body.get("command_id")} if ".cmd." in subject else body
-        if ".cmd." in subject and body["command_id"] is None:
-            body["command_id"] = str(uuid.uuid4())  # the same id on every retry: recorded once
+        if ".cmd." in subject and body.get("command_id") is None:
+            body = {**body, "command_id": str(uuid.uuid4())}  # the same id on every retry: recorded once
         while True:
             try:
                 result = await request(self.nc, subject, body, timeout=10)
