@@ -92,15 +92,19 @@ class Environment:
         return self.servers.nats_url
 
     def settings(self, service: str, **overrides: object):  # type: ignore[no-untyped-def]
-        from shared.settings import Settings
+        return service_settings(self.nats_url, self.dsns[service], service, **overrides)
 
-        values: dict[str, object] = {
-            "nats_url": self.nats_url, "database_url": self.dsns[service], "db_schema": service,
-            "http_port": 0, "relay_poll_seconds": 0.2, "retry_backoff_seconds": 0.05, "max_deliveries": 3,
-            "shutdown_grace_seconds": 5,
-        }
-        values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+
+def service_settings(nats_url: str, dsn: str, schema: str, **overrides: object):  # type: ignore[no-untyped-def]
+    """A service's settings for tests: quick polling and retries, a short grace, health on any free port."""
+    from shared.settings import Settings
+
+    values: dict[str, object] = {
+        "nats_url": nats_url, "database_url": dsn, "db_schema": schema, "http_port": 0,
+        "relay_poll_seconds": 0.2, "retry_backoff_seconds": 0.05, "max_deliveries": 3, "shutdown_grace_seconds": 5,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from shared.settings import Settings
 from shared.stack.provision import drop_database, provision
 from shared.stack.servers import EmbeddedNats, free_port
 from shared.unit_of_work import UnitOfWork
-from tests.conftest import delete_kokemus_streams, eventually
+from tests.conftest import delete_kokemus_streams, eventually, service_settings
 
 pytestmark = pytest.mark.integration
 COORDINATOR = {"id": "c1", "role": "coordinator"}
@@ -102,9 +102,8 @@ async def databases(servers):
     await drop_database(servers.admin_dsn, database)
 
 
-def settings_for(servers, dsns, name: str, nats_url: str | None = None) -> Settings:
-    return Settings(nats_url=nats_url or servers.nats_url, database_url=dsns[name], db_schema=name, http_port=0,
-                    relay_poll_seconds=0.2, retry_backoff_seconds=0.05, max_deliveries=3, shutdown_grace_seconds=5)
+def settings_for(servers, dsns, name: str) -> Settings:
+    return service_settings(servers.nats_url, dsns[name], name)
 
 
 @pytest.fixture
