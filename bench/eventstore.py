@@ -133,7 +133,7 @@ def postgres_server(url: str | None, log: Log) -> Iterator[str]:
     if url:
         yield url
         return
-    from shared.stack.servers import EmbeddedPostgres, free_port
+    from kokemus.stack.servers import EmbeddedPostgres, free_port
 
     with tempfile.TemporaryDirectory(prefix="kokemus-bench-") as folder:
         server = EmbeddedPostgres(Path(folder) / "postgres", port=free_port())

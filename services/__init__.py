@@ -1,0 +1,24 @@
+"""The services, by name: each package's composition root gives its definition."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.runtime.service import ServiceDefinition
+
+SERVICE_NAMES = ("registry", "orders", "contracts", "feedback", "audit")
+
+
+@cache
+def definitions() -> dict[str, ServiceDefinition]:
+    return {name: importlib.import_module(f"services.{name}.bootstrap").definition() for name in SERVICE_NAMES}
+
+
+def definition(name: str) -> ServiceDefinition:
+    found = definitions().get(name)
+    if found is None:
+        raise KeyError(f"no service {name!r}; the services are: {', '.join(SERVICE_NAMES)}")
+    return found

@@ -25,8 +25,8 @@ import asyncpg
 import nats
 import pytest
 
-from shared.stack.provision import drop_database, provision
-from shared.stack.servers import EmbeddedNats, EmbeddedPostgres, free_port
+from kokemus.stack.provision import drop_database, provision
+from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, free_port
 
 
 @dataclass
@@ -111,7 +111,7 @@ def service_settings(nats_url: str, dsn: str, schema: str, **overrides: object):
 async def environment(servers: Servers, request: pytest.FixtureRequest) -> AsyncIterator[Environment]:
     """Fresh database and streams; the services' tables are made for the services a test names with
     ``@pytest.mark.services("registry", …)`` (all five by default)."""
-    from shared.cli.services import definitions
+    from services import definitions
 
     marker = request.node.get_closest_marker("services")
     wanted = marker.args if marker else tuple(definitions())

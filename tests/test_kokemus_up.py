@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from shared.stack.servers import free_port, port_is_free
+from kokemus.stack.servers import free_port, port_is_free
 
 
 def free_http_base() -> int:
@@ -26,7 +26,7 @@ def free_http_base() -> int:
 
 
 def kokemus(*args: str, env: dict[str, str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "shared.cli.main", *args], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "kokemus", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, **kwargs)
 
 
@@ -61,7 +61,7 @@ def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the
     try:
         started = wait_for(up, r"running; press Ctrl-C")
         assert f"nats://127.0.0.1:{nats_port}" in started and f"127.0.0.1:{postgres_port}" in started
-        demo = subprocess.run([sys.executable, "-m", "shared.cli.main", "demo"], env=env, capture_output=True,
+        demo = subprocess.run([sys.executable, "-m", "kokemus", "demo"], env=env, capture_output=True,
                               text=True, timeout=240)
         assert demo.returncode == 0, demo.stdout + demo.stderr
         [engagement_id] = re.findall(r"engagement ([0-9a-f-]{36}) is closed", demo.stdout)
@@ -73,11 +73,11 @@ def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the
     again = kokemus("up", env=env)
     try:
         wait_for(again, r"running; press Ctrl-C")
-        history = subprocess.run([sys.executable, "-m", "shared.cli.main", "audit", "history", engagement_id,
+        history = subprocess.run([sys.executable, "-m", "kokemus", "audit", "history", engagement_id,
                                   "--format", "csv"], env=env, capture_output=True, text=True, timeout=60)
         assert history.returncode == 0, history.stdout + history.stderr
         assert "EngagementClosed" in history.stdout and "OrderPlaced" in history.stdout
-        verify = subprocess.run([sys.executable, "-m", "shared.cli.main", "audit", "verify"], env=env,
+        verify = subprocess.run([sys.executable, "-m", "kokemus", "audit", "verify"], env=env,
                                 capture_output=True, text=True, timeout=120)
         assert verify.returncode == 0 and "every chain is intact" in verify.stdout, verify.stdout + verify.stderr
     finally:
@@ -93,7 +93,7 @@ def test_up_says_which_port_is_taken_and_how_to_choose_another(tmp_path):
         taken = squatter.getsockname()[1]
         env = {**os.environ, "KOKEMUS_DATA_DIR": str(tmp_path), "KOKEMUS_EMBEDDED_NATS_PORT": str(taken),
                "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(free_http_base())}
-        result = subprocess.run([sys.executable, "-m", "shared.cli.main", "up"], env=env, capture_output=True,
+        result = subprocess.run([sys.executable, "-m", "kokemus", "up"], env=env, capture_output=True,
                                 text=True, timeout=60)
     assert result.returncode == 1
     assert f"port {taken}" in result.stdout and "KOKEMUS_EMBEDDED_NATS_PORT" in result.stdout

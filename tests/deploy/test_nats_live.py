@@ -298,7 +298,7 @@ async def test_the_cli_tails_events_with_an_ephemeral_consumer_and_writes_nothin
 
     from nats.js.api import DeliverPolicy
 
-    subscription = await cli.nc.jetstream().subscribe(  # as shared/cli/events.py does
+    subscription = await cli.nc.jetstream().subscribe(  # as kokemus/events.py does
         "kokemus.registry.events.>", stream="KOKEMUS_REGISTRY", cb=show, deliver_policy=DeliverPolicy.ALL,
         manual_ack=False, ordered_consumer=True)
     async def tailed() -> None:  # the stream may hold other tests' events before ours

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.registry.bootstrap import definition
-from shared.cli.main import app
+from kokemus.main import app
 from shared.messaging.rpc import request
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings

@@ -11,11 +11,11 @@ import asyncpg
 import nats
 import pytest
 
-from shared.cli.audit import verify_all
-from shared.cli.services import definitions
+from kokemus.audit import verify_all
+from services import definitions
 from shared.messaging.rpc import RemoteError, request
 from shared.runtime.service import ServiceRuntime
-from shared.settings import SERVICE_NAMES
+from services import SERVICE_NAMES
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ import pytest
 
 from services.registry.bootstrap import definition
 from shared.runtime.service import ServiceRuntime
-from shared.stack.servers import free_port
+from kokemus.stack.servers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
 

@@ -27,8 +27,8 @@ from shared.messaging.rpc import RemoteError, request
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceDefinition, ServiceRuntime, Wiring
 from shared.settings import Settings
-from shared.stack.provision import drop_database, provision
-from shared.stack.servers import EmbeddedNats, free_port
+from kokemus.stack.provision import drop_database, provision
+from kokemus.stack.servers import EmbeddedNats, free_port
 from shared.unit_of_work import UnitOfWork
 from tests.conftest import delete_kokemus_streams, eventually, service_settings
 

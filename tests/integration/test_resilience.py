@@ -19,7 +19,7 @@ import nats
 import pytest
 from rich.console import Console
 
-from shared.cli.demo import _trail_complete, play
+from kokemus.demo import _trail_complete, play
 from shared.messaging.rpc import RemoteError, request
 from tests.conftest import eventually
 
@@ -41,7 +41,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         with self.log.open("ab") as sink:
-            self.process = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", self.name],
+            self.process = subprocess.Popen([sys.executable, "-m", "kokemus", "serve", self.name],
                                             env=self.env, stdout=sink, stderr=sink)
 
     def kill(self) -> None:

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from shared.cli.documents import asyncapi_documents
-from shared.settings import SERVICE_NAMES
+from kokemus.documents import asyncapi_documents
+from services import SERVICE_NAMES
 
 DOCUMENTS = asyncapi_documents()
 

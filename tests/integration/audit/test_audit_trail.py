@@ -39,7 +39,7 @@ from services.orders.events import (
     TaskType,
 )
 from services.registry.events import ConsentGiven, ExpertListed, ExpertRegistered, TrainingCompleted
-from shared.cli import main as cli
+from kokemus import main as cli
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.messaging.rpc import RemoteError, request
 from shared.runtime.service import ServiceDefinition, ServiceRuntime

@@ -24,11 +24,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from shared.cli.connect import connection
+from kokemus.connect import connection
 from shared.events import Actor, Role
 from shared.messaging.rpc import RemoteError, request
 from shared.messaging.subjects import query_subject
-from shared.settings import SERVICE_NAMES
+from services import SERVICE_NAMES
 
 app = typer.Typer(help="The audit trail: an engagement's history, and verifying every hash chain",
                   no_args_is_help=True)

@@ -19,7 +19,7 @@ import nats
 import typer
 from rich.console import Console
 
-from shared.cli.connect import connection
+from kokemus.connect import connection
 from shared.messaging.rpc import RemoteError, request
 
 RETRIED = {"unavailable", "not_found", "forbidden", "conflict", "validation"}
@@ -155,7 +155,7 @@ async def play(nats_url: str | None, engagements: int = 1, console: Console | No
         await demo.set_up()
         ids = await asyncio.gather(*(demo.engagement(n) for n in range(1, engagements + 1)))
         if show_trail and ids:
-            from shared.cli.audit import print_history
+            from kokemus.audit import print_history
 
             history = await demo.call("kokemus.audit.query.history", {
                 "actor": {"id": "auditor-demo", "role": "auditor"}, "engagement_id": ids[0]},

@@ -8,7 +8,7 @@ import json
 import typer
 from rich.console import Console
 
-from shared.cli.connect import connection
+from kokemus.connect import connection
 from shared.messaging.subjects import PREFIX
 
 app = typer.Typer(help="Published events", no_args_is_help=True)

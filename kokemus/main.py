@@ -20,7 +20,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from shared.settings import SERVICE_NAMES, SettingsError, load_settings
+from services import SERVICE_NAMES
+from shared.settings import SettingsError, load_settings
 
 app = typer.Typer(help="kokemus: coordinating experience experts", no_args_is_help=True, add_completion=False)
 console = Console()
@@ -36,7 +37,7 @@ def _service_name(name: str) -> str:
 def serve(service: str = typer.Argument(..., callback=_service_name, help="registry, orders, contracts, feedback or audit"),
           migrate_first: bool = typer.Option(False, "--migrate", help="apply the service's migrations before serving")) -> None:
     """Run one service until SIGTERM or Ctrl-C."""
-    from shared.cli.services import definition
+    from services import definition
     from shared.runtime.service import ServiceRuntime
 
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
@@ -59,7 +60,7 @@ def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
     """Create or bring up to date the service's schema; run it with the schema owner's credentials."""
     import asyncpg
 
-    from shared.cli.services import definition
+    from services import definition
     from shared.database import migrate as run_migrations
 
     try:
@@ -84,8 +85,8 @@ def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
 def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement once the stack is ready"),
        data_dir: Path = typer.Option(None, help="where the data is kept (default ./.kokemus or KOKEMUS_DATA_DIR)")) -> None:
     """Bring the whole system up on this machine; Ctrl-C stops it cleanly."""
-    from shared.stack.servers import StackError
-    from shared.stack.up import Stack, config_from_environment
+    from kokemus.stack.servers import StackError
+    from kokemus.stack.up import Stack, config_from_environment
 
     try:
         stack = Stack(config_from_environment(data_dir))
@@ -102,7 +103,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement
             raise typer.Exit(1) from None
         console.print(stack.describe())
         if demo:
-            from shared.cli.demo import play
+            from kokemus.demo import play
 
             asyncio.run(play(stack.nats_url, engagements=1, console=console))
         console.print("[green]running; press Ctrl-C to stop[/green]")
@@ -119,7 +120,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement
 @app.command()
 def asyncapi(check: bool = typer.Option(False, "--check", help="fail when a committed document is stale")) -> None:
     """Write services/<service>/asyncapi.json from the code (or check that they are current)."""
-    from shared.cli.documents import asyncapi_documents
+    from kokemus.documents import asyncapi_documents
 
     stale = []
     for path, text in asyncapi_documents().items():
@@ -135,7 +136,7 @@ def asyncapi(check: bool = typer.Option(False, "--check", help="fail when a comm
 
 
 def _register_subcommands() -> None:
-    from shared.cli import audit, demo, dlq, events
+    from kokemus import audit, demo, dlq, events
 
     app.add_typer(audit.app, name="audit")
     app.add_typer(events.app, name="events")

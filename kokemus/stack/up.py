@@ -19,8 +19,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from shared.stack.provision import provision
-from shared.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free
+from kokemus.stack.provision import provision
+from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free
 
 console = Console()
 
@@ -50,7 +50,7 @@ class RunningService:
         assert self.log is not None
         sink = self.log.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli.main", "serve", self.name],
+            [sys.executable, "-m", "kokemus", "serve", self.name],
             env=self.env, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL,
         )
 
@@ -91,7 +91,7 @@ class Stack:
             self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.postgres_port)
             self.postgres.start()
             admin_dsn = self.postgres.dsn()
-        from shared.cli.services import definitions
+        from services import definitions
 
         dsns = asyncio.run(provision(admin_dsn, c.database, {n: definitions()[n].sql for n in c.services}))
         for offset, name in enumerate(c.services, start=1):

@@ -8,7 +8,7 @@ from pathlib import Path
 from faststream.specification import AsyncAPI
 
 import services
-from shared.cli.services import definitions
+from services import definitions
 from shared.runtime.service import wire_offline
 from shared.settings import Settings
 

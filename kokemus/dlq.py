@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared.cli.connect import connection
+from kokemus.connect import connection
 from shared.events import Actor, Role
 from shared.messaging.rpc import RemoteError, request
 from shared.messaging.subjects import command_subject, query_subject

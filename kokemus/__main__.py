@@ -1,0 +1,3 @@
+from kokemus.main import app
+
+app()
