@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench.workload import Append, Plan, pool_size
+from bench.workload import EVENTS, Append, Plan, pool_size
 from shared.database import create_pool, migrate
 from shared.eventstore.postgres import PostgresEventStore
 
@@ -26,7 +26,7 @@ class KokemusStore:
         pool = await create_pool(dsn, min_size=pool_size(writers), max_size=pool_size(writers))
         async with pool.acquire() as conn:
             await migrate(conn, SCHEMA)
-        return cls(PostgresEventStore(pool, SCHEMA, "bench"))
+        return cls(PostgresEventStore(pool, SCHEMA, "bench", EVENTS))
 
     def prepare(self, plans: Plan) -> Plan:
         return plans

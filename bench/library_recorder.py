@@ -18,6 +18,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from bench.workload import Plan, pool_size, sealed_rows
+from shared.envelope import HASHED_FIELDS
 from shared.eventstore import chain
 
 SCHEMA = "eventsourcing"
@@ -82,4 +83,4 @@ class LibraryRecorder:
 
 
 def _state(row: dict[str, Any]) -> bytes:
-    return chain.canonical({name: row[name] for name in chain.HASHED_FIELDS})
+    return chain.canonical({name: row[name] for name in HASHED_FIELDS})

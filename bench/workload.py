@@ -19,6 +19,8 @@ from services.registry.events import TrainingCompleted
 from shared.eventstore import chain, codec
 from shared.events import Actor, NewEvent, Role
 
+EVENTS = (TrainingCompleted,)  # what the workload records
+
 ACTOR = Actor(id="coordinator-1", role=Role.coordinator, organization_id="varha")
 TRAINING = "Kokemusasiantuntijuuden rakentuminen"
 
@@ -96,17 +98,21 @@ def event_count(plans: Plan) -> int:
     return sum(len(call.events) for calls in plans for call in calls)
 
 
-def sealed_rows(plans: Plan) -> list[list[list[codec.Row]]]:
-    """The rows the kokemus codec stores for each append (hash-chained per stream), for the baselines."""
+Row = dict[str, Any]
+
+
+def sealed_rows(plans: Plan) -> list[list[list[Row]]]:
+    """What the kokemus codec stores for each append (hash-chained per stream), for the baselines: each
+    envelope in its JSON form, the two hashes as bytes."""
     heads: dict[str, bytes] = {}
     out = []
     for calls in plans:
         mine = []
         for call in calls:
             prev = heads.get(call.stream_id, chain.GENESIS)
-            rows = codec.seal(call.stream_id, call.expected_version + 1, prev, call.events, {}, {})
-            heads[call.stream_id] = rows[-1]["hash"]
-            mine.append(rows)
+            sealed = codec.seal(call.stream_id, call.expected_version + 1, prev, call.events, {}, {}, service="bench")
+            heads[call.stream_id] = sealed[-1].hash
+            mine.append([{**e.model_dump(mode="json"), "prev_hash": e.prev_hash, "hash": e.hash} for e in sealed])
         out.append(mine)
     return out
 

@@ -188,7 +188,10 @@ def print_report(out: Console, report: dict[str, Any]) -> None:
     for store in report["stores"]:
         name = escape(store["store"])
         if store["intact"]:
-            out.print(f"[green]✓[/green] {name}: intact ({store['events_checked']} events)", soft_wrap=True)
+            # A store's own chains count events; the check against the audit's copies counts stream heads.
+            checked = (f"{store['events_checked']} events" if "events_checked" in store
+                       else f"{store['streams_checked']} stream heads")
+            out.print(f"[green]✓[/green] {name}: intact ({checked})", soft_wrap=True)
         for b in store["breaks"]:
             out.print(f"[red]✗ {name}: broken at stream {escape(b['stream_id'])} version {b['version']} "
                       f"(event {b.get('event_id') or '?'}): {escape(b['reason'])}[/red]", soft_wrap=True)

@@ -16,8 +16,8 @@ from shared.settings import Settings
 def asyncapi_document(name: str) -> str:
     definition = definitions()[name]
     # Fixed settings, so the document does not depend on the environment it is generated in.
-    wiring = wire_offline(definition, Settings(nats_url="nats://nats:4222", database_url="postgresql://unused/db"))
-    spec = AsyncAPI(wiring.broker, title=f"kokemus {name}", version="1.0.0", schema_version="3.0.0",
+    broker = wire_offline(definition, Settings(nats_url="nats://nats:4222", database_url="postgresql://unused/db"))
+    spec = AsyncAPI(broker, title=f"kokemus {name}", version="1.0.0", schema_version="3.0.0",
                     description=definition.description)
     return json.dumps(json.loads(spec.to_specification().to_json()), indent=2, sort_keys=True) + "\n"
 

@@ -14,7 +14,7 @@ SERVICE_NAMES = ("registry", "orders", "contracts", "feedback", "audit")
 
 @cache
 def definitions() -> dict[str, ServiceDefinition]:
-    return {name: importlib.import_module(f"services.{name}.bootstrap").definition() for name in SERVICE_NAMES}
+    return {name: importlib.import_module(f"services.{name}.service").definition() for name in SERVICE_NAMES}
 
 
 def definition(name: str) -> ServiceDefinition:

@@ -1,20 +1,26 @@
-"""Events: the immutable facts every service records, and the envelope that carries their metadata.
+"""Events: the immutable facts every service records, and who records them.
 
 A service declares its events as frozen pydantic models subclassing :class:`DomainEvent`, named in the past
-tense. Each type is registered by its class name (unique across the system, so that another system can
-tell them apart on the bus) with a schema version; older versions are lifted by :mod:`shared.upcasting`.
+tense, in its ``events.py``. The class name is the event's type on the bus (unique across the system, so that
+another system can tell them apart); ``schema_version`` says which form of the payload the class describes,
+and older forms are lifted by upcasters declared beside the class (:mod:`shared.upcasting`).
 
-Fields holding personal data are annotated ``Personal``: they are stored encrypted with the data subject's
-key and read as ``None`` once that key is shredded (see :mod:`shared.eventstore.crypto`).
+Nothing here is registered globally: a service names the events it publishes and the events it consumes in
+its definition, and a decoder is made from exactly those classes (:class:`EventTypes`).
+
+Fields holding personal data are annotated ``Personal``: they are stored and published sealed with the data
+subject's key and read as ``None`` once that key is shredded (see :mod:`shared.eventstore.crypto`).
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any, ClassVar, NamedTuple
+from functools import cache
+from types import ModuleType
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +35,8 @@ class PersonalData:
 PERSONAL = PersonalData()
 Personal = Annotated[str | None, PERSONAL]
 
+Payload = dict[str, Any]
+
 
 class Role(str, enum.Enum):
     coordinator = "coordinator"
@@ -40,7 +48,10 @@ class Role(str, enum.Enum):
 
 
 class Actor(BaseModel):
-    """Who did it, in which role, for which organization."""
+    """Who did it, in which role, for which organization.
+
+    Part of every event's hashed envelope: adding a field here would change how old events hash.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -53,16 +64,18 @@ SYSTEM = Actor(id="system", role=Role.system)
 
 
 class DomainEvent(BaseModel):
-    """Base of every event payload. Subclasses are registered by class name when defined."""
+    """Base of every event payload."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     schema_version: ClassVar[int] = 1
+    # Upcasters of this type, by the version they lift from (see shared.upcasting).
+    upcasters: ClassVar[dict[int, Callable[[Payload], Payload]]]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        _register(cls)
+        cls.upcasters = {}
 
     @classmethod
     def event_type(cls) -> str:
@@ -70,32 +83,44 @@ class DomainEvent(BaseModel):
 
     @classmethod
     def personal_fields(cls) -> frozenset[str]:
-        return _PERSONAL_FIELDS[cls]
+        return _personal_fields(cls)
 
 
-_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
-_PERSONAL_FIELDS: dict[type[DomainEvent], frozenset[str]] = {}
-
-
-def _register(cls: type[DomainEvent]) -> None:
-    name = cls.__name__
-    existing = _EVENT_TYPES.get(name)
-    if existing is not None and existing.__module__ != cls.__module__:
-        raise TypeError(f"event type {name} is defined twice: in {existing.__module__} and {cls.__module__}")
-    _EVENT_TYPES[name] = cls
-    _PERSONAL_FIELDS[cls] = frozenset(
-        field_name
-        for field_name, info in cls.model_fields.items()
-        if any(isinstance(meta, PersonalData) for meta in info.metadata)
+@cache
+def _personal_fields(cls: type[DomainEvent]) -> frozenset[str]:
+    return frozenset(
+        name for name, info in cls.model_fields.items() if any(isinstance(meta, PersonalData) for meta in info.metadata)
     )
 
 
-def event_class(event_type: str) -> type[DomainEvent] | None:
-    return _EVENT_TYPES.get(event_type)
+def events_in(module: ModuleType) -> tuple[type[DomainEvent], ...]:
+    """The event classes a module defines (a service's ``events.py``), in the order it defines them."""
+    return tuple(
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, DomainEvent) and value is not DomainEvent
+        and value.__module__ == module.__name__
+    )
 
 
-def registered_event_types() -> dict[str, type[DomainEvent]]:
-    return dict(_EVENT_TYPES)
+class EventTypes:
+    """The event classes one decoder knows, by type name: a store's own events, a consumer's sources'."""
+
+    def __init__(self, classes: Iterable[type[DomainEvent]] = ()) -> None:
+        self._by_name: dict[str, type[DomainEvent]] = {}
+        for cls in classes:
+            existing = self._by_name.setdefault(cls.event_type(), cls)
+            if existing is not cls:
+                raise TypeError(f"two event classes are called {cls.event_type()}: "
+                                f"{existing.__module__} and {cls.__module__}")
+
+    def get(self, event_type: str) -> type[DomainEvent] | None:
+        return self._by_name.get(event_type)
+
+    def __iter__(self) -> Iterator[type[DomainEvent]]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,34 +134,3 @@ class NewEvent:
     causation_id: uuid.UUID | None = None
     correlation_id: uuid.UUID | None = None
     subject_id: str | None = None
-
-
-class RecordedEvent(NamedTuple):
-    """An event as the store holds it: payload plus everything the audit trail needs.
-
-    A named tuple: immutable, and cheap to build, which matters when a reader walks the whole log.
-    """
-
-    event_id: uuid.UUID
-    stream_id: str
-    version: int
-    position: int
-    event_type: str
-    schema_version: int
-    recorded_at: datetime
-    actor: Actor
-    payload: DomainEvent | dict[str, Any]
-    engagement_id: uuid.UUID | None = None
-    causation_id: uuid.UUID | None = None
-    correlation_id: uuid.UUID | None = None
-    subject_id: str | None = None
-    trace: dict[str, str] = {}  # noqa: RUF012 - never mutated
-    service: str = ""
-    prev_hash: bytes = b""
-    hash: bytes = b""
-    erased_fields: tuple[str, ...] = ()
-
-    @property
-    def trace_id(self) -> str | None:
-        parent = self.trace.get("traceparent")
-        return parent.split("-")[1] if parent and parent.count("-") == 3 else None

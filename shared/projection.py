@@ -1,24 +1,23 @@
-"""Read tables kept from events: a projection has one ``on_<EventType>`` method per event it follows.
+"""Views kept from events: a projection has one ``on_<EventType>(payload, connection, event)`` method per
+event it follows, and :meth:`Projection.project` calls the one that fits.
 
 The same class serves a service's own events (called inside the recording transaction) and another
-service's events (called by an idempotent consumer inside the consuming transaction).
+service's events (called by a handler inside the consuming transaction). The in-memory views of unit tests
+follow the same events with the same method names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.events import RecordedEvent
+from shared.envelope import Envelope
 
 
 class Projection:
-    def __init__(self, schema: str) -> None:
-        self.schema = schema
-
     def follows(self) -> set[str]:
         return {name[3:] for name in dir(self) if name.startswith("on_")}
 
-    async def __call__(self, event: RecordedEvent, conn: Any) -> None:
+    async def project(self, event: Envelope[Any], connection: Any) -> None:
         method = getattr(self, f"on_{event.event_type}", None)
         if method is not None:
-            await method(event.payload, conn, event)
+            await method(event.payload, connection, event)

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     db_schema: str | None = Field(None, description="the service's own schema; defaults to the service name")
     db_pool_size: int = Field(10, ge=1, le=200)
 
+    http_host: str = Field("127.0.0.1", description="where health and metrics listen; 0.0.0.0 in a pod")
     http_port: int = Field(8080, ge=0, le=65535, description="liveness, readiness and metrics")
     stream_replicas: int = Field(1, ge=1, le=5, description="JetStream replica count for the service's stream")
     duplicate_window_seconds: float = Field(600.0, gt=0)

@@ -154,3 +154,46 @@ async def eventually(check, timeout: float = 20.0, interval: float = 0.1):  # ty
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s (last value: {last!r})")
+
+
+class Upstream:
+    """Another service's event store in its own schema, with its outbox relay publishing to its stream:
+    events appended here reach NATS the way that service's would."""
+
+    def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
+        self.store = store
+
+    async def append(self, stream_id: str, payload, engagement_id=None) -> None:  # type: ignore[no-untyped-def]
+        from shared.events import SYSTEM, NewEvent
+
+        version = len(await self.store.read_stream(stream_id))
+        await self.store.append(stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)])
+
+    async def record(self, engagement_id, payload) -> None:  # type: ignore[no-untyped-def]
+        """An event of the engagement, in the engagement's stream."""
+        await self.append(f"engagement-{engagement_id}", payload, engagement_id)
+
+
+@contextlib.asynccontextmanager
+async def upstream(environment: Environment, service: str) -> AsyncIterator[Upstream]:
+    from faststream.nats import NatsBroker
+
+    from services import definitions
+    from shared.eventstore.postgres import PostgresEventStore
+    from shared.messaging.relay import OutboxRelay
+    from shared.messaging.streams import ensure_stream
+
+    pool = await asyncpg.create_pool(environment.dsns[service], min_size=1, max_size=3)
+    broker = NatsBroker(environment.nats_url)
+    await broker.connect()
+    await ensure_stream(broker.connection.jetstream(), service, 1, 60)
+    store = PostgresEventStore(pool, service, service, definitions()[service].events)
+    relay = OutboxRelay(store, broker, poll_seconds=0.1)
+    task = asyncio.create_task(relay.run())
+    try:
+        yield Upstream(store)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+        await broker.stop()
+        await pool.close()

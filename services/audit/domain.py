@@ -15,66 +15,48 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-# The sources' event modules register their payload types: consumed messages decode to them, and their
-# ``Personal`` annotations say what a summary must leave out.
-import services.contracts.events  # noqa: F401
-import services.feedback.events  # noqa: F401
-import services.orders.events  # noqa: F401
-import services.registry.events  # noqa: F401
 from shared.aggregate import Aggregate
-from shared.events import Actor, Role, event_class
+from shared.envelope import Published
+from shared.events import Actor, EventTypes, Role, events_in
 from shared.eventstore.crypto import is_encrypted
 from services.audit.events import TrailEntryRecorded
+from services.contracts import events as contracts
+from services.feedback import events as feedback
+from services.orders import events as orders
+from services.registry import events as registry
 
 SOURCES = ("registry", "orders", "contracts", "feedback")
+# The sources' events, so a summary knows which fields are personal even when they travel empty.
+SOURCE_EVENTS = EventTypes(cls for module in (registry, orders, contracts, feedback) for cls in events_in(module))
 AUDIT = Actor(id="audit", role=Role.system)
 SUMMARY_TEXT_LIMIT = 80
 
 
 @dataclass(frozen=True)
 class SourceEvent:
-    """One event of a source service, as its published envelope tells it (personal fields still sealed)."""
+    """One event of a source service as published (personal fields still sealed), with what ties it to
+    engagements: the engagement it names, and the order and expert its payload is about."""
 
-    service: str
-    event_id: uuid.UUID
-    stream_id: str
-    version: int
-    event_type: str
-    recorded_at: datetime
+    envelope: Published
     engagement_id: uuid.UUID | None
     order_id: str | None
     expert_id: str | None
-    causation_id: uuid.UUID | None
-    correlation_id: uuid.UUID | None
-    actor: dict[str, Any]
-    trace_id: str | None
-    prev_hash: bytes
-    hash: bytes
-    envelope: dict[str, Any]
 
     @classmethod
-    def from_envelope(cls, envelope: dict[str, Any]) -> SourceEvent:
-        payload = envelope.get("payload") or {}
+    def of(cls, envelope: Published) -> SourceEvent:
+        payload = envelope.payload
         return cls(
-            service=envelope["service"],
-            event_id=uuid.UUID(envelope["event_id"]),
-            stream_id=envelope["stream_id"],
-            version=envelope["version"],
-            event_type=envelope["event_type"],
-            recorded_at=datetime.fromisoformat(envelope["recorded_at"]),
+            envelope=envelope,
             # The envelope names the engagement; a payload field is the fallback for an event recorded
             # without that metadata (OfferAccepted names the engagement it opens).
-            engagement_id=_uuid(envelope.get("engagement_id")) or _uuid(payload.get("engagement_id")),
+            engagement_id=envelope.engagement_id or _uuid(payload.get("engagement_id")),
             order_id=_text(payload.get("order_id")),
             expert_id=_text(payload.get("expert_id")),
-            causation_id=_uuid(envelope.get("causation_id")),
-            correlation_id=_uuid(envelope.get("correlation_id")),
-            actor=dict(envelope["actor"]),
-            trace_id=_trace_id(envelope.get("trace") or {}),
-            prev_hash=bytes.fromhex(envelope["prev_hash"]),
-            hash=bytes.fromhex(envelope["hash"]),
-            envelope=envelope,
         )
+
+    @property
+    def event_id(self) -> uuid.UUID:
+        return self.envelope.event_id
 
     def lock_keys(self) -> list[str]:
         """What this event shares with any engagement it could concern: an engagement opened at the same
@@ -85,7 +67,8 @@ class SourceEvent:
         return sorted(key for key in keys if key)
 
     def sort_key(self) -> tuple[datetime, str, str, int]:
-        return (self.recorded_at, self.service, self.stream_id, self.version)
+        e = self.envelope
+        return (e.recorded_at, e.service, e.stream_id, e.version)
 
 
 @dataclass(frozen=True)
@@ -98,9 +81,9 @@ class Engagement:
 
     @classmethod
     def opened_by(cls, source: SourceEvent) -> Engagement | None:
-        if source.service != "orders" or source.event_type != "EngagementOpened":
+        if source.envelope.service != "orders" or source.envelope.event_type != "EngagementOpened":
             return None
-        payload = source.envelope["payload"]
+        payload = source.envelope.payload
         return cls(uuid.UUID(payload["engagement_id"]), _text(payload.get("order_id")), _text(payload.get("expert_id")))
 
     def concerns(self, source: SourceEvent) -> bool:
@@ -110,7 +93,7 @@ class Engagement:
             return True
         # Only the registry's events of the expert: the expert's offers and contracts in other orders
         # belong to those orders' engagements.
-        return source.service == "registry" and self.expert_id is not None and source.expert_id == self.expert_id
+        return source.envelope.service == "registry" and self.expert_id is not None and source.expert_id == self.expert_id
 
 
 def engagements_concerned(source: SourceEvent, known: Iterable[Engagement]) -> set[uuid.UUID]:
@@ -124,7 +107,7 @@ def engagements_concerned(source: SourceEvent, known: Iterable[Engagement]) -> s
 
 def summarize(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload without personal fields (sealed or not), long texts cut short."""
-    cls = event_class(event_type)
+    cls = SOURCE_EVENTS.get(event_type)
     personal = cls.personal_fields() if cls is not None else frozenset()
     return {name: _short(value) for name, value in payload.items() if name not in personal and not is_encrypted(value)}
 
@@ -146,21 +129,22 @@ class Trail(Aggregate):
         self.linked: set[uuid.UUID] = set()
 
     def link(self, source: SourceEvent) -> None:
-        if source.event_id in self.linked:
+        e = source.envelope
+        if e.event_id in self.linked:
             return
         self.record(TrailEntryRecorded(
             engagement_id=uuid.UUID(self.id),
-            source_service=source.service,
-            source_event_id=source.event_id,
-            source_stream_id=source.stream_id,
-            source_version=source.version,
-            source_hash=source.hash.hex(),
-            source_event_type=source.event_type,
-            recorded_at=source.recorded_at,
-            actor=source.actor,
-            causation_id=source.causation_id,
-            trace_id=source.trace_id,
-            summary=summarize(source.event_type, source.envelope.get("payload") or {}),
+            source_service=e.service,
+            source_event_id=e.event_id,
+            source_stream_id=e.stream_id,
+            source_version=e.version,
+            source_hash=e.hash.hex(),
+            source_event_type=e.event_type,
+            recorded_at=e.recorded_at,
+            actor=e.actor.model_dump(mode="json"),
+            causation_id=e.causation_id,
+            trace_id=e.trace_id,
+            summary=summarize(e.event_type, e.payload),
         ))
 
     def history(self) -> list[TrailEntryRecorded]:
@@ -229,7 +213,3 @@ def _uuid(value: Any) -> uuid.UUID | None:
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
-
-def _trace_id(trace: dict[str, str]) -> str | None:
-    parent = trace.get("traceparent")
-    return parent.split("-")[1] if parent and parent.count("-") == 3 else None

@@ -7,66 +7,60 @@ the module map each source's events and each query on the bus to its handler.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared import aggregate
 from shared.aggregate import Metadata
-from shared.commands import require_role
-from shared.events import Role
+from shared.envelope import Published
 from shared.eventstore import codec
-from shared.eventstore.port import ChainBreak, EventStore, VerifyReport
+from shared.eventstore.port import ChainBreak, VerifyReport
+from shared.events import Role
+from shared.handling import AnyEvent, EventContext, QueryContext
 from services.audit import messages as m
 from services.audit.domain import AUDIT, SOURCES, Engagement, SourceEvent, Trail, engagements_concerned
 from services.audit.events import TrailEntryRecorded
-from services.audit.projections import AuditTables
 
-
-@dataclass
-class Deps:
-    uow: Any  # UnitOfWork or InMemoryUnitOfWork
-    store: EventStore
-    tables: AuditTables
+if TYPE_CHECKING:
+    from services.audit.service import Deps
 
 
 def _meta(source: SourceEvent, engagement_id: uuid.UUID) -> Metadata:
-    """As ``Metadata.caused_by`` the source event: entry ids follow from it, so a retry records nothing new."""
-    return Metadata(actor=AUDIT, command_id=source.event_id, causation_id=source.event_id,
-                    correlation_id=source.correlation_id or source.event_id, engagement_id=engagement_id)
+    """As caused by the source event: entry ids follow from it, so a retry records nothing new."""
+    e = source.envelope
+    return Metadata(actor=AUDIT, command_id=e.event_id, causation_id=e.event_id,
+                    correlation_id=e.correlation_id or e.event_id, engagement_id=engagement_id)
 
 
 # -- consumed events -------------------------------------------------------------------------------------
 
-async def record_source_event(envelope: dict[str, Any], connection: Any, deps: Deps) -> None:
+async def record_source_event(envelope: Published, ctx: EventContext, deps: Deps) -> None:
     """Keep a source's event as published and link it into the trail of every engagement it concerns; an
     EngagementOpened also links every related event kept before it. Any arrival order ends in the same trails."""
-    source = SourceEvent.from_envelope(envelope)
-    async with deps.uow.begin(connection=connection) as session:
-        conn = session.connection
-        # Without this, an engagement opened while a related event is handled in another consumer would
-        # miss it: each transaction would look for the other before either committed.
-        await deps.tables.lock(source.lock_keys(), conn)
-        await deps.tables.keep(source, conn)
-        to_link: dict[uuid.UUID, list[SourceEvent]] = {}
-        opened = Engagement.opened_by(source)
-        if opened is not None:
-            await deps.tables.add_engagement(opened, source.event_id, conn)
-            earlier = [kept for kept in await deps.tables.events_near(opened, conn) if opened.concerns(kept)]
-            to_link[opened.engagement_id] = sorted(earlier, key=SourceEvent.sort_key)
-        for engagement_id in engagements_concerned(source, await deps.tables.engagements_near(source, conn)):
-            to_link.setdefault(engagement_id, [source])
-        # Every writer of a trail holds its lock, taken after the keys above and in order: no deadlock.
-        await deps.tables.lock([f"trail:{engagement_id}" for engagement_id in to_link], conn)
-        for engagement_id in sorted(to_link):
-            sources = to_link[engagement_id]
-            claimed = await deps.tables.claim_links(engagement_id, [s.event_id for s in sources], conn)
-            if not claimed:
-                continue
-            trail = await session.load(Trail, str(engagement_id), must_exist=False)
-            for linked in sources:
-                if linked.event_id in claimed:
-                    trail.link(linked)
-            await session.save(trail, _meta(source, engagement_id))
+    source = SourceEvent.of(envelope)
+    session, conn = ctx.session, ctx.session.connection
+    # Without this, an engagement opened while a related event is handled in another consumer would
+    # miss it: each transaction would look for the other before either committed.
+    await deps.views.lock(source.lock_keys(), conn)
+    await deps.views.keep(source, conn)
+    to_link: dict[uuid.UUID, list[SourceEvent]] = {}
+    opened = Engagement.opened_by(source)
+    if opened is not None:
+        await deps.views.add_engagement(opened, source.event_id, conn)
+        earlier = [kept for kept in await deps.views.events_near(opened, conn) if opened.concerns(kept)]
+        to_link[opened.engagement_id] = sorted(earlier, key=SourceEvent.sort_key)
+    for engagement_id in engagements_concerned(source, await deps.views.engagements_near(source, conn)):
+        to_link.setdefault(engagement_id, [source])
+    # Every writer of a trail holds its lock, taken after the keys above and in order: no deadlock.
+    await deps.views.lock([f"trail:{engagement_id}" for engagement_id in to_link], conn)
+    for engagement_id in sorted(to_link):
+        sources = to_link[engagement_id]
+        claimed = await deps.views.claim_links(engagement_id, [s.event_id for s in sources], conn)
+        if not claimed:
+            continue
+        trail = await session.load(Trail, str(engagement_id), must_exist=False)
+        for linked in sources:
+            if linked.event_id in claimed:
+                trail.link(linked)
+        await session.save(trail, _meta(source, engagement_id))
 
 
 # -- queries ---------------------------------------------------------------------------------------------
@@ -87,10 +81,10 @@ def _entry(entry: TrailEntryRecorded) -> dict[str, Any]:
     }
 
 
-async def history(query: m.History, deps: Deps) -> dict[str, Any]:
+async def history(query: m.History, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """Every event of the engagement, from every service, each after its cause (auditor or coordinator)."""
-    require_role(query.actor, Role.auditor, Role.coordinator)
-    trail = await aggregate.load(deps.store, Trail, str(query.engagement_id), what="audit trail for engagement")
+    ctx.require_role(Role.auditor, Role.coordinator)
+    trail = await deps.uow.load(Trail, str(query.engagement_id), what="audit trail for engagement")
     return {"engagement_id": str(query.engagement_id), "entries": [_entry(e) for e in trail.history()]}
 
 
@@ -105,28 +99,25 @@ def _report(report: VerifyReport, service: str) -> dict[str, Any]:
 async def _verify_copies(service: str, deps: Deps) -> VerifyReport:
     """Walk the source's chains again, stream by stream, from the envelopes the audit kept."""
     report = VerifyReport(store=f"{service} copy in audit")
-    stream: list[codec.Row] = []
-    async for envelope in deps.tables.copies(service):
-        try:
-            row = codec.row_from_envelope(envelope)
-        except (KeyError, TypeError, ValueError) as error:
+    stream: list[Published] = []
+    async for envelope in deps.views.copies(service):
+        if isinstance(envelope, ChainBreak):
             report.events_checked += 1
-            report.breaks.append(ChainBreak(envelope.get("stream_id", "?"), envelope.get("version", 0),
-                                            envelope.get("event_id"), None, f"the copy is malformed ({error!r})"))
+            report.breaks.append(envelope)
             continue
-        if stream and row["stream_id"] != stream[-1]["stream_id"]:
-            codec.verify_rows(stream, report)
+        if stream and envelope.stream_id != stream[-1].stream_id:
+            codec.verify_stream_order(stream, report)
             stream = []
-        stream.append(row)
-    codec.verify_rows(stream, report)
+        stream.append(envelope)
+    codec.verify_stream_order(stream, report)
     return report
 
 
-async def verify_trail(query: m.VerifyTrail, deps: Deps) -> dict[str, Any]:
+async def verify_trail(query: m.VerifyTrail, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """Recompute the trails' own hash chains and every source's chains from the audit's copies, and name
     each break (auditor or coordinator)."""
-    require_role(query.actor, Role.auditor, Role.coordinator)
-    trail = await deps.store.verify()
+    ctx.require_role(Role.auditor, Role.coordinator)
+    trail = await deps.uow.store.verify()
     trail.store = "audit trail"
     reports = [_report(trail, "audit")]
     for service in SOURCES:
@@ -134,24 +125,26 @@ async def verify_trail(query: m.VerifyTrail, deps: Deps) -> dict[str, Any]:
     return {"intact": all(report["intact"] for report in reports), "stores": reports}
 
 
-async def copy_heads(query: m.CopyHeads, deps: Deps) -> dict[str, Any]:
+async def copy_heads(query: m.CopyHeads, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """The last copied event of each of a source's streams (version and hash), for the source to check against
     its store: a removed last event or a rewritten chain shows there (auditor or coordinator)."""
-    require_role(query.actor, Role.auditor, Role.coordinator)
+    ctx.require_role(Role.auditor, Role.coordinator)
     heads: dict[str, dict[str, Any]] = {}
-    async for envelope in deps.tables.copies(query.service):  # ordered by stream and version: the last wins
-        heads[envelope["stream_id"]] = {"version": envelope["version"], "hash": envelope["hash"]}
+    async for envelope in deps.views.copies(query.service):  # ordered by stream and version: the last wins
+        if isinstance(envelope, ChainBreak):
+            continue  # verify_trail names it
+        heads[envelope.stream_id] = {"version": envelope.version, "hash": envelope.hash.hex()}
     return {"service": query.service, "heads": heads}
 
 
-async def count(query: m.CountEvents, deps: Deps) -> dict[str, Any]:
+async def count(query: m.CountEvents, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """How many events the audit kept from each service, and how many trail entries it made, for one
     engagement or all: every event is kept once and linked once per engagement (auditor or coordinator)."""
-    require_role(query.actor, Role.auditor, Role.coordinator)
-    return await deps.tables.counts(query.engagement_id)
+    ctx.require_role(Role.auditor, Role.coordinator)
+    return await deps.views.counts(query.engagement_id)
 
 
-EVENT_HANDLERS = {source: record_source_event for source in SOURCES}  # every event of each source
+CONSUMES = {source: {AnyEvent: record_source_event} for source in SOURCES}  # every event, as published
 
 QUERIES = {
     "history": (m.History, history),

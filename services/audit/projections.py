@@ -1,63 +1,25 @@
-"""The audit's tables: the copies of the sources' events, the engagements, and which event is in which trail.
-
-:class:`AuditTables` is the port the handlers use; :class:`PostgresAuditTables` keeps them in the service's
-schema, inside the consuming transaction, and ``services.audit.memory`` is its twin for unit tests.
-"""
+"""The audit's tables in PostgreSQL (schema.sql): the copies of the sources' events, the engagements, and
+which event is in which trail, kept inside the consuming transaction. They implement
+:class:`services.audit.views.AuditTables`."""
 
 from __future__ import annotations
 
-import abc
-import json
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from importlib import resources
 from typing import Any
 
 import asyncpg
+from pydantic import ValidationError
 
+from shared.envelope import Envelope, Published
+from shared.eventstore.port import ChainBreak
 from services.audit.domain import Engagement, SourceEvent
 
 SQL = resources.files("services.audit").joinpath("schema.sql").read_text()
 
 
-class AuditTables(abc.ABC):
-    """Where the audit keeps what it received. Every method that changes something takes the transaction's
-    connection, so its effect commits with the consumer's "processed" record or not at all."""
-
-    @abc.abstractmethod
-    async def lock(self, keys: Iterable[str], connection: Any) -> None:
-        """Hold ``keys`` until the transaction ends; waits for whoever holds one of them."""
-
-    @abc.abstractmethod
-    async def keep(self, source: SourceEvent, connection: Any) -> bool:
-        """Keep the event's envelope; False when it was kept before."""
-
-    @abc.abstractmethod
-    async def add_engagement(self, engagement: Engagement, opened_event_id: uuid.UUID, connection: Any) -> None:
-        """Remember an opened engagement (once)."""
-
-    @abc.abstractmethod
-    async def engagements_near(self, source: SourceEvent, connection: Any) -> list[Engagement]:
-        """Known engagements sharing the event's engagement, order or expert: those it may concern."""
-
-    @abc.abstractmethod
-    async def events_near(self, engagement: Engagement, connection: Any) -> list[SourceEvent]:
-        """Kept events sharing the engagement's id, order or expert: those that may concern it."""
-
-    @abc.abstractmethod
-    async def claim_links(self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any) -> set[uuid.UUID]:
-        """Mark the events as linked into the engagement's trail; return those not linked before."""
-
-    @abc.abstractmethod
-    def copies(self, service: str) -> AsyncIterator[dict[str, Any]]:
-        """The kept envelopes of one service, ordered by stream and version."""
-
-    @abc.abstractmethod
-    async def counts(self, engagement_id: uuid.UUID | None = None) -> dict[str, Any]:
-        """How many events were kept per service, and how many trail entries (of one engagement, or all)."""
-
-
-class PostgresAuditTables(AuditTables):
+class PostgresAuditTables:
     def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
         self.pool = pool
         self.schema = schema
@@ -69,16 +31,20 @@ class PostgresAuditTables(AuditTables):
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"kokemus-{self.schema}:{key}"
             )
 
+    async def project(self, event: Envelope[Any], connection: Any) -> None:
+        return None
+
     async def keep(self, source: SourceEvent, connection: asyncpg.Connection) -> bool:
+        e = source.envelope
         return bool(await connection.fetchval(
             f"""INSERT INTO {self.schema}.source_events (service, event_id, stream_id, version, event_type,
                     recorded_at, engagement_id, order_id, expert_id, causation_id, actor, trace_id, prev_hash,
                     hash, envelope)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15::jsonb)
                 ON CONFLICT (event_id) DO NOTHING RETURNING true""",
-            source.service, source.event_id, source.stream_id, source.version, source.event_type,
-            source.recorded_at, source.engagement_id, source.order_id, source.expert_id, source.causation_id,
-            json.dumps(source.actor), source.trace_id, source.prev_hash, source.hash, json.dumps(source.envelope),
+            e.service, e.event_id, e.stream_id, e.version, e.event_type, e.recorded_at, source.engagement_id,
+            source.order_id, source.expert_id, e.causation_id, e.actor.model_dump_json(), e.trace_id, e.prev_hash,
+            e.hash, e.model_dump_json(),
         ))
 
     async def add_engagement(self, engagement: Engagement, opened_event_id: uuid.UUID,
@@ -103,7 +69,7 @@ class PostgresAuditTables(AuditTables):
                 WHERE engagement_id = $1 OR order_id = $2 OR expert_id = $3""",
             engagement.engagement_id, engagement.order_id, engagement.expert_id,
         )
-        return [SourceEvent.from_envelope(json.loads(row["envelope"])) for row in rows]
+        return [SourceEvent.of(Published.model_validate_json(row["envelope"])) for row in rows]
 
     async def claim_links(self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID],
                           connection: asyncpg.Connection) -> set[uuid.UUID]:
@@ -114,14 +80,19 @@ class PostgresAuditTables(AuditTables):
         )
         return {row["source_event_id"] for row in rows}
 
-    async def copies(self, service: str) -> AsyncIterator[dict[str, Any]]:
+    async def copies(self, service: str) -> AsyncIterator[Published | ChainBreak]:
         async with self.pool.acquire() as conn, conn.transaction(readonly=True):  # type: ignore[union-attr]
             cursor = conn.cursor(
-                f"SELECT envelope FROM {self.schema}.source_events WHERE service = $1 ORDER BY stream_id, version",
+                f"""SELECT stream_id, version, event_id, envelope FROM {self.schema}.source_events
+                    WHERE service = $1 ORDER BY stream_id, version""",
                 service, prefetch=2000,
             )
             async for row in cursor:
-                yield json.loads(row["envelope"])
+                try:
+                    yield Published.model_validate_json(row["envelope"])
+                except ValidationError as error:  # a copy changed by hand: a break to report, not a crash
+                    yield ChainBreak(row["stream_id"], row["version"], str(row["event_id"]), None,
+                                     f"the copy is malformed ({error.error_count()} problem(s))")
 
     async def counts(self, engagement_id: uuid.UUID | None = None) -> dict[str, Any]:
         pool = self.pool

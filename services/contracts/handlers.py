@@ -1,44 +1,31 @@
 """The contracts service's handlers: its commands and queries, and its reactions to the orders service's
 events. Each checks the actor, loads, decides, saves.
 
-Command and query handlers take their message first and their dependencies as one :class:`Deps`; event
-handlers take the recorded event and the consumer's :class:`HandlerContext`, whose transaction they join so
-that their effects and the "processed" record commit together. The tables at the end map names to handlers.
+Each handler takes its message, its context (who asks; the transaction of a command or consumed event) and
+the service's :class:`~services.contracts.service.Deps`. The tables at the end map names to handlers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared import aggregate
 from shared.aggregate import Metadata
-from shared.commands import Command, require_role
+from shared.envelope import Envelope
 from shared.errors import Forbidden, NotFound, invalid
-from shared.events import SYSTEM, RecordedEvent, Role
-from shared.eventstore.port import ConcurrencyConflict, EventStore
-from shared.messaging.consumer import HandlerContext
-from shared.unit_of_work import Session
+from shared.events import SYSTEM, Role
+from shared.eventstore.port import ConcurrencyConflict
+from shared.handling import CommandContext, EventContext, QueryContext
+from shared.unit_of_work import Session, UnitOfWork
 from services.contracts import messages as m
 from services.contracts.domain import Contract, OrdererFee, Party, RateTables
 from services.contracts.events import RateTablePublished
-from services.orders import events as orders  # decodes the consumed events to typed payloads
+from services.orders import events as orders
 
-
-@dataclass
-class Deps:
-    uow: Any  # UnitOfWork or InMemoryUnitOfWork
-    store: EventStore
-    schema: str = "contracts"
-    today: Callable[[], dt.date] = field(default=dt.date.today)
-
-
-def _meta(cmd: Command, engagement_id: uuid.UUID | None = None) -> Metadata:
-    return Metadata(actor=cmd.actor, command_id=cmd.command_id, engagement_id=engagement_id)
+if TYPE_CHECKING:
+    from services.contracts.service import Deps
 
 
 def _money(amount: Decimal | None) -> str | None:
@@ -60,41 +47,38 @@ async def seed_default_rate_table(deps: Deps) -> bool:
     Every replica tries this at start. The loser of a race gets a conflict from the version check, and that
     only means the table is there: so it is swallowed, and exactly one table results.
     """
-    tables = await aggregate.load(deps.store, RateTables, RateTables.ID, must_exist=False)
+    tables = await deps.uow.load(RateTables, RateTables.ID, must_exist=False)
     if not tables.seed_default():
         return False
     try:
-        # One append, so no transaction around it: outside one, the store can tell the loser of the race
-        # that it lost (inside one, the failed insert aborts the transaction before the store can look).
-        await aggregate.save(deps.store, tables, Metadata(actor=SYSTEM))
+        async with deps.uow.begin() as session:
+            await session.save(tables, Metadata(actor=SYSTEM))
     except ConcurrencyConflict:
         return False
     return True
 
 
-async def publish_rate_table(cmd: m.PublishRateTable, deps: Deps) -> dict[str, Any]:
+async def publish_rate_table(cmd: m.PublishRateTable, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Publish a new recommended fee and expense table, in force from a date after the latest table's (coordinator)."""
-    require_role(cmd.actor, Role.coordinator)
-    async with deps.uow.begin() as session:
-        tables = await session.load(RateTables, RateTables.ID, must_exist=False)
-        table = tables.publish(cmd.rate_table_id, cmd.effective_from, cmd.hourly_fee, cmd.minimum_fee, cmd.mileage_per_km)
-        await session.save(tables, _meta(cmd))
+    ctx.require_role(Role.coordinator)
+    tables = await ctx.session.load(RateTables, RateTables.ID, must_exist=False)
+    table = tables.publish(cmd.rate_table_id, cmd.effective_from, cmd.hourly_fee, cmd.minimum_fee, cmd.mileage_per_km)
+    await ctx.session.save(tables, ctx.meta())
     return _table_view(table)
 
 
 async def _rate_tables(deps: Deps) -> RateTables:
-    async with deps.uow.begin() as session:
-        return await session.load(RateTables, RateTables.ID, must_exist=False)
+    return await deps.uow.load(RateTables, RateTables.ID, must_exist=False)
 
 
-async def rate_tables(query: m.ListRateTables, deps: Deps) -> list[dict[str, Any]]:
+async def rate_tables(query: m.ListRateTables, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """Every recommended fee and expense table, oldest first (any role)."""
     return [_table_view(table) for table in (await _rate_tables(deps)).tables]
 
 
-async def rate_in_force(query: m.RateInForce, deps: Deps) -> dict[str, Any]:
+async def rate_in_force(query: m.RateInForce, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """The recommended table in force on a date, today by default (any role)."""
-    day = query.on or deps.today()
+    day = query.on or deps.clock.today()
     table = (await _rate_tables(deps)).in_force(day)
     if table is None:
         raise NotFound(f"no rate table is in force on {day}")
@@ -131,8 +115,8 @@ def _contract_view(contract: Contract) -> dict[str, Any]:
     }
 
 
-async def _load_contract(session: Session, engagement_id: uuid.UUID) -> Contract:
-    contract = await session.load(Contract, str(engagement_id), must_exist=False)
+async def _load_contract(source: Session | UnitOfWork, engagement_id: uuid.UUID) -> Contract:
+    contract = await source.load(Contract, str(engagement_id), must_exist=False)
     if not contract.exists:
         # The contract is drafted when this service hears that the engagement opened, a moment after it did.
         raise NotFound(f"the contract of engagement {engagement_id} is not there yet: it is being drafted "
@@ -140,27 +124,25 @@ async def _load_contract(session: Session, engagement_id: uuid.UUID) -> Contract
     return contract
 
 
-async def sign_contract(cmd: m.SignContract, deps: Deps) -> dict[str, Any]:
+async def sign_contract(cmd: m.SignContract, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Sign the assignment contract as its expert or its orderer; the second signature makes it binding."""
-    require_role(cmd.actor, Role.expert, Role.orderer)
-    async with deps.uow.begin() as session:
-        contract = await _load_contract(session, cmd.engagement_id)
-        contract.sign(cmd.party, cmd.actor)
-        await session.save(contract, _meta(cmd, cmd.engagement_id))
+    ctx.require_role(Role.expert, Role.orderer)
+    contract = await _load_contract(ctx.session, cmd.engagement_id)
+    contract.sign(cmd.party, ctx.actor)
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
     return _contract_view(contract)
 
 
-async def record_payment(cmd: m.RecordPayment, deps: Deps) -> dict[str, Any]:
+async def record_payment(cmd: m.RecordPayment, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Record that the approved fee (or a cancellation's fee owed) was paid to the expert (coordinator)."""
-    require_role(cmd.actor, Role.coordinator)
-    today = deps.today()
+    ctx.require_role(Role.coordinator)
+    today = deps.clock.today()
     paid_on = cmd.paid_on or today
     if paid_on > today:
         raise invalid("paid_on", "is in the future", f"a date on or before {today}")
-    async with deps.uow.begin() as session:
-        contract = await _load_contract(session, cmd.engagement_id)
-        contract.record_payment(paid_on)
-        await session.save(contract, _meta(cmd, cmd.engagement_id))
+    contract = await _load_contract(ctx.session, cmd.engagement_id)
+    contract.record_payment(paid_on)
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
     return _contract_view(contract)
 
 
@@ -172,72 +154,61 @@ def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
             or (actor_role is Role.orderer and actor_id == terms.orderer_id))
 
 
-async def get_contract(query: m.GetContract, deps: Deps) -> dict[str, Any]:
+async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """An engagement's assignment contract: its terms, signatures, fee and payment (its expert, its orderer, a coordinator)."""
-    require_role(query.actor, Role.coordinator, Role.expert, Role.orderer)
-    async with deps.uow.begin() as session:
-        contract = await _load_contract(session, query.engagement_id)
-    if not _may_see(query.actor.role, query.actor.id, contract):
+    ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
+    contract = await _load_contract(deps.uow, query.engagement_id)
+    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     return _contract_view(contract)
 
 
-async def list_contracts(query: m.ListContracts, deps: Deps) -> list[dict[str, Any]]:
+async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """Contracts by status, newest first: all of them for a coordinator (follow-up), one's own for an expert or an orderer."""
-    require_role(query.actor, Role.coordinator, Role.expert, Role.orderer)
-    where, args = ["($1::text IS NULL OR status = $1)"], [query.status.value if query.status else None]
-    if query.actor.role is not Role.coordinator:
-        where.append(f"{query.actor.role.value}_id = $2")  # expert_id or orderer_id
-        args.append(query.actor.id)
-    rows = await deps.uow.pool.fetch(
-        f"""SELECT engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, total, fee_owed, paid_on
-            FROM {deps.schema}.contracts WHERE {" AND ".join(where)} ORDER BY drafted_at DESC, engagement_id""",
-        *args,
-    )
-    return [{**dict(row), "engagement_id": str(row["engagement_id"]), "contract_id": str(row["contract_id"]),
-             "total": _money(row["total"]), "fee_owed": _money(row["fee_owed"]),
-             "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None} for row in rows]
+    ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
+    own = {Role.expert: {"expert_id": ctx.actor.id}, Role.orderer: {"orderer_id": ctx.actor.id}}.get(ctx.actor.role, {})
+    rows = await deps.views.contracts(status=query.status, **own)
+    return [{**row.__dict__, "engagement_id": str(row.engagement_id), "contract_id": str(row.contract_id),
+             "total": _money(row.total), "fee_owed": _money(row.fee_owed),
+             "paid_on": row.paid_on.isoformat() if row.paid_on else None} for row in rows]
 
 
 # -- reactions to the orders service's events --------------------------------------------------------------
 
-async def draft_contract(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def draft_contract(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
     """An engagement opened: draft its contract with the rates in force today, which it then keeps."""
-    opened: orders.EngagementOpened = event.payload  # type: ignore[assignment]
-    async with deps.uow.begin(connection=ctx.connection) as session:
-        contract = await session.load(Contract, str(opened.engagement_id), must_exist=False)
-        if contract.exists:
-            return  # the same engagement announced twice: its contract stands as drafted
-        tables = await session.load(RateTables, RateTables.ID, must_exist=False)
-        # Consumers start before the start-up seed has run: seed here too. Should the seed commit meanwhile,
-        # this conflicts and the message is retried, to find that table.
-        if tables.seed_default():
-            await session.save(tables, Metadata(actor=SYSTEM))
-        today = deps.today()
-        fee = opened.fee
-        orderer_fee = OrdererFee(fee.hourly_fee, fee.fixed_fee) if fee.mode is orders.FeeMode.orderer else OrdererFee()
-        contract.draft(opened.expert_id, opened.orderer_id, orderer_fee, fee.expenses_reimbursed,
-                       opened.duration_hours, tables.in_force(today), today)
-        await session.save(contract, Metadata.caused_by(event, SYSTEM, engagement_id=opened.engagement_id))
+    opened = event.payload
+    contract = await ctx.session.load(Contract, str(opened.engagement_id), must_exist=False)
+    if contract.exists:
+        return  # the same engagement announced twice: its contract stands as drafted
+    tables = await ctx.session.load(RateTables, RateTables.ID, must_exist=False)
+    # Consumers start before the start-up seed has run: seed here too. Should the seed commit meanwhile,
+    # this conflicts and the message is retried, to find that table.
+    if tables.seed_default():
+        await ctx.session.save(tables, Metadata(actor=SYSTEM))
+    today = deps.clock.today()
+    fee = opened.fee
+    orderer_fee = OrdererFee(fee.hourly_fee, fee.fixed_fee) if fee.mode is orders.FeeMode.orderer else OrdererFee()
+    contract.draft(opened.expert_id, opened.orderer_id, orderer_fee, fee.expenses_reimbursed,
+                   opened.duration_hours, tables.in_force(today), today)
+    await ctx.session.save(contract, ctx.meta(engagement_id=opened.engagement_id))
 
 
-async def approve_fee(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def approve_fee(event: Envelope[orders.DeliveryConfirmed], ctx: EventContext, deps: Deps) -> None:
     """The orderer confirmed the delivery: compute the fee and expenses from the contract's terms."""
-    delivered: orders.DeliveryConfirmed = event.payload  # type: ignore[assignment]
-    async with deps.uow.begin(connection=ctx.connection) as session:
-        contract = await _load_contract(session, delivered.engagement_id)
-        contract.approve_fee(delivered.actual_hours, delivered.kilometres, delivered.other_expenses)
-        await session.save(contract, Metadata.caused_by(event, SYSTEM, engagement_id=delivered.engagement_id))
+    delivered = event.payload
+    contract = await _load_contract(ctx.session, delivered.engagement_id)
+    contract.approve_fee(delivered.actual_hours, delivered.kilometres, delivered.other_expenses)
+    await ctx.session.save(contract, ctx.meta(engagement_id=delivered.engagement_id))
 
 
-async def cancel_contract(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def cancel_contract(event: Envelope[orders.EngagementCancelled], ctx: EventContext, deps: Deps) -> None:
     """The engagement was cancelled: so is its contract, owing its share of the fee if it was signed by both
     when the orders service cancelled it."""
-    cancelled: orders.EngagementCancelled = event.payload  # type: ignore[assignment]
-    async with deps.uow.begin(connection=ctx.connection) as session:
-        contract = await _load_contract(session, cancelled.engagement_id)
-        contract.cancel(cancelled.after_signing or await _fully_signed_before(session, contract, event.recorded_at))
-        await session.save(contract, Metadata.caused_by(event, SYSTEM, engagement_id=cancelled.engagement_id))
+    cancelled = event.payload
+    contract = await _load_contract(ctx.session, cancelled.engagement_id)
+    contract.cancel(cancelled.after_signing or await _fully_signed_before(ctx.session, contract, event.recorded_at))
+    await ctx.session.save(contract, ctx.meta(engagement_id=cancelled.engagement_id))
 
 
 async def _fully_signed_before(session: Session, contract: Contract, moment: dt.datetime) -> bool:
@@ -262,8 +233,10 @@ QUERIES = {
     "list_contracts": (m.ListContracts, list_contracts),
 }
 
-EVENT_HANDLERS = {
-    "EngagementOpened": draft_contract,
-    "DeliveryConfirmed": approve_fee,
-    "EngagementCancelled": cancel_contract,
+CONSUMES = {
+    "orders": {
+        orders.EngagementOpened: draft_contract,
+        orders.DeliveryConfirmed: approve_fee,
+        orders.EngagementCancelled: cancel_contract,
+    },
 }

@@ -1,20 +1,28 @@
-"""The contracts service's read table, updated from its own events inside the recording transaction."""
+"""The contracts service's view in PostgreSQL (schema.sql), kept from its own events inside the recording
+transaction; it implements :class:`services.contracts.views.ContractsViews`."""
 
 from __future__ import annotations
 
 from importlib import resources
 from typing import Any
 
-from shared.events import RecordedEvent
+import asyncpg
+
+from shared.envelope import Envelope
 from shared.projection import Projection
 from services.contracts import events as ev
 from services.contracts.domain import ContractStatus
+from services.contracts.views import ContractRow
 
 SQL = resources.files("services.contracts").joinpath("schema.sql").read_text()
 
 
 class ContractTables(Projection):
-    async def on_ContractDrafted(self, e: ev.ContractDrafted, conn: Any, event: RecordedEvent) -> None:
+    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    async def on_ContractDrafted(self, e: ev.ContractDrafted, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.contracts
                     (engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, drafted_at)
@@ -23,29 +31,29 @@ class ContractTables(Projection):
             event.recorded_at,
         )
 
-    async def on_ContractSigned(self, e: ev.ContractSigned, conn: Any, _: RecordedEvent) -> None:
+    async def on_ContractSigned(self, e: ev.ContractSigned, conn: Any, _: Envelope[Any]) -> None:
         signed = "expert_signed" if e.party == "expert" else "orderer_signed"
         await conn.execute(
             f"UPDATE {self.schema}.contracts SET {signed} = true, status = $2 WHERE engagement_id = $1",
             e.engagement_id, ContractStatus.partly_signed.value,
         )
 
-    async def on_ContractFullySigned(self, e: ev.ContractFullySigned, conn: Any, _: RecordedEvent) -> None:
+    async def on_ContractFullySigned(self, e: ev.ContractFullySigned, conn: Any, _: Envelope[Any]) -> None:
         await self._status(conn, e.engagement_id, ContractStatus.fully_signed)
 
-    async def on_ContractCancelled(self, e: ev.ContractCancelled, conn: Any, _: RecordedEvent) -> None:
+    async def on_ContractCancelled(self, e: ev.ContractCancelled, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"UPDATE {self.schema}.contracts SET status = $2, fee_owed = $3 WHERE engagement_id = $1",
             e.engagement_id, ContractStatus.cancelled.value, e.fee_owed,
         )
 
-    async def on_FeeApproved(self, e: ev.FeeApproved, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeeApproved(self, e: ev.FeeApproved, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"UPDATE {self.schema}.contracts SET status = $2, total = $3 WHERE engagement_id = $1",
             e.engagement_id, ContractStatus.fee_approved.value, e.total,
         )
 
-    async def on_FeePaid(self, e: ev.FeePaid, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeePaid(self, e: ev.FeePaid, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"UPDATE {self.schema}.contracts SET status = $2, paid_on = $3 WHERE engagement_id = $1",
             e.engagement_id, ContractStatus.paid.value, e.paid_on,
@@ -54,3 +62,16 @@ class ContractTables(Projection):
     async def _status(self, conn: Any, engagement_id: Any, status: ContractStatus) -> None:
         await conn.execute(f"UPDATE {self.schema}.contracts SET status = $2 WHERE engagement_id = $1",
                            engagement_id, status.value)
+
+    async def contracts(self, *, status: ContractStatus | None = None, expert_id: str | None = None,
+                        orderer_id: str | None = None) -> list[ContractRow]:
+        assert self.pool is not None
+        rows = await self.pool.fetch(
+            f"""SELECT engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, total, fee_owed, paid_on
+                FROM {self.schema}.contracts
+                WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR expert_id = $2)
+                  AND ($3::text IS NULL OR orderer_id = $3)
+                ORDER BY drafted_at DESC, engagement_id""",
+            status.value if status else None, expert_id, orderer_id,
+        )
+        return [ContractRow(**dict(row)) for row in rows]

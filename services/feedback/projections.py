@@ -1,62 +1,31 @@
-"""The feedback service's read side: the parties of each engagement and the state of each requested form.
-
-:class:`FeedbackView` is the port the handlers use; :class:`FeedbackTables` keeps it in PostgreSQL, the
-forms updated from the service's own events inside the recording transaction. Unit tests use an in-memory
-implementation of the same port.
-"""
+"""The feedback service's views in PostgreSQL (schema.sql): the parties of each engagement and the state of
+each requested form, the forms kept from the service's own events inside the recording transaction. They
+implement :class:`services.feedback.views.FeedbackViews`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
 import asyncpg
 
-from shared.events import RecordedEvent
+from shared.envelope import Envelope
 from shared.projection import Projection
 from services.feedback import events as ev
 from services.feedback.domain import MAX_REMINDERS, Status
 from services.feedback.report import FormRecord
+from services.feedback.views import Parties
 
 SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
 
 
-@dataclass(frozen=True)
-class Parties:
-    expert_id: str
-    orderer_id: str
-    cancelled: bool = False
-
-
-class FeedbackView(Protocol):
-    """What the handlers read and remember besides the event streams. ``connection`` joins the caller's
-    transaction (an event handler's); without it the view reads on its own."""
-
-    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
-
-    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
-
-    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None: ...
-
-    async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
-
-    async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
-        """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send."""
-        ...
-
-    async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        """Every form requested at or after ``begins`` and before ``ends``."""
-        ...
-
-
 class FeedbackTables(Projection):
-    def __init__(self, schema: str, pool: asyncpg.Pool | None) -> None:
-        super().__init__(schema)
+    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
         self.pool = pool
+        self.schema = schema
 
     def _db(self, connection: Any) -> Any:
         return connection if connection is not None else self.pool
@@ -91,7 +60,7 @@ class FeedbackTables(Projection):
 
     # -- the forms, from this service's own events -----------------------------------------------------
 
-    async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: RecordedEvent) -> None:
+    async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: Envelope[Any]) -> None:
         requested_at = e.requested_at or event.recorded_at
         await conn.execute(
             f"""INSERT INTO {self.schema}.forms (engagement_id, form, requested_at, last_prompted_at)
@@ -99,21 +68,21 @@ class FeedbackTables(Projection):
             e.engagement_id, e.form.value, requested_at,
         )
 
-    async def on_FeedbackReminderSent(self, e: ev.FeedbackReminderSent, conn: Any, event: RecordedEvent) -> None:
+    async def on_FeedbackReminderSent(self, e: ev.FeedbackReminderSent, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""UPDATE {self.schema}.forms SET reminders_sent = $3, last_prompted_at = $4
                 WHERE engagement_id = $1 AND form = $2""",
             e.engagement_id, e.form.value, e.reminder_number, e.sent_at or event.recorded_at,
         )
 
-    async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb
                 WHERE engagement_id = $1 AND form = $2""",
             e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.ratings),
         )
 
-    async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"UPDATE {self.schema}.forms SET status = $3 WHERE engagement_id = $1 AND form = $2",
             e.engagement_id, e.form.value, Status.closed.value,

@@ -10,13 +10,12 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+
+from shared.clock import day_bounds
 
 from services.feedback.domain import QUESTIONS, Status
 from services.feedback.events import Form
 
-# The coordinators' days: a period of dates means Finnish calendar days.
-TIMEZONE = ZoneInfo("Europe/Helsinki")
 
 
 @dataclass(frozen=True)
@@ -28,12 +27,6 @@ class FormRecord:
     ratings: dict[str, int] | None = None
 
 
-def period_bounds(start: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The instants a period of whole days (both ends included) starts at and ends before."""
-    return (dt.datetime.combine(start, dt.time(), TIMEZONE),
-            dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), TIMEZONE))
-
-
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
@@ -41,7 +34,7 @@ def _rate(part: int, whole: int) -> float | None:
 def follow_up(records: Iterable[FormRecord], start: dt.date, until: dt.date) -> dict[str, object]:
     """Counts of forms requested and answered, engagements completed, the answer rate, and each question's
     average rating per form, over the forms requested from ``start`` to ``until``."""
-    begins, ends = period_bounds(start, until)
+    begins, ends = day_bounds(start, until)
     chosen = [record for record in records if begins <= record.requested_at < ends]
     answered = [record for record in chosen if record.status is Status.answered]
 

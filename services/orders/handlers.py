@@ -1,58 +1,34 @@
 """The orders service's handlers: commands and queries from the bus, events from other services, and the
 offer-expiry job. Each checks the actor's role and ownership, loads, lets the domain decide, and saves.
 
-Command and query handlers take their message first and their dependencies as one :class:`Deps`; event
-handlers take the event, its :class:`HandlerContext` (the consuming transaction) and the same ``Deps``.
-The tables at the end map names on the bus, and each source service's event types, to handlers.
+Each handler takes its message, its context (who asks; the transaction of a command or consumed event) and
+the service's :class:`~services.orders.service.Deps`. The tables at the end map names on the bus, and each
+source service's event classes, to handlers.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from shared.aggregate import Metadata, Projector
-from shared.commands import Command, require_role
+from shared.aggregate import Metadata
+from shared.envelope import Envelope
 from shared.errors import Forbidden
-from shared.events import SYSTEM, Actor, RecordedEvent, Role
+from shared.events import SYSTEM, Actor, Role
 from shared.eventstore.port import ConcurrencyConflict
-from shared.messaging.consumer import HandlerContext
+from shared.handling import CommandContext, EventContext, QueryContext
 from shared.unit_of_work import Session
-from services.contracts import events as contracts  # imported so consumed messages decode to typed payloads
+from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
 from services.orders.domain import Engagement, Offer, Order
-from services.orders.read_model import ReadModel
 from services.registry import events as registry
 
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class Deps:
-    uow: Any  # UnitOfWork or InMemoryUnitOfWork
-    read_model: ReadModel
-    registry_view: Projector  # keeps the read tables of the registry's facts
-    now: Callable[[], dt.datetime] = utc_now
-
-    def today(self) -> dt.date:
-        return self.now().date()
-
-
-def _meta(cmd: Command, engagement_id: uuid.UUID | None = None) -> Metadata:
-    return Metadata(actor=cmd.actor, command_id=cmd.command_id, engagement_id=engagement_id)
-
-
-def _new_id(cmd: Command, kind: str) -> uuid.UUID:
-    """A new id, the same each time the same command is retried (so a retry records nothing new)."""
-    return uuid.uuid5(cmd.command_id, kind) if cmd.command_id else uuid.uuid4()
+if TYPE_CHECKING:
+    from services.orders.service import Deps
 
 
 def _require_own(actor: Actor, owner_id: str, what: str) -> None:
@@ -66,64 +42,60 @@ async def _engagements_of(session: Session, order: Order) -> list[Engagement]:
 
 # -- orders ----------------------------------------------------------------------------------------------
 
-async def place_order(cmd: m.PlaceOrder, deps: Deps) -> dict[str, Any]:
+async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Order experts for one task (an orderer whose credentials are valid). Returns the order id."""
-    require_role(cmd.actor, Role.orderer)
-    order_id = _new_id(cmd, "order")
+    ctx.require_role(Role.orderer)
+    order_id = ctx.new_id("order")
     order = Order.place_order(
-        order_id, cmd.actor.id, await deps.read_model.credentials(cmd.actor.id), deps.today(),
+        order_id, ctx.actor.id, await deps.views.credentials(ctx.actor.id), deps.clock.today(),
         task_type=cmd.task_type, topic=cmd.topic, date=cmd.date, duration_hours=cmd.duration_hours,
         place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
         fee=cmd.fee,
     )
-    async with deps.uow.begin() as session:
-        await session.save(order, _meta(cmd))
+    await ctx.session.save(order, ctx.meta())
     return {"order_id": str(order_id)}
 
 
-async def change_order(cmd: m.ChangeOrder, deps: Deps) -> dict[str, Any]:
+async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Change the task's topic, date, length or place (the orderer, before any engagement is delivered)."""
-    require_role(cmd.actor, Role.orderer)
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(cmd.order_id), what="order")
-        _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
-        order.change(deps.today(), await _engagements_of(session, order), topic=cmd.topic, date=cmd.date,
-                     duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
-        await session.save(order, _meta(cmd))
+    ctx.require_role(Role.orderer)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    _require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
+    order.change(deps.clock.today(), await _engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
+                 duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
+    await ctx.session.save(order, ctx.meta())
     return _order_view(order, order.offers.values())
 
 
-async def cancel_order(cmd: m.CancelOrder, deps: Deps) -> dict[str, Any]:
+async def cancel_order(cmd: m.CancelOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Cancel an order (the orderer): open offers are withdrawn and engagements not yet delivered cancelled,
     all in one transaction."""
-    require_role(cmd.actor, Role.orderer)
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(cmd.order_id), what="order")
-        _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
-        engagements = await _engagements_of(session, order)
-        order.cancel(cmd.reason, engagements)
-        await session.save(order, _meta(cmd))
-        for engagement in engagements:
-            await session.save(engagement, _meta(cmd, engagement.engagement_id))  # those it cancelled
+    ctx.require_role(Role.orderer)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    _require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
+    engagements = await _engagements_of(ctx.session, order)
+    order.cancel(cmd.reason, engagements)
+    await ctx.session.save(order, ctx.meta())
+    for engagement in engagements:
+        await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))  # those it cancelled
     return {"order_id": str(cmd.order_id), "cancelled_engagements": [e.id for e in engagements if e.cancelled]}
 
 
 # -- offers ----------------------------------------------------------------------------------------------
 
-async def make_offer(cmd: m.MakeOffer, deps: Deps) -> dict[str, Any]:
+async def make_offer(cmd: m.MakeOffer, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Offer the task to a listed expert (the order's orderer, or a coordinator routing the order). For the
     county's own services an NGO-trained expert needs their NGO's organization agreement valid on the date."""
-    require_role(cmd.actor, Role.orderer, Role.coordinator)
-    expert = await deps.read_model.listed_expert(cmd.expert_id)
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(cmd.order_id), what="order")
-        if cmd.actor.role is Role.orderer:
-            _require_own(cmd.actor, order.orderer_id, f"order {cmd.order_id}")
-        offer_id = _new_id(cmd, "offer")
-        order.make_offer(offer_id, cmd.expert_id, expert, deps.now(), await _engagements_of(session, order),
-                         cmd.expires_at)
-        await session.save(order, _meta(cmd))
-        offer = order.offer(offer_id)
+    ctx.require_role(Role.orderer, Role.coordinator)
+    expert = await deps.views.listed_expert(cmd.expert_id)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    if ctx.actor.role is Role.orderer:
+        _require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
+    offer_id = ctx.new_id("offer")
+    order.make_offer(offer_id, cmd.expert_id, expert, deps.clock.now(), await _engagements_of(ctx.session, order),
+                     cmd.expires_at)
+    await ctx.session.save(order, ctx.meta())
+    offer = order.offer(offer_id)
     return to_jsonable_python({"order_id": cmd.order_id, **_offer_view(offer)})
 
 
@@ -132,36 +104,34 @@ def _require_offered_to(actor: Actor, offer: Offer) -> None:
         raise Forbidden(f"offer {offer.offer_id} was made to another expert: only they may answer it")
 
 
-async def accept_offer(cmd: m.AnswerOffer, deps: Deps) -> dict[str, Any]:
+async def accept_offer(cmd: m.AnswerOffer, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """The expert takes the task on: the offer is accepted and an engagement opens, in one transaction."""
-    require_role(cmd.actor, Role.expert)
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(cmd.order_id), what="order")
-        _require_offered_to(cmd.actor, order.offer(cmd.offer_id))
-        engagement_id = _new_id(cmd, "engagement")
-        engagement = order.accept(cmd.offer_id, deps.now(), await _engagements_of(session, order), engagement_id)
-        meta = _meta(cmd, engagement_id)
-        await session.save(order, meta)
-        await session.save(engagement, meta)
+    ctx.require_role(Role.expert)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    _require_offered_to(ctx.actor, order.offer(cmd.offer_id))
+    engagement_id = ctx.new_id("engagement")
+    engagement = order.accept(cmd.offer_id, deps.clock.now(), await _engagements_of(ctx.session, order), engagement_id)
+    meta = ctx.meta(engagement_id=engagement_id)
+    await ctx.session.save(order, meta)
+    await ctx.session.save(engagement, meta)
     return {"engagement_id": str(engagement_id), "order_id": str(cmd.order_id), "offer_id": str(cmd.offer_id)}
 
 
-async def decline_offer(cmd: m.DeclineOffer, deps: Deps) -> dict[str, Any]:
+async def decline_offer(cmd: m.DeclineOffer, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """The expert declines the offer, with a reason."""
-    require_role(cmd.actor, Role.expert)
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(cmd.order_id), what="order")
-        _require_offered_to(cmd.actor, order.offer(cmd.offer_id))
-        order.decline(cmd.offer_id, cmd.reason, deps.now())
-        await session.save(order, _meta(cmd))
+    ctx.require_role(Role.expert)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    _require_offered_to(ctx.actor, order.offer(cmd.offer_id))
+    order.decline(cmd.offer_id, cmd.reason, deps.clock.now())
+    await ctx.session.save(order, ctx.meta())
     return {"order_id": str(cmd.order_id), "offer_id": str(cmd.offer_id), "status": "declined"}
 
 
 async def expire_offers(deps: Deps) -> int:
     """Record ``OfferExpired`` for each open offer whose time is up; return how many (a background job)."""
-    now = deps.now()
+    now = deps.clock.now()
     expired = 0
-    for order_id in await deps.read_model.orders_with_offers_due(now):
+    for order_id in await deps.views.orders_with_offers_due(now):
         try:
             async with deps.uow.begin() as session:
                 order = await session.load(Order, str(order_id), what="order")
@@ -178,13 +148,12 @@ async def expire_offers(deps: Deps) -> int:
 
 # -- engagements -----------------------------------------------------------------------------------------
 
-async def _change_engagement(cmd: m.EngagementCommand, deps: Deps, may: Callable[[Engagement], None],
+async def _change_engagement(cmd: m.EngagementCommand, ctx: CommandContext, may: Callable[[Engagement], None],
                              change: Callable[[Engagement], None]) -> dict[str, Any]:
-    async with deps.uow.begin() as session:
-        engagement = await session.load(Engagement, str(cmd.engagement_id), what="engagement")
-        may(engagement)
-        change(engagement)
-        await session.save(engagement, _meta(cmd, engagement.engagement_id))
+    engagement = await ctx.session.load(Engagement, str(cmd.engagement_id), what="engagement")
+    may(engagement)
+    change(engagement)
+    await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))
     return {"engagement_id": engagement.id, "status": engagement.status.value}
 
 
@@ -192,32 +161,32 @@ def _the_orderer(actor: Actor) -> Callable[[Engagement], None]:
     return lambda e: _require_own(actor, e.orderer_id, f"engagement {e.id}")
 
 
-async def confirm_delivery(cmd: m.ConfirmDelivery, deps: Deps) -> dict[str, Any]:
+async def confirm_delivery(cmd: m.ConfirmDelivery, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """The orderer confirms the task was done, with the hours, kilometres and other expenses (only once the
     contract is signed by both)."""
-    require_role(cmd.actor, Role.orderer)
+    ctx.require_role(Role.orderer)
     return await _change_engagement(
-        cmd, deps, _the_orderer(cmd.actor),
+        cmd, ctx, _the_orderer(ctx.actor),
         lambda e: e.confirm_delivery(cmd.actual_hours, cmd.kilometres, cmd.other_expenses),
     )
 
 
-async def cancel_engagement(cmd: m.CancelEngagement, deps: Deps) -> dict[str, Any]:
+async def cancel_engagement(cmd: m.CancelEngagement, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Either side cancels an engagement before delivery, with a reason (its orderer or its expert)."""
-    require_role(cmd.actor, Role.orderer, Role.expert)
+    ctx.require_role(Role.orderer, Role.expert)
 
     def is_party(e: Engagement) -> None:
-        _require_own(cmd.actor, e.orderer_id if cmd.actor.role is Role.orderer else e.expert_id, f"engagement {e.id}")
+        _require_own(ctx.actor, e.orderer_id if ctx.actor.role is Role.orderer else e.expert_id, f"engagement {e.id}")
 
-    return await _change_engagement(cmd, deps, is_party, lambda e: e.cancel(cmd.actor.role.value, cmd.reason))
+    return await _change_engagement(cmd, ctx, is_party, lambda e: e.cancel(ctx.actor.role.value, cmd.reason))
 
 
-async def close_engagement(cmd: m.EngagementCommand, deps: Deps) -> dict[str, Any]:
+async def close_engagement(cmd: m.EngagementCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
     """Close an engagement whose fee is approved and feedback complete (a coordinator, or its orderer).
     Normally it closes by itself when the second of those arrives."""
-    require_role(cmd.actor, Role.coordinator, Role.orderer)
-    may = _the_orderer(cmd.actor) if cmd.actor.role is Role.orderer else (lambda _: None)
-    return await _change_engagement(cmd, deps, may, Engagement.close)
+    ctx.require_role(Role.coordinator, Role.orderer)
+    may = _the_orderer(ctx.actor) if ctx.actor.role is Role.orderer else (lambda _: None)
+    return await _change_engagement(cmd, ctx, may, Engagement.close)
 
 
 # -- queries ---------------------------------------------------------------------------------------------
@@ -237,12 +206,11 @@ def _order_view(order: Order, offers: Iterable[Offer]) -> dict[str, Any]:
     })
 
 
-async def get_order(query: m.GetOrder, deps: Deps) -> dict[str, Any]:
+async def get_order(query: m.GetOrder, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """An order with its offers: for its orderer, coordinators and auditors; for an expert, with only the
     offers made to them."""
-    async with deps.uow.begin() as session:
-        order = await session.load(Order, str(query.order_id), what="order")
-    actor = query.actor
+    order = await deps.uow.load(Order, str(query.order_id), what="order")
+    actor = ctx.actor
     if actor.role in (Role.coordinator, Role.auditor) or (actor.role is Role.orderer and actor.id == order.orderer_id):
         return _order_view(order, order.offers.values())
     own = [offer for offer in order.offers.values() if offer.expert_id == actor.id]
@@ -251,11 +219,10 @@ async def get_order(query: m.GetOrder, deps: Deps) -> dict[str, Any]:
     raise Forbidden(f"only the orderer of order {query.order_id}, an expert offered it, a coordinator or an auditor may see it")
 
 
-async def get_engagement(query: m.GetEngagement, deps: Deps) -> dict[str, Any]:
+async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """An engagement's status and ids (its orderer, its expert, coordinators and auditors)."""
-    async with deps.uow.begin() as session:
-        e = await session.load(Engagement, str(query.engagement_id), what="engagement")
-    actor = query.actor
+    e = await deps.uow.load(Engagement, str(query.engagement_id), what="engagement")
+    actor = ctx.actor
     party = {Role.orderer: e.orderer_id, Role.expert: e.expert_id}.get(actor.role)
     if actor.role not in (Role.coordinator, Role.auditor) and actor.id != party:
         raise Forbidden(f"only the parties of engagement {e.id}, a coordinator or an auditor may see it")
@@ -268,47 +235,44 @@ async def get_engagement(query: m.GetEngagement, deps: Deps) -> dict[str, Any]:
     })
 
 
-async def list_engagements(query: m.ListEngagements, deps: Deps) -> list[dict[str, Any]]:
+async def list_engagements(query: m.ListEngagements, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """Engagements, newest first: all for coordinators and auditors, their own for an orderer or an expert."""
-    actor = query.actor
-    require_role(actor, Role.coordinator, Role.auditor, Role.orderer, Role.expert)
+    actor = ctx.actor
+    ctx.require_role(Role.coordinator, Role.auditor, Role.orderer, Role.expert)
     own = {Role.orderer: {"orderer_id": actor.id}, Role.expert: {"expert_id": actor.id}}.get(actor.role, {})
-    return to_jsonable_python(await deps.read_model.engagements(status=query.status, **own))
+    return to_jsonable_python(await deps.views.engagements(status=query.status, **own))
 
 
 # -- events from other services --------------------------------------------------------------------------
 
-async def keep_registry_view(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
-    """A registry fact (a listing, credentials, an organization or its agreement) updates the read tables."""
-    await deps.registry_view(event, ctx.connection)
+async def keep_registry_view(event: Envelope[Any], ctx: EventContext, deps: Deps) -> None:
+    """A registry fact (a listing, credentials, an organization or its agreement) updates the views."""
+    await deps.views.project(event, ctx.session.connection)
 
 
-async def _react(event: RecordedEvent, ctx: HandlerContext, deps: Deps, engagement_id: uuid.UUID,
-                 change: Callable[[Engagement], None]) -> None:
-    async with deps.uow.begin(connection=ctx.connection) as session:
-        # Orders records an engagement before any other service can know of it, so a missing one is an
-        # inconsistency: the error makes the message retry, then wait among the dead letters.
-        engagement = await session.load(Engagement, str(engagement_id), what="engagement")
-        change(engagement)
-        await session.save(engagement, Metadata.caused_by(event, SYSTEM, engagement_id=engagement_id))
+async def _react(ctx: EventContext, engagement_id: uuid.UUID, change: Callable[[Engagement], None]) -> None:
+    # Orders records an engagement before any other service can know of it, so a missing one is an
+    # inconsistency: the error makes the message retry, then wait among the dead letters.
+    engagement = await ctx.session.load(Engagement, str(engagement_id), what="engagement")
+    change(engagement)
+    await ctx.session.save(engagement, ctx.meta(engagement_id=engagement_id))
 
 
-async def confirm_engagement(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def confirm_engagement(event: Envelope[contracts.ContractFullySigned], ctx: EventContext, deps: Deps) -> None:
     """Both parties signed the assignment contract: the engagement is confirmed."""
-    signed: contracts.ContractFullySigned = event.payload  # type: ignore[assignment]
-    await _react(event, ctx, deps, signed.engagement_id, lambda e: e.confirm(signed.contract_id))
+    signed = event.payload
+    await _react(ctx, signed.engagement_id, lambda e: e.confirm(signed.contract_id))
 
 
-async def note_fee_approved(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def note_fee_approved(event: Envelope[contracts.FeeApproved], ctx: EventContext, deps: Deps) -> None:
     """The fee is approved; with the feedback complete too, the engagement closes."""
-    approved: contracts.FeeApproved = event.payload  # type: ignore[assignment]
-    await _react(event, ctx, deps, approved.engagement_id, lambda e: e.note_fee_approved(approved.contract_id))
+    approved = event.payload
+    await _react(ctx, approved.engagement_id, lambda e: e.note_fee_approved(approved.contract_id))
 
 
-async def note_feedback_complete(event: RecordedEvent, ctx: HandlerContext, deps: Deps) -> None:
+async def note_feedback_complete(event: Envelope[feedback.FeedbackCompleted], ctx: EventContext, deps: Deps) -> None:
     """Both feedback forms are in; with the fee approved too, the engagement closes."""
-    completed: feedback.FeedbackCompleted = event.payload  # type: ignore[assignment]
-    await _react(event, ctx, deps, completed.engagement_id, Engagement.note_feedback_complete)
+    await _react(ctx, event.payload.engagement_id, Engagement.note_feedback_complete)
 
 
 COMMANDS = {
@@ -335,11 +299,11 @@ REGISTRY_FACTS = (
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )
 
-EVENT_HANDLERS = {
-    "registry": {fact.event_type(): keep_registry_view for fact in REGISTRY_FACTS},
+CONSUMES = {
+    "registry": dict.fromkeys(REGISTRY_FACTS, keep_registry_view),
     "contracts": {
-        contracts.ContractFullySigned.event_type(): confirm_engagement,
-        contracts.FeeApproved.event_type(): note_fee_approved,
+        contracts.ContractFullySigned: confirm_engagement,
+        contracts.FeeApproved: note_fee_approved,
     },
-    "feedback": {feedback.FeedbackCompleted.event_type(): note_feedback_complete},
+    "feedback": {feedback.FeedbackCompleted: note_feedback_complete},
 }

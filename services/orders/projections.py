@@ -1,32 +1,43 @@
-"""The orders service's read tables: its own events keep offers and engagements (inside the recording
-transaction); the registry's events keep what orders decides with (inside the consuming transaction).
-:mod:`services.orders.read_model` reads them."""
+"""The orders service's views in PostgreSQL (schema.sql): its own events keep offers and engagements (in the
+recording transaction); the registry's events keep what orders decides with (in the consuming
+transaction). They implement :class:`services.orders.views.OrdersViews`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from importlib import resources
 from typing import Any
 
-from shared.events import RecordedEvent
+import asyncpg
+
+from shared.clock import start_of
+from shared.envelope import Envelope
 from shared.projection import Projection
 from services.orders import events as ev
-from services.orders.domain import OfferStatus, engagement_status, start_of
+from services.orders.domain import (
+    Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus, engagement_status,
+)
+from services.orders.views import FLAGS
 from services.registry import events as registry
+from services.registry.events import OrganizationKind
 
 SQL = resources.files("services.orders").joinpath("schema.sql").read_text()
 
-_FLAGS = ("confirmed", "delivered", "fee_approved", "feedback_complete", "closed", "cancelled")
-
 
 class OrdersTables(Projection):
-    async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: RecordedEvent) -> None:
+    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.offers (offer_id, order_id, expert_id, expires_at, status)
                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (offer_id) DO NOTHING""",
             e.offer_id, e.order_id, e.expert_id, e.expires_at, OfferStatus.open.value,
         )
 
-    async def on_OrderChanged(self, e: ev.OrderChanged, conn: Any, _: RecordedEvent) -> None:
+    async def on_OrderChanged(self, e: ev.OrderChanged, conn: Any, _: Envelope[Any]) -> None:
         if e.date is not None:  # an offer ends by the task's day at the latest, also when the day moves earlier
             await conn.execute(
                 f"""UPDATE {self.schema}.offers SET expires_at = LEAST(expires_at, $2)
@@ -34,19 +45,19 @@ class OrdersTables(Projection):
                 e.order_id, start_of(e.date),
             )
 
-    async def on_OfferAccepted(self, e: ev.OfferAccepted, conn: Any, _: RecordedEvent) -> None:
+    async def on_OfferAccepted(self, e: ev.OfferAccepted, conn: Any, _: Envelope[Any]) -> None:
         await self._offer_status(conn, e.offer_id, OfferStatus.accepted)
 
-    async def on_OfferDeclined(self, e: ev.OfferDeclined, conn: Any, _: RecordedEvent) -> None:
+    async def on_OfferDeclined(self, e: ev.OfferDeclined, conn: Any, _: Envelope[Any]) -> None:
         await self._offer_status(conn, e.offer_id, OfferStatus.declined)
 
-    async def on_OfferExpired(self, e: ev.OfferExpired, conn: Any, _: RecordedEvent) -> None:
+    async def on_OfferExpired(self, e: ev.OfferExpired, conn: Any, _: Envelope[Any]) -> None:
         await self._offer_status(conn, e.offer_id, OfferStatus.expired)
 
-    async def on_OfferWithdrawn(self, e: ev.OfferWithdrawn, conn: Any, _: RecordedEvent) -> None:
+    async def on_OfferWithdrawn(self, e: ev.OfferWithdrawn, conn: Any, _: Envelope[Any]) -> None:
         await self._offer_status(conn, e.offer_id, OfferStatus.withdrawn)
 
-    async def on_EngagementOpened(self, e: ev.EngagementOpened, conn: Any, event: RecordedEvent) -> None:
+    async def on_EngagementOpened(self, e: ev.EngagementOpened, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.engagements
                     (engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status, opened_at)
@@ -55,43 +66,40 @@ class OrdersTables(Projection):
             event.recorded_at,
         )
 
-    async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, conn: Any, _: RecordedEvent) -> None:
+    async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "confirmed")
 
-    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, _: RecordedEvent) -> None:
+    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "delivered")
 
-    async def on_FeeApprovalNoted(self, e: ev.FeeApprovalNoted, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeeApprovalNoted(self, e: ev.FeeApprovalNoted, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "fee_approved")
 
-    async def on_FeedbackCompletionNoted(self, e: ev.FeedbackCompletionNoted, conn: Any, _: RecordedEvent) -> None:
+    async def on_FeedbackCompletionNoted(self, e: ev.FeedbackCompletionNoted, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "feedback_complete")
 
-    async def on_EngagementClosed(self, e: ev.EngagementClosed, conn: Any, _: RecordedEvent) -> None:
+    async def on_EngagementClosed(self, e: ev.EngagementClosed, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "closed")
 
-    async def on_EngagementCancelled(self, e: ev.EngagementCancelled, conn: Any, _: RecordedEvent) -> None:
+    async def on_EngagementCancelled(self, e: ev.EngagementCancelled, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "cancelled")
 
     async def _offer_status(self, conn: Any, offer_id: Any, status: OfferStatus) -> None:
         await conn.execute(f"UPDATE {self.schema}.offers SET status = $2 WHERE offer_id = $1", offer_id, status.value)
 
     async def _reached(self, conn: Any, engagement_id: Any, flag: str) -> None:
-        assert flag in _FLAGS
+        assert flag in FLAGS
         row = await conn.fetchrow(
-            f"UPDATE {self.schema}.engagements SET {flag} = true WHERE engagement_id = $1 RETURNING {', '.join(_FLAGS)}",
+            f"UPDATE {self.schema}.engagements SET {flag} = true WHERE engagement_id = $1 RETURNING {', '.join(FLAGS)}",
             engagement_id,
         )
         if row is not None:
             await conn.execute(f"UPDATE {self.schema}.engagements SET status = $2 WHERE engagement_id = $1",
                                engagement_id, engagement_status(**dict(row)).value)
 
+    # -- the registry's facts ----------------------------------------------------------------------
 
-class RegistryView(Projection):
-    """The registry's facts orders decides with. ``ExpertErased`` follows an ``ExpertUnlisted``; it is
-    handled too so that nothing of an erased expert stays here even if the order of the two changes."""
-
-    async def on_ExpertListed(self, e: registry.ExpertListed, conn: Any, _: RecordedEvent) -> None:
+    async def on_ExpertListed(self, e: registry.ExpertListed, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.listed_experts (expert_id, organization_ids, county_trained, topics)
                 VALUES ($1, $2, $3, $4)
@@ -100,21 +108,20 @@ class RegistryView(Projection):
             e.expert_id, e.organization_ids, e.county_trained, e.topics,
         )
 
-    async def on_ExpertUnlisted(self, e: registry.ExpertUnlisted, conn: Any, _: RecordedEvent) -> None:
+    async def on_ExpertUnlisted(self, e: registry.ExpertUnlisted, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.listed_experts WHERE expert_id = $1", e.expert_id)
 
-    async def on_ExpertErased(self, e: registry.ExpertErased, conn: Any, _: RecordedEvent) -> None:
+    async def on_ExpertErased(self, e: registry.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.listed_experts WHERE expert_id = $1", e.expert_id)
 
-    async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, conn: Any, _: RecordedEvent) -> None:
+    async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.organizations (organization_id, kind) VALUES ($1, $2)
                 ON CONFLICT (organization_id) DO UPDATE SET kind = excluded.kind""",
             e.organization_id, e.kind.value,
         )
 
-    async def on_OrganizationAgreementSigned(self, e: registry.OrganizationAgreementSigned, conn: Any,
-                                             _: RecordedEvent) -> None:
+    async def on_OrganizationAgreementSigned(self, e: registry.OrganizationAgreementSigned, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.organization_agreements (organization_id, agreement_id, valid_from, valid_until)
                 VALUES ($1, $2, $3, $4)
@@ -124,7 +131,7 @@ class RegistryView(Projection):
         )
 
     async def on_OrganizationAgreementEnded(self, e: registry.OrganizationAgreementEnded, conn: Any,
-                                            _: RecordedEvent) -> None:
+                                            _: Envelope[Any]) -> None:
         await conn.execute(
             f"""UPDATE {self.schema}.organization_agreements SET ended_on = $3
                 WHERE organization_id = $1 AND agreement_id = $2""",
@@ -132,7 +139,7 @@ class RegistryView(Projection):
         )
 
     async def on_OrdererCredentialsGranted(self, e: registry.OrdererCredentialsGranted, conn: Any,
-                                           _: RecordedEvent) -> None:
+                                           _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.orderer_credentials (orderer_id, organization_id, valid_until, revoked)
                 VALUES ($1, $2, $3, false)
@@ -142,6 +149,56 @@ class RegistryView(Projection):
         )
 
     async def on_OrdererCredentialsRevoked(self, e: registry.OrdererCredentialsRevoked, conn: Any,
-                                           _: RecordedEvent) -> None:
+                                           _: Envelope[Any]) -> None:
         await conn.execute(f"UPDATE {self.schema}.orderer_credentials SET revoked = true WHERE orderer_id = $1",
                            e.orderer_id)
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    async def credentials(self, orderer_id: str) -> Credentials | None:
+        row = await self.pool.fetchrow(
+            f"SELECT organization_id, valid_until, revoked FROM {self.schema}.orderer_credentials WHERE orderer_id = $1",
+            orderer_id,
+        )
+        return None if row is None else Credentials(orderer_id, row["organization_id"], row["valid_until"], row["revoked"])
+
+    async def listed_expert(self, expert_id: str) -> ListedExpert | None:
+        s = self.schema
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            expert = await conn.fetchrow(
+                f"SELECT organization_ids, county_trained FROM {s}.listed_experts WHERE expert_id = $1", expert_id)
+            if expert is None:
+                return None
+            ids = list(expert["organization_ids"])
+            kinds = dict(await conn.fetch(
+                f"SELECT organization_id, kind FROM {s}.organizations WHERE organization_id = ANY($1)", ids))
+            agreements = await conn.fetch(
+                f"""SELECT organization_id, valid_from, valid_until, ended_on FROM {s}.organization_agreements
+                    WHERE organization_id = ANY($1)""", ids)
+        memberships = tuple(
+            Membership(
+                organization_id,
+                is_ngo=kinds.get(organization_id) == OrganizationKind.ngo.value,
+                agreements=tuple(Agreement(a["valid_from"], a["valid_until"], a["ended_on"])
+                                 for a in agreements if a["organization_id"] == organization_id),
+            )
+            for organization_id in ids
+        )
+        return ListedExpert(expert_id, expert["county_trained"], memberships)
+
+    async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
+        rows = await self.pool.fetch(
+            f"SELECT DISTINCT order_id FROM {self.schema}.offers WHERE status = 'open' AND expires_at <= $1", now)
+        return [row["order_id"] for row in rows]
+
+    async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
+                          status: EngagementStatus | None = None) -> list[dict[str, Any]]:
+        rows = await self.pool.fetch(
+            f"""SELECT engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status
+                FROM {self.schema}.engagements
+                WHERE ($1::text IS NULL OR orderer_id = $1) AND ($2::text IS NULL OR expert_id = $2)
+                  AND ($3::text IS NULL OR status = $3)
+                ORDER BY opened_at DESC, engagement_id""",
+            orderer_id, expert_id, status.value if status else None,
+        )
+        return [dict(row) for row in rows]

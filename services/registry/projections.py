@@ -1,26 +1,35 @@
-"""The registry's read tables, updated from its own events inside the recording transaction."""
+"""The registry's views in PostgreSQL (schema.sql), kept from its own events inside the recording
+transaction; they implement :class:`services.registry.views.RegistryViews`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from typing import Any
 
-from shared.events import RecordedEvent
+import asyncpg
+
+from shared.envelope import Envelope
 from shared.projection import Projection
 from services.registry import events as ev
+from services.registry.views import BankEntry
 
 SQL = resources.files("services.registry").joinpath("schema.sql").read_text()
 
 
 class RegistryTables(Projection):
-    async def on_OrganizationRegistered(self, e: ev.OrganizationRegistered, conn: Any, _: RecordedEvent) -> None:
+    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    async def on_OrganizationRegistered(self, e: ev.OrganizationRegistered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.organizations (organization_id, name, kind, contact_person_id)
                 VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO NOTHING""",
             e.organization_id, e.name, e.kind.value, e.contact_person_id,
         )
 
-    async def on_ExpertListed(self, e: ev.ExpertListed, conn: Any, event: RecordedEvent) -> None:
+    async def on_ExpertListed(self, e: ev.ExpertListed, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.bank
                     (expert_id, organization_ids, county_trained, topics, languages, regions, listed_at)
@@ -31,10 +40,10 @@ class RegistryTables(Projection):
             e.expert_id, e.organization_ids, e.county_trained, e.topics, e.languages, e.regions, event.recorded_at,
         )
 
-    async def on_ExpertUnlisted(self, e: ev.ExpertUnlisted, conn: Any, _: RecordedEvent) -> None:
+    async def on_ExpertUnlisted(self, e: ev.ExpertUnlisted, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.bank WHERE expert_id = $1", e.expert_id)
 
-    async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, conn: Any, _: RecordedEvent) -> None:
+    async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.orderers (orderer_id, orderer_name, organization_id, valid_until, revoked)
                 VALUES ($1, $2, $3, $4, false)
@@ -44,5 +53,26 @@ class RegistryTables(Projection):
             e.orderer_id, e.orderer_name, e.organization_id, e.valid_until,
         )
 
-    async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, conn: Any, _: RecordedEvent) -> None:
+    async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"UPDATE {self.schema}.orderers SET revoked = true WHERE orderer_id = $1", e.orderer_id)
+
+    async def search_bank(self, *, topic: str | None = None, language: str | None = None,
+                          region: str | None = None) -> list[BankEntry]:
+        assert self.pool is not None
+        rows = await self.pool.fetch(
+            f"""SELECT expert_id, organization_ids, county_trained, topics, languages, regions FROM {self.schema}.bank
+                WHERE ($1::text IS NULL OR $1 = ANY(topics)) AND ($2::text IS NULL OR $2 = ANY(languages))
+                  AND ($3::text IS NULL OR $3 = ANY(regions) OR cardinality(regions) = 0)
+                ORDER BY listed_at, expert_id""",
+            topic, language, region,
+        )
+        return [BankEntry(row["expert_id"], list(row["organization_ids"]), row["county_trained"], list(row["topics"]),
+                          list(row["languages"]), list(row["regions"])) for row in rows]
+
+    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
+        assert self.pool is not None
+        return bool(await self.pool.fetchval(
+            f"""SELECT true FROM {self.schema}.orderers
+                WHERE orderer_id = $1 AND NOT revoked AND (valid_until IS NULL OR valid_until >= $2)""",
+            orderer_id, day,
+        ))

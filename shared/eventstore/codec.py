@@ -1,23 +1,23 @@
-"""Between events and stored rows: sealing personal fields, chaining hashes, upcasting and decoding.
+"""Between events and envelopes: sealing personal fields, chaining hashes, opening, upcasting, verifying.
 
-Both store implementations use these functions, so a row means the same thing in either.
+Both store implementations and every consumer use these functions, so an envelope means the same thing
+wherever it is read.
 """
 
 from __future__ import annotations
 
-import uuid
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from shared.envelope import Envelope, Published, RecordedEvent, hashed_content
+from shared.events import DomainEvent, EventTypes, NewEvent
 from shared.eventstore import chain
-from shared.eventstore.crypto import decrypt_fields, encrypt_fields
-from shared.eventstore.port import ChainBreak
-from shared.events import Actor, NewEvent, RecordedEvent, event_class
+from shared.eventstore.crypto import decrypt_fields, encrypt_fields, is_encrypted
+from shared.eventstore.port import ChainBreak, VerifyReport
 from shared.upcasting import upcast
 
-Row = dict[str, Any]
+E = TypeVar("E", bound=DomainEvent)
 
 
 def seal(
@@ -27,152 +27,93 @@ def seal(
     events: Sequence[NewEvent],
     keys: dict[str, bytes],
     trace: dict[str, str],
+    *,
+    service: str,
     recorded_at: datetime | None = None,
-) -> list[Row]:
-    """Turn new events into chained rows; ``keys`` holds the key of every subject with personal fields."""
-    now = (recorded_at or datetime.now(UTC)).isoformat()
-    rows: list[Row] = []
+) -> list[Published]:
+    """Turn new events into chained envelopes; ``keys`` holds the key of every subject with personal fields."""
+    now = recorded_at or datetime.now(UTC)
+    sealed: list[Published] = []
     for offset, event in enumerate(events):
         payload = event.payload.model_dump(mode="json")
         personal = event.payload.personal_fields()
-        event_id = str(event.event_id)
         if personal and event.subject_id is not None:
-            payload = encrypt_fields(payload, personal, keys[event.subject_id], event_id)
-        row: Row = {
-            "event_id": event_id,
-            "stream_id": stream_id,
-            "version": first_version + offset,
-            "event_type": event.payload.event_type(),
-            "schema_version": event.payload.schema_version,
-            "recorded_at": now,
-            "engagement_id": _text(event.engagement_id),
-            "causation_id": _text(event.causation_id),
-            "correlation_id": _text(event.correlation_id),
-            "subject_id": event.subject_id,
-            "actor": actor_json(event.actor),
-            "trace": trace,
-            "payload": payload,
-        }
-        row["prev_hash"] = prev_hash
-        row["hash"] = prev_hash = chain.link(prev_hash, row)
-        rows.append(row)
-    return rows
-
-
-@lru_cache(maxsize=4096)
-def actor_json(actor: Actor) -> dict[str, Any]:
-    """An actor's JSON form; a service's actors repeat, so each is made once (treat the result as read-only)."""
-    return actor.model_dump(mode="json")
+            payload = encrypt_fields(payload, personal, keys[event.subject_id], str(event.event_id))
+        envelope = Envelope[dict[str, Any]].model_construct(
+            event_id=event.event_id, stream_id=stream_id, version=first_version + offset,
+            event_type=event.payload.event_type(), schema_version=event.payload.schema_version,
+            recorded_at=now, engagement_id=event.engagement_id, causation_id=event.causation_id,
+            correlation_id=event.correlation_id, subject_id=event.subject_id, actor=event.actor, trace=trace,
+            payload=payload, prev_hash=prev_hash, hash=b"", position=0, service=service,
+        )
+        prev_hash = chain.link(prev_hash, hashed_content(envelope))
+        sealed.append(envelope.model_copy(update={"hash": prev_hash}))
+    return sealed
 
 
 def needs_key(event: NewEvent) -> bool:
     return event.subject_id is not None and bool(event.payload.personal_fields())
 
 
-def decode(row: Row, key: bytes | None, service: str) -> RecordedEvent:
-    """A stored row as a current-version event; personal fields of a shredded subject read as None."""
-    payload, erased = decrypt_fields(row["payload"], key, row["event_id"])
-    cls = event_class(row["event_type"])
-    decoded: Any = payload
-    if cls is not None:
-        payload = upcast(row["event_type"], row["schema_version"], cls.schema_version, payload)
-        decoded = cls.model_validate(payload)
-    return RecordedEvent(
-        event_id=uuid.UUID(row["event_id"]),
-        stream_id=row["stream_id"],
-        version=row["version"],
-        position=row.get("position", 0),
-        event_type=row["event_type"],
-        schema_version=cls.schema_version if cls is not None else row["schema_version"],
-        recorded_at=datetime.fromisoformat(row["recorded_at"]),
-        actor=Actor.model_validate(row["actor"]),
-        payload=decoded,
-        engagement_id=_uuid(row["engagement_id"]),
-        causation_id=_uuid(row["causation_id"]),
-        correlation_id=_uuid(row["correlation_id"]),
-        subject_id=row["subject_id"],
-        trace=row["trace"] or {},
-        service=service,
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-        erased_fields=erased,
-    )
+def is_sealed(envelope: Published) -> bool:
+    return any(is_encrypted(value) for value in envelope.payload.values())
 
 
-def just_recorded(row: Row, event: NewEvent, service: str) -> RecordedEvent:
-    """The recorded form of an event this process has just appended: no need to decrypt or validate again."""
-    return RecordedEvent(
-        event_id=event.event_id,
-        stream_id=row["stream_id"],
-        version=row["version"],
-        position=row.get("position", 0),
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        recorded_at=datetime.fromisoformat(row["recorded_at"]),
-        actor=event.actor,
-        payload=event.payload,
-        engagement_id=event.engagement_id,
-        causation_id=event.causation_id,
-        correlation_id=event.correlation_id,
-        subject_id=event.subject_id,
-        trace=row["trace"],
-        service=service,
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
-    )
+def open_as(envelope: Published, cls: type[E], key: bytes | None) -> Envelope[E]:
+    """The event typed as ``cls`` at its current schema version; personal fields opened with ``key``, or
+    None (and named in ``erased_fields``) without it."""
+    payload, erased = decrypt_fields(envelope.payload, key, str(envelope.event_id))
+    payload = upcast(cls, envelope.schema_version, payload)
+    opened = _typed(envelope, cls.model_validate(payload), cls)
+    opened._erased = erased
+    return opened
 
 
-def envelope(row: Row, service: str) -> Row:
-    """The published form of a row: JSON-ready, personal fields still sealed, hashes in hex."""
-    out = {name: row[name] for name in chain.HASHED_FIELDS}
-    out["position"] = row.get("position", 0)
-    out["service"] = service
-    out["prev_hash"] = row["prev_hash"].hex()
-    out["hash"] = row["hash"].hex()
-    return out
+def open_event(envelope: Published, types: EventTypes, key: bytes | None) -> RecordedEvent:
+    """The event typed by ``types``, which must know it: a store knows every type its service records."""
+    cls = types.get(envelope.event_type)
+    if cls is None:
+        raise LookupError(f"event {envelope.event_id} is a {envelope.event_type}, which {envelope.service or 'this store'} "
+                          "does not declare among its events")
+    return open_as(envelope, cls, key)
 
 
-def row_from_envelope(message: Row) -> Row:
-    row = {name: message[name] for name in chain.HASHED_FIELDS}
-    row["position"] = message.get("position", 0)
-    row["prev_hash"] = bytes.fromhex(message["prev_hash"])
-    row["hash"] = bytes.fromhex(message["hash"])
-    return row
+def just_recorded(envelope: Published, event: NewEvent) -> RecordedEvent:
+    """The opened form of an event this process has just sealed: no need to decrypt or validate again."""
+    return _typed(envelope, event.payload, type(event.payload))
 
 
-def verify_rows(rows: Iterable[Row], report: Any) -> None:
-    """Walk rows ordered by stream and version; record the first break of each stream in ``report``."""
+def _typed(envelope: Published, payload: E, cls: type[E]) -> Envelope[E]:
+    fields = dict(envelope)
+    fields["payload"] = payload
+    fields["schema_version"] = cls.schema_version
+    return Envelope[cls].model_construct(**fields)  # type: ignore[valid-type]
+
+
+def verify_stream_order(envelopes: Iterable[Published], report: VerifyReport) -> None:
+    """Walk envelopes ordered by stream and version; record the first break of each stream in ``report``."""
     stream: str | None = None
     expected_prev = chain.GENESIS
     expected_version = 1
     broken = False
-    for row in rows:
-        if row["stream_id"] != stream:
-            stream, expected_prev, expected_version, broken = row["stream_id"], chain.GENESIS, 1, False
+    for envelope in envelopes:
+        if envelope.stream_id != stream:
+            stream, expected_prev, expected_version, broken = envelope.stream_id, chain.GENESIS, 1, False
             report.streams_checked += 1
         report.events_checked += 1
         if broken:
             continue
         reason = None
-        if row["version"] != expected_version:
-            reason = f"version {row['version']} where {expected_version} was expected (a row is missing)"
-        elif row["prev_hash"] != expected_prev:
+        if envelope.version != expected_version:
+            reason = f"version {envelope.version} where {expected_version} was expected (a row is missing)"
+        elif envelope.prev_hash != expected_prev:
             reason = "its link to the previous event does not match (a row was removed or reordered)"
-        elif chain.link(row["prev_hash"], row) != row["hash"]:
+        elif chain.link(envelope.prev_hash, hashed_content(envelope)) != envelope.hash:
             reason = "its content does not match its hash (the row was changed)"
         if reason is not None:
-            report.breaks.append(
-                ChainBreak(stream, row["version"], row["event_id"], row.get("position"), reason)
-            )
+            report.breaks.append(ChainBreak(envelope.stream_id, envelope.version, str(envelope.event_id),
+                                            envelope.position or None, reason))
             broken = True
             continue
-        expected_prev = row["hash"]
+        expected_prev = envelope.hash
         expected_version += 1
-
-
-def _text(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    return None if value is None else uuid.UUID(value)

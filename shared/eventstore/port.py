@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import NewEvent, RecordedEvent
+from shared.envelope import RecordedEvent
+from shared.events import NewEvent
 
 
 class ConcurrencyConflict(Exception):

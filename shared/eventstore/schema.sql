@@ -1,28 +1,7 @@
 -- The kernel's tables in one service's schema. Safe to run again: every statement is idempotent.
--- {schema} is replaced by the service's schema name (a checked SQL identifier).
+-- {schema} is replaced by the service's schema name (a checked SQL identifier). The event table itself is
+-- made from the envelope's fields (shared/eventstore/rows.py) just before this file runs.
 
-CREATE TABLE IF NOT EXISTS {schema}.events (
-    position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- The writing transaction: readers of the global log stop below the oldest transaction still running,
-    -- so a slow writer that took a lower position is never skipped (see read_all in postgres.py).
-    transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
-    event_id        uuid        NOT NULL UNIQUE,
-    stream_id       text        NOT NULL,
-    version         integer     NOT NULL CHECK (version > 0),
-    event_type      text        NOT NULL,
-    schema_version  integer     NOT NULL,
-    recorded_at     timestamptz NOT NULL,
-    engagement_id   uuid,
-    causation_id    uuid,
-    correlation_id  uuid,
-    subject_id      text,
-    actor           jsonb       NOT NULL,
-    trace           jsonb       NOT NULL,
-    payload         jsonb       NOT NULL,
-    prev_hash       bytea       NOT NULL,
-    hash            bytea       NOT NULL,
-    UNIQUE (stream_id, version)
-);
 CREATE INDEX IF NOT EXISTS events_log_order ON {schema}.events (transaction_id, position);
 CREATE INDEX IF NOT EXISTS events_engagement ON {schema}.events (engagement_id) WHERE engagement_id IS NOT NULL;
 

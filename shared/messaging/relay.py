@@ -13,16 +13,16 @@ It wakes on LISTEN/NOTIFY and polls as a fallback, in case a notification is mis
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import zlib
 
 import asyncpg
-from nats.js import JetStreamContext
+from faststream.nats import NatsBroker
+from opentelemetry import context, propagate
 from prometheus_client import Counter, Gauge
 
-from shared.eventstore import codec
+from shared.envelope import Published
 from shared.eventstore.postgres import LogCursor, PostgresEventStore
 from shared.messaging.subjects import event_subject, stream_name
 
@@ -37,14 +37,14 @@ class OutboxRelay:
     def __init__(
         self,
         store: PostgresEventStore,
-        js: JetStreamContext,
+        broker: NatsBroker,
         *,
         poll_seconds: float = 1.0,
         batch_size: int = 500,
         publish_timeout: float = 5.0,
     ) -> None:
         self.store = store
-        self.js = js
+        self.broker = broker
         self.service = store.service
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
@@ -117,12 +117,12 @@ class OutboxRelay:
 
     async def publish_pending(self, conn: asyncpg.Connection, cursor: LogCursor) -> tuple[LogCursor, int]:
         """Publish one batch after ``cursor``; return the new cursor and how many were published."""
-        rows = await self.store.read_log_rows(conn, cursor, self.batch_size)
+        log_entries = await self.store.read_log(conn, cursor, self.batch_size)
         published = 0
         try:
-            for row in rows:
-                await self._publish(row)
-                cursor = (row["transaction_id"], row["position"])
+            for next_cursor, envelope in log_entries:
+                await self._publish(envelope)
+                cursor = next_cursor
                 published += 1
         except Exception as error:  # noqa: BLE001 - NATS down, timeouts: keep what we have, retry later
             FAILURES.labels(self.service).inc()
@@ -146,13 +146,17 @@ class OutboxRelay:
             CHECKPOINT.labels(self.service).set(cursor[1])
         return cursor, published
 
-    async def _publish(self, row: codec.Row) -> None:
-        headers = {"Nats-Msg-Id": row["event_id"], **row["trace"]}
-        body = json.dumps(codec.envelope(row, self.service), separators=(",", ":")).encode()
-        await self.js.publish(
-            event_subject(self.service, row["event_type"]),
-            body,
-            timeout=self.publish_timeout,
-            stream=stream_name(self.service),
-            headers=headers,
-        )
+    async def _publish(self, envelope: Published) -> None:
+        # Through the service's own broker connection, inside the recording command's trace: the publish
+        # span and the consumer's span after it continue that trace, not one of the relay's own.
+        token = context.attach(propagate.extract(envelope.trace))
+        try:
+            await self.broker.publish(
+                envelope,
+                event_subject(self.service, envelope.event_type),
+                headers={"Nats-Msg-Id": str(envelope.event_id)},
+                stream=stream_name(self.service),
+                timeout=self.publish_timeout,
+            )
+        finally:
+            context.detach(token)

@@ -1,27 +1,29 @@
-"""Request-reply over NATS: registering command and query endpoints, the error reply, and a client.
+"""Request-reply over NATS: the error reply every service gives, serving a table of requests, and a client.
 
 Every reply is ``{"ok": true, "result": …}`` or the error shape of :mod:`shared.errors`; a caller never
 gets a traceback and never waits forever (no responder and time-outs answer ``unavailable``).
 """
 
+from __future__ import annotations
+
+import inspect
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import nats
 from faststream.middlewares import ExceptionMiddleware
-from faststream.nats import NatsBroker
+from faststream.nats import NatsRouter
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from opentelemetry import propagate, trace
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusError, Unavailable
+from shared.events import Actor
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
 from shared.messaging.subjects import command_subject, query_subject
-from shared.unit_of_work import COMMAND_TRANSACTION
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ _LIMITS = {"min_length": "at least {} characters", "max_length": "at most {} cha
            "gt": "> {}", "le": "<= {}", "lt": "< {}", "pattern": "matching {}", "expected": "{}"}
 
 
-def _allowed(problem: dict[str, Any]) -> str | None:
+def _allowed(problem: Any) -> str | None:
     if problem["type"] == "missing":
         return "a value is required"
     if problem["type"] == "extra_forbidden":
@@ -58,7 +60,7 @@ def _allowed(problem: dict[str, Any]) -> str | None:
 
 
 def error_middleware() -> ExceptionMiddleware:
-    """Turns every exception a handler raises into the documented error reply."""
+    """Turns every exception a request handler raises into the documented error reply."""
     middleware = ExceptionMiddleware()
 
     @middleware.add_handler(ValidationError, publish=True)
@@ -80,66 +82,44 @@ def error_middleware() -> ExceptionMiddleware:
     @middleware.add_handler(Exception, publish=True)
     def _unexpected(exc: Exception) -> dict[str, Any]:
         trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
-        log.exception("unexpected error in a request handler (trace %s)", trace_id, exc_info=exc)
+        log.error("unexpected error in a request handler (trace %s)", trace_id, exc_info=exc)
         return Unavailable(f"the service failed to handle the request; it was not recorded (trace {trace_id})").to_reply()
 
     return middleware
 
 
-Handler = Callable[[Any], Awaitable[Any]]
+# Serves one request: (the request's name, the validated request, the caller) -> the reply.
+Serve = Callable[[str, BaseModel, Actor], Awaitable[dict[str, Any]]]
 
 
-class CommandReplies:
-    """Stored replies of commands, by command id, in the service's schema."""
-
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
-    async def once(self, command_id: uuid.UUID, subject: str, run: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            # The same command arriving twice at once (a retry racing the original) waits for the first.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", str(command_id))
-            stored = await conn.fetchval(f"SELECT reply FROM {self.schema}.command_replies WHERE command_id = $1", command_id)
-            if stored is not None:
-                return json.loads(stored)
-            token = COMMAND_TRANSACTION.set(conn)
-            try:
-                reply = ok(await run())
-            finally:
-                COMMAND_TRANSACTION.reset(token)
-            await conn.execute(
-                f"INSERT INTO {self.schema}.command_replies (command_id, subject, reply) VALUES ($1, $2, $3::jsonb)",
-                command_id, subject, json.dumps(reply, default=str),
-            )
-            return reply
+def serve_requests(router: NatsRouter, service: str, kind: str, table: dict[str, tuple[type[BaseModel], Any]],
+                   serve: Serve) -> None:
+    """Answer each request of ``table`` at ``kokemus.<service>.<kind>.<name>`` (queue group ``service``)."""
+    for name, (model, handler) in table.items():
+        subject = command_subject(service, name) if kind == "cmd" else query_subject(service, name)
+        _endpoint(router, service, subject, name, model, handler, serve)
 
 
-def endpoint(broker: NatsBroker, service: str, kind: str, name: str, request: type[BaseModel], handler: Handler,
-             replies: CommandReplies | None = None) -> None:
-    """Serve ``handler`` at ``kokemus.<service>.<kind>.<name>``, the request validated as ``request``.
+def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: type[BaseModel], handler: Any,
+              serve: Serve) -> None:
+    # The request with its caller: until callers present a signed identity, the caller is stated in the body.
+    stated = create_model(f"{model.__name__}Request", __base__=model, actor=(Actor, ...),
+                          __doc__=model.__doc__)
 
-    With ``replies``, a command that carries a ``command_id`` is answered once: its reply is stored in its
-    own transaction, and the same command sent again gets the stored reply.
-    """
-    subject = command_subject(service, name) if kind == "cmd" else query_subject(service, name)
+    async def answer(body: stated) -> dict[str, Any]:  # type: ignore[valid-type]
+        actor = body.actor  # type: ignore[attr-defined]
+        # Already validated as part of ``stated``: copied over, not validated again.
+        request = model.model_construct(body.model_fields_set - {"actor"},  # type: ignore[attr-defined]
+                                        **{field: getattr(body, field) for field in model.model_fields})
+        return await serve(name, request, actor)
 
-    async def serve(body: request) -> dict[str, Any]:  # type: ignore[valid-type]
-        command_id = getattr(body, "command_id", None)
-        if replies is None or command_id is None:
-            return ok(await handler(body))
-        return await replies.once(command_id, subject, lambda: handler(body))
-
-    serve.__name__ = name
-    broker.subscriber(
-        subject, queue=service, title=subject, description=_doc(handler)
-    )(serve)
+    answer.__name__ = name
+    answer.__annotations__["body"] = stated  # the class itself: FastStream decodes the request into it
+    router.subscriber(subject, queue=service, title=subject, description=_doc(handler))(answer)
 
 
-def _doc(handler: Handler) -> str | None:
-    # Handlers are often bound with functools.partial, whose own docstring is not the handler's.
-    target = getattr(handler, "func", handler)
-    return (target.__doc__ or "").strip() or None
+def _doc(handler: Any) -> str | None:
+    return inspect.cleandoc(getattr(handler, "__doc__", None) or "") or None
 
 
 class RemoteError(Exception):

@@ -45,19 +45,19 @@ def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
     return app
 
 
-async def serve_health(port: int, readiness: ReadinessCheck, started: asyncio.Event | None = None) -> uvicorn.Server:
-    config = uvicorn.Config(health_app(readiness), host="0.0.0.0", port=port, log_level="warning", lifespan="on")
+async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> uvicorn.Server:
+    config = uvicorn.Config(health_app(readiness), host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the service owns signals
     # Bind here, so a taken port is a clear error at start (uvicorn would exit the whole process instead).
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        listener.bind(("0.0.0.0", port))
+        listener.bind((host, port))
     except OSError as error:
         listener.close()
-        raise OSError(f"the health endpoint cannot listen on port {port} ({error.strerror}): "
-                      f"choose another with KOKEMUS_HTTP_PORT") from None
+        raise OSError(f"the health endpoint cannot listen on {host} port {port} ({error.strerror}): "
+                      f"choose another with KOKEMUS_HTTP_PORT (or KOKEMUS_HTTP_HOST)") from None
     asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         await asyncio.sleep(0.02)

@@ -28,7 +28,7 @@ class RoomBooked(DomainEvent):
     capacity: int  # version 1 had no capacity
 
 
-@upcaster("RoomBooked", from_version=1)
+@upcaster(RoomBooked, from_version=1)
 def _capacity_unknown(payload: dict) -> dict:
     return {**payload, "capacity": 0}
 
@@ -37,13 +37,17 @@ def note(text: str, author: str | None = None, subject: str | None = None, **met
     return NewEvent(NoteTaken(text=text, author=author), ACTOR, subject_id=subject, **meta)
 
 
+EVENTS = (NoteTaken, RoomBooked)
+
+
 @pytest.fixture(params=["memory", "postgres"])
-async def store(request, servers):
+async def store(request):
     if request.param == "memory":
-        yield InMemoryEventStore("memory")
+        yield InMemoryEventStore("memory", EVENTS)
         return
-    async with scratch_database(servers) as (pool, schema, _):
-        yield PostgresEventStore(pool, schema, "scratch")
+    # Only the PostgreSQL half asks for real servers.
+    async with scratch_database(request.getfixturevalue("servers")) as (pool, schema, _):
+        yield PostgresEventStore(pool, schema, "scratch", EVENTS)
 
 
 async def test_appended_events_read_back_in_order_with_metadata(store):
@@ -158,7 +162,7 @@ async def test_old_schema_versions_are_upcast_on_read(store):
 
 async def test_a_conflict_inside_a_callers_transaction_is_a_conflict_and_the_transaction_survives(servers):
     async with scratch_database(servers) as (pool, schema, _):
-        store = PostgresEventStore(pool, schema, "scratch")
+        store = PostgresEventStore(pool, schema, "scratch", EVENTS)
         await store.append("note-1", 0, [note("first")])
         async with pool.acquire() as conn, conn.transaction():
             with pytest.raises(ConcurrencyConflict):

@@ -8,7 +8,7 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
-from services.registry.bootstrap import definition
+from services.registry.service import definition
 from kokemus.main import app
 from shared.messaging.rpc import request
 from shared.runtime.service import ServiceRuntime

@@ -32,7 +32,7 @@ def superuser_dsn(servers, database: str) -> str:
 @pytest.fixture
 async def store(scratch_schema):
     pool, schema, _ = scratch_schema
-    return PostgresEventStore(pool, schema, "scratch")
+    return PostgresEventStore(pool, schema, "scratch", (StepTaken,))
 
 
 @pytest.mark.parametrize("statement", [
@@ -157,14 +157,13 @@ async def test_verify_catches_a_rehashed_row_at_the_next_link(servers, scratch_s
     await _three_streams(store)
     _, _, database = scratch_schema
     rows = await store.read_stream("a")
-    from shared.eventstore import chain
-    from shared.eventstore.postgres import row_of
+    from shared.envelope import hashed_content
+    from shared.eventstore import chain, rows as stored
 
     async with store.pool.acquire() as conn:
-        record = await conn.fetchrow("SELECT *, transaction_id::text AS txid FROM scratch.events WHERE stream_id='a' AND version=1")
-    row = row_of(record)
-    row["payload"] = {"step": 99}
-    forged_hash = chain.link(row["prev_hash"], row)
+        record = await conn.fetchrow(f"SELECT {stored.SELECTED} FROM scratch.events WHERE stream_id='a' AND version=1")
+    forged = stored.published(record, "scratch").model_copy(update={"payload": {"step": 99}})
+    forged_hash = chain.link(forged.prev_hash, hashed_content(forged))
     await _tamper(servers, database,
                   f"""UPDATE scratch.events SET payload = '{{"step": 99}}', hash = '\\x{forged_hash.hex()}'
                       WHERE stream_id = 'a' AND version = 1""")
@@ -177,15 +176,16 @@ async def test_the_log_is_ordered_by_transaction_id_as_a_number_not_as_text(stor
     """Transaction 9 committed before transaction 10: as text, '10' would sort first and be skipped."""
     from shared.eventstore import chain, codec
 
-    rows = codec.seal("old", 1, chain.GENESIS, steps(9), {}, {}) + codec.seal("new", 1, chain.GENESIS, steps(10), {}, {})
+    sealed = (codec.seal("old", 1, chain.GENESIS, steps(9), {}, {}, service="scratch")
+              + codec.seal("new", 1, chain.GENESIS, steps(10), {}, {}, service="scratch"))
     async with store.pool.acquire() as conn:
-        for row, tx in zip(rows, ("9", "10")):
+        for event, tx in zip(sealed, ("9", "10")):
             await conn.execute(
                 """INSERT INTO scratch.events (transaction_id, event_id, stream_id, version, event_type, schema_version,
                        recorded_at, actor, trace, payload, prev_hash, hash)
-                   VALUES ($1::text::xid8, $2::uuid, $3, $4, $5, $6, $7::text::timestamptz, $8::jsonb, '{}', $9::jsonb, $10, $11)""",
-                tx, row["event_id"], row["stream_id"], row["version"], row["event_type"], row["schema_version"],
-                row["recorded_at"], json.dumps(row["actor"]), json.dumps(row["payload"]), row["prev_hash"], row["hash"])
+                   VALUES ($1::text::xid8, $2, $3, $4, $5, $6, $7, $8::jsonb, '{}', $9::jsonb, $10, $11)""",
+                tx, event.event_id, event.stream_id, event.version, event.event_type, event.schema_version,
+                event.recorded_at, event.actor.model_dump_json(), json.dumps(event.payload), event.prev_hash, event.hash)
     await store.append("later", 0, steps(11))
     first = await store.read_all(limit=1)
     rest = await store.read_all(after_position=first[0].position)

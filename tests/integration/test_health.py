@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from services.registry.bootstrap import definition
+from services.registry.service import definition
 from shared.runtime.service import ServiceRuntime
 from kokemus.stack.servers import free_port
 

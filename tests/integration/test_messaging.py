@@ -10,26 +10,31 @@ import asyncio
 import json
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import nats
 import pytest
 from pydantic import Field
 
-from shared.aggregate import Aggregate, Metadata
-from shared.commands import Command, require_role
+from faststream.nats import NatsBroker
+
+from shared.aggregate import Aggregate
+from shared.commands import Command
+from shared.definition import ServiceDefinition, no_views
+from shared.envelope import Envelope, Published
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.postgres import PostgresEventStore
-from shared.messaging.consumer import HandlerContext
+from shared.handling import CommandContext, EventContext
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import RemoteError, request
 from shared.messaging.streams import ensure_stream
-from shared.runtime.service import ServiceDefinition, ServiceRuntime, Wiring
+from shared.runtime.service import ServiceRuntime
 from shared.settings import Settings
 from kokemus.stack.provision import drop_database, provision
 from kokemus.stack.servers import EmbeddedNats, free_port
-from shared.unit_of_work import UnitOfWork
 from tests.conftest import delete_kokemus_streams, eventually, service_settings
 
 pytestmark = pytest.mark.integration
@@ -50,24 +55,28 @@ class TakeNote(Command):
     n: int = Field(ge=0, le=1000)
 
 
+@dataclass
+class Deps:
+    uow: Any
+    poison: Poison | None = None
+    replica: str = ""
+
+
+async def take_note(cmd: TakeNote, ctx: CommandContext, deps: Deps) -> dict:
+    """Record a note (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    if cmd.n == 999:
+        raise RuntimeError("secret internal detail")
+    note = await ctx.session.load(Note, cmd.note_id, must_exist=False)
+    note.record(AlphaNoted(n=cmd.n))
+    await ctx.session.save(note, ctx.meta())
+    return {"note_id": cmd.note_id, "version": note.version}
+
+
 def alpha_definition() -> ServiceDefinition:
-    def wire(w: Wiring) -> None:
-        uow = UnitOfWork(w.store, w.pool)
-
-        async def take_note(cmd: TakeNote) -> dict:
-            """Record a note (coordinator)."""
-            require_role(cmd.actor, Role.coordinator)
-            if cmd.n == 999:
-                raise RuntimeError("secret internal detail")
-            async with uow.begin() as session:
-                note = await session.load(Note, cmd.note_id, must_exist=False)
-                note.record(AlphaNoted(n=cmd.n))
-                await session.save(note, Metadata(actor=cmd.actor, command_id=cmd.command_id))
-            return {"note_id": cmd.note_id, "version": note.version}
-
-        w.command("take_note", TakeNote, take_note)
-
-    return ServiceDefinition(name="alpha", wire=wire)
+    return ServiceDefinition(name="alpha", description="takes notes", events=(AlphaNoted,), views=no_views,
+                             compose=lambda uow, views, settings: Deps(uow),
+                             commands={"take_note": (TakeNote, take_note)})
 
 
 class Poison:
@@ -77,19 +86,20 @@ class Poison:
         self.cured = False
 
 
+async def on_noted(event: Envelope[AlphaNoted], ctx: EventContext, deps: Deps) -> None:
+    assert deps.poison is not None
+    if event.payload.n == 13 and not deps.poison.cured:
+        raise ValueError("thirteen is unlucky")
+    await ctx.session.connection.execute(
+        "INSERT INTO beta.seen (event_id, n, handled_by) VALUES ($1, $2, $3)",
+        event.event_id, event.payload.n, deps.replica,
+    )
+
+
 def beta_definition(poison: Poison, replica: str = "beta-1") -> ServiceDefinition:
-    def wire(w: Wiring) -> None:
-        async def on_noted(event, ctx: HandlerContext) -> None:
-            if event.payload.n == 13 and not poison.cured:
-                raise ValueError("thirteen is unlucky")
-            await ctx.connection.execute(
-                f"INSERT INTO {w.schema}.seen (event_id, n, handled_by) VALUES ($1, $2, $3)",
-                event.event_id, event.payload.n, replica,
-            )
-
-        w.consume("alpha", {"AlphaNoted": on_noted})
-
-    return ServiceDefinition(name="beta", wire=wire, sql=(BETA_SQL,), consumes=("alpha",))
+    return ServiceDefinition(name="beta", description="counts notes", events=(), views=no_views,
+                             compose=lambda uow, views, settings: Deps(uow, poison, replica),
+                             consumes={"alpha": {AlphaNoted: on_noted}}, sql=(BETA_SQL,))
 
 
 @pytest.fixture
@@ -155,11 +165,12 @@ async def test_the_relay_resumes_after_nats_is_stopped_and_restarted_and_loses_n
     own_nats = EmbeddedNats(folder, port=free_port())
     own_nats.start()
     pool = await asyncpg.create_pool(databases["alpha"], min_size=1, max_size=4)
-    store = PostgresEventStore(pool, "alpha", "alpha")
-    nc = await nats.connect(own_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    js = nc.jetstream()
+    store = PostgresEventStore(pool, "alpha", "alpha", (AlphaNoted,))
+    broker = NatsBroker(own_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    await broker.connect()
+    js = broker.connection.jetstream()
     await ensure_stream(js, "alpha", 1, 600)
-    relay = OutboxRelay(store, js, poll_seconds=0.2, publish_timeout=1)
+    relay = OutboxRelay(store, broker, poll_seconds=0.2, publish_timeout=1)
     task = asyncio.create_task(relay.run())
     actor = Actor(id="c1", role=Role.coordinator)
     try:
@@ -183,7 +194,7 @@ async def test_the_relay_resumes_after_nats_is_stopped_and_restarted_and_loses_n
     finally:
         relay.stop()
         await asyncio.wait_for(task, 10)
-        await nc.close()
+        await broker.stop()
         await pool.close()
         own_nats.stop()
 
@@ -218,13 +229,13 @@ async def test_a_redelivered_message_changes_nothing_the_second_time(servers, da
         [message] = await stream_messages(client, "KOKEMUS_ALPHA")
         # The same message again, as JetStream redelivers it after a lost ack (no Nats-Msg-Id: not deduplicated).
         await client.jetstream().publish(message.subject, message.data)
-        consumer = beta.wiring.consumers["alpha"]
+        [consumer] = beta.consumers
 
         async def both_delivered():
             info = await client.jetstream().consumer_info("KOKEMUS_ALPHA", "beta-from-alpha")
             return info.delivered.stream_seq >= 2 and info.num_ack_pending == 0
         await eventually(both_delivered)
-        assert await consumer.process(message.data) is False
+        assert await consumer.process(Published.model_validate_json(message.data)) is False
         assert len(await _seen(databases["beta"])) == 1
     finally:
         await beta.stop()

@@ -14,17 +14,15 @@ import nats
 import pytest
 
 from services.contracts import handlers as h
-from services.contracts.bootstrap import definition
+from services.contracts.service import compose, definition
 from services.contracts.projections import ContractTables
 from services.orders import events as orders
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.postgres import PostgresEventStore
-from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import RemoteError, request
-from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
-from shared.unit_of_work import UnitOfWork
-from tests.conftest import eventually
+from shared.unit_of_work import PostgresUnitOfWork
+from tests.conftest import eventually, upstream
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "contracts")]
 COORDINATOR = {"id": "coord", "role": "coordinator"}
@@ -33,35 +31,17 @@ ORDERER = {"id": "school-1", "role": "orderer"}
 ORDERS_SYSTEM = Actor(id="system", role=Role.system)
 
 
-class OrdersSide:
-    """An orders event store and its relay, standing in for the orders service."""
-
-    def __init__(self, store: PostgresEventStore) -> None:
-        self.store = store
-
-    async def record(self, engagement_id: uuid.UUID, payload: DomainEvent) -> None:
-        stream = f"engagement-{engagement_id}"
-        version = len(await self.store.read_stream(stream))
-        await self.store.append(stream, version, [NewEvent(payload=payload, actor=ORDERS_SYSTEM, engagement_id=engagement_id)])
-
-
 @pytest.fixture
 async def services(environment):
     nc = await nats.connect(environment.nats_url)
-    orders_pool = await asyncpg.create_pool(environment.dsns["orders"], min_size=1, max_size=4)
-    await ensure_stream(nc.jetstream(), "orders", 1, 60)
-    relay = OutboxRelay(PostgresEventStore(orders_pool, "orders", "orders"), nc.jetstream(), poll_seconds=0.2)
-    relay_task = asyncio.create_task(relay.run())
-    runtime = ServiceRuntime(definition(), environment.settings("contracts"))
-    await runtime.start(serve_http=False)
-    try:
-        yield nc, OrdersSide(relay.store), runtime
-    finally:
-        await runtime.stop()
-        relay.stop()
-        await relay_task
-        await orders_pool.close()
-        await nc.close()
+    async with upstream(environment, "orders") as orders_side:
+        runtime = ServiceRuntime(definition(), environment.settings("contracts"))
+        await runtime.start(serve_http=False)
+        try:
+            yield nc, orders_side, runtime
+        finally:
+            await runtime.stop()
+            await nc.close()
 
 
 def opened(engagement_id: uuid.UUID, fee: orders.FeeTerms, hours: str) -> orders.EngagementOpened:
@@ -128,7 +108,7 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
     assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "105.10")
 
     # The engagement's audit trail in this service: every event names it, each reaction follows its cause.
-    store = PostgresEventStore(runtime.pool, "contracts", "contracts")
+    store = runtime.store
     trail = await store.read_engagement(engagement_id)
     assert [e.event_type for e in trail] == ["ContractDrafted", "ContractSigned", "ContractSigned",
                                               "ContractFullySigned", "FeeApproved", "FeePaid"]
@@ -158,7 +138,7 @@ class RacingStore(PostgresEventStore):
     """Lets both replicas read the empty rate-table stream before either writes: the race, every time."""
 
     def __init__(self, pool, barrier: asyncio.Barrier) -> None:
-        super().__init__(pool, "contracts", "contracts")
+        super().__init__(pool, "contracts", "contracts", definition().events)
         self.barrier = barrier
 
     async def read_stream(self, stream_id, **kwargs):
@@ -172,7 +152,8 @@ async def test_two_replicas_seeding_at_once_leave_exactly_one_default_table(envi
     pools = [await asyncpg.create_pool(environment.dsns["contracts"], min_size=1, max_size=2) for _ in range(2)]
     try:
         stores = [RacingStore(pool, barrier) for pool in pools]
-        replicas = [h.Deps(uow=UnitOfWork(store, store.pool, ContractTables("contracts")), store=store) for store in stores]
+        replicas = [compose(PostgresUnitOfWork(store, store.pool, views.project), views)
+                    for store in stores for views in [ContractTables(store.pool, "contracts")]]
         outcomes = await asyncio.gather(*(h.seed_default_rate_table(deps) for deps in replicas))
         assert sorted(outcomes) == [False, True]
         count = await pools[0].fetchval("SELECT count(*) FROM contracts.events WHERE event_type = 'RateTablePublished'")

@@ -1,27 +1,23 @@
 """The feedback service on a real NATS and PostgreSQL: orders and registry events come in over their streams
 (recorded in those services' own stores and published by their outbox relays), users talk to it over the bus."""
 
-import asyncio
+import contextlib
 import datetime as dt
 import json
 import uuid
 from decimal import Decimal
 
-import asyncpg
 import nats
 import pytest
 
-from shared.events import SYSTEM, NewEvent
-from shared.eventstore.postgres import PostgresEventStore
-from shared.messaging.relay import OutboxRelay
+from shared.clock import Clock
 from shared.messaging.rpc import RemoteError, request
-from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
-from services.feedback.bootstrap import definition
+from services.feedback.service import definition
 from services.orders import events as orders
 from services.registry import events as registry
-from tests.conftest import eventually
-from tests.unit.feedback.fakes import Clock, engagement_opened
+from tests.conftest import eventually, upstream
+from tests.unit.feedback.fakes import MovableClock, engagement_opened
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "registry", "feedback")]
 
@@ -33,34 +29,18 @@ ORDERER_RATINGS = {"usefulness": 5, "expert_preparation": 4, "cooperation": 5, "
 T0 = dt.datetime(2024, 3, 4, 10, tzinfo=dt.UTC)
 
 
-class Upstream:
-    """A service's event store in its own schema with its outbox relay: events appended here reach NATS the
-    way that service's would."""
-
-    def __init__(self, pool: asyncpg.Pool, service: str, js) -> None:  # type: ignore[no-untyped-def]
-        self.store = PostgresEventStore(pool, service, service)
-        self.relay = OutboxRelay(self.store, js, poll_seconds=0.1)
-        self.task = asyncio.create_task(self.relay.run())
-
-    async def append(self, stream_id: str, payload, engagement_id=None) -> None:  # type: ignore[no-untyped-def]
-        version = len(await self.store.read_stream(stream_id))
-        await self.store.append(stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)])
-
-    async def stop(self) -> None:
-        self.relay.stop()
-        await asyncio.wait_for(self.task, 10)
-
-
 async def test_feedback_round_of_a_delivered_engagement(environment):
+    async with contextlib.AsyncExitStack() as stack:
+        upstreams = {service: await stack.enter_async_context(upstream(environment, service))
+                     for service in ("orders", "registry")}
+        await feedback_round(environment, upstreams)
+
+
+async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-untyped-def]
     nc = await nats.connect(environment.nats_url)
     js = nc.jetstream()
-    pools, upstreams = [], {}
-    for service in ("orders", "registry"):
-        await ensure_stream(js, service, 1, 60)
-        pools.append(pool := await asyncpg.create_pool(environment.dsns[service], min_size=1, max_size=3))
-        upstreams[service] = Upstream(pool, service, js)
-    clock = Clock(T0)
-    runtime = ServiceRuntime(definition(check_every_seconds=0.1, clock=clock), environment.settings("feedback"))
+    clock = MovableClock(T0)
+    runtime = ServiceRuntime(definition(check_every_seconds=0.1, clock=Clock(clock)), environment.settings("feedback"))
     await runtime.start(serve_http=False)
     try:
         engagement_id = uuid.uuid4()
@@ -143,8 +123,4 @@ async def test_feedback_round_of_a_delivered_engagement(environment):
         assert forms["orderer_feedback"]["ratings"] == ORDERER_RATINGS
     finally:
         await runtime.stop()
-        for upstream in upstreams.values():
-            await upstream.stop()
-        for pool in pools:
-            await pool.close()
         await nc.close()

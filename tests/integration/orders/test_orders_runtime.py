@@ -17,14 +17,15 @@ from shared.eventstore import chain, codec
 from shared.messaging.rpc import RemoteError, request
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
-from shared.unit_of_work import UnitOfWork
+from shared.clock import Clock
+from shared.envelope import Published
+from shared.unit_of_work import PostgresUnitOfWork
 from services.contracts.events import ContractFullySigned, FeeApproved
 from services.feedback.events import FeedbackCompleted
-from services.orders import bootstrap as orders
-from services.orders.handlers import Deps, expire_offers
-from services.orders.projections import OrdersTables, RegistryView
-from services.orders.read_model import PostgresReadModel
-from services.registry import bootstrap as registry
+from services.orders import service as orders
+from services.orders.handlers import expire_offers
+from services.orders.projections import OrdersTables
+from services.registry import service as registry
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
@@ -69,10 +70,10 @@ class Stack:
 
     async def feed(self, source, payload):
         """Run another service's event through the orders consumer of that source, as JetStream would."""
-        [row] = codec.seal(f"{source}-{uuid.uuid4()}", 1, chain.GENESIS,
-                           [NewEvent(payload, SYSTEM, engagement_id=payload.engagement_id)], {}, {})
-        body = json.dumps(codec.envelope(row, source)).encode()
-        return await self.orders.wiring.consumers[source].process(body)
+        [sealed] = codec.seal(f"{source}-{uuid.uuid4()}", 1, chain.GENESIS,
+                              [NewEvent(payload, SYSTEM, engagement_id=payload.engagement_id)], {}, {}, service=source)
+        [consumer] = [c for c in self.orders.consumers if c.name == f"orders-from-{source}"]
+        return await consumer.process(Published.model_validate_json(sealed.model_dump_json()))
 
 
 @pytest.fixture
@@ -156,9 +157,9 @@ async def test_the_county_rule_follows_the_registry_s_organization_agreements(st
 
     # The expiry job over the real read tables, run as if a week had passed.
     pool = stack.orders.pool
-    deps = Deps(uow=UnitOfWork(stack.orders.store, pool, OrdersTables("orders")),
-                read_model=PostgresReadModel(pool, "orders"), registry_view=RegistryView("orders"),
-                now=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+    views = OrdersTables(pool, "orders")
+    deps = orders.compose(PostgresUnitOfWork(stack.orders.store, pool, views.project), views,
+                          clock=Clock(lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=8)))
     assert await expire_offers(deps) == 1
     assert await expire_offers(deps) == 0
     with pytest.raises(RemoteError) as late:

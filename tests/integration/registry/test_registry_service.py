@@ -6,7 +6,7 @@ import asyncpg
 import nats
 import pytest
 
-from services.registry.bootstrap import definition
+from services.registry.service import definition
 from shared.messaging.rpc import RemoteError, request
 from shared.runtime.service import ServiceRuntime
 from tests.conftest import eventually

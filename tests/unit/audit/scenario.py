@@ -27,6 +27,7 @@ from services.registry.events import (
     ExpertRegistered,
     TrainingCompleted,
 )
+from shared.envelope import Published
 from shared.events import Actor, Role
 from tests.unit.audit.sources import SourceLog, at
 
@@ -43,13 +44,13 @@ FEE = FeeTerms(mode=FeeMode.orderer, hourly_fee=Decimal("50"))
 class Scenario:
     """Two orders and two experts; engagement ``engagement_id`` is Maija's in order one."""
 
-    envelopes: list[dict[str, Any]] = field(default_factory=list)
+    envelopes: list[Published] = field(default_factory=list)
     engagement_id: uuid.UUID = field(default_factory=uuid.uuid4)
     names: dict[str, uuid.UUID] = field(default_factory=dict)
     expected: set[uuid.UUID] = field(default_factory=set)
 
-    def add(self, name: str, envelope: dict[str, Any], *, in_trail: bool) -> uuid.UUID:
-        event_id = uuid.UUID(envelope["event_id"])
+    def add(self, name: str, envelope: Published, *, in_trail: bool) -> uuid.UUID:
+        event_id = envelope.event_id
         self.envelopes.append(envelope)
         self.names[name] = event_id
         if in_trail:

@@ -9,6 +9,7 @@ from services.audit.domain import Engagement, SourceEvent, causal_order, engagem
 from services.audit.events import TrailEntryRecorded
 from services.orders.events import OfferAccepted, OfferMade
 from services.registry.events import ExpertListed, ExpertRegistered
+from shared.envelope import Published
 from shared.events import Actor, Role
 from tests.unit.audit.sources import SourceLog, at
 
@@ -17,8 +18,8 @@ ENGAGEMENT = uuid.uuid4()
 ORDER = uuid.uuid4()
 
 
-def source(envelope: dict) -> SourceEvent:
-    return SourceEvent.from_envelope(envelope)
+def source(envelope: Published) -> SourceEvent:
+    return SourceEvent.of(envelope)
 
 
 def test_an_event_names_its_order_expert_and_engagement_from_envelope_or_payload():
@@ -29,7 +30,7 @@ def test_an_event_names_its_order_expert_and_engagement_from_envelope_or_payload
     # Recorded without the engagement in its metadata: the payload still names it.
     accepted = source(orders.record(f"order-{ORDER}", OfferAccepted(
         order_id=ORDER, offer_id=uuid.uuid4(), expert_id="maija", engagement_id=ENGAGEMENT), when=at(1), actor=CONTACT))
-    assert accepted.engagement_id == ENGAGEMENT and accepted.version == 2
+    assert accepted.engagement_id == ENGAGEMENT and accepted.envelope.version == 2
 
 
 def test_an_engagement_gathers_its_order_and_only_the_registrys_record_of_its_expert():
@@ -54,7 +55,7 @@ def test_a_summary_leaves_out_personal_fields_sealed_or_not():
     sealed = registry.record("expert-maija", ExpertRegistered(
         expert_id="maija", organization_id="mieli", name="Maija", email="m@example.org"),
         when=at(0), actor=CONTACT, subject_id="maija")
-    assert summarize("ExpertRegistered", sealed["payload"]) == {"expert_id": "maija", "organization_id": "mieli"}
+    assert summarize("ExpertRegistered", sealed.payload) == {"expert_id": "maija", "organization_id": "mieli"}
     plain = {"expert_id": "maija", "organization_id": "mieli", "name": "Maija", "email": "m@example.org", "phone": None}
     assert summarize("ExpertRegistered", plain) == {"expert_id": "maija", "organization_id": "mieli"}
     assert len(summarize("Unknown", {"reason": "x" * 500})["reason"]) == 80

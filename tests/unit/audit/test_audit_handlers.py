@@ -12,27 +12,33 @@ import pytest
 
 from services.audit import handlers as h
 from services.audit import messages as m
-from services.audit.memory import InMemoryAuditTables
+from services.audit.service import Deps, compose
+from services.audit.views import InMemoryAuditTables
 from services.orders.events import EngagementOpened, TaskType
+from services.audit import events
+from shared.envelope import Published
 from shared.errors import Forbidden, NotFound
+from shared.events import events_in
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
 from tests.unit.audit.scenario import AUDITOR, COORDINATOR, FEE, MAIJA, SCHOOL, SYSTEM, Scenario, build_scenario
 from tests.unit.audit.sources import SourceLog
+from tests.unit.calls import call, consume
 
 
-def new_deps() -> h.Deps:
-    store = InMemoryEventStore("audit")
-    return h.Deps(uow=InMemoryUnitOfWork(store), store=store, tables=InMemoryAuditTables())
+def new_deps() -> Deps:
+    views = InMemoryAuditTables()
+    store = InMemoryEventStore("audit", events_in(events))
+    return compose(InMemoryUnitOfWork(store, views.project), views)
 
 
-async def deliver(deps: h.Deps, envelopes: list[dict[str, Any]]) -> None:
+async def deliver(deps: Deps, envelopes: list[Published]) -> None:
     for envelope in envelopes:
-        await h.record_source_event(envelope, None, deps)
+        await consume(h.record_source_event, envelope, deps)
 
 
-async def trail_of(deps: h.Deps, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
-    result = await h.history(m.History(actor=AUDITOR, engagement_id=engagement_id), deps)
+async def trail_of(deps: Deps, engagement_id: uuid.UUID) -> list[dict[str, Any]]:
+    result = await call(h.history, m.History(engagement_id=engagement_id), AUDITOR, deps)
     return result["entries"]
 
 
@@ -68,7 +74,7 @@ async def test_any_arrival_order_gives_the_same_trail(scenario):
 
 async def test_the_opening_arriving_last_still_gathers_the_order_and_the_expert(scenario):
     deps = new_deps()
-    opened = next(e for e in scenario.envelopes if e["event_type"] == "EngagementOpened")
+    opened = next(e for e in scenario.envelopes if e.event_type == "EngagementOpened")
     await deliver(deps, [e for e in scenario.envelopes if e is not opened] + [opened])
     assert set(ids(await trail_of(deps, scenario.engagement_id))) == scenario.expected
 
@@ -77,13 +83,13 @@ async def test_a_redelivered_event_is_linked_once(scenario):
     deps = new_deps()
     await deliver(deps, scenario.envelopes)
     before = await trail_of(deps, scenario.engagement_id)
-    recorded = len(deps.store.rows)
+    recorded = len(deps.uow.store.published)
     await deliver(deps, list(reversed(scenario.envelopes)))
     assert await trail_of(deps, scenario.engagement_id) == before
-    assert len(deps.store.rows) == recorded
-    counts = await h.count(m.CountEvents(actor=AUDITOR, engagement_id=scenario.engagement_id), deps)
+    assert len(deps.uow.store.published) == recorded
+    counts = await call(h.count, m.CountEvents(engagement_id=scenario.engagement_id), AUDITOR, deps)
     assert counts["trail_entries"] == len(scenario.expected)
-    everything = await h.count(m.CountEvents(actor=AUDITOR), deps)
+    everything = await call(h.count, m.CountEvents(), AUDITOR, deps)
     assert sum(everything["source_events"].values()) == len(scenario.envelopes)
 
 
@@ -132,40 +138,40 @@ async def test_only_auditors_and_coordinators_read_the_trail_and_an_unknown_enga
     deps = new_deps()
     await deliver(deps, scenario.envelopes)
     with pytest.raises(Forbidden):
-        await h.history(m.History(actor=SCHOOL, engagement_id=scenario.engagement_id), deps)
+        await call(h.history, m.History(engagement_id=scenario.engagement_id), SCHOOL, deps)
     with pytest.raises(Forbidden):
-        await h.verify_trail(m.VerifyTrail(actor=MAIJA), deps)
-    assert await h.history(m.History(actor=COORDINATOR, engagement_id=scenario.engagement_id), deps)
+        await call(h.verify_trail, m.VerifyTrail(), MAIJA, deps)
+    assert await call(h.history, m.History(engagement_id=scenario.engagement_id), COORDINATOR, deps)
     with pytest.raises(NotFound):
-        await h.history(m.History(actor=AUDITOR, engagement_id=uuid.uuid4()), deps)
+        await call(h.history, m.History(engagement_id=uuid.uuid4()), AUDITOR, deps)
 
 
 async def test_verify_finds_the_chains_intact_sealed_personal_fields_included(scenario):
     deps = new_deps()
     await deliver(deps, scenario.envelopes)
-    report = await h.verify_trail(m.VerifyTrail(actor=AUDITOR), deps)
+    report = await call(h.verify_trail, m.VerifyTrail(), AUDITOR, deps)
     assert report["intact"], report
     checked = {store["service"]: store["events_checked"] for store in report["stores"]}
-    assert checked == {"audit": len(deps.store.rows), "registry": 6, "orders": 8, "contracts": 1, "feedback": 2}
+    assert checked == {"audit": len(deps.uow.store.published), "registry": 6, "orders": 8, "contracts": 1, "feedback": 2}
 
 
 async def test_verify_names_a_changed_copy(scenario):
     deps = new_deps()
     await deliver(deps, scenario.envelopes)
-    placed = deps.tables.sources[scenario.names["placed"]]
-    placed.envelope["payload"]["experts_wanted"] = 3
-    report = await h.verify_trail(m.VerifyTrail(actor=AUDITOR), deps)
+    placed = deps.views.sources[scenario.names["placed"]]
+    placed.envelope.payload["experts_wanted"] = 3
+    report = await call(h.verify_trail, m.VerifyTrail(), AUDITOR, deps)
     assert not report["intact"]
     breaks = [b for store in report["stores"] for b in store["breaks"]]
     assert [(b["service"], b["stream_id"], b["version"], b["event_id"]) for b in breaks] == [
-        ("orders", placed.stream_id, 1, str(placed.event_id))]
+        ("orders", placed.envelope.stream_id, 1, str(placed.event_id))]
 
 
 async def test_verify_names_a_changed_trail_entry(scenario):
     deps = new_deps()
     await deliver(deps, scenario.envelopes)
-    row = deps.store.rows[3]
-    row["payload"]["source_event_type"] = "Nothing"
-    report = await h.verify_trail(m.VerifyTrail(actor=AUDITOR), deps)
+    row = deps.uow.store.published[3]
+    row.payload["source_event_type"] = "Nothing"
+    report = await call(h.verify_trail, m.VerifyTrail(), AUDITOR, deps)
     [trail] = [store for store in report["stores"] if store["service"] == "audit"]
-    assert [(b["stream_id"], b["event_id"]) for b in trail["breaks"]] == [(row["stream_id"], row["event_id"])]
+    assert [(b["stream_id"], b["event_id"]) for b in trail["breaks"]] == [(row.stream_id, str(row.event_id))]

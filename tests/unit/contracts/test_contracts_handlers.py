@@ -10,11 +10,16 @@ import pytest
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import Actor, NewEvent, Role
 from shared.eventstore.memory import InMemoryEventStore
-from shared.messaging.consumer import HandlerContext
+from shared.clock import Clock
+from shared.events import events_in
 from shared.unit_of_work import InMemoryUnitOfWork
+from services.contracts import events
 from services.contracts import handlers as h
 from services.contracts import messages as m
+from services.contracts.service import compose
+from services.contracts.views import InMemoryContractsViews
 from services.orders import events as orders
+from tests.unit.calls import call, consume, fixed_clock
 
 COORDINATOR = Actor(id="coord", role=Role.coordinator)
 EXPERT = Actor(id="maija", role=Role.expert)
@@ -22,28 +27,31 @@ ORDERER = Actor(id="school-1", role=Role.orderer)
 ORDERS_SYSTEM = Actor(id="orders", role=Role.system)
 
 
-class Clock:
+class Calendar:
+    """A clock whose day the test turns."""
+
     def __init__(self, today: dt.date) -> None:
         self.today = today
 
-    def __call__(self) -> dt.date:
-        return self.today
+    def now(self) -> dt.datetime:
+        return fixed_clock(self.today).now()
 
 
 @pytest.fixture
 def clock():
-    return Clock(dt.date(2026, 3, 2))
+    return Calendar(dt.date(2026, 3, 2))
 
 
 @pytest.fixture
 def deps(clock):
-    store = InMemoryEventStore("contracts")
-    return h.Deps(uow=InMemoryUnitOfWork(store), store=store, today=clock)
+    views = InMemoryContractsViews()
+    store = InMemoryEventStore("contracts", events_in(events))
+    return compose(InMemoryUnitOfWork(store, views.project), views, clock=Clock(clock.now))
 
 
 @pytest.fixture
 def orders_store():
-    return InMemoryEventStore("orders")
+    return InMemoryEventStore("orders", events_in(orders))
 
 
 async def deliver(deps, orders_store, payload, engagement_id):
@@ -52,7 +60,8 @@ async def deliver(deps, orders_store, payload, engagement_id):
         f"engagement-{engagement_id}", len(await orders_store.read_stream(f"engagement-{engagement_id}")),
         [NewEvent(payload=payload, actor=ORDERS_SYSTEM, engagement_id=engagement_id)],
     )
-    await h.EVENT_HANDLERS[event.event_type](event, HandlerContext(None, "contracts-from-orders"), deps)
+    handler = {cls.event_type(): handler for cls, handler in h.CONSUMES["orders"].items()}[event.event_type]
+    await consume(handler, event, deps)
     return event
 
 
@@ -71,16 +80,17 @@ async def open_engagement(deps, orders_store, **kwargs):
 
 
 async def contract(deps, engagement_id, actor=COORDINATOR):
-    return await h.get_contract(m.GetContract(actor=actor, engagement_id=engagement_id), deps)
+    return await call(h.get_contract, m.GetContract(engagement_id=engagement_id), actor, deps)
 
 
 async def sign_both(deps, engagement_id):
-    await h.sign_contract(m.SignContract(actor=EXPERT, engagement_id=engagement_id, party="expert"), deps)
-    return await h.sign_contract(m.SignContract(actor=ORDERER, engagement_id=engagement_id, party="orderer"), deps)
+    await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), EXPERT, deps)
+    return await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="orderer"), ORDERER, deps)
 
 
 def recorded(deps, event_type):
-    return [row for row in deps.store.rows if row["event_type"] == event_type]
+    """The events of a type as recorded, in their published JSON form."""
+    return [e.model_dump(mode="json") for e in deps.uow.store.published if e.event_type == event_type]
 
 
 # -- drafting and the rates in force ------------------------------------------------------------------
@@ -97,12 +107,8 @@ async def test_an_opened_engagement_gets_a_contract_at_the_recommended_rates(dep
 
 
 async def test_the_engagement_keeps_the_rates_in_force_the_day_its_contract_was_drafted(deps, orders_store, clock):
-    await h.publish_rate_table(m.PublishRateTable(
-        actor=COORDINATOR, rate_table_id="2026-spring", effective_from=dt.date(2026, 3, 1), hourly_fee=D("35.00"),
-        minimum_fee=D("60.00"), mileage_per_km=D("0.57")), deps)
-    await h.publish_rate_table(m.PublishRateTable(
-        actor=COORDINATOR, rate_table_id="2026-autumn", effective_from=dt.date(2026, 8, 1), hourly_fee=D("40.00"),
-        minimum_fee=D("70.00"), mileage_per_km=D("0.61")), deps)
+    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2026-spring", effective_from=dt.date(2026, 3, 1), hourly_fee=D("35.00"), minimum_fee=D("60.00"), mileage_per_km=D("0.57")), COORDINATOR, deps)
+    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2026-autumn", effective_from=dt.date(2026, 8, 1), hourly_fee=D("40.00"), minimum_fee=D("70.00"), mileage_per_km=D("0.61")), COORDINATOR, deps)
     early = await open_engagement(deps, orders_store)
     clock.today = dt.date(2026, 8, 3)
     late = await open_engagement(deps, orders_store)
@@ -157,23 +163,23 @@ async def test_both_signatures_make_the_contract_fully_signed(deps, orders_store
 
 async def test_signing_twice_is_a_conflict(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store)
-    await h.sign_contract(m.SignContract(actor=EXPERT, engagement_id=engagement_id, party="expert"), deps)
+    await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), EXPERT, deps)
     with pytest.raises(Conflict):
-        await h.sign_contract(m.SignContract(actor=EXPERT, engagement_id=engagement_id, party="expert"), deps)
+        await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), EXPERT, deps)
 
 
 async def test_another_person_cannot_sign(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store)
     with pytest.raises(Forbidden):
-        await h.sign_contract(m.SignContract(actor=Actor(id="pekka", role=Role.expert), engagement_id=engagement_id, party="expert"), deps)
+        await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), Actor(id="pekka", role=Role.expert), deps)
     with pytest.raises(Forbidden):
-        await h.sign_contract(m.SignContract(actor=COORDINATOR, engagement_id=engagement_id, party="orderer"), deps)
+        await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="orderer"), COORDINATOR, deps)
     assert recorded(deps, "ContractSigned") == []
 
 
 async def test_signing_before_the_contract_is_drafted_says_to_try_again(deps):
     with pytest.raises(NotFound) as error:
-        await h.sign_contract(m.SignContract(actor=EXPERT, engagement_id=uuid.uuid4(), party="expert"), deps)
+        await call(h.sign_contract, m.SignContract(engagement_id=uuid.uuid4(), party="expert"), EXPERT, deps)
     assert "being drafted" in error.value.message and "try again" in error.value.message
 
 
@@ -182,7 +188,7 @@ async def test_a_cancelled_contract_cannot_be_signed(deps, orders_store):
     await deliver(deps, orders_store, orders.EngagementCancelled(
         engagement_id=engagement_id, cancelled_by="orderer", reason="course cancelled", after_signing=False), engagement_id)
     with pytest.raises(Conflict):
-        await h.sign_contract(m.SignContract(actor=EXPERT, engagement_id=engagement_id, party="expert"), deps)
+        await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), EXPERT, deps)
 
 
 # -- delivery, cancellation, payment -----------------------------------------------------------------
@@ -220,7 +226,7 @@ async def test_a_cancellation_made_before_the_last_signature_arrived_here_owes_n
         payload=orders.EngagementCancelled(engagement_id=engagement_id, cancelled_by="orderer", reason="x", after_signing=False),
         actor=ORDERS_SYSTEM, engagement_id=engagement_id)])
     await sign_both(deps, engagement_id)  # the signatures land here after the orders service cancelled
-    await h.cancel_contract(cancellation, HandlerContext(None, "contracts-from-orders"), deps)
+    await consume(h.cancel_contract, cancellation, deps)
     assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "0.00"}
 
 
@@ -242,16 +248,15 @@ async def test_a_delivery_for_a_contract_not_yet_drafted_is_retried(deps, orders
 async def test_the_coordinator_records_the_payment_of_the_approved_fee(deps, orders_store, clock):
     engagement_id = await open_engagement(deps, orders_store)
     with pytest.raises(Conflict):
-        await h.record_payment(m.RecordPayment(actor=COORDINATOR, engagement_id=engagement_id), deps)
+        await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), COORDINATOR, deps)
     await sign_both(deps, engagement_id)
     await deliver(deps, orders_store, orders.DeliveryConfirmed(
         engagement_id=engagement_id, actual_hours=D("1"), kilometres=D("0")), engagement_id)
     with pytest.raises(Forbidden):
-        await h.record_payment(m.RecordPayment(actor=EXPERT, engagement_id=engagement_id), deps)
+        await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), EXPERT, deps)
     with pytest.raises(Invalid):
-        await h.record_payment(m.RecordPayment(actor=COORDINATOR, engagement_id=engagement_id,
-                                               paid_on=clock.today + dt.timedelta(days=1)), deps)
-    view = await h.record_payment(m.RecordPayment(actor=COORDINATOR, engagement_id=engagement_id), deps)
+        await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id, paid_on=clock.today + dt.timedelta(days=1)), COORDINATOR, deps)
+    view = await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), COORDINATOR, deps)
     assert (view["status"], view["payment"]) == ("paid", {"total": "50.00", "paid_on": clock.today.isoformat()})
 
 
@@ -269,19 +274,15 @@ async def test_only_the_parties_and_coordinators_see_a_contract(deps, orders_sto
 
 async def test_only_a_coordinator_publishes_a_rate_table(deps):
     with pytest.raises(Forbidden):
-        await h.publish_rate_table(m.PublishRateTable(
-            actor=EXPERT, rate_table_id="mine", effective_from=dt.date(2027, 1, 1), hourly_fee=D("500"),
-            minimum_fee=D("0"), mileage_per_km=D("1")), deps)
+        await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="mine", effective_from=dt.date(2027, 1, 1), hourly_fee=D("500"), minimum_fee=D("0"), mileage_per_km=D("1")), EXPERT, deps)
 
 
 async def test_anyone_reads_the_rate_tables_and_the_one_in_force(deps, clock):
     assert await h.seed_default_rate_table(deps) is True
-    await h.publish_rate_table(m.PublishRateTable(
-        actor=COORDINATOR, rate_table_id="2027", effective_from=dt.date(2027, 1, 1), hourly_fee=D("33.00"),
-        minimum_fee=D("55.00"), mileage_per_km=D("0.60")), deps)
-    tables = await h.rate_tables(m.ListRateTables(actor=EXPERT), deps)
+    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2027", effective_from=dt.date(2027, 1, 1), hourly_fee=D("33.00"), minimum_fee=D("55.00"), mileage_per_km=D("0.60")), COORDINATOR, deps)
+    tables = await call(h.rate_tables, m.ListRateTables(), EXPERT, deps)
     assert [t["rate_table_id"] for t in tables] == ["default-2024", "2027"]
-    assert (await h.rate_in_force(m.RateInForce(actor=ORDERER), deps))["rate_table_id"] == "default-2024"
-    assert (await h.rate_in_force(m.RateInForce(actor=ORDERER, on=dt.date(2027, 2, 1)), deps))["hourly_fee"] == "33.00"
+    assert (await call(h.rate_in_force, m.RateInForce(), ORDERER, deps))["rate_table_id"] == "default-2024"
+    assert (await call(h.rate_in_force, m.RateInForce(on=dt.date(2027, 2, 1)), ORDERER, deps))["hourly_fee"] == "33.00"
     with pytest.raises(NotFound):
-        await h.rate_in_force(m.RateInForce(actor=ORDERER, on=dt.date(2023, 12, 31)), deps)
+        await call(h.rate_in_force, m.RateInForce(on=dt.date(2023, 12, 31)), ORDERER, deps)

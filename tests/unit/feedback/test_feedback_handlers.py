@@ -12,15 +12,18 @@ from services.feedback import messages as m
 from services.feedback.events import Form
 from services.feedback.handlers import (
     EngagementNotSeen,
-    Reminders,
     feedback_questions,
     follow_up_report,
     get_feedback,
+    send_reminders,
     submit_feedback,
 )
 from services.orders import events as orders
 from services.registry import events as registry
-from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, Clock, Upstream, engagement_opened, make_deps
+from tests.unit.calls import call
+from tests.unit.feedback.fakes import (
+    COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, engagement_opened, make_deps,
+)
 
 T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 SELF = {"preparation": 4, "own_wellbeing": 3, "experience_heard": 5, "would_do_again": 5}
@@ -29,7 +32,7 @@ ORDERER_RATINGS = {"usefulness": 5, "expert_preparation": 4, "cooperation": 3, "
 
 @pytest.fixture
 def clock():
-    return Clock(T0)
+    return MovableClock(T0)
 
 
 @pytest.fixture
@@ -42,12 +45,12 @@ def upstream(deps):
     return Upstream(deps)
 
 
-def submit(form, ratings, actor, engagement_id, free_text=None):
-    return m.SubmitFeedback(actor=actor, engagement_id=engagement_id, form=form, ratings=ratings, free_text=free_text)
+def submit(form, ratings, engagement_id, free_text=None):
+    return m.SubmitFeedback(engagement_id=engagement_id, form=form, ratings=ratings, free_text=free_text)
 
 
 async def stream(deps, engagement_id):
-    return await deps.store.read_stream(f"feedback-{engagement_id}")
+    return await deps.uow.store.read_stream(f"feedback-{engagement_id}")
 
 
 async def test_delivery_requests_both_forms_as_part_of_the_engagement(deps, upstream):
@@ -96,36 +99,36 @@ async def test_a_cancelled_engagement_is_not_asked_for_feedback(deps, upstream):
 async def test_closing_the_engagement_closes_the_unanswered_form(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id), deps)
+    await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id), EXPERT, deps)
     await upstream.publish("orders", f"engagement-{engagement_id}",
                            orders.EngagementClosed(engagement_id=engagement_id), engagement_id)
-    seen = await get_feedback(m.GetFeedback(actor=COORDINATOR, engagement_id=engagement_id), deps)
+    seen = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), COORDINATOR, deps)
     assert {form: view["status"] for form, view in seen["forms"].items()} == {
         "self_assessment": "answered", "orderer_feedback": "closed"}
     with pytest.raises(Conflict):
-        await submit_feedback(submit(Form.orderer_feedback, ORDERER_RATINGS, ORDERER, engagement_id), deps)
+        await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id), ORDERER, deps)
 
 
 async def test_both_respondents_answering_completes_the_feedback(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    first = await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id, "Tiring but good."), deps)
-    second = await submit_feedback(submit(Form.orderer_feedback, ORDERER_RATINGS, ORDERER, engagement_id), deps)
+    first = await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "Tiring but good."), EXPERT, deps)
+    second = await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id), ORDERER, deps)
     assert (first["completed"], second["completed"]) == (False, True)
     events = await stream(deps, engagement_id)
     assert [e.event_type for e in events[2:]] == ["FeedbackSubmitted", "FeedbackSubmitted", "FeedbackCompleted"]
     # Both answers concern the expert: the expert is the data subject, whoever wrote them.
     assert {e.subject_id for e in events[2:]} == {EXPERT.id}
     with pytest.raises(Conflict, match="already submitted"):
-        await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id), deps)
+        await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id), EXPERT, deps)
 
 
 async def test_free_text_is_stored_sealed(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id, "My relapse came up."), deps)
-    [row] = [row for row in deps.store.rows if row["event_type"] == "FeedbackSubmitted"]
-    assert "relapse" not in str(row["payload"])
+    await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "My relapse came up."), EXPERT, deps)
+    [row] = [row for row in deps.uow.store.published if row.event_type == "FeedbackSubmitted"]
+    assert "relapse" not in str(row.payload)
 
 
 @pytest.mark.parametrize("form, actor", [
@@ -139,7 +142,7 @@ async def test_only_the_respondent_files_a_form(deps, upstream, form, actor):
     await upstream.open_and_deliver(engagement_id)
     ratings = SELF if form is Form.self_assessment else ORDERER_RATINGS
     with pytest.raises(Forbidden):
-        await submit_feedback(submit(form, ratings, actor, engagement_id), deps)
+        await call(submit_feedback, submit(form, ratings, engagement_id), actor, deps)
     assert len(await stream(deps, engagement_id)) == 2
 
 
@@ -147,14 +150,14 @@ async def test_a_form_cannot_be_filed_before_delivery(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open(engagement_id)
     with pytest.raises(Conflict, match="feedback is requested when the engagement is delivered"):
-        await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id), deps)
+        await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id), EXPERT, deps)
 
 
 async def test_answers_are_checked_against_the_form(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
     with pytest.raises(Invalid) as error:
-        await submit_feedback(submit(Form.orderer_feedback, {"usefulness": 9, "mood": 3}, ORDERER, engagement_id), deps)
+        await call(submit_feedback, submit(Form.orderer_feedback, {"usefulness": 9, "mood": 3}, engagement_id), ORDERER, deps)
     assert {p.field for p in error.value.fields} == {
         "ratings.mood", "ratings.usefulness", "ratings.expert_preparation", "ratings.cooperation",
         "ratings.would_order_again"}
@@ -163,32 +166,32 @@ async def test_answers_are_checked_against_the_form(deps, upstream):
 async def test_each_respondent_sees_their_own_form_and_a_coordinator_both(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id, "Heard at last."), deps)
-    await submit_feedback(submit(Form.orderer_feedback, ORDERER_RATINGS, ORDERER, engagement_id, "Eye-opening."), deps)
+    await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "Heard at last."), EXPERT, deps)
+    await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id, "Eye-opening."), ORDERER, deps)
 
-    everything = await get_feedback(m.GetFeedback(actor=COORDINATOR, engagement_id=engagement_id), deps)
+    everything = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), COORDINATOR, deps)
     assert everything["completed"] is True
     assert everything["forms"]["self_assessment"]["free_text"] == "Heard at last."
     assert everything["forms"]["orderer_feedback"]["ratings"] == ORDERER_RATINGS
 
-    own = await get_feedback(m.GetFeedback(actor=EXPERT, engagement_id=engagement_id), deps)
+    own = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), EXPERT, deps)
     assert list(own["forms"]) == ["self_assessment"]
-    theirs = await get_feedback(m.GetFeedback(actor=ORDERER, engagement_id=engagement_id), deps)
+    theirs = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), ORDERER, deps)
     assert list(theirs["forms"]) == ["orderer_feedback"]
 
     for stranger in (Actor(id="expert-2", role=Role.expert), Actor(id="a1", role=Role.auditor)):
         with pytest.raises(Forbidden):
-            await get_feedback(m.GetFeedback(actor=stranger, engagement_id=engagement_id), deps)
+            await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), stranger, deps)
     with pytest.raises(NotFound):
-        await get_feedback(m.GetFeedback(actor=COORDINATOR, engagement_id=uuid.uuid4()), deps)
+        await call(get_feedback, m.GetFeedback(engagement_id=uuid.uuid4()), COORDINATOR, deps)
 
 
 async def test_erasing_the_expert_erases_the_free_text_but_keeps_the_ratings(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, engagement_id, "About my illness."), deps)
+    await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "About my illness."), EXPERT, deps)
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertErased(expert_id=EXPERT.id))
-    seen = await get_feedback(m.GetFeedback(actor=COORDINATOR, engagement_id=engagement_id), deps)
+    seen = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), COORDINATOR, deps)
     assert seen["forms"]["self_assessment"]["free_text"] is None
     assert seen["forms"]["self_assessment"]["ratings"] == SELF
     # Nothing more about the erased expert is recorded: their open form is closed, nobody is reminded.
@@ -196,50 +199,49 @@ async def test_erasing_the_expert_erases_the_free_text_but_keeps_the_ratings(dep
 
 
 async def test_reminders_until_answered_at_most_three(deps, upstream, clock):
-    reminders = Reminders(deps, interval=dt.timedelta(days=3))
+    assert deps.reminder_interval == dt.timedelta(days=3)
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
 
     clock.advance(days=2, hours=23)
-    assert await reminders.run_once() == 0
+    assert await send_reminders(deps) == 0
     clock.advance(hours=1)
-    assert await reminders.run_once() == 2  # one to each respondent
-    assert await reminders.run_once() == 0  # not again before another interval
+    assert await send_reminders(deps) == 2  # one to each respondent
+    assert await send_reminders(deps) == 0  # not again before another interval
 
-    await submit_feedback(submit(Form.orderer_feedback, ORDERER_RATINGS, ORDERER, engagement_id), deps)
+    await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id), ORDERER, deps)
     for _ in range(5):
         clock.advance(days=3)
-        await reminders.run_once()
+        await send_reminders(deps)
     sent = [e.payload for e in await stream(deps, engagement_id) if e.event_type == "FeedbackReminderSent"]
     assert [(r.form, r.reminder_number) for r in sent] == [
         (Form.self_assessment, 1), (Form.orderer_feedback, 1), (Form.self_assessment, 2), (Form.self_assessment, 3)]
-    seen = await get_feedback(m.GetFeedback(actor=EXPERT, engagement_id=engagement_id), deps)
+    seen = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), EXPERT, deps)
     assert seen["forms"]["self_assessment"]["reminders_sent"] == 3
 
 
 async def test_no_reminders_once_the_engagement_is_closed(deps, upstream, clock):
-    reminders = Reminders(deps)
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
     await upstream.publish("orders", f"engagement-{engagement_id}",
                            orders.EngagementClosed(engagement_id=engagement_id), engagement_id)
     clock.advance(days=30)
-    assert await reminders.run_once() == 0
+    assert await send_reminders(deps) == 0
 
 
 async def test_the_follow_up_report_averages_the_answers_of_the_period(deps, upstream, clock):
     first, second, unanswered = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     for engagement_id in (first, second, unanswered):
         await upstream.open_and_deliver(engagement_id)
-    await submit_feedback(submit(Form.self_assessment, SELF, EXPERT, first, "Personal words."), deps)
-    await submit_feedback(submit(Form.orderer_feedback, ORDERER_RATINGS, ORDERER, first), deps)
-    await submit_feedback(submit(Form.orderer_feedback, {**ORDERER_RATINGS, "usefulness": 2, "cooperation": 4},
-                                 ORDERER, second), deps)
+    await call(submit_feedback, submit(Form.self_assessment, SELF, first, "Personal words."), EXPERT, deps)
+    await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, first), ORDERER, deps)
+    await call(submit_feedback, submit(Form.orderer_feedback, {**ORDERER_RATINGS, "usefulness": 2, "cooperation": 4},
+                                       second), ORDERER, deps)
     clock.advance(days=40)  # requested outside the period: not counted
     await upstream.open_and_deliver(uuid.uuid4())
 
-    report = await follow_up_report(m.FollowUpReport.model_validate(
-        {"actor": COORDINATOR.model_dump(), "from": "2024-03-01", "until": "2024-03-31"}), deps)
+    report = await call(follow_up_report, m.FollowUpReport.model_validate(
+        {"from": "2024-03-01", "until": "2024-03-31"}), COORDINATOR, deps)
 
     assert (report["engagements"], report["requested"], report["answered"], report["completed"]) == (3, 6, 3, 1)
     assert report["answer_rate"] == 0.5
@@ -254,14 +256,13 @@ async def test_the_follow_up_report_averages_the_answers_of_the_period(deps, ups
 
 async def test_the_follow_up_report_is_for_coordinators_and_a_real_period(deps):
     with pytest.raises(Forbidden):
-        await follow_up_report(m.FollowUpReport(actor=EXPERT, from_=dt.date(2024, 1, 1), until=dt.date(2024, 2, 1)), deps)
+        await call(follow_up_report, m.FollowUpReport(from_=dt.date(2024, 1, 1), until=dt.date(2024, 2, 1)), EXPERT, deps)
     with pytest.raises(Invalid) as error:
-        await follow_up_report(m.FollowUpReport(actor=COORDINATOR, from_=dt.date(2024, 2, 1),
-                                                until=dt.date(2024, 1, 1)), deps)
+        await call(follow_up_report, m.FollowUpReport(from_=dt.date(2024, 2, 1), until=dt.date(2024, 1, 1)), COORDINATOR, deps)
     assert error.value.fields[0].field == "until"
 
 
 async def test_the_questions_are_published(deps):
-    questions = await feedback_questions(m.FeedbackQuestions(actor=ORDERER, form=Form.orderer_feedback), deps)
+    questions = await call(feedback_questions, m.FeedbackQuestions(form=Form.orderer_feedback), ORDERER, deps)
     assert [q["id"] for q in questions["forms"]["orderer_feedback"]] == list(ORDERER_RATINGS)
     assert questions["scale"] == [1, 5]

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from shared.clock import start_of
 from shared.errors import Conflict, Forbidden, Invalid
 from services.orders.domain import (
     Agreement, Credentials, Engagement, EngagementStatus, ListedExpert, Membership, OfferStatus, Order,
-    check_fee_terms, start_of,
+    check_fee_terms,
 )
 from services.orders.events import FeeMode, FeeTerms, TaskType
 

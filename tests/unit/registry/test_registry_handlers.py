@@ -8,8 +8,13 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import Actor, Role
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
+from shared.events import events_in
+from services.registry import events
 from services.registry import handlers as h
 from services.registry import messages as m
+from services.registry.service import compose
+from services.registry.views import InMemoryRegistryViews
+from tests.unit.calls import call, fixed_clock
 
 TODAY = dt.date(2026, 11, 22)
 COORDINATOR = Actor(id="coord", role=Role.coordinator, organization_id="varha")
@@ -21,104 +26,105 @@ ORDERER = Actor(id="school-1", role=Role.orderer)
 
 @pytest.fixture
 def deps():
-    store = InMemoryEventStore("registry")
-    return h.Deps(uow=InMemoryUnitOfWork(store), store=store, today=lambda: TODAY)
+    views = InMemoryRegistryViews()
+    store = InMemoryEventStore("registry", events_in(events))
+    return compose(InMemoryUnitOfWork(store, views.project), views, clock=fixed_clock(TODAY))
 
 
 async def setup_expert(deps, trained_by="mieli"):
-    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="varha", name="Varha", kind="county"), deps)
-    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo", contact_person_id="contact-1"), deps)
-    await h.register_expert(m.RegisterExpert(actor=CONTACT, expert_id="maija", organization_id="mieli", name="Maija M", email="maija@example.org"), deps)
+    await call(h.register_organization, m.RegisterOrganization(organization_id="varha", name="Varha", kind="county"), COORDINATOR, deps)
+    await call(h.register_organization, m.RegisterOrganization(organization_id="mieli", name="Mieli ry", kind="ngo", contact_person_id="contact-1"), COORDINATOR, deps)
+    await call(h.register_expert, m.RegisterExpert(expert_id="maija", organization_id="mieli", name="Maija M", email="maija@example.org"), CONTACT, deps)
     actor = CONTACT if trained_by == "mieli" else COORDINATOR
-    await h.record_training(m.RecordTraining(actor=actor, expert_id="maija", completed_on=TODAY, trained_by=trained_by), deps)
+    await call(h.record_training, m.RecordTraining(expert_id="maija", completed_on=TODAY, trained_by=trained_by), actor, deps)
 
 
 async def test_a_trained_consenting_expert_is_listed(deps):
     await setup_expert(deps)
-    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
-    result = await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["mental health"]), deps)
+    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    result = await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["mental health"]), CONTACT, deps)
     assert result["listed"] is True
-    listed = [e for e in deps.store.rows if e["event_type"] == "ExpertListed"]
-    assert listed and listed[0]["payload"]["organization_ids"] == ["mieli"]
+    listed = [e for e in deps.uow.store.published if e.event_type == "ExpertListed"]
+    assert listed and listed[0].payload["organization_ids"] == ["mieli"]
 
 
 async def test_listing_without_consent_names_the_missing_condition(deps):
     await setup_expert(deps)
     with pytest.raises(Invalid) as error:
-        await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
+        await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), CONTACT, deps)
     assert [p.reason for p in error.value.fields] == ["has not consented to being listed"]
 
 
 async def test_listing_an_untrained_inactive_expert_names_every_missing_condition(deps):
-    await h.register_organization(m.RegisterOrganization(actor=COORDINATOR, organization_id="mieli", name="Mieli", kind="ngo"), deps)
-    await h.register_expert(m.RegisterExpert(actor=CONTACT, expert_id="maija", organization_id="mieli", name="M", email="m@example.org"), deps)
-    await h.deactivate_expert(m.DeactivateExpert(actor=CONTACT, expert_id="maija", reason="moved"), deps)
+    await call(h.register_organization, m.RegisterOrganization(organization_id="mieli", name="Mieli", kind="ngo"), COORDINATOR, deps)
+    await call(h.register_expert, m.RegisterExpert(expert_id="maija", organization_id="mieli", name="M", email="m@example.org"), CONTACT, deps)
+    await call(h.deactivate_expert, m.DeactivateExpert(expert_id="maija", reason="moved"), CONTACT, deps)
     with pytest.raises(Invalid) as error:
-        await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
+        await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), CONTACT, deps)
     assert len(error.value.fields) == 3
 
 
 async def test_an_expert_trained_by_the_county_belongs_to_the_county(deps):
     await setup_expert(deps, trained_by="varha")
-    expert = await h.get_expert(m.GetExpert(actor=COORDINATOR, expert_id="maija"), deps)
+    expert = await call(h.get_expert, m.GetExpert(expert_id="maija"), COORDINATOR, deps)
     assert expert["organization_ids"] == ["mieli", "varha"] and expert["county_trained"] is True
 
 
 async def test_only_the_expert_consents_and_only_their_organization_lists(deps):
     await setup_expert(deps)
     with pytest.raises(Forbidden):
-        await h.give_consent(m.ExpertCommand(actor=CONTACT, expert_id="maija"), deps)
-    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), CONTACT, deps)
+    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
     with pytest.raises(Forbidden):
-        await h.list_expert(m.ListExpert(actor=OTHER_CONTACT, expert_id="maija", topics=["x"]), deps)
+        await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), OTHER_CONTACT, deps)
     with pytest.raises(Forbidden):
-        await h.register_organization(m.RegisterOrganization(actor=CONTACT, organization_id="x", name="X", kind="ngo"), deps)
+        await call(h.register_organization, m.RegisterOrganization(organization_id="x", name="X", kind="ngo"), CONTACT, deps)
 
 
 async def test_a_contact_person_registers_experts_only_for_their_own_organization(deps):
     await setup_expert(deps)
     with pytest.raises(Forbidden):
-        await h.register_expert(m.RegisterExpert(actor=OTHER_CONTACT, expert_id="pekka", organization_id="mieli", name="P", email="p@example.org"), deps)
+        await call(h.register_expert, m.RegisterExpert(expert_id="pekka", organization_id="mieli", name="P", email="p@example.org"), OTHER_CONTACT, deps)
 
 
 async def test_withdrawing_consent_takes_a_listed_expert_off_the_bank(deps):
     await setup_expert(deps)
-    await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
-    await h.list_expert(m.ListExpert(actor=CONTACT, expert_id="maija", topics=["x"]), deps)
-    result = await h.withdraw_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), CONTACT, deps)
+    result = await call(h.withdraw_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
     assert result["listed"] is False
-    assert deps.store.rows[-1]["event_type"] == "ExpertUnlisted"
+    assert deps.uow.store.published[-1].event_type == "ExpertUnlisted"
 
 
 async def test_erasure_shreds_the_personal_data_but_keeps_the_history(deps):
     await setup_expert(deps)
-    await h.erase_expert(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
-    [registered] = [e for e in await deps.store.read_stream("expert-maija") if e.event_type == "ExpertRegistered"]
+    await call(h.erase_expert, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    [registered] = [e for e in await deps.uow.store.read_stream("expert-maija") if e.event_type == "ExpertRegistered"]
     assert registered.payload.name is None and registered.payload.email is None
     assert set(registered.erased_fields) == {"name", "email"}
-    assert (await deps.store.verify()).intact
+    assert (await deps.uow.store.verify()).intact
     with pytest.raises(Conflict):
-        await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
 
 
 async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(deps):
     await setup_expert(deps)
     with pytest.raises(Invalid, match="only an NGO"):
-        await h.sign_organization_agreement(m.SignOrganizationAgreement(actor=COORDINATOR, organization_id="varha", agreement_id="a1", valid_from=TODAY), deps)
+        await call(h.sign_organization_agreement, m.SignOrganizationAgreement(organization_id="varha", agreement_id="a1", valid_from=TODAY), COORDINATOR, deps)
     with pytest.raises(Invalid) as error:
-        await h.sign_organization_agreement(m.SignOrganizationAgreement(actor=COORDINATOR, organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)), deps)
+        await call(h.sign_organization_agreement, m.SignOrganizationAgreement(organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)), COORDINATOR, deps)
     assert error.value.fields[0].field == "valid_until"
 
 
 async def test_unknown_things_are_not_found(deps):
     with pytest.raises(NotFound):
-        await h.give_consent(m.ExpertCommand(actor=EXPERT, expert_id="maija"), deps)
+        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
 
 
 async def test_credentials_can_be_granted_only_for_the_future_and_revoked_once(deps):
     with pytest.raises(Invalid):
-        await h.grant_credentials(m.GrantCredentials(actor=COORDINATOR, orderer_id="s1", orderer_name="School", valid_until=TODAY - dt.timedelta(days=1)), deps)
-    await h.grant_credentials(m.GrantCredentials(actor=COORDINATOR, orderer_id="s1", orderer_name="School"), deps)
-    await h.revoke_credentials(m.RevokeCredentials(actor=COORDINATOR, orderer_id="s1", reason="left"), deps)
+        await call(h.grant_credentials, m.GrantCredentials(orderer_id="s1", orderer_name="School", valid_until=TODAY - dt.timedelta(days=1)), COORDINATOR, deps)
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="s1", orderer_name="School"), COORDINATOR, deps)
+    await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="s1", reason="left"), COORDINATOR, deps)
     with pytest.raises(Conflict):
-        await h.revoke_credentials(m.RevokeCredentials(actor=COORDINATOR, orderer_id="s1", reason="again"), deps)
+        await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="s1", reason="again"), COORDINATOR, deps)

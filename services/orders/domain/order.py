@@ -1,10 +1,5 @@
-"""The orders service's aggregates: an order with its offers, and each engagement an accepted offer opens.
-No I/O here.
-
-What the registry knows (who is listed, whose credentials hold, which NGO agreements are valid) reaches
-the domain as the plain values at the top of this module; the handlers read them from the orders
-service's own read tables, which it keeps from the registry's events.
-"""
+"""An order asks for experts for one task; its offers go to experts, and each accepted one opens an
+engagement. No I/O here."""
 
 from __future__ import annotations
 
@@ -15,15 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.aggregate import Aggregate
+from shared.clock import start_of
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
+from services.orders.domain.engagement import MAX_HOURS, Engagement
+from services.orders.domain.facts import Credentials, ListedExpert
 from services.orders.events import (
-    DeliveryConfirmed,
-    EngagementCancelled,
-    EngagementClosed,
-    EngagementConfirmed,
-    EngagementOpened,
-    FeeApprovalNoted,
-    FeedbackCompletionNoted,
     FeeMode,
     FeeTerms,
     OfferAccepted,
@@ -38,65 +29,8 @@ from services.orders.events import (
 )
 
 OFFER_TIME = dt.timedelta(days=7)
-MAX_HOURS = Decimal(24)
 MAX_EXPERTS = 20
-MAX_KILOMETRES = Decimal(2000)
 
-
-# -- what the registry knows, as the domain needs it ------------------------------------------------------
-
-@dataclass(frozen=True)
-class Agreement:
-    """An organization agreement between the county and an NGO."""
-
-    valid_from: dt.date
-    valid_until: dt.date | None = None
-    ended_on: dt.date | None = None
-
-    def covers(self, day: dt.date) -> bool:
-        ends = [end for end in (self.valid_until, self.ended_on) if end is not None]
-        return self.valid_from <= day and all(day <= end for end in ends)
-
-
-@dataclass(frozen=True)
-class Membership:
-    """An organization the expert belongs to."""
-
-    organization_id: str
-    is_ngo: bool
-    agreements: tuple[Agreement, ...] = ()
-
-
-@dataclass(frozen=True)
-class ListedExpert:
-    """An expert who is in the experience bank, so may receive offers."""
-
-    expert_id: str
-    county_trained: bool
-    memberships: tuple[Membership, ...] = ()
-
-    def may_serve_the_county_on(self, day: dt.date) -> bool:
-        """The county's rule: its own trainees serve it; an NGO's only while the county has a valid
-        organization agreement with that NGO on the assignment's date."""
-        if self.county_trained:
-            return True
-        return any(m.is_ngo and any(a.covers(day) for a in m.agreements) for m in self.memberships)
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An orderer's credentials as the coordinator granted them."""
-
-    orderer_id: str
-    organization_id: str | None = None
-    valid_until: dt.date | None = None
-    revoked: bool = False
-
-    def valid_on(self, day: dt.date) -> bool:
-        return not self.revoked and (self.valid_until is None or day <= self.valid_until)
-
-
-# -- orders and offers -----------------------------------------------------------------------------------
 
 class OfferStatus(str, enum.Enum):
     open = "open"
@@ -113,10 +47,6 @@ class Offer:
     expires_at: dt.datetime
     status: OfferStatus = OfferStatus.open
     engagement_id: uuid.UUID | None = None
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, dt.UTC)
 
 
 def check_fee_terms(fee: FeeTerms) -> None:
@@ -337,155 +267,3 @@ class Order(Aggregate):
 def _active(engagements: list[Engagement]) -> list[Engagement]:
     """The engagements that fill the order: all but the cancelled ones."""
     return [engagement for engagement in engagements if not engagement.cancelled]
-
-
-# -- engagements -----------------------------------------------------------------------------------------
-
-class EngagementStatus(str, enum.Enum):
-    opened = "opened"
-    confirmed = "confirmed"
-    delivered = "delivered"
-    fee_approved = "fee_approved"
-    feedback_complete = "feedback_complete"
-    closed = "closed"
-    cancelled = "cancelled"
-
-
-def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, feedback_complete: bool,
-                      closed: bool, cancelled: bool) -> EngagementStatus:
-    """The furthest step reached; the read tables use the same function as the aggregate."""
-    steps = [
-        (cancelled, EngagementStatus.cancelled),
-        (closed, EngagementStatus.closed),
-        (feedback_complete, EngagementStatus.feedback_complete),
-        (fee_approved, EngagementStatus.fee_approved),
-        (delivered, EngagementStatus.delivered),
-        (confirmed, EngagementStatus.confirmed),
-    ]
-    return next((status for reached, status in steps if reached), EngagementStatus.opened)
-
-
-class Engagement(Aggregate):
-    stream_prefix = "engagement"
-
-    def __init__(self, aggregate_id: str) -> None:
-        super().__init__(aggregate_id)
-        self.order_id: uuid.UUID | None = None
-        self.offer_id: uuid.UUID | None = None
-        self.expert_id = ""
-        self.orderer_id = ""
-        self.task_type = TaskType.other
-        self.topic = ""
-        self.date = dt.date.min
-        self.duration_hours = Decimal(0)
-        self.remote = False
-        self.fee = FeeTerms(mode=FeeMode.recommended)
-        self.contract_id: uuid.UUID | None = None
-        self.confirmed = self.delivered = self.fee_approved = self.feedback_complete = False
-        self.closed = self.cancelled = False
-        self.cancelled_after_signing = False
-
-    @classmethod
-    def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
-        engagement = cls(str(engagement_id))
-        engagement.record(EngagementOpened(
-            engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
-            orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
-            duration_hours=order.duration_hours, remote=order.remote, fee=order.fee,
-        ))
-        return engagement
-
-    @property
-    def engagement_id(self) -> uuid.UUID:
-        return uuid.UUID(self.id)
-
-    @property
-    def ended(self) -> bool:
-        return self.closed or self.cancelled
-
-    @property
-    def status(self) -> EngagementStatus:
-        return engagement_status(confirmed=self.confirmed, delivered=self.delivered, fee_approved=self.fee_approved,
-                                 feedback_complete=self.feedback_complete, closed=self.closed, cancelled=self.cancelled)
-
-    def confirm(self, contract_id: uuid.UUID) -> None:
-        """Both parties signed. Nothing changes when already confirmed, or when the engagement was cancelled
-        while the last signature was on its way (the contracts service settles that contract)."""
-        if self.confirmed or self.ended:
-            return
-        self.record(EngagementConfirmed(engagement_id=self.engagement_id, contract_id=contract_id))
-
-    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> None:
-        if self.cancelled:
-            raise Conflict(f"engagement {self.id} is cancelled")
-        if self.delivered:
-            raise Conflict(f"the delivery of engagement {self.id} is already confirmed")
-        if not self.confirmed:
-            raise Conflict(f"the contract is not signed by both: engagement {self.id} cannot be delivered yet")
-        if not 0 < actual_hours <= MAX_HOURS:
-            raise invalid("actual_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
-        if not 0 <= kilometres <= MAX_KILOMETRES:
-            raise invalid("kilometres", "is out of range", f"0 to {MAX_KILOMETRES}")
-        if other_expenses < 0:
-            raise invalid("other_expenses", "is negative", "0 or more euros")
-        self.record(DeliveryConfirmed(engagement_id=self.engagement_id, actual_hours=actual_hours,
-                                      kilometres=kilometres, other_expenses=other_expenses))
-
-    def cancel(self, cancelled_by: str, reason: str) -> None:
-        """Either side may cancel before delivery; after signing, the contract may still owe a fee."""
-        if self.cancelled:
-            raise Conflict(f"engagement {self.id} is already cancelled")
-        if self.delivered or self.closed:
-            raise Conflict(f"engagement {self.id} is already delivered: it can no longer be cancelled")
-        self.record(EngagementCancelled(engagement_id=self.engagement_id, cancelled_by=cancelled_by, reason=reason,
-                                        after_signing=self.confirmed))
-
-    def note_fee_approved(self, contract_id: uuid.UUID) -> None:
-        if self.fee_approved or self.ended:
-            return
-        self.record(FeeApprovalNoted(engagement_id=self.engagement_id, contract_id=contract_id))
-        self._close_when_complete()
-
-    def note_feedback_complete(self) -> None:
-        if self.feedback_complete or self.ended:
-            return
-        self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
-        self._close_when_complete()
-
-    def close(self) -> None:
-        if self.closed:
-            raise Conflict(f"engagement {self.id} is already closed")
-        if self.cancelled:
-            raise Conflict(f"engagement {self.id} is cancelled")
-        missing = [what for done, what in ((self.fee_approved, "the fee is not approved"),
-                                           (self.feedback_complete, "the feedback forms are not all in")) if not done]
-        if missing:
-            raise Conflict(f"engagement {self.id} cannot close yet: {' and '.join(missing)}")
-        self.record(EngagementClosed(engagement_id=self.engagement_id))
-
-    def _close_when_complete(self) -> None:
-        if self.fee_approved and self.feedback_complete:
-            self.record(EngagementClosed(engagement_id=self.engagement_id))
-
-    def when_EngagementOpened(self, e: EngagementOpened) -> None:
-        self.order_id, self.offer_id, self.expert_id, self.orderer_id = e.order_id, e.offer_id, e.expert_id, e.orderer_id
-        self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
-        self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
-
-    def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
-        self.confirmed, self.contract_id = True, e.contract_id
-
-    def when_DeliveryConfirmed(self, _: DeliveryConfirmed) -> None:
-        self.delivered = True
-
-    def when_FeeApprovalNoted(self, _: FeeApprovalNoted) -> None:
-        self.fee_approved = True
-
-    def when_FeedbackCompletionNoted(self, _: FeedbackCompletionNoted) -> None:
-        self.feedback_complete = True
-
-    def when_EngagementClosed(self, _: EngagementClosed) -> None:
-        self.closed = True
-
-    def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
-        self.cancelled, self.cancelled_after_signing = True, e.after_signing

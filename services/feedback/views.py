@@ -1,0 +1,102 @@
+"""What the feedback handlers read and remember besides their streams: the port, and its in-memory fake for
+unit tests. :mod:`services.feedback.projections` keeps the same views in PostgreSQL; one contract test
+(``tests/contract/test_views.py``) runs against both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from shared.envelope import Envelope
+from shared.projection import Projection
+from services.feedback import events as ev
+from services.feedback.domain import MAX_REMINDERS, Status
+from services.feedback.report import FormRecord
+
+
+@dataclass(frozen=True)
+class Parties:
+    expert_id: str
+    orderer_id: str
+    cancelled: bool = False
+
+
+class FeedbackViews(Protocol):
+    """What the handlers read and remember besides the event streams. ``connection`` joins the caller's
+    transaction (an event handler's); without it the view reads on its own."""
+
+    async def project(self, event: Envelope[Any], connection: Any) -> None: ...
+
+    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None: ...
+
+    async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
+
+    async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
+        """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send."""
+        ...
+
+    async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
+        """Every form requested at or after ``begins`` and before ``ends``."""
+        ...
+
+
+@dataclass
+class _Form:
+    requested_at: dt.datetime
+    last_prompted_at: dt.datetime
+    reminders_sent: int = 0
+    status: Status = Status.open
+    ratings: dict[str, int] | None = None
+
+
+class InMemoryFeedbackViews(Projection):
+    """The port in dicts; kept from the same events as the PostgreSQL tables."""
+
+    def __init__(self) -> None:
+        self.engagements: dict[uuid.UUID, Parties] = {}
+        self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
+
+    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
+        self.engagements[engagement_id] = parties
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
+        if engagement_id in self.engagements:
+            parties = self.engagements[engagement_id]
+            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, cancelled=True)
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
+        return self.engagements.get(engagement_id)
+
+    async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
+        return [eid for eid, parties in self.engagements.items() if parties.expert_id == expert_id]
+
+    async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: Envelope[Any]) -> None:
+        at = e.requested_at or event.recorded_at
+        self.forms.setdefault((e.engagement_id, e.form), _Form(at, at))
+
+    async def on_FeedbackReminderSent(self, e: ev.FeedbackReminderSent, conn: Any, event: Envelope[Any]) -> None:
+        form = self.forms[(e.engagement_id, e.form)]
+        form.reminders_sent, form.last_prompted_at = e.reminder_number, e.sent_at or event.recorded_at
+
+    async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
+        form = self.forms[(e.engagement_id, e.form)]
+        form.status, form.ratings = Status.answered, dict(e.ratings)
+
+    async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
+        self.forms[(e.engagement_id, e.form)].status = Status.closed
+
+    async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
+        due = {eid for (eid, _), form in self.forms.items()
+               if form.status is Status.open and form.reminders_sent < MAX_REMINDERS
+               and form.last_prompted_at <= prompted_before}
+        return sorted(due)[:limit]
+
+    async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
+        return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings)
+                for (eid, form_name), form in self.forms.items() if begins <= form.requested_at < ends]

@@ -1,0 +1,179 @@
+"""An engagement: one expert's part in one order, from the accepted offer to its close. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, invalid
+from services.orders.events import (
+    DeliveryConfirmed,
+    EngagementCancelled,
+    EngagementClosed,
+    EngagementConfirmed,
+    EngagementOpened,
+    FeeApprovalNoted,
+    FeedbackCompletionNoted,
+    FeeMode,
+    FeeTerms,
+    TaskType,
+)
+
+if TYPE_CHECKING:
+    from services.orders.domain.order import Offer, Order
+
+MAX_HOURS = Decimal(24)
+MAX_KILOMETRES = Decimal(2000)
+
+class EngagementStatus(str, enum.Enum):
+    opened = "opened"
+    confirmed = "confirmed"
+    delivered = "delivered"
+    fee_approved = "fee_approved"
+    feedback_complete = "feedback_complete"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, feedback_complete: bool,
+                      closed: bool, cancelled: bool) -> EngagementStatus:
+    """The furthest step reached; the read tables use the same function as the aggregate."""
+    steps = [
+        (cancelled, EngagementStatus.cancelled),
+        (closed, EngagementStatus.closed),
+        (feedback_complete, EngagementStatus.feedback_complete),
+        (fee_approved, EngagementStatus.fee_approved),
+        (delivered, EngagementStatus.delivered),
+        (confirmed, EngagementStatus.confirmed),
+    ]
+    return next((status for reached, status in steps if reached), EngagementStatus.opened)
+
+
+class Engagement(Aggregate):
+    stream_prefix = "engagement"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.order_id: uuid.UUID | None = None
+        self.offer_id: uuid.UUID | None = None
+        self.expert_id = ""
+        self.orderer_id = ""
+        self.task_type = TaskType.other
+        self.topic = ""
+        self.date = dt.date.min
+        self.duration_hours = Decimal(0)
+        self.remote = False
+        self.fee = FeeTerms(mode=FeeMode.recommended)
+        self.contract_id: uuid.UUID | None = None
+        self.confirmed = self.delivered = self.fee_approved = self.feedback_complete = False
+        self.closed = self.cancelled = False
+        self.cancelled_after_signing = False
+
+    @classmethod
+    def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
+        engagement = cls(str(engagement_id))
+        engagement.record(EngagementOpened(
+            engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
+            orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
+            duration_hours=order.duration_hours, remote=order.remote, fee=order.fee,
+        ))
+        return engagement
+
+    @property
+    def engagement_id(self) -> uuid.UUID:
+        return uuid.UUID(self.id)
+
+    @property
+    def ended(self) -> bool:
+        return self.closed or self.cancelled
+
+    @property
+    def status(self) -> EngagementStatus:
+        return engagement_status(confirmed=self.confirmed, delivered=self.delivered, fee_approved=self.fee_approved,
+                                 feedback_complete=self.feedback_complete, closed=self.closed, cancelled=self.cancelled)
+
+    def confirm(self, contract_id: uuid.UUID) -> None:
+        """Both parties signed. Nothing changes when already confirmed, or when the engagement was cancelled
+        while the last signature was on its way (the contracts service settles that contract)."""
+        if self.confirmed or self.ended:
+            return
+        self.record(EngagementConfirmed(engagement_id=self.engagement_id, contract_id=contract_id))
+
+    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> None:
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is cancelled")
+        if self.delivered:
+            raise Conflict(f"the delivery of engagement {self.id} is already confirmed")
+        if not self.confirmed:
+            raise Conflict(f"the contract is not signed by both: engagement {self.id} cannot be delivered yet")
+        if not 0 < actual_hours <= MAX_HOURS:
+            raise invalid("actual_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
+        if not 0 <= kilometres <= MAX_KILOMETRES:
+            raise invalid("kilometres", "is out of range", f"0 to {MAX_KILOMETRES}")
+        if other_expenses < 0:
+            raise invalid("other_expenses", "is negative", "0 or more euros")
+        self.record(DeliveryConfirmed(engagement_id=self.engagement_id, actual_hours=actual_hours,
+                                      kilometres=kilometres, other_expenses=other_expenses))
+
+    def cancel(self, cancelled_by: str, reason: str) -> None:
+        """Either side may cancel before delivery; after signing, the contract may still owe a fee."""
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is already cancelled")
+        if self.delivered or self.closed:
+            raise Conflict(f"engagement {self.id} is already delivered: it can no longer be cancelled")
+        self.record(EngagementCancelled(engagement_id=self.engagement_id, cancelled_by=cancelled_by, reason=reason,
+                                        after_signing=self.confirmed))
+
+    def note_fee_approved(self, contract_id: uuid.UUID) -> None:
+        if self.fee_approved or self.ended:
+            return
+        self.record(FeeApprovalNoted(engagement_id=self.engagement_id, contract_id=contract_id))
+        self._close_when_complete()
+
+    def note_feedback_complete(self) -> None:
+        if self.feedback_complete or self.ended:
+            return
+        self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
+        self._close_when_complete()
+
+    def close(self) -> None:
+        if self.closed:
+            raise Conflict(f"engagement {self.id} is already closed")
+        if self.cancelled:
+            raise Conflict(f"engagement {self.id} is cancelled")
+        missing = [what for done, what in ((self.fee_approved, "the fee is not approved"),
+                                           (self.feedback_complete, "the feedback forms are not all in")) if not done]
+        if missing:
+            raise Conflict(f"engagement {self.id} cannot close yet: {' and '.join(missing)}")
+        self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def _close_when_complete(self) -> None:
+        if self.fee_approved and self.feedback_complete:
+            self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def when_EngagementOpened(self, e: EngagementOpened) -> None:
+        self.order_id, self.offer_id, self.expert_id, self.orderer_id = e.order_id, e.offer_id, e.expert_id, e.orderer_id
+        self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
+        self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
+
+    def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
+        self.confirmed, self.contract_id = True, e.contract_id
+
+    def when_DeliveryConfirmed(self, _: DeliveryConfirmed) -> None:
+        self.delivered = True
+
+    def when_FeeApprovalNoted(self, _: FeeApprovalNoted) -> None:
+        self.fee_approved = True
+
+    def when_FeedbackCompletionNoted(self, _: FeedbackCompletionNoted) -> None:
+        self.feedback_complete = True
+
+    def when_EngagementClosed(self, _: EngagementClosed) -> None:
+        self.closed = True
+
+    def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
+        self.cancelled, self.cancelled_after_signing = True, e.after_signing

@@ -1,0 +1,58 @@
+"""What the registry knows, as the orders domain needs it: who is listed, with which organizations and
+their agreements with the county, and whose credentials hold. The handlers read these plain values from the
+orders service's views, which it keeps from the registry's events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class Agreement:
+    """An organization agreement between the county and an NGO."""
+
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    ended_on: dt.date | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        ends = [end for end in (self.valid_until, self.ended_on) if end is not None]
+        return self.valid_from <= day and all(day <= end for end in ends)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organization the expert belongs to."""
+
+    organization_id: str
+    is_ngo: bool
+    agreements: tuple[Agreement, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListedExpert:
+    """An expert who is in the experience bank, so may receive offers."""
+
+    expert_id: str
+    county_trained: bool
+    memberships: tuple[Membership, ...] = ()
+
+    def may_serve_the_county_on(self, day: dt.date) -> bool:
+        """The county's rule: its own trainees serve it; an NGO's only while the county has a valid
+        organization agreement with that NGO on the assignment's date."""
+        if self.county_trained:
+            return True
+        return any(m.is_ngo and any(a.covers(day) for a in m.agreements) for m in self.memberships)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An orderer's credentials as the coordinator granted them."""
+
+    orderer_id: str
+    organization_id: str | None = None
+    valid_until: dt.date | None = None
+    revoked: bool = False
+
+    def valid_on(self, day: dt.date) -> bool:
+        return not self.revoked and (self.valid_until is None or day <= self.valid_until)

@@ -1,0 +1,32 @@
+"""The orders service, described: what it publishes, answers and consumes, its job, and its composition root."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
+from shared.events import events_in
+from services.orders import events
+from services.orders.handlers import COMMANDS, CONSUMES, QUERIES, expire_offers
+from services.orders.projections import SQL, OrdersTables
+from services.orders.views import OrdersViews
+
+# Offers expire by the day; looking for expired ones every minute ends each close to its time.
+OFFER_EXPIRY_SECONDS = 60.0
+
+Deps = ServiceDeps[OrdersViews]
+
+
+def definition() -> ServiceDefinition[Deps, Any]:
+    return ServiceDefinition(
+        name="orders",
+        description="Orders, offers and engagements: from an accepted offer to a closed engagement",
+        events=events_in(events),
+        views=OrdersTables,
+        compose=compose,
+        commands=COMMANDS,
+        queries=QUERIES,
+        consumes=CONSUMES,
+        jobs=(Job("expire_offers", expire_offers, every_seconds=OFFER_EXPIRY_SECONDS),),
+        sql=(SQL,),
+    )

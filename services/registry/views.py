@@ -1,0 +1,83 @@
+"""What the registry's handlers read besides its streams: the port, and its in-memory fake for unit tests.
+
+The PostgreSQL views (:mod:`services.registry.projections`) implement the same port; one contract test
+(``tests/contract/test_views.py``) runs against both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from shared.envelope import Envelope
+from shared.projection import Projection
+from services.registry import events as ev
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    """An expert as the experience bank lists them: no personal data, only ids and what they speak on."""
+
+    expert_id: str
+    organization_ids: list[str]
+    county_trained: bool
+    topics: list[str]
+    languages: list[str]
+    regions: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RegistryViews(Protocol):
+    async def project(self, event: Envelope[Any], connection: Any) -> None: ...
+
+    async def search_bank(self, *, topic: str | None = None, language: str | None = None,
+                          region: str | None = None) -> list[BankEntry]:
+        """Listed experts speaking on ``topic`` in ``language`` in ``region`` (one who names no region works
+        anywhere), in the order they were listed."""
+        ...
+
+    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
+        """Whether the orderer holds credentials, not revoked, valid on ``day``."""
+        ...
+
+
+@dataclass
+class _Credentials:
+    valid_until: dt.date | None
+    revoked: bool = False
+
+
+@dataclass
+class InMemoryRegistryViews(Projection):
+    bank: dict[str, tuple[dt.datetime, BankEntry]] = field(default_factory=dict)
+    credentials: dict[str, _Credentials] = field(default_factory=dict)
+
+    async def on_ExpertListed(self, e: ev.ExpertListed, connection: Any, event: Envelope[Any]) -> None:
+        self.bank[e.expert_id] = (event.recorded_at, BankEntry(e.expert_id, list(e.organization_ids), e.county_trained,
+                                                               list(e.topics), list(e.languages), list(e.regions)))
+
+    async def on_ExpertUnlisted(self, e: ev.ExpertUnlisted, connection: Any, event: Envelope[Any]) -> None:
+        self.bank.pop(e.expert_id, None)
+
+    async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
+                                           event: Envelope[Any]) -> None:
+        self.credentials[e.orderer_id] = _Credentials(e.valid_until)
+
+    async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, connection: Any,
+                                           event: Envelope[Any]) -> None:
+        if e.orderer_id in self.credentials:
+            self.credentials[e.orderer_id].revoked = True
+
+    async def search_bank(self, *, topic: str | None = None, language: str | None = None,
+                          region: str | None = None) -> list[BankEntry]:
+        found = [(listed_at, entry) for listed_at, entry in self.bank.values()
+                 if (topic is None or topic in entry.topics) and (language is None or language in entry.languages)
+                 and (region is None or region in entry.regions or not entry.regions)]
+        return [entry for _, entry in sorted(found, key=lambda item: (item[0], item[1].expert_id))]
+
+    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
+        held = self.credentials.get(orderer_id)
+        return held is not None and not held.revoked and (held.valid_until is None or day <= held.valid_until)

@@ -1,0 +1,87 @@
+"""What every service answers besides its own requests: its dead letters, replaying one, and verifying its
+hash chains (alone, and against the audit's copies of its stream heads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.commands import Command, Request
+from shared.errors import NotFound
+from shared.events import Role
+from shared.eventstore.postgres import PostgresEventStore
+from shared.handling import CommandContext, QueryContext
+from shared.messaging.consumer import DeadLetters, IdempotentConsumer
+
+
+@dataclass
+class AdminDeps:
+    service: str
+    store: PostgresEventStore
+    dead_letters: DeadLetters
+    consumers: list[IdempotentConsumer] = field(default_factory=list)
+
+
+class ListDeadLetters(Request):
+    pass
+
+
+class ReplayDeadLetter(Command):
+    dead_letter_id: int
+
+
+class Verify(Request):
+    pass
+
+
+class StreamHead(BaseModel):
+    version: int = Field(gt=0)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class CheckHeads(Request):
+    heads: dict[str, StreamHead] = Field(max_length=100_000)
+
+
+async def dead_letters(request: ListDeadLetters, ctx: QueryContext, deps: AdminDeps) -> list[dict[str, Any]]:
+    """List the messages this service could not handle, with their errors."""
+    ctx.require_role(Role.coordinator, Role.auditor, Role.system)
+    return await deps.dead_letters.listing()
+
+
+async def replay_dead_letter(cmd: ReplayDeadLetter, ctx: CommandContext, deps: AdminDeps) -> dict[str, Any]:
+    """Run a dead-lettered message through its consumer again."""
+    ctx.require_role(Role.coordinator, Role.system)
+    for consumer in deps.consumers:
+        if await consumer.replay(cmd.dead_letter_id):
+            return {"replayed": cmd.dead_letter_id}
+    raise NotFound(f"no dead letter {cmd.dead_letter_id} waiting for replay in {deps.service}")
+
+
+async def verify(request: Verify, ctx: QueryContext, deps: AdminDeps) -> dict[str, Any]:
+    """Recompute this service's hash chains and report each break."""
+    ctx.require_role(Role.auditor, Role.coordinator, Role.system)
+    report = await deps.store.verify()
+    return {"store": report.store, "events_checked": report.events_checked,
+            "streams_checked": report.streams_checked, "intact": report.intact,
+            "breaks": [b.__dict__ for b in report.breaks]}
+
+
+async def check_heads(request: CheckHeads, ctx: QueryContext, deps: AdminDeps) -> dict[str, Any]:
+    """Compare the audit's copies of this service's stream heads with the store: names a removed last
+    event or a rewritten chain, which the store's own chains cannot show."""
+    ctx.require_role(Role.auditor, Role.coordinator, Role.system)
+    heads = {stream: (head.version, bytes.fromhex(head.hash)) for stream, head in request.heads.items()}
+    breaks = await deps.store.check_heads(heads)
+    return {"store": f"{deps.service} against the audit's copies", "streams_checked": len(heads),
+            "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
+
+
+COMMANDS = {"replay_dead_letter": (ReplayDeadLetter, replay_dead_letter)}
+QUERIES = {
+    "dead_letters": (ListDeadLetters, dead_letters),
+    "verify": (Verify, verify),
+    "check_heads": (CheckHeads, check_heads),
+}
