@@ -207,17 +207,22 @@ def check_matrix(matrix: Mapping) -> list[str]:
     services, clients = matrix.get("services") or {}, matrix.get("clients") or {}
     if set(services) & set(clients):
         problems.append(f"names used both as service and client: {sorted(set(services) & set(clients))}")
-    entries = [("services", name, entry or {}) for name, entry in services.items()]
-    for kind, name, entry in entries + [("clients", name, entry or {}) for name, entry in clients.items()]:
-        if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
-            problems.append(f"{kind}.{name}: a NATS user name is lower-case letters, digits and -")
-        if set(entry) - ENTRY_FIELDS:
-            problems.append(f"{kind}.{name}: unknown fields {sorted(set(entry) - ENTRY_FIELDS)}")
-        problems += [f"{kind}.{name}.{f}: {target!r} is not a service" for f in PUBLISH_GRANTS
-                     for target in entry.get(f) or [] if target not in services and (f == "consumes" or target != "*")]
-        problems += [f"{kind}.{name}.{f}: {subject!r} grants far too much" for f in ("publish", "subscribe")
-                     for subject in entry.get(f) or []
-                     if subject in TOO_BROAD or subject.startswith(f"{matrix.get('subject_prefix', 'kokemus')}.>")]
+    everything_of_kokemus = f"{matrix.get('subject_prefix', 'kokemus')}.>"
+    for kind, entries in (("services", services), ("clients", clients)):
+        for name, entry in entries.items():
+            entry = entry or {}
+            if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", name):
+                problems.append(f"{kind}.{name}: a NATS user name is lower-case letters, digits and -")
+            if set(entry) - ENTRY_FIELDS:
+                problems.append(f"{kind}.{name}: unknown fields {sorted(set(entry) - ENTRY_FIELDS)}")
+            for field_name in PUBLISH_GRANTS:
+                for target in entry.get(field_name) or []:
+                    if target not in services and not (target == "*" and field_name != "consumes"):
+                        problems.append(f"{kind}.{name}.{field_name}: {target!r} is not a service")
+            for field_name in ("publish", "subscribe"):
+                for subject in entry.get(field_name) or []:
+                    if subject in TOO_BROAD or subject.startswith(everything_of_kokemus):
+                        problems.append(f"{kind}.{name}.{field_name}: {subject!r} grants far too much")
     return problems
 
 
@@ -360,9 +365,9 @@ def permission_drift(matrix: Mapping, usages: Mapping[str, Usage]) -> list[str]:
 # The rendered manifests against the code: the service settings (shared/settings.py), the NATS servers of
 # the environment, PostgreSQL's connection limits.
 
-# On SIGTERM ServiceRuntime.stop (shared/runtime/service.py) gives in-flight messages up to
-# KOKEMUS_SHUTDOWN_GRACE_SECONDS and the outbox relay what is left of it, then drains NATS and closes the
-# pool; terminationGracePeriodSeconds must cover two such waits and a margin to exit.
+# On SIGTERM ServiceRuntime.stop (shared/runtime/service.py) lets in-flight messages finish and the outbox
+# relay flush within KOKEMUS_SHUTDOWN_GRACE_SECONDS, then drains NATS and closes the pool, which take time
+# of their own; terminationGracePeriodSeconds must cover two grace budgets and a margin to exit.
 GRACE_WAITS, GRACE_MARGIN_SECONDS = 2, 5
 PROBES = {"livenessProbe": "/healthz", "readinessProbe": "/readyz"}  # shared/runtime/health.py
 REQUIRED_VARIABLES = ("OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "KOKEMUS_NATS_URL", "KOKEMUS_DB_HOST")
