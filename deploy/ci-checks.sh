@@ -113,7 +113,7 @@ done
 step "check-jsonschema --check-metaschema deploy/crds" check-jsonschema --check-metaschema deploy/crds/*/*.*
 step "yamllint" yamllint --strict -c deploy/.yamllint.yaml deploy/
 step "shellcheck" shellcheck deploy/*.sh
-step "hadolint" hadolint --failure-threshold style deploy/Dockerfile
+step "hadolint" hadolint --no-color --failure-threshold style deploy/Dockerfile
 step "deploy/checks.py" "$PYTHON" deploy/checks.py all "${targets[@]}"
 checkov_status=0
 wait "$checkov_pid" || checkov_status=$?
