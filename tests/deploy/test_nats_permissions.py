@@ -210,6 +210,28 @@ def test_values_auth_is_generated_from_the_matrix(checks: ModuleType) -> None:
     assert checks.check_nats() == []
 
 
+def test_the_nats_check_compares_the_matrix_with_every_services_document(checks: ModuleType) -> None:
+    documents = checks.asyncapi_documents()
+    assert sorted(documents) == checks.service_folders()
+    del documents["audit"]
+    assert checks.check_nats(documents=documents) == ["audit: services/audit/asyncapi.json is missing: run `kokemus asyncapi`"]
+    documents["registry"] = document(("send", "kokemus.registry.events.X"), ("send", "kokemus.orders.events.Forged"))
+    problems = checks.check_nats(documents=documents)
+    assert any("registry: sends to kokemus.orders.events.Forged" in p for p in problems), problems
+
+
+def test_a_matrix_without_a_service_of_the_code_fails(checks: ModuleType) -> None:
+    matrix = checks.load_yaml(checks.PERMISSIONS)
+    del matrix["services"]["audit"]
+    for entry in matrix["services"].values():
+        entry["consumes"] = [s for s in entry["consumes"] if s != "audit"]
+    matrix["clients"]["auditors"]["queries"] = []
+    assert checks.check_matrix(matrix) == []
+    missing, stale = checks.check_nats(matrix, documents={})
+    assert missing.startswith("permissions.yaml has the services ['contracts', 'feedback', 'orders', 'registry'], services/ has")
+    assert "values-auth.yaml is not what" in stale
+
+
 def test_a_changed_matrix_makes_the_values_stale(checks: ModuleType) -> None:
     matrix = checks.load_yaml(checks.PERMISSIONS)
     matrix["clients"]["newcomer"] = {"consumes": ["orders"]}
