@@ -19,14 +19,6 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
 
 def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        if scope["type"] == "lifespan":
-            message = await receive()
-            while message["type"] != "lifespan.shutdown":
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                message = await receive()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
         path = scope.get("path", "")
         if path == "/healthz":
             status, body, kind = 200, b'{"status":"alive"}', b"application/json"
@@ -45,8 +37,22 @@ def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
     return app
 
 
-async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> uvicorn.Server:
-    config = uvicorn.Config(health_app(readiness), host=host, port=port, log_level="warning", lifespan="on")
+class HealthServer:
+    """The running endpoints; :meth:`stop` waits until they have closed, so nothing is cut off at exit."""
+
+    def __init__(self, server: uvicorn.Server, task: asyncio.Task[None]) -> None:
+        self.server = server
+        self.task = task
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.task
+
+
+async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> HealthServer:
+    # No lifespan: the app holds nothing to start or stop, and uvicorn's lifespan task was cancelled with a
+    # logged CancelledError on every stop.
+    config = uvicorn.Config(health_app(readiness), host=host, port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the service owns signals
     # Bind here, so a taken port is a clear error at start (uvicorn would exit the whole process instead).
@@ -58,7 +64,7 @@ async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> uvico
         listener.close()
         raise OSError(f"the health endpoint cannot listen on {host} port {port} ({error.strerror}): "
                       f"choose another with KOKEMUS_HTTP_PORT (or KOKEMUS_HTTP_HOST)") from None
-    asyncio.create_task(server.serve(sockets=[listener]))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         await asyncio.sleep(0.02)
-    return server
+    return HealthServer(server, task)

@@ -32,7 +32,7 @@ from shared.messaging.streams import ensure_stream, wait_for_streams
 from shared.messaging.subjects import event_subject
 from shared.runtime import admin
 from shared.runtime.dispatch import CommandReplies, Dispatcher
-from shared.runtime.health import serve_health
+from shared.runtime.health import HealthServer, serve_health
 from shared.runtime.telemetry import setup_tracing
 from shared.settings import Settings
 from shared.unit_of_work import PostgresUnitOfWork
@@ -119,7 +119,7 @@ class ServiceRuntime:
         self.consumers: list[IdempotentConsumer] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._jobs: list[asyncio.Task[Any]] = []
-        self._health: Any = None
+        self._health: HealthServer | None = None
 
     async def start(self, *, run_migrations: bool = False, serve_http: bool = True) -> None:
         """Start everything; if a part fails to start, stop what did and raise."""
@@ -214,7 +214,7 @@ class ServiceRuntime:
         if self.broker is not None:
             await self.broker.stop()
         if self._health is not None:
-            self._health.should_exit = True
+            await self._health.stop()
         if self.pool is not None:
             await self.pool.close()
 

@@ -10,8 +10,9 @@ import pytest
 from services.registry.service import definition
 from shared.runtime.service import ServiceRuntime
 from kokemus.stack.servers import free_port
+from tests.conftest import eventually
 
-pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
+pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "contracts")]
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -58,3 +59,46 @@ async def test_a_taken_health_port_is_a_clear_error_at_start(environment):
         with pytest.raises(OSError, match=f"port {taken}.*KOKEMUS_HTTP_PORT"):
             await runtime.start()
         await runtime.stop()
+
+
+async def test_a_service_that_idles_and_is_stopped_writes_no_error_lines(environment, tmp_path):
+    """An operator must be able to tell real failures from normal running: a consumer waiting on a quiet
+    stream and a stop on SIGTERM are normal, and log nothing at ERROR and no traceback."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from faststream.nats import NatsBroker
+
+    from shared.messaging.streams import ensure_stream
+
+    broker = NatsBroker(environment.nats_url)
+    await broker.connect()
+    await ensure_stream(broker.connection.jetstream(), "orders", 1, 60)  # the stream contracts consumes
+    await broker.stop()
+    port = free_port()
+    log = tmp_path / "contracts.log"
+    env = {**os.environ, "KOKEMUS_NATS_URL": environment.nats_url, "KOKEMUS_DATABASE_URL": environment.dsns["contracts"],
+           "KOKEMUS_DB_SCHEMA": "contracts", "KOKEMUS_HTTP_PORT": str(port)}
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "kokemus", "serve", "contracts"], env=env,
+                                   stdout=sink, stderr=sink)
+    try:
+        async def ready() -> bool:
+            try:
+                return (await _in_thread(get, port, "/readyz"))[0] == 200
+            except OSError:
+                return False
+
+        await eventually(ready, timeout=30)
+        await asyncio.sleep(3)  # several empty pull fetches of the quiet orders stream
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(process.wait, 30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = log.read_text()
+    assert "contracts ready" in text and "contracts stopping" in text
+    assert "ERROR" not in text and "Traceback" not in text, text
