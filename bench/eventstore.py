@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -45,7 +46,7 @@ class Run:
 
 async def run(admin_dsn: str, workload: Workload, log: Log = lambda line: None) -> Run:
     """Run every contender through the workload on the server behind ``admin_dsn`` (a superuser)."""
-    kinds: dict[str, type] = {"raw": RawInserts, "kokemus": KokemusStore, "eventsourcing": LibraryRecorder}
+    kinds: dict[str, Any] = {"raw": RawInserts, "kokemus": KokemusStore, "eventsourcing": LibraryRecorder}
     async with fresh_databases(admin_dsn, list(kinds)) as dsns:
         contenders: dict[str, Contender] = {}  # by the DSN of its own database
         try:

@@ -64,7 +64,7 @@ class RawInserts:
                 if len(rows) == 1:
                     await conn.execute(INSERT_ONE, *rows[0])
                 else:
-                    await conn.execute(INSERT_MANY, *(list(column) for column in zip(*rows)))
+                    await conn.execute(INSERT_MANY, *(list(column) for column in zip(*rows, strict=False)))
         return sum(len(rows) for rows in appends)
 
     async def read(self, page_size: int) -> int:

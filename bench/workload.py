@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.registry.events import TrainingCompleted
-from shared.eventstore import chain, codec
 from shared.events import Actor, NewEvent, Role
+from shared.eventstore import chain, codec
 
 EVENTS = (TrainingCompleted,)  # what the workload records
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.runtime.service import ServiceDefinition
+    from shared.definition import ServiceDefinition
 
 SERVICE_NAMES = ("registry", "orders", "contracts", "feedback", "audit")
 
 
 @cache
-def definitions() -> dict[str, ServiceDefinition]:
+def definitions() -> dict[str, ServiceDefinition[Any, Any]]:
     return {name: importlib.import_module(f"services.{name}.service").definition() for name in SERVICE_NAMES}
 
 
-def definition(name: str) -> ServiceDefinition:
+def definition(name: str) -> ServiceDefinition[Any, Any]:
     found = definitions().get(name)
     if found is None:
         raise KeyError(f"no service {name!r}; the services are: {', '.join(SERVICE_NAMES)}")

@@ -168,4 +168,4 @@ def published_message(event: type[DomainEvent]) -> type[BaseModel]:
     payload = published_payload(event)
     name = event.event_type()
     return create_model(f"{event.__name__}Message", __base__=Envelope[payload],  # type: ignore[valid-type]
-                        __doc__=event.__doc__, event_type=(Literal[name], ...))  # type: ignore[valid-type]
+                        __doc__=event.__doc__, event_type=(Literal[name], ...))  # type: ignore[arg-type]

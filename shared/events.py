@@ -38,7 +38,7 @@ Personal = Annotated[str | None, PERSONAL]
 Payload = dict[str, Any]
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     coordinator = "coordinator"
     organization_contact = "organization_contact"
     expert = "expert"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
 from shared.envelope import Envelope
 
 
@@ -21,3 +23,18 @@ class Projection:
         method = getattr(self, f"on_{event.event_type}", None)
         if method is not None:
             await method(event.payload, connection, event)
+
+
+class PostgresViews(Projection):
+    """A service's views in PostgreSQL: its tables in the service's schema, read through the pool. The
+    runtime also makes views without a pool (for the AsyncAPI documents), which must never be read."""
+
+    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    @property
+    def db(self) -> asyncpg.Pool:
+        if self.pool is None:
+            raise RuntimeError(f"the {self.schema} views were made without a database")
+        return self.pool

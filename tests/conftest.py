@@ -167,7 +167,9 @@ class Upstream:
         from shared.events import SYSTEM, NewEvent
 
         version = len(await self.store.read_stream(stream_id))
-        await self.store.append(stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)])
+        await self.store.append(
+            stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)]
+        )
 
     async def record(self, engagement_id, payload) -> None:  # type: ignore[no-untyped-def]
         """An event of the engagement, in the engagement's stream."""

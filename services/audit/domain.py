@@ -13,17 +13,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from shared.aggregate import Aggregate
-from shared.envelope import Published
-from shared.events import Actor, EventTypes, Role, events_in
-from shared.eventstore.crypto import is_encrypted
 from services.audit.events import TrailEntryRecorded
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import events as orders
 from services.registry import events as registry
+from shared.aggregate import Aggregate
+from shared.envelope import Published
+from shared.events import Actor, EventTypes, Role, events_in
+from shared.eventstore.crypto import is_encrypted
 
 SOURCES = ("registry", "orders", "contracts", "feedback")
 # The sources' events, so a summary knows which fields are personal even when they travel empty.
@@ -93,7 +94,9 @@ class Engagement:
             return True
         # Only the registry's events of the expert: the expert's offers and contracts in other orders
         # belong to those orders' engagements.
-        return source.envelope.service == "registry" and self.expert_id is not None and source.expert_id == self.expert_id
+        return (
+            source.envelope.service == "registry" and self.expert_id is not None and source.expert_id == self.expert_id
+        )
 
 
 def engagements_concerned(source: SourceEvent, known: Iterable[Engagement]) -> set[uuid.UUID]:
@@ -176,7 +179,7 @@ def causal_order(entries: Iterable[TrailEntryRecorded]) -> list[TrailEntryRecord
         streams[(entry.source_service, entry.source_stream_id)].append(entry)
     for stream in streams.values():
         stream.sort(key=lambda e: e.source_version)
-        for earlier, later in zip(stream, stream[1:]):
+        for earlier, later in pairwise(stream):
             after(earlier.source_event_id, later.source_event_id)
 
     ready = [(_order_key(entry), entry.source_event_id) for entry in entries if waiting_for[entry.source_event_id] == 0]

@@ -9,15 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from shared.aggregate import Metadata
-from shared.envelope import Published
-from shared.eventstore import codec
-from shared.eventstore.port import ChainBreak, VerifyReport
-from shared.events import Role
-from shared.handling import AnyEvent, EventContext, QueryContext
 from services.audit import messages as m
 from services.audit.domain import AUDIT, SOURCES, Engagement, SourceEvent, Trail, engagements_concerned
 from services.audit.events import TrailEntryRecorded
+from shared.aggregate import Metadata
+from shared.envelope import Published
+from shared.events import Role
+from shared.eventstore import codec
+from shared.eventstore.port import ChainBreak, VerifyReport
+from shared.handling import AnyEvent, Consumed, EventContext, Queries, QueryContext
 
 if TYPE_CHECKING:
     from services.audit.service import Deps
@@ -144,9 +144,9 @@ async def count(query: m.CountEvents, ctx: QueryContext, deps: Deps) -> dict[str
     return await deps.views.counts(query.engagement_id)
 
 
-CONSUMES = {source: {AnyEvent: record_source_event} for source in SOURCES}  # every event, as published
+CONSUMES: Consumed = {source: {AnyEvent: record_source_event} for source in SOURCES}  # every event, as published
 
-QUERIES = {
+QUERIES: Queries = {
     "history": (m.History, history),
     "verify_trail": (m.VerifyTrail, verify_trail),
     "copy_heads": (m.CopyHeads, copy_heads),

@@ -12,18 +12,15 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError
 
+from services.audit.domain import Engagement, SourceEvent
 from shared.envelope import Envelope, Published
 from shared.eventstore.port import ChainBreak
-from services.audit.domain import Engagement, SourceEvent
+from shared.projection import PostgresViews
 
 SQL = resources.files("services.audit").joinpath("schema.sql").read_text()
 
 
-class PostgresAuditTables:
-    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
+class PostgresAuditTables(PostgresViews):
     async def lock(self, keys: Iterable[str], connection: asyncpg.Connection) -> None:
         # One at a time in sorted order, so two transactions wanting overlapping keys cannot deadlock.
         for key in sorted(set(keys)):
@@ -32,7 +29,7 @@ class PostgresAuditTables:
             )
 
     async def project(self, event: Envelope[Any], connection: Any) -> None:
-        return None
+        return None  # no views of its own events: the trails are read from their streams
 
     async def keep(self, source: SourceEvent, connection: asyncpg.Connection) -> bool:
         e = source.envelope
@@ -81,7 +78,7 @@ class PostgresAuditTables:
         return {row["source_event_id"] for row in rows}
 
     async def copies(self, service: str) -> AsyncIterator[Published | ChainBreak]:
-        async with self.pool.acquire() as conn, conn.transaction(readonly=True):  # type: ignore[union-attr]
+        async with self.db.acquire() as conn, conn.transaction(readonly=True):
             cursor = conn.cursor(
                 f"""SELECT stream_id, version, event_id, envelope FROM {self.schema}.source_events
                     WHERE service = $1 ORDER BY stream_id, version""",
@@ -95,16 +92,17 @@ class PostgresAuditTables:
                                      f"the copy is malformed ({error.error_count()} problem(s))")
 
     async def counts(self, engagement_id: uuid.UUID | None = None) -> dict[str, Any]:
-        pool = self.pool
-        by_service = await pool.fetch(  # type: ignore[union-attr]
+        pool = self.db
+        by_service = await pool.fetch(
             f"SELECT service, count(*) AS n FROM {self.schema}.source_events GROUP BY service ORDER BY service"
         )
-        entries = await pool.fetchval(  # type: ignore[union-attr]
+        entries = await pool.fetchval(
             f"SELECT count(*) FROM {self.schema}.trail_links WHERE $1::uuid IS NULL OR engagement_id = $1",
             engagement_id,
         )
-        engagements = await pool.fetchval(  # type: ignore[union-attr]
-            f"SELECT count(DISTINCT engagement_id) FROM {self.schema}.trail_links WHERE $1::uuid IS NULL OR engagement_id = $1",
+        engagements = await pool.fetchval(
+            f"""SELECT count(DISTINCT engagement_id) FROM {self.schema}.trail_links
+                WHERE $1::uuid IS NULL OR engagement_id = $1""",
             engagement_id,
         )
         return {"source_events": {row["service"]: row["n"] for row in by_service},

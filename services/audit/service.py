@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.definition import ServiceDefinition, ServiceDeps, compose
-from shared.events import events_in
 from services.audit import events
 from services.audit.handlers import CONSUMES, QUERIES
 from services.audit.projections import SQL, PostgresAuditTables
 from services.audit.views import AuditTables
+from shared.definition import ServiceDefinition, ServiceDeps, compose
+from shared.events import events_in
 
 Deps = ServiceDeps[AuditTables]
 

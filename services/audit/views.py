@@ -8,9 +8,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
 
+from services.audit.domain import Engagement, SourceEvent
 from shared.envelope import Envelope, Published
 from shared.eventstore.port import ChainBreak
-from services.audit.domain import Engagement, SourceEvent
 
 
 class AuditTables(Protocol):
@@ -41,7 +41,9 @@ class AuditTables(Protocol):
         """Kept events sharing the engagement's id, order or expert: those that may concern it."""
         ...
 
-    async def claim_links(self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any) -> set[uuid.UUID]:
+    async def claim_links(
+        self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any
+    ) -> set[uuid.UUID]:
         """Mark the events as linked into the engagement's trail; return those not linked before."""
         ...
 
@@ -82,7 +84,9 @@ class InMemoryAuditTables:
     async def events_near(self, engagement: Engagement, connection: Any) -> list[SourceEvent]:
         return list(self.sources.values())
 
-    async def claim_links(self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any) -> set[uuid.UUID]:
+    async def claim_links(
+        self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any
+    ) -> set[uuid.UUID]:
         new = {event_id for event_id in event_ids if (engagement_id, event_id) not in self.links}
         self.links |= {(engagement_id, event_id) for event_id in new}
         return new

@@ -9,9 +9,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.aggregate import Aggregate
-from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
-from shared.events import Actor, Role
 from services.contracts.events import (
     ContractCancelled,
     ContractDrafted,
@@ -21,6 +18,9 @@ from services.contracts.events import (
     FeePaid,
     RateTablePublished,
 )
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
+from shared.events import Actor, Role
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -48,12 +48,12 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class Party(str, enum.Enum):
+class Party(enum.StrEnum):
     expert = "expert"
     orderer = "orderer"
 
 
-class FeeBasis(str, enum.Enum):
+class FeeBasis(enum.StrEnum):
     orderer = "orderer"  # the fee the orderer set
     recommended = "recommended"  # the recommended table in force when the contract was drafted
 
@@ -70,7 +70,7 @@ class OrdererFee:
         return self.hourly_fee is not None or self.fixed_fee is not None
 
 
-class ContractStatus(str, enum.Enum):
+class ContractStatus(enum.StrEnum):
     drafted = "drafted"
     partly_signed = "partly_signed"
     fully_signed = "fully_signed"
@@ -241,7 +241,9 @@ class Contract(Aggregate):
 
     def sign(self, party: Party, actor: Actor) -> None:
         terms = self._terms()
-        signer_role, signer_id = (Role.expert, terms.expert_id) if party is Party.expert else (Role.orderer, terms.orderer_id)
+        signer_role, signer_id = (
+            (Role.expert, terms.expert_id) if party is Party.expert else (Role.orderer, terms.orderer_id)
+        )
         if actor.role is not signer_role or actor.id != signer_id:
             raise Forbidden(f"only the {party.value} named in the contract may sign as its {party.value}")
         if self.cancellation is not None:
@@ -265,11 +267,17 @@ class Contract(Aggregate):
         if self.approval is not None:
             raise Conflict("the assignment was delivered and its fee approved; it can no longer be cancelled")
         fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if after_signing else ZERO
-        self.record(ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee_owed=fee_owed))
+        self.record(
+            ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee_owed=fee_owed)
+        )
 
     def approve_fee(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> Fees:
         terms = self._terms()
-        for name, value in (("actual_hours", actual_hours), ("kilometres", kilometres), ("other_expenses", other_expenses)):
+        for name, value in (
+            ("actual_hours", actual_hours),
+            ("kilometres", kilometres),
+            ("other_expenses", other_expenses),
+        ):
             if value < 0:
                 raise invalid(name, "is negative", ">= 0")
         if self.cancellation is not None:
@@ -292,7 +300,9 @@ class Contract(Aggregate):
             total = self.cancellation.fee_owed
         else:
             raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery")
-        self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total, paid_on=paid_on))
+        self.record(
+            FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total, paid_on=paid_on)
+        )
 
     def _terms(self) -> ContractDrafted:
         if self.terms is None:

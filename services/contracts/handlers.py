@@ -12,17 +12,17 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from services.contracts import messages as m
+from services.contracts.domain import Contract, OrdererFee, Party, RateTables
+from services.contracts.events import RateTablePublished
+from services.orders import events as orders
 from shared.aggregate import Metadata
 from shared.envelope import Envelope
 from shared.errors import Forbidden, NotFound, invalid
 from shared.events import SYSTEM, Role
 from shared.eventstore.port import ConcurrencyConflict
-from shared.handling import CommandContext, EventContext, QueryContext
+from shared.handling import CommandContext, Commands, Consumed, EventContext, Queries, QueryContext
 from shared.unit_of_work import Session, UnitOfWork
-from services.contracts import messages as m
-from services.contracts.domain import Contract, OrdererFee, Party, RateTables
-from services.contracts.events import RateTablePublished
-from services.orders import events as orders
 
 if TYPE_CHECKING:
     from services.contracts.service import Deps
@@ -98,20 +98,30 @@ def _contract_view(contract: Contract) -> dict[str, Any]:
         "expert_id": terms.expert_id,
         "orderer_id": terms.orderer_id,
         "terms": {
-            "fee_basis": terms.fee_basis, "rate_table_id": terms.rate_table_id,
-            "hourly_fee": _money(terms.hourly_fee), "fixed_fee": _money(terms.fixed_fee),
-            "minimum_fee": _money(terms.minimum_fee), "mileage_per_km": _money(terms.mileage_per_km),
+            "fee_basis": terms.fee_basis,
+            "rate_table_id": terms.rate_table_id,
+            "hourly_fee": _money(terms.hourly_fee),
+            "fixed_fee": _money(terms.fixed_fee),
+            "minimum_fee": _money(terms.minimum_fee),
+            "mileage_per_km": _money(terms.mileage_per_km),
             "expenses_reimbursed": terms.expenses_reimbursed,
             "cancellation_fee_share": str(terms.cancellation_fee_share),
             "duration_hours": _money(terms.duration_hours),
         },
         "signed_by": {party.value: contract.signers.get(party) for party in Party},
         "fully_signed": contract.fully_signed,
-        "fee": None if approval is None else {
-            "fee": _money(approval.fee), "mileage": _money(approval.mileage),
-            "other_expenses": _money(approval.other_expenses), "total": _money(approval.total)},
+        "fee": None
+        if approval is None
+        else {
+            "fee": _money(approval.fee),
+            "mileage": _money(approval.mileage),
+            "other_expenses": _money(approval.other_expenses),
+            "total": _money(approval.total),
+        },
         "cancellation": None if cancellation is None else {"fee_owed": _money(cancellation.fee_owed)},
-        "payment": None if payment is None else {"total": _money(payment.total), "paid_on": payment.paid_on.isoformat()},
+        "payment": None
+        if payment is None
+        else {"total": _money(payment.total), "paid_on": payment.paid_on.isoformat()},
     }
 
 
@@ -155,7 +165,8 @@ def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
 
 
 async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """An engagement's assignment contract: its terms, signatures, fee and payment (its expert, its orderer, a coordinator)."""
+    """An engagement's assignment contract: its terms, signatures, fee and payment (its expert, its orderer,
+    a coordinator)."""
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await _load_contract(deps.uow, query.engagement_id)
     if not _may_see(ctx.actor.role, ctx.actor.id, contract):
@@ -164,7 +175,8 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
 
 
 async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
-    """Contracts by status, newest first: all of them for a coordinator (follow-up), one's own for an expert or an orderer."""
+    """Contracts by status, newest first: all of them for a coordinator (follow-up), one's own for an expert or
+    an orderer."""
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     own = {Role.expert: {"expert_id": ctx.actor.id}, Role.orderer: {"orderer_id": ctx.actor.id}}.get(ctx.actor.role, {})
     rows = await deps.views.contracts(status=query.status, **own)
@@ -220,20 +232,20 @@ async def _fully_signed_before(session: Session, contract: Contract, moment: dt.
     return any(e.event_type == "ContractFullySigned" and e.recorded_at <= moment for e in stream)
 
 
-COMMANDS = {
+COMMANDS: Commands = {
     "publish_rate_table": (m.PublishRateTable, publish_rate_table),
     "sign_contract": (m.SignContract, sign_contract),
     "record_payment": (m.RecordPayment, record_payment),
 }
 
-QUERIES = {
+QUERIES: Queries = {
     "rate_tables": (m.ListRateTables, rate_tables),
     "rate_in_force": (m.RateInForce, rate_in_force),
     "get_contract": (m.GetContract, get_contract),
     "list_contracts": (m.ListContracts, list_contracts),
 }
 
-CONSUMES = {
+CONSUMES: Consumed = {
     "orders": {
         orders.EngagementOpened: draft_contract,
         orders.DeliveryConfirmed: approve_fee,

@@ -1,4 +1,5 @@
-"""Commands and queries the contracts service answers on ``kokemus.contracts.cmd.*`` and ``kokemus.contracts.query.*``."""
+"""Commands and queries the contracts service answers on ``kokemus.contracts.cmd.*`` and
+``kokemus.contracts.query.*``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from shared.commands import Command, Request
 from services.contracts.domain import ContractStatus, Party
+from shared.commands import Command, Request
 
 Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 Euros = Field(max_digits=10, decimal_places=2)

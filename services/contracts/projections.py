@@ -6,22 +6,16 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import asyncpg
-
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.contracts import events as ev
 from services.contracts.domain import ContractStatus
 from services.contracts.views import ContractRow
+from shared.envelope import Envelope
+from shared.projection import PostgresViews
 
 SQL = resources.files("services.contracts").joinpath("schema.sql").read_text()
 
 
-class ContractTables(Projection):
-    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
+class ContractTables(PostgresViews):
     async def on_ContractDrafted(self, e: ev.ContractDrafted, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.contracts
@@ -65,8 +59,7 @@ class ContractTables(Projection):
 
     async def contracts(self, *, status: ContractStatus | None = None, expert_id: str | None = None,
                         orderer_id: str | None = None) -> list[ContractRow]:
-        assert self.pool is not None
-        rows = await self.pool.fetch(
+        rows = await self.db.fetch(
             f"""SELECT engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, total, fee_owed, paid_on
                 FROM {self.schema}.contracts
                 WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR expert_id = $2)

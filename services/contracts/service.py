@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
-from shared.events import events_in
 from services.contracts import events
 from services.contracts.handlers import COMMANDS, CONSUMES, QUERIES, seed_default_rate_table
 from services.contracts.projections import SQL, ContractTables
 from services.contracts.views import ContractsViews
+from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
+from shared.events import events_in
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Protocol
 
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.contracts import events as ev
 from services.contracts.domain import ContractStatus
+from shared.envelope import Envelope
+from shared.projection import Projection
 
 
 @dataclass(frozen=True)

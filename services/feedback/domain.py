@@ -12,8 +12,6 @@ import enum
 import uuid
 from dataclasses import dataclass
 
-from shared.aggregate import Aggregate
-from shared.errors import Conflict, FieldProblem, Invalid, invalid
 from services.feedback.events import (
     FeedbackClosedUnanswered,
     FeedbackCompleted,
@@ -22,6 +20,8 @@ from services.feedback.events import (
     FeedbackSubmitted,
     Form,
 )
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Invalid, invalid
 
 # The questions of each form, answered on a scale of 1 (not at all) to 5 (fully). Their ids are the
 # contract with clients and the keys of the follow-up report; the texts are what the respondent reads.
@@ -44,7 +44,7 @@ FREE_TEXT_MAX = 4000
 MAX_REMINDERS = 3
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     open = "open"
     answered = "answered"
     closed = "closed"  # closed unanswered

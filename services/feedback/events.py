@@ -9,7 +9,7 @@ import uuid
 from shared.events import DomainEvent, Personal
 
 
-class Form(str, enum.Enum):
+class Form(enum.StrEnum):
     self_assessment = "self_assessment"  # the expert's itsearvio
     orderer_feedback = "orderer_feedback"  # the orderer's palaute
 

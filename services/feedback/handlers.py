@@ -13,13 +13,6 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from shared.aggregate import Metadata
-from shared.clock import day_bounds
-from shared.envelope import Envelope
-from shared.errors import Forbidden, invalid
-from shared.events import SYSTEM, Role
-from shared.eventstore.port import ConcurrencyConflict
-from shared.handling import CommandContext, EventContext, QueryContext
 from services.feedback import messages as m
 from services.feedback.domain import QUESTIONS, SCALE, EngagementFeedback, FormState
 from services.feedback.events import Form
@@ -27,6 +20,13 @@ from services.feedback.report import follow_up
 from services.feedback.views import Parties
 from services.orders import events as orders
 from services.registry import events as registry
+from shared.aggregate import Metadata
+from shared.clock import day_bounds
+from shared.envelope import Envelope
+from shared.errors import Forbidden, invalid
+from shared.events import SYSTEM, Role
+from shared.eventstore.port import ConcurrencyConflict
+from shared.handling import CommandContext, Commands, Consumed, EventContext, Queries, QueryContext
 
 if TYPE_CHECKING:
     from services.feedback.service import Deps
@@ -178,17 +178,17 @@ async def _remind(deps: Deps, engagement_id: uuid.UUID, now: dt.datetime) -> int
     return len(recorded)
 
 
-COMMANDS = {
+COMMANDS: Commands = {
     "submit_feedback": (m.SubmitFeedback, submit_feedback),
 }
 
-QUERIES = {
+QUERIES: Queries = {
     "get_feedback": (m.GetFeedback, get_feedback),
     "follow_up_report": (m.FollowUpReport, follow_up_report),
     "feedback_questions": (m.FeedbackQuestions, feedback_questions),
 }
 
-CONSUMES = {
+CONSUMES: Consumed = {
     "orders": {
         orders.EngagementOpened: on_engagement_opened,
         orders.DeliveryConfirmed: on_delivery_confirmed,

@@ -7,9 +7,9 @@ import uuid
 
 from pydantic import ConfigDict, Field, StrictInt
 
-from shared.commands import Command, Request
 from services.feedback.domain import FREE_TEXT_MAX
 from services.feedback.events import Form
+from shared.commands import Command, Request
 
 
 class SubmitFeedback(Command):

@@ -10,25 +10,19 @@ import uuid
 from importlib import resources
 from typing import Any
 
-import asyncpg
-
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.feedback import events as ev
 from services.feedback.domain import MAX_REMINDERS, Status
 from services.feedback.report import FormRecord
 from services.feedback.views import Parties
+from shared.envelope import Envelope
+from shared.projection import PostgresViews
 
 SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
 
 
-class FeedbackTables(Projection):
-    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
+class FeedbackTables(PostgresViews):
     def _db(self, connection: Any) -> Any:
-        return connection if connection is not None else self.pool
+        return connection if connection is not None else self.db
 
     # -- the engagements, from the orders service's events ---------------------------------------------
 
@@ -89,7 +83,7 @@ class FeedbackTables(Projection):
         )
 
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
-        rows = await self._db(None).fetch(
+        rows = await self.db.fetch(
             f"""SELECT engagement_id FROM {self.schema}.forms
                 WHERE status = $1 AND reminders_sent < $2 AND last_prompted_at <= $3
                 GROUP BY engagement_id ORDER BY min(last_prompted_at) LIMIT $4""",
@@ -98,7 +92,7 @@ class FeedbackTables(Projection):
         return [row["engagement_id"] for row in rows]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        rows = await self._db(None).fetch(
+        rows = await self.db.fetch(
             f"""SELECT engagement_id, form, requested_at, status, ratings FROM {self.schema}.forms
                 WHERE requested_at >= $1 AND requested_at < $2""",
             begins, ends,

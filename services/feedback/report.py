@@ -11,11 +11,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from shared.clock import day_bounds
-
 from services.feedback.domain import QUESTIONS, Status
 from services.feedback.events import Form
-
+from shared.clock import day_bounds
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from services.feedback import events
+from services.feedback.handlers import COMMANDS, CONSUMES, QUERIES, send_reminders
+from services.feedback.projections import SQL, FeedbackTables
+from services.feedback.views import FeedbackViews
 from shared.clock import Clock
 from shared.definition import Job, ServiceDefinition, ServiceDeps
 from shared.events import events_in
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
-from services.feedback import events
-from services.feedback.handlers import COMMANDS, CONSUMES, QUERIES, send_reminders
-from services.feedback.projections import SQL, FeedbackTables
-from services.feedback.views import FeedbackViews
 
 DEFAULT_REMINDER_INTERVAL = dt.timedelta(days=3)
 # Reminders come days apart; looking for due ones every quarter of an hour sends each close to its time.

@@ -9,11 +9,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.feedback import events as ev
 from services.feedback.domain import MAX_REMINDERS, Status
 from services.feedback.report import FormRecord
+from shared.envelope import Envelope
+from shared.projection import Projection
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.events import DomainEvent
 
 
-class TaskType(str, enum.Enum):
+class TaskType(enum.StrEnum):
     lecture = "lecture"
     co_teaching = "co_teaching"
     development_group = "development_group"
@@ -26,7 +26,7 @@ class TaskType(str, enum.Enum):
     other = "other"
 
 
-class FeeMode(str, enum.Enum):
+class FeeMode(enum.StrEnum):
     orderer = "orderer"  # the orderer sets the fee
     recommended = "recommended"  # the recommended rate table in force when the contract is made
 

@@ -14,21 +14,27 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from shared.aggregate import Metadata
-from shared.envelope import Envelope
-from shared.errors import Forbidden
-from shared.events import SYSTEM, Actor, Role
-from shared.eventstore.port import ConcurrencyConflict
-from shared.handling import CommandContext, EventContext, QueryContext
-from shared.unit_of_work import Session
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
 from services.orders.domain import Engagement, Offer, Order
 from services.registry import events as registry
+from shared.aggregate import Metadata
+from shared.envelope import Envelope
+from shared.errors import Forbidden
+from shared.events import SYSTEM, Actor, Role
+from shared.eventstore.port import ConcurrencyConflict
+from shared.handling import CommandContext, Commands, Consumed, EventContext, Queries, QueryContext
+from shared.unit_of_work import Session
 
 if TYPE_CHECKING:
     from services.orders.service import Deps
+
+
+def _json(value: dict[str, Any]) -> dict[str, Any]:
+    """Ids, dates and amounts as the JSON reply carries them."""
+    jsonable: dict[str, Any] = to_jsonable_python(value)
+    return jsonable
 
 
 def _require_own(actor: Actor, owner_id: str, what: str) -> None:
@@ -96,7 +102,7 @@ async def make_offer(cmd: m.MakeOffer, ctx: CommandContext, deps: Deps) -> dict[
                      cmd.expires_at)
     await ctx.session.save(order, ctx.meta())
     offer = order.offer(offer_id)
-    return to_jsonable_python({"order_id": cmd.order_id, **_offer_view(offer)})
+    return _json({"order_id": cmd.order_id, **_offer_view(offer)})
 
 
 def _require_offered_to(actor: Actor, offer: Offer) -> None:
@@ -197,7 +203,7 @@ def _offer_view(offer: Offer) -> dict[str, Any]:
 
 
 def _order_view(order: Order, offers: Iterable[Offer]) -> dict[str, Any]:
-    return to_jsonable_python({
+    return _json({
         "order_id": order.id, "orderer_id": order.orderer_id, "orderer_organization_id": order.orderer_organization_id,
         "county_service": order.county_service, "task_type": order.task_type, "topic": order.topic,
         "date": order.date, "duration_hours": order.duration_hours, "place": order.place, "remote": order.remote,
@@ -216,7 +222,9 @@ async def get_order(query: m.GetOrder, ctx: QueryContext, deps: Deps) -> dict[st
     own = [offer for offer in order.offers.values() if offer.expert_id == actor.id]
     if actor.role is Role.expert and own:
         return _order_view(order, own)
-    raise Forbidden(f"only the orderer of order {query.order_id}, an expert offered it, a coordinator or an auditor may see it")
+    raise Forbidden(
+        f"only the orderer of order {query.order_id}, an expert offered it, a coordinator or an auditor may see it"
+    )
 
 
 async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
@@ -226,7 +234,7 @@ async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) 
     party = {Role.orderer: e.orderer_id, Role.expert: e.expert_id}.get(actor.role)
     if actor.role not in (Role.coordinator, Role.auditor) and actor.id != party:
         raise Forbidden(f"only the parties of engagement {e.id}, a coordinator or an auditor may see it")
-    return to_jsonable_python({
+    return _json({
         "engagement_id": e.id, "status": e.status, "order_id": e.order_id, "offer_id": e.offer_id,
         "expert_id": e.expert_id, "orderer_id": e.orderer_id, "contract_id": e.contract_id,
         "task_type": e.task_type, "topic": e.topic, "date": e.date, "duration_hours": e.duration_hours,
@@ -240,7 +248,7 @@ async def list_engagements(query: m.ListEngagements, ctx: QueryContext, deps: De
     actor = ctx.actor
     ctx.require_role(Role.coordinator, Role.auditor, Role.orderer, Role.expert)
     own = {Role.orderer: {"orderer_id": actor.id}, Role.expert: {"expert_id": actor.id}}.get(actor.role, {})
-    return to_jsonable_python(await deps.views.engagements(status=query.status, **own))
+    return [_json(row) for row in await deps.views.engagements(status=query.status, **own)]
 
 
 # -- events from other services --------------------------------------------------------------------------
@@ -275,7 +283,7 @@ async def note_feedback_complete(event: Envelope[feedback.FeedbackCompleted], ct
     await _react(ctx, event.payload.engagement_id, Engagement.note_feedback_complete)
 
 
-COMMANDS = {
+COMMANDS: Commands = {
     "place_order": (m.PlaceOrder, place_order),
     "change_order": (m.ChangeOrder, change_order),
     "cancel_order": (m.CancelOrder, cancel_order),
@@ -287,7 +295,7 @@ COMMANDS = {
     "close_engagement": (m.EngagementCommand, close_engagement),
 }
 
-QUERIES = {
+QUERIES: Queries = {
     "get_order": (m.GetOrder, get_order),
     "get_engagement": (m.GetEngagement, get_engagement),
     "list_engagements": (m.ListEngagements, list_engagements),
@@ -299,7 +307,7 @@ REGISTRY_FACTS = (
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )
 
-CONSUMES = {
+CONSUMES: Consumed = {
     "registry": dict.fromkeys(REGISTRY_FACTS, keep_registry_view),
     "contracts": {
         contracts.ContractFullySigned: confirm_engagement,

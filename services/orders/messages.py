@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, Field
 
-from shared.commands import Command, Request
 from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus
 from services.orders.events import FeeTerms, TaskType
+from shared.commands import Command, Request
 
 Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 Reason = Field(min_length=1, max_length=500)

@@ -9,27 +9,27 @@ import uuid
 from importlib import resources
 from typing import Any
 
-import asyncpg
-
-from shared.clock import start_of
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.orders import events as ev
 from services.orders.domain import (
-    Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus, engagement_status,
+    Agreement,
+    Credentials,
+    EngagementStatus,
+    ListedExpert,
+    Membership,
+    OfferStatus,
+    engagement_status,
 )
 from services.orders.views import FLAGS
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
+from shared.clock import start_of
+from shared.envelope import Envelope
+from shared.projection import PostgresViews
 
 SQL = resources.files("services.orders").joinpath("schema.sql").read_text()
 
 
-class OrdersTables(Projection):
-    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
+class OrdersTables(PostgresViews):
     async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.offers (offer_id, order_id, expert_id, expires_at, status)
@@ -121,13 +121,19 @@ class OrdersTables(Projection):
             e.organization_id, e.kind.value,
         )
 
-    async def on_OrganizationAgreementSigned(self, e: registry.OrganizationAgreementSigned, conn: Any, _: Envelope[Any]) -> None:
+    async def on_OrganizationAgreementSigned(
+        self, e: registry.OrganizationAgreementSigned, conn: Any, _: Envelope[Any]
+    ) -> None:
         await conn.execute(
-            f"""INSERT INTO {self.schema}.organization_agreements (organization_id, agreement_id, valid_from, valid_until)
+            f"""INSERT INTO {self.schema}.organization_agreements
+                    (organization_id, agreement_id, valid_from, valid_until)
                 VALUES ($1, $2, $3, $4)
                 ON CONFLICT (organization_id, agreement_id) DO UPDATE SET valid_from = excluded.valid_from,
                     valid_until = excluded.valid_until""",
-            e.organization_id, e.agreement_id, e.valid_from, e.valid_until,
+            e.organization_id,
+            e.agreement_id,
+            e.valid_from,
+            e.valid_until,
         )
 
     async def on_OrganizationAgreementEnded(self, e: registry.OrganizationAgreementEnded, conn: Any,
@@ -156,15 +162,18 @@ class OrdersTables(Projection):
     # -- reads ---------------------------------------------------------------------------------------
 
     async def credentials(self, orderer_id: str) -> Credentials | None:
-        row = await self.pool.fetchrow(
-            f"SELECT organization_id, valid_until, revoked FROM {self.schema}.orderer_credentials WHERE orderer_id = $1",
+        row = await self.db.fetchrow(
+            f"""SELECT organization_id, valid_until, revoked FROM {self.schema}.orderer_credentials
+                WHERE orderer_id = $1""",
             orderer_id,
         )
-        return None if row is None else Credentials(orderer_id, row["organization_id"], row["valid_until"], row["revoked"])
+        return (
+            None if row is None else Credentials(orderer_id, row["organization_id"], row["valid_until"], row["revoked"])
+        )
 
     async def listed_expert(self, expert_id: str) -> ListedExpert | None:
         s = self.schema
-        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with self.db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             expert = await conn.fetchrow(
                 f"SELECT organization_ids, county_trained FROM {s}.listed_experts WHERE expert_id = $1", expert_id)
             if expert is None:
@@ -187,13 +196,13 @@ class OrdersTables(Projection):
         return ListedExpert(expert_id, expert["county_trained"], memberships)
 
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
-        rows = await self.pool.fetch(
+        rows = await self.db.fetch(
             f"SELECT DISTINCT order_id FROM {self.schema}.offers WHERE status = 'open' AND expires_at <= $1", now)
         return [row["order_id"] for row in rows]
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:
-        rows = await self.pool.fetch(
+        rows = await self.db.fetch(
             f"""SELECT engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status
                 FROM {self.schema}.engagements
                 WHERE ($1::text IS NULL OR orderer_id = $1) AND ($2::text IS NULL OR expert_id = $2)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
-from shared.events import events_in
 from services.orders import events
 from services.orders.handlers import COMMANDS, CONSUMES, QUERIES, expire_offers
 from services.orders.projections import SQL, OrdersTables
 from services.orders.views import OrdersViews
+from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
+from shared.events import events_in
 
 # Offers expire by the day; looking for expired ones every minute ends each close to its time.
 OFFER_EXPIRY_SECONDS = 60.0

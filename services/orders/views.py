@@ -12,15 +12,21 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.clock import start_of
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.orders import events as ev
 from services.orders.domain import (
-    Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus, engagement_status,
+    Agreement,
+    Credentials,
+    EngagementStatus,
+    ListedExpert,
+    Membership,
+    OfferStatus,
+    engagement_status,
 )
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
+from shared.clock import start_of
+from shared.envelope import Envelope
+from shared.projection import Projection
 
 FLAGS = ("confirmed", "delivered", "fee_approved", "feedback_complete", "closed", "cancelled")
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from shared.aggregate import Aggregate
-from shared.errors import Conflict, FieldProblem, Invalid, invalid
 from services.registry.events import (
     ConsentGiven,
     ConsentWithdrawn,
@@ -23,6 +21,8 @@ from services.registry.events import (
     OrganizationRegistered,
     TrainingCompleted,
 )
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, FieldProblem, Invalid, invalid
 
 
 class Organization(Aggregate):
@@ -215,7 +215,9 @@ class OrdererCredentials(Aggregate):
         self.valid = False
         self.valid_until: dt.date | None = None
 
-    def grant(self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date) -> None:
+    def grant(
+        self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date
+    ) -> None:
         if valid_until is not None and valid_until < today:
             raise invalid("valid_until", "is in the past", f"a date on or after {today}")
         self.record(OrdererCredentialsGranted(orderer_id=self.id, orderer_name=orderer_name,

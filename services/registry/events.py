@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from pydantic import Field
+
 from shared.events import DomainEvent, Personal
 
 
-class OrganizationKind(str, enum.Enum):
+class OrganizationKind(enum.StrEnum):
     county = "county"
     ngo = "ngo"
 
@@ -79,8 +81,8 @@ class ExpertListed(DomainEvent):
     organization_ids: list[str]
     county_trained: bool
     topics: list[str]
-    languages: list[str] = ["fi"]
-    regions: list[str] = []
+    languages: list[str] = Field(default=["fi"])
+    regions: list[str] = Field(default=[])
 
 
 class ExpertUnlisted(DomainEvent):

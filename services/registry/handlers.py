@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from services.registry import messages as m
+from services.registry.domain import Expert, OrdererCredentials, Organization
 from shared.errors import Forbidden
 from shared.events import Actor, Role
-from shared.handling import CommandContext, QueryContext
-from services.registry import messages as m
-from services.registry.domain import Expert, Organization, OrdererCredentials
+from shared.handling import CommandContext, Commands, Queries, QueryContext
 
 if TYPE_CHECKING:
     from services.registry.service import Deps
@@ -43,7 +43,9 @@ async def register_organization(cmd: m.RegisterOrganization, ctx: CommandContext
     return {"organization_id": cmd.organization_id}
 
 
-async def sign_organization_agreement(cmd: m.SignOrganizationAgreement, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+async def sign_organization_agreement(
+    cmd: m.SignOrganizationAgreement, ctx: CommandContext, deps: Deps
+) -> dict[str, Any]:
     """Record the county's agreement with an NGO and the dates it is valid (coordinator)."""
     ctx.require_role(Role.coordinator)
     organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
@@ -52,7 +54,9 @@ async def sign_organization_agreement(cmd: m.SignOrganizationAgreement, ctx: Com
     return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
 
 
-async def end_organization_agreement(cmd: m.EndOrganizationAgreement, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+async def end_organization_agreement(
+    cmd: m.EndOrganizationAgreement, ctx: CommandContext, deps: Deps
+) -> dict[str, Any]:
     """End an organization agreement early (coordinator)."""
     ctx.require_role(Role.coordinator)
     organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
@@ -198,7 +202,8 @@ async def get_expert(query: m.GetExpert, ctx: QueryContext, deps: Deps) -> dict[
                 "active": expert.active, "county_trained": expert.county_trained}
     if ctx.actor.role is Role.orderer and expert.listed:
         return profile
-    raise Forbidden("only the expert, their organization's contact person, a coordinator, or an orderer (for a listed expert) may see this")
+    raise Forbidden("only the expert, their organization's contact person, a coordinator, or an orderer (for a "
+                    "listed expert) may see this")
 
 
 async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
@@ -212,7 +217,7 @@ async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: De
     }
 
 
-COMMANDS = {
+COMMANDS: Commands = {
     "register_organization": (m.RegisterOrganization, register_organization),
     "sign_organization_agreement": (m.SignOrganizationAgreement, sign_organization_agreement),
     "end_organization_agreement": (m.EndOrganizationAgreement, end_organization_agreement),
@@ -229,7 +234,7 @@ COMMANDS = {
     "revoke_credentials": (m.RevokeCredentials, revoke_credentials),
 }
 
-QUERIES = {
+QUERIES: Queries = {
     "search_bank": (m.SearchBank, search_bank),
     "get_expert": (m.GetExpert, get_expert),
     "get_organization": (m.GetOrganization, get_organization),

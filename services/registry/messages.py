@@ -6,8 +6,8 @@ import datetime as dt
 
 from pydantic import EmailStr, Field
 
-from shared.commands import Command, Request
 from services.registry.events import OrganizationKind
+from shared.commands import Command, Request
 
 Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
@@ -63,8 +63,8 @@ class DeactivateExpert(ExpertCommand):
 
 class ListExpert(ExpertCommand):
     topics: list[str] = Field(min_length=1, max_length=20)
-    languages: list[str] = ["fi"]
-    regions: list[str] = []
+    languages: list[str] = Field(default=["fi"])
+    regions: list[str] = Field(default=[])
 
 
 class UnlistExpert(ExpertCommand):

@@ -7,21 +7,15 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
-import asyncpg
-
-from shared.envelope import Envelope
-from shared.projection import Projection
 from services.registry import events as ev
 from services.registry.views import BankEntry
+from shared.envelope import Envelope
+from shared.projection import PostgresViews
 
 SQL = resources.files("services.registry").joinpath("schema.sql").read_text()
 
 
-class RegistryTables(Projection):
-    def __init__(self, pool: asyncpg.Pool | None, schema: str) -> None:
-        self.pool = pool
-        self.schema = schema
-
+class RegistryTables(PostgresViews):
     async def on_OrganizationRegistered(self, e: ev.OrganizationRegistered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.organizations (organization_id, name, kind, contact_person_id)
@@ -58,8 +52,7 @@ class RegistryTables(Projection):
 
     async def search_bank(self, *, topic: str | None = None, language: str | None = None,
                           region: str | None = None) -> list[BankEntry]:
-        assert self.pool is not None
-        rows = await self.pool.fetch(
+        rows = await self.db.fetch(
             f"""SELECT expert_id, organization_ids, county_trained, topics, languages, regions FROM {self.schema}.bank
                 WHERE ($1::text IS NULL OR $1 = ANY(topics)) AND ($2::text IS NULL OR $2 = ANY(languages))
                   AND ($3::text IS NULL OR $3 = ANY(regions) OR cardinality(regions) = 0)
@@ -70,8 +63,7 @@ class RegistryTables(Projection):
                           list(row["languages"]), list(row["regions"])) for row in rows]
 
     async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
-        assert self.pool is not None
-        return bool(await self.pool.fetchval(
+        return bool(await self.db.fetchval(
             f"""SELECT true FROM {self.schema}.orderers
                 WHERE orderer_id = $1 AND NOT revoked AND (valid_until IS NULL OR valid_until >= $2)""",
             orderer_id, day,

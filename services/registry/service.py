@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.definition import ServiceDefinition, ServiceDeps, compose
-from shared.events import events_in
 from services.registry import events
 from services.registry.handlers import COMMANDS, QUERIES
 from services.registry.projections import SQL, RegistryTables
 from services.registry.views import RegistryViews
+from shared.definition import ServiceDefinition, ServiceDeps, compose
+from shared.events import events_in
 
 Deps = ServiceDeps[RegistryViews]
 

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from services.registry import events as ev
 from shared.envelope import Envelope
 from shared.projection import Projection
-from services.registry import events as ev
 
 
 @dataclass(frozen=True)

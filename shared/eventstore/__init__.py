@@ -1,8 +1,8 @@
 """The event store: append-only, hash-chained streams with a commit-safe global log."""
 
 from shared.eventstore.port import (
-    ConcurrencyConflict,
     ChainBreak,
+    ConcurrencyConflict,
     EventStore,
     SubjectErased,
     VerifyReport,

@@ -73,8 +73,10 @@ def open_event(envelope: Published, types: EventTypes, key: bytes | None) -> Rec
     """The event typed by ``types``, which must know it: a store knows every type its service records."""
     cls = types.get(envelope.event_type)
     if cls is None:
-        raise LookupError(f"event {envelope.event_id} is a {envelope.event_type}, which {envelope.service or 'this store'} "
-                          "does not declare among its events")
+        raise LookupError(
+            f"event {envelope.event_id} is a {envelope.event_type}, which {envelope.service or 'this store'} "
+            "does not declare among its events"
+        )
     return open_as(envelope, cls, key)
 
 

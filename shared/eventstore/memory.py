@@ -50,7 +50,9 @@ class InMemoryEventStore(EventStore):
             raise SubjectErased(f"data subject {subject_id} has been erased; no personal data can be recorded")
         return key
 
-    async def read_stream(self, stream_id: str, *, after_version: int = 0, connection: Any = None) -> list[RecordedEvent]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, connection: Any = None
+    ) -> list[RecordedEvent]:
         return [self._open(e) for e in self._streams.get(stream_id, []) if e.version > after_version]
 
     async def read_all(self, *, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:

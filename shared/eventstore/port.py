@@ -71,7 +71,9 @@ class EventStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def read_stream(self, stream_id: str, *, after_version: int = 0, connection: Any = None) -> list[RecordedEvent]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, connection: Any = None
+    ) -> list[RecordedEvent]:
         """The stream's events in version order, upcast to their current schema."""
 
     @abc.abstractmethod

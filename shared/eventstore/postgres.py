@@ -188,7 +188,9 @@ class PostgresEventStore(EventStore):
 
     # -- reading ---------------------------------------------------------------------------------------
 
-    async def read_stream(self, stream_id: str, *, after_version: int = 0, connection: Any = None) -> list[RecordedEvent]:
+    async def read_stream(
+        self, stream_id: str, *, after_version: int = 0, connection: Any = None
+    ) -> list[RecordedEvent]:
         sql = f"SELECT {rows.SELECTED} FROM {self.schema}.events WHERE stream_id = $1 AND version > $2 ORDER BY version"
         if connection is None:
             async with self.pool.acquire() as connection:
@@ -203,7 +205,9 @@ class PostgresEventStore(EventStore):
         async with self.pool.acquire() as conn:
             return await self._open_all(conn, await conn.fetch(self._read_all_sql, after_position, limit))
 
-    async def read_log(self, conn: asyncpg.Connection, after: LogCursor, limit: int) -> list[tuple[LogCursor, Published]]:
+    async def read_log(
+        self, conn: asyncpg.Connection, after: LogCursor, limit: int
+    ) -> list[tuple[LogCursor, Published]]:
         """The global log after ``after`` as published (personal fields still sealed), each with its cursor."""
         records = await conn.fetch(self._log_sql, str(after[0]), after[1], limit)
         return [(rows.log_cursor(record), rows.published(record, self.service)) for record in records]

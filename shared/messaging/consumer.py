@@ -33,8 +33,8 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from shared.envelope import Published
-from shared.eventstore import codec
 from shared.events import DomainEvent
+from shared.eventstore import codec
 from shared.handling import AnyEvent, EventContext, EventHandler
 from shared.messaging.subjects import durable_name, events_wildcard, stream_name
 from shared.unit_of_work import PostgresUnitOfWork
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 # TimeoutError (that class's base) when a fetch finds nothing new: every quiet second then killed the pull
 # task, which FastStream logged as an ERROR with a traceback and restarted after a pause. Suppressing the
 # builtin covers both. https://github.com/nats-io/nats.py/blob/v2.16.0/nats/js/client.py (_fetch_n)
-stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[misc]
+setattr(stream_pull_subscriber, "TimeoutError", TimeoutError)  # noqa: B010 - a patch, not a typed assignment
 
 HANDLED = Counter("kokemus_consumer_messages_total", "Messages consumed", ["consumer", "outcome"])
 
@@ -109,7 +109,8 @@ class IdempotentConsumer:
         self.name = name
         self.schema = schema
         self.routes: dict[str, tuple[type[DomainEvent] | type[AnyEvent], EventHandler]] = {
-            (cls.event_type() if issubclass(cls, DomainEvent) else "*"): (cls, handler) for cls, handler in table.items()
+            (cls.event_type() if issubclass(cls, DomainEvent) else "*"): (cls, handler)
+            for cls, handler in table.items()
         }
         self.uow = uow
         self.deps = deps
@@ -169,7 +170,7 @@ def _brief(error: BaseException) -> str:
 
 
 def _failure_middleware(consumer: IdempotentConsumer) -> type[BaseMiddleware]:
-    class Failures(BaseMiddleware):  # type: ignore[type-arg]
+    class Failures(BaseMiddleware):
         """Every failure of this consumer, a message that does not decode included, is retried and then kept."""
 
         async def after_processed(self, exc_type: type[BaseException] | None = None,

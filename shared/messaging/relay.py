@@ -110,9 +110,8 @@ class OutboxRelay:
         return self._stopping.is_set()
 
     async def _load_checkpoint(self, conn: asyncpg.Connection) -> LogCursor:
-        row = await conn.fetchrow(
-            f"SELECT transaction_id::text AS tx, position FROM {self.store.schema}.relay_checkpoint WHERE relay = 'outbox'"
-        )
+        row = await conn.fetchrow(f"""SELECT transaction_id::text AS tx, position
+                                       FROM {self.store.schema}.relay_checkpoint WHERE relay = 'outbox'""")
         return (int(row["tx"]), row["position"]) if row else (0, 0)
 
     async def publish_pending(self, conn: asyncpg.Connection, cursor: LogCursor) -> tuple[LogCursor, int]:

@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import nats
 from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsRouter
+from nats.aio.client import Client as NATS
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from opentelemetry import propagate, trace
 from pydantic import BaseModel, ValidationError, create_model
@@ -83,7 +83,9 @@ def error_middleware() -> ExceptionMiddleware:
     def _unexpected(exc: Exception) -> dict[str, Any]:
         trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
         log.error("unexpected error in a request handler (trace %s)", trace_id, exc_info=exc)
-        return Unavailable(f"the service failed to handle the request; it was not recorded (trace {trace_id})").to_reply()
+        return Unavailable(
+            f"the service failed to handle the request; it was not recorded (trace {trace_id})"
+        ).to_reply()
 
     return middleware
 
@@ -106,10 +108,10 @@ def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: 
     stated = create_model(f"{model.__name__}Request", __base__=model, actor=(Actor, ...),
                           __doc__=model.__doc__)
 
-    async def answer(body: stated) -> dict[str, Any]:  # type: ignore[valid-type]
-        actor = body.actor  # type: ignore[attr-defined]
+    async def answer(body: BaseModel) -> dict[str, Any]:
+        actor = getattr(body, "actor")  # noqa: B009 - a field of the model made above, unknown to the checker
         # Already validated as part of ``stated``: copied over, not validated again.
-        request = model.model_construct(body.model_fields_set - {"actor"},  # type: ignore[attr-defined]
+        request = model.model_construct(body.model_fields_set - {"actor"},
                                         **{field: getattr(body, field) for field in model.model_fields})
         return await serve(name, request, actor)
 
@@ -136,7 +138,7 @@ class RemoteError(Exception):
         return cls(self.message, [FieldProblem(**problem) for problem in self.fields])
 
 
-async def request(nc: nats.NATS, subject: str, payload: BaseModel | dict[str, Any], timeout: float = 10.0) -> Any:
+async def request(nc: NATS, subject: str, payload: BaseModel | dict[str, Any], timeout: float = 10.0) -> Any:
     """Send a command or query and return its result, or raise :class:`RemoteError`."""
     body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
     headers: dict[str, str] = {"correlation_id": str(uuid.uuid4())}

@@ -33,10 +33,10 @@ def stream_config(service: str, replicas: int, duplicate_window: float) -> Strea
 async def ensure_stream(js: JetStreamContext, service: str, replicas: int, duplicate_window: float) -> None:
     config = stream_config(service, replicas, duplicate_window)
     try:
-        await js.stream_info(config.name)
+        await js.stream_info(stream_name(service))
     except NotFoundError:
         await js.add_stream(config)
-        log.info("created stream %s", config.name)
+        log.info("created stream %s", stream_name(service))
         return
     await js.update_stream(config)
 
@@ -52,6 +52,8 @@ async def wait_for_streams(js: JetStreamContext, services: list[str], timeout: f
                 break
             except NotFoundError:
                 if deadline is not None and loop.time() > deadline:
-                    raise TimeoutError(f"stream {stream_name(service)} does not exist: is the {service} service running?") from None
+                    raise TimeoutError(
+                        f"stream {stream_name(service)} does not exist: is the {service} service running?"
+                    ) from None
                 log.info("waiting for the %s service to create its stream", service)
                 await asyncio.sleep(0.5)

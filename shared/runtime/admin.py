@@ -12,7 +12,7 @@ from shared.commands import Command, Request
 from shared.errors import NotFound
 from shared.events import Role
 from shared.eventstore.postgres import PostgresEventStore
-from shared.handling import CommandContext, QueryContext
+from shared.handling import CommandContext, Commands, Queries, QueryContext
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer
 
 
@@ -79,8 +79,8 @@ async def check_heads(request: CheckHeads, ctx: QueryContext, deps: AdminDeps) -
             "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
 
 
-COMMANDS = {"replay_dead_letter": (ReplayDeadLetter, replay_dead_letter)}
-QUERIES = {
+COMMANDS: Commands = {"replay_dead_letter": (ReplayDeadLetter, replay_dead_letter)}
+QUERIES: Queries = {
     "dead_letters": (ListDeadLetters, dead_letters),
     "verify": (Verify, verify),
     "check_heads": (CheckHeads, check_heads),

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -37,6 +38,13 @@ def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
     return app
 
 
+class _EndpointsServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The service owns SIGTERM and SIGINT: uvicorn would take them over and stop only these endpoints.
+        yield
+
+
 class HealthServer:
     """The running endpoints; :meth:`stop` waits until they have closed, so nothing is cut off at exit."""
 
@@ -53,8 +61,7 @@ async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> Healt
     # No lifespan: the app holds nothing to start or stop, and uvicorn's lifespan task was cancelled with a
     # logged CancelledError on every stop.
     config = uvicorn.Config(health_app(readiness), host=host, port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the service owns signals
+    server = _EndpointsServer(config)
     # Bind here, so a taken port is a clear error at start (uvicorn would exit the whole process instead).
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -62,8 +63,10 @@ def attach_requests(broker: NatsBroker, definition: ServiceDefinition[Any, Any],
     """Every command and query of the service and of the kernel's admin table, on one router whose
     middleware turns every failure into the documented error reply."""
     router = NatsRouter(middlewares=[error_middleware()])
-    for kind, table, run in (("cmd", definition.commands, dispatcher), ("query", definition.queries, dispatcher),
-                             ("cmd", admin.COMMANDS, admin_dispatcher), ("query", admin.QUERIES, admin_dispatcher)):
+    tables: list[tuple[str, Mapping[str, tuple[type[BaseModel], Any]], Dispatcher]] = [
+        ("cmd", definition.commands, dispatcher), ("query", definition.queries, dispatcher),
+        ("cmd", admin.COMMANDS, admin_dispatcher), ("query", admin.QUERIES, admin_dispatcher)]
+    for kind, table, run in tables:
         serve_requests(router, definition.name, kind, dict(table), _server(kind, dict(table), run))
     broker.include_router(router)
 
@@ -82,8 +85,12 @@ def document_events(broker: NatsBroker, definition: ServiceDefinition[Any, Any])
     """Each published event as a publication on its subject, in the form it really travels."""
     for event in definition.events:
         subject = event_subject(definition.name, event.event_type())
-        broker.publisher(subject, title=subject, schema=published_message(event),
-                         description=(event.__doc__ or f"{event.__name__} (schema version {event.schema_version})").strip())
+        broker.publisher(
+            subject,
+            title=subject,
+            schema=published_message(event),
+            description=(event.__doc__ or f"{event.__name__} (schema version {event.schema_version})").strip(),
+        )
 
 
 def wire_offline(definition: ServiceDefinition[Any, Any], settings: Settings | None = None) -> NatsBroker:
@@ -91,10 +98,10 @@ def wire_offline(definition: ServiceDefinition[Any, Any], settings: Settings | N
     settings = settings or Settings()
     broker = make_broker(settings, definition.name)
     views = definition.views(None, definition.name)
-    store = PostgresEventStore(None, definition.name, definition.name, definition.events)  # type: ignore[arg-type]
-    uow = PostgresUnitOfWork(store, None, views.project)  # type: ignore[arg-type]
+    store = PostgresEventStore(None, definition.name, definition.name, definition.events)
+    uow = PostgresUnitOfWork(store, None, views.project)
     deps = definition.compose(uow, views, settings)
-    dead_letters = DeadLetters(None, definition.name)  # type: ignore[arg-type]
+    dead_letters = DeadLetters(None, definition.name)
     attach_requests(broker, definition, Dispatcher(uow, deps),
                     Dispatcher(uow, admin.AdminDeps(definition.name, store, dead_letters)))
     for source, table in definition.consumes.items():
@@ -154,8 +161,16 @@ class ServiceRuntime:
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
                         Dispatcher(uow, admin_deps, CommandReplies(self.schema)))
         for source, table in definition.consumes.items():
-            consumer = IdempotentConsumer(f"{self.name}-from-{source}", self.schema, table, uow, self.deps, dead_letters,
-                                          max_deliveries=s.max_deliveries, backoff_seconds=s.retry_backoff_seconds)
+            consumer = IdempotentConsumer(
+                f"{self.name}-from-{source}",
+                self.schema,
+                table,
+                uow,
+                self.deps,
+                dead_letters,
+                max_deliveries=s.max_deliveries,
+                backoff_seconds=s.retry_backoff_seconds,
+            )
             self.consumers.append(consumer)
             subscribe(broker, self.name, source, consumer)
         document_events(broker, definition)
@@ -170,7 +185,7 @@ class ServiceRuntime:
         while True:
             try:
                 await job.run(self.deps)
-            except Exception:  # noqa: BLE001 - a failed run is logged and tried again on the next tick
+            except Exception:
                 log.exception("job %s of %s failed", job.name, self.name)
             if job.every_seconds is None:
                 return

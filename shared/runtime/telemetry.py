@@ -29,7 +29,7 @@ def setup_tracing(service: str, extra_processor: SpanProcessor | None = None) ->
         trace.set_tracer_provider(provider)
         from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-        AsyncPGInstrumentor().instrument()
+        AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]  # the package ships no types
         _configured = True
         provider = trace.get_tracer_provider()
     if extra_processor is not None and isinstance(provider, TracerProvider):

@@ -3,8 +3,6 @@ all of it back. Nothing here is timed."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import asyncpg
 import pytest
 
@@ -12,8 +10,7 @@ from bench import report
 from bench.eventstore import fresh_databases, run
 from bench.kokemus_store import KokemusStore
 from bench.raw import RawInserts
-from bench.workload import Workload, plan
-from shared.eventstore import chain, codec
+from bench.workload import Workload
 
 pytestmark = pytest.mark.integration
 

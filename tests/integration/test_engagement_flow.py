@@ -12,10 +12,9 @@ import nats
 import pytest
 
 from kokemus.audit import verify_all
-from services import definitions
+from services import SERVICE_NAMES, definitions
 from shared.messaging.rpc import RemoteError, request
 from shared.runtime.service import ServiceRuntime
-from services import SERVICE_NAMES
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
@@ -63,25 +62,71 @@ async def reaches(nc, engagement_id: str, status: str) -> None:
 
 
 async def set_up_registry(nc) -> None:
-    await ask(nc, "registry.cmd.register_organization", {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"})
-    await ask(nc, "registry.cmd.register_organization", {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo", "contact_person_id": "olli"})
-    await ask(nc, "registry.cmd.sign_organization_agreement", {"actor": COORDINATOR, "organization_id": "mieli", "agreement_id": "a-2026",
-                                                               "valid_from": str(TODAY - dt.timedelta(days=10)), "valid_until": str(TODAY + dt.timedelta(days=300))})
+    await ask(
+        nc,
+        "registry.cmd.register_organization",
+        {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"},
+    )
+    await ask(
+        nc,
+        "registry.cmd.register_organization",
+        {
+            "actor": COORDINATOR,
+            "organization_id": "mieli",
+            "name": "Mieli ry",
+            "kind": "ngo",
+            "contact_person_id": "olli",
+        },
+    )
+    await ask(
+        nc,
+        "registry.cmd.sign_organization_agreement",
+        {
+            "actor": COORDINATOR,
+            "organization_id": "mieli",
+            "agreement_id": "a-2026",
+            "valid_from": str(TODAY - dt.timedelta(days=10)),
+            "valid_until": str(TODAY + dt.timedelta(days=300)),
+        },
+    )
     for expert in ("maija", "pekka"):
-        await ask(nc, "registry.cmd.register_expert", {"actor": CONTACT, "expert_id": expert, "organization_id": "mieli",
-                                                       "name": expert.title(), "email": f"{expert}@example.org"})
-        await ask(nc, "registry.cmd.record_training", {"actor": CONTACT, "expert_id": expert, "completed_on": str(TODAY), "trained_by": "mieli"})
+        await ask(
+            nc,
+            "registry.cmd.register_expert",
+            {
+                "actor": CONTACT,
+                "expert_id": expert,
+                "organization_id": "mieli",
+                "name": expert.title(),
+                "email": f"{expert}@example.org",
+            },
+        )
+        await ask(
+            nc,
+            "registry.cmd.record_training",
+            {"actor": CONTACT, "expert_id": expert, "completed_on": str(TODAY), "trained_by": "mieli"},
+        )
     await ask(nc, "registry.cmd.give_consent", {"actor": EXPERT, "expert_id": "maija"})
     await ask(nc, "registry.cmd.list_expert", {"actor": CONTACT, "expert_id": "maija", "topics": ["mental health"]})
-    await ask(nc, "registry.cmd.grant_credentials", {"actor": COORDINATOR, "orderer_id": "school", "orderer_name": "Koulu"})
+    await ask(
+        nc, "registry.cmd.grant_credentials", {"actor": COORDINATOR, "orderer_id": "school", "orderer_name": "Koulu"}
+    )
 
 
 async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(system, environment):
     nc = system
     await set_up_registry(nc)
-    order_body = {"actor": ORDERER, "task_type": "lecture", "topic": "Recovery", "date": str(TODAY + dt.timedelta(days=20)),
-                  "duration_hours": "3", "place": "Turku", "experts_wanted": 1, "county_service": True,
-                  "fee": {"mode": "recommended"}}
+    order_body = {
+        "actor": ORDERER,
+        "task_type": "lecture",
+        "topic": "Recovery",
+        "date": str(TODAY + dt.timedelta(days=20)),
+        "duration_hours": "3",
+        "place": "Turku",
+        "experts_wanted": 1,
+        "county_service": True,
+        "fee": {"mode": "recommended"},
+    }
     await refused(nc, "orders.cmd.place_order", {**order_body, "actor": EXPERT}, "forbidden")
 
     async def place():  # orders learns of the credentials from registry's events
@@ -94,7 +139,9 @@ async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(syste
     async def offer_to(expert_id):
         return await ask(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": expert_id})
 
-    error = await refused(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "pekka"}, "validation")
+    error = await refused(
+        nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "pekka"}, "validation"
+    )
     assert error.fields[0]["field"] == "expert_id" and "not listed" in error.fields[0]["reason"]
 
     async def offered():
@@ -110,7 +157,13 @@ async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(syste
     await refused(nc, "orders.cmd.accept_offer", accept, "conflict")  # a second accept of the same offer
     assert await status_of(nc, engagement_id) == "opened"
 
-    delivery = {"actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "3", "kilometres": "40", "other_expenses": "5"}
+    delivery = {
+        "actor": ORDERER,
+        "engagement_id": engagement_id,
+        "actual_hours": "3",
+        "kilometres": "40",
+        "other_expenses": "5",
+    }
     await refused(nc, "orders.cmd.confirm_delivery", delivery, "conflict")  # nothing is signed yet
 
     async def drafted():
@@ -253,21 +306,36 @@ async def test_cancelling_before_signing_owes_nothing_and_after_signing_owes_hal
     for _ in range(2):
         async def place():
             try:
-                return await ask(nc, "orders.cmd.place_order", {
-                    "actor": ORDERER, "task_type": "co_teaching", "topic": "Co-teaching", "date": str(TODAY + dt.timedelta(days=9)),
-                    "duration_hours": "2", "remote": True, "experts_wanted": 1, "county_service": False,
-                    "fee": {"mode": "orderer", "hourly_fee": "40"}})
+                return await ask(
+                    nc,
+                    "orders.cmd.place_order",
+                    {
+                        "actor": ORDERER,
+                        "task_type": "co_teaching",
+                        "topic": "Co-teaching",
+                        "date": str(TODAY + dt.timedelta(days=9)),
+                        "duration_hours": "2",
+                        "remote": True,
+                        "experts_wanted": 1,
+                        "county_service": False,
+                        "fee": {"mode": "orderer", "hourly_fee": "40"},
+                    },
+                )
             except RemoteError as error:
                 assert error.code == "forbidden"
         order_id = (await eventually(place))["order_id"]
 
-        async def offered():
+        async def offered(order_id=order_id):  # type: ignore[no-untyped-def]
             try:
-                return await ask(nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "maija"})
+                return await ask(
+                    nc, "orders.cmd.make_offer", {"actor": ORDERER, "order_id": order_id, "expert_id": "maija"}
+                )
             except RemoteError as error:
                 assert error.code == "validation"
         offer_id = (await eventually(offered))["offer_id"]
-        accepted = await ask(nc, "orders.cmd.accept_offer", {"actor": EXPERT, "order_id": order_id, "offer_id": offer_id})
+        accepted = await ask(
+            nc, "orders.cmd.accept_offer", {"actor": EXPERT, "order_id": order_id, "offer_id": offer_id}
+        )
         engagements.append(accepted["engagement_id"])
     unsigned, signed = engagements
 
@@ -282,8 +350,12 @@ async def test_cancelling_before_signing_owes_nothing_and_after_signing_owes_hal
     await reaches(nc, signed, "confirmed")
 
     await ask(nc, "orders.cmd.cancel_engagement", {"actor": EXPERT, "engagement_id": unsigned, "reason": "ill"})
-    await ask(nc, "orders.cmd.cancel_engagement", {"actor": ORDERER, "engagement_id": signed, "reason": "school closed"})
-    await refused(nc, "orders.cmd.confirm_delivery", {"actor": ORDERER, "engagement_id": signed, "actual_hours": "2"}, "conflict")
+    await ask(
+        nc, "orders.cmd.cancel_engagement", {"actor": ORDERER, "engagement_id": signed, "reason": "school closed"}
+    )
+    await refused(
+        nc, "orders.cmd.confirm_delivery", {"actor": ORDERER, "engagement_id": signed, "actual_hours": "2"}, "conflict"
+    )
 
     async def owed(engagement_id):
         contract = await contract_of(engagement_id)

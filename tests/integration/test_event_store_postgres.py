@@ -179,13 +179,23 @@ async def test_the_log_is_ordered_by_transaction_id_as_a_number_not_as_text(stor
     sealed = (codec.seal("old", 1, chain.GENESIS, steps(9), {}, {}, service="scratch")
               + codec.seal("new", 1, chain.GENESIS, steps(10), {}, {}, service="scratch"))
     async with store.pool.acquire() as conn:
-        for event, tx in zip(sealed, ("9", "10")):
+        for event, tx in zip(sealed, ("9", "10"), strict=False):
             await conn.execute(
                 """INSERT INTO scratch.events (transaction_id, event_id, stream_id, version, event_type, schema_version,
                        recorded_at, actor, trace, payload, prev_hash, hash)
                    VALUES ($1::text::xid8, $2, $3, $4, $5, $6, $7, $8::jsonb, '{}', $9::jsonb, $10, $11)""",
-                tx, event.event_id, event.stream_id, event.version, event.event_type, event.schema_version,
-                event.recorded_at, event.actor.model_dump_json(), json.dumps(event.payload), event.prev_hash, event.hash)
+                tx,
+                event.event_id,
+                event.stream_id,
+                event.version,
+                event.event_type,
+                event.schema_version,
+                event.recorded_at,
+                event.actor.model_dump_json(),
+                json.dumps(event.payload),
+                event.prev_hash,
+                event.hash,
+            )
     await store.append("later", 0, steps(11))
     first = await store.read_all(limit=1)
     rest = await store.read_all(after_position=first[0].position)

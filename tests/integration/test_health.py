@@ -7,9 +7,9 @@ import urllib.request
 
 import pytest
 
+from kokemus.stack.servers import free_port
 from services.registry.service import definition
 from shared.runtime.service import ServiceRuntime
-from kokemus.stack.servers import free_port
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "contracts")]
@@ -80,8 +80,13 @@ async def test_a_service_that_idles_and_is_stopped_writes_no_error_lines(environ
     await broker.stop()
     port = free_port()
     log = tmp_path / "contracts.log"
-    env = {**os.environ, "KOKEMUS_NATS_URL": environment.nats_url, "KOKEMUS_DATABASE_URL": environment.dsns["contracts"],
-           "KOKEMUS_DB_SCHEMA": "contracts", "KOKEMUS_HTTP_PORT": str(port)}
+    env = {
+        **os.environ,
+        "KOKEMUS_NATS_URL": environment.nats_url,
+        "KOKEMUS_DATABASE_URL": environment.dsns["contracts"],
+        "KOKEMUS_DB_SCHEMA": "contracts",
+        "KOKEMUS_HTTP_PORT": str(port),
+    }
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "kokemus", "serve", "contracts"], env=env,
                                    stdout=sink, stderr=sink)

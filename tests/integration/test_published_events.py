@@ -41,7 +41,9 @@ def message_schemas(service: str) -> dict[str, jsonschema.protocols.Validator]:
 async def published(nc: nats.NATS, service: str) -> list[tuple[str, dict]]:
     js = nc.jetstream()
     info = await js.stream_info(stream_name(service))
-    messages = [await js.get_msg(stream_name(service), seq) for seq in range(info.state.first_seq, info.state.last_seq + 1)]
+    messages = [
+        await js.get_msg(stream_name(service), seq) for seq in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
     return [(message.subject, json.loads(message.data)) for message in messages]
 
 
@@ -56,12 +58,21 @@ async def test_every_event_a_demo_publishes_validates_against_its_services_docum
             validators = message_schemas(service)
             for subject, event in await published(nc, service):
                 assert subject in validators, f"{subject} is not in services/{service}/asyncapi.json"
-                errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validators[subject].iter_errors(event)]
+                errors = [
+                    f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                    for e in validators[subject].iter_errors(event)
+                ]
                 assert not errors, f"{subject} does not match its document: {errors}"
                 checked.setdefault(service, set()).add(event["event_type"])
         # The demo's engagement went through every service, and personal data was among what was checked.
         assert set(checked) == set(SERVICE_NAMES)
-        assert {"ExpertRegistered", "EngagementClosed", "FeePaid", "FeedbackSubmitted", "TrailEntryRecorded"} <= set().union(*checked.values())
+        assert {
+            "ExpertRegistered",
+            "EngagementClosed",
+            "FeePaid",
+            "FeedbackSubmitted",
+            "TrailEntryRecorded",
+        } <= set().union(*checked.values())
     finally:
         await nc.close()
         for runtime in reversed(runtimes):

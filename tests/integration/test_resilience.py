@@ -70,7 +70,9 @@ async def test_killing_each_service_mid_run_still_closes_every_engagement_once(e
         async def engagements_opened(at_least: int):
             async def check():
                 try:
-                    found = await request(nc, "kokemus.orders.query.list_engagements", {"actor": COORDINATOR}, timeout=5)
+                    found = await request(
+                        nc, "kokemus.orders.query.list_engagements", {"actor": COORDINATOR}, timeout=5
+                    )
                 except Exception:  # noqa: BLE001 - orders may be the one being restarted
                     return False
                 return len(found) >= at_least
@@ -92,9 +94,12 @@ async def test_killing_each_service_mid_run_still_closes_every_engagement_once(e
         once = ("EngagementOpened", "ContractDrafted", "ContractFullySigned", "EngagementConfirmed",
                 "DeliveryConfirmed", "FeeApproved", "FeedbackCompleted", "EngagementClosed")
         for engagement_id in engagement_ids:
-            async def trail():  # the audit consumes the four streams independently: wait for every kind
+            async def trail(engagement_id=engagement_id):  # type: ignore[no-untyped-def]  # the audit consumes
+                # the four streams independently: wait for every kind
                 try:
-                    history = await request(nc, "kokemus.audit.query.history", {"actor": AUDITOR, "engagement_id": engagement_id})
+                    history = await request(
+                        nc, "kokemus.audit.query.history", {"actor": AUDITOR, "engagement_id": engagement_id}
+                    )
                 except RemoteError as error:  # the audit, restarted last, may still be catching up
                     assert error.code in {"not_found", "unavailable"}, error
                     return None

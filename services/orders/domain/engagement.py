@@ -8,8 +8,6 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from shared.aggregate import Aggregate
-from shared.errors import Conflict, invalid
 from services.orders.events import (
     DeliveryConfirmed,
     EngagementCancelled,
@@ -22,6 +20,8 @@ from services.orders.events import (
     FeeTerms,
     TaskType,
 )
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, invalid
 
 if TYPE_CHECKING:
     from services.orders.domain.order import Offer, Order
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 MAX_HOURS = Decimal(24)
 MAX_KILOMETRES = Decimal(2000)
 
-class EngagementStatus(str, enum.Enum):
+class EngagementStatus(enum.StrEnum):
     opened = "opened"
     confirmed = "confirmed"
     delivered = "delivered"
@@ -156,7 +156,12 @@ class Engagement(Aggregate):
             self.record(EngagementClosed(engagement_id=self.engagement_id))
 
     def when_EngagementOpened(self, e: EngagementOpened) -> None:
-        self.order_id, self.offer_id, self.expert_id, self.orderer_id = e.order_id, e.offer_id, e.expert_id, e.orderer_id
+        self.order_id, self.offer_id, self.expert_id, self.orderer_id = (
+            e.order_id,
+            e.offer_id,
+            e.expert_id,
+            e.orderer_id,
+        )
         self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
         self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
 

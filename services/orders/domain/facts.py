@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Agreement:
     """An organization agreement between the county and an NGO."""

@@ -9,9 +9,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.aggregate import Aggregate
-from shared.clock import start_of
-from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
 from services.orders.domain.engagement import MAX_HOURS, Engagement
 from services.orders.domain.facts import Credentials, ListedExpert
 from services.orders.events import (
@@ -27,12 +24,15 @@ from services.orders.events import (
     OrderPlaced,
     TaskType,
 )
+from shared.aggregate import Aggregate
+from shared.clock import start_of
+from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
 
 OFFER_TIME = dt.timedelta(days=7)
 MAX_EXPERTS = 20
 
 
-class OfferStatus(str, enum.Enum):
+class OfferStatus(enum.StrEnum):
     open = "open"
     accepted = "accepted"
     declined = "declined"

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from services.audit import events
-from services.audit import handlers as h
-from services.audit import messages as m
+from services.audit import events, handlers as h, messages as m
 from services.audit.projections import PostgresAuditTables
 from services.audit.service import Deps, compose
 from shared.events import events_in

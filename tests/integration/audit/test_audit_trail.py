@@ -25,6 +25,8 @@ import pytest
 from opentelemetry import trace
 from typer.testing import CliRunner
 
+from kokemus import main as cli
+from services import definitions
 from services.audit.service import definition
 from services.contracts.events import ContractDrafted
 from services.feedback.events import FeedbackRequested, Form
@@ -39,11 +41,9 @@ from services.orders.events import (
     TaskType,
 )
 from services.registry.events import ConsentGiven, ExpertListed, ExpertRegistered, TrainingCompleted
-from kokemus import main as cli
+from shared.definition import ServiceDefinition, no_views
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.messaging.rpc import RemoteError, request
-from services import definitions
-from shared.definition import ServiceDefinition, no_views
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings
 from tests.conftest import eventually
@@ -244,7 +244,11 @@ async def test_a_republished_event_is_kept_and_linked_once(system):
 
     async def consumed() -> bool:
         info = await js.consumer_info("KOKEMUS_ORDERS", "audit-from-orders")
-        return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq == s.recorded["orders"] + 1
+        return (
+            info.num_pending == 0
+            and info.num_ack_pending == 0
+            and info.delivered.stream_seq == s.recorded["orders"] + 1
+        )
 
     await eventually(consumed)
     counts = await s.ask("count", engagement_id=str(s.engagement_id))

@@ -14,10 +14,10 @@ import nats
 import pytest
 
 from services.contracts import handlers as h
-from services.contracts.service import compose, definition
 from services.contracts.projections import ContractTables
+from services.contracts.service import compose, definition
 from services.orders import events as orders
-from shared.events import Actor, DomainEvent, NewEvent, Role
+from shared.events import Actor, Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.messaging.rpc import RemoteError, request
 from shared.runtime.service import ServiceRuntime
@@ -53,7 +53,9 @@ def opened(engagement_id: uuid.UUID, fee: orders.FeeTerms, hours: str) -> orders
 
 
 async def get_contract(nc, engagement_id, actor=COORDINATOR):
-    return await request(nc, "kokemus.contracts.query.get_contract", {"actor": actor, "engagement_id": str(engagement_id)})
+    return await request(
+        nc, "kokemus.contracts.query.get_contract", {"actor": actor, "engagement_id": str(engagement_id)}
+    )
 
 
 async def drafted(nc, engagement_id):
@@ -78,7 +80,9 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
         await sign(nc, engagement_id, EXPERT, "expert")
     assert early.value.code == "not_found" and "try again" in early.value.message
 
-    await orders_side.record(engagement_id, opened(engagement_id, orders.FeeTerms(mode=orders.FeeMode.recommended), "2"))
+    await orders_side.record(
+        engagement_id, opened(engagement_id, orders.FeeTerms(mode=orders.FeeMode.recommended), "2")
+    )
     contract = await eventually(lambda: drafted(nc, engagement_id))
     assert contract["terms"]["rate_table_id"] == "default-2024" and contract["terms"]["hourly_fee"] == "30.00"
     tables = await request(nc, "kokemus.contracts.query.rate_tables", {"actor": EXPERT})
@@ -100,9 +104,16 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
     async def fee_approved():
         return (await get_contract(nc, engagement_id, EXPERT))["fee"]
 
-    assert await eventually(fee_approved) == {"fee": "75.00", "mileage": "17.70", "other_expenses": "12.40", "total": "105.10"}
+    assert await eventually(fee_approved) == {
+        "fee": "75.00",
+        "mileage": "17.70",
+        "other_expenses": "12.40",
+        "total": "105.10",
+    }
 
-    paid = await request(nc, "kokemus.contracts.cmd.record_payment", {"actor": COORDINATOR, "engagement_id": str(engagement_id)})
+    paid = await request(
+        nc, "kokemus.contracts.cmd.record_payment", {"actor": COORDINATOR, "engagement_id": str(engagement_id)}
+    )
     assert paid["payment"]["total"] == "105.10"
     [listed] = await request(nc, "kokemus.contracts.query.list_contracts", {"actor": ORDERER})
     assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "105.10")

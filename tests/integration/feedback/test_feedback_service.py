@@ -10,12 +10,12 @@ from decimal import Decimal
 import nats
 import pytest
 
-from shared.clock import Clock
-from shared.messaging.rpc import RemoteError, request
-from shared.runtime.service import ServiceRuntime
 from services.feedback.service import definition
 from services.orders import events as orders
 from services.registry import events as registry
+from shared.clock import Clock
+from shared.messaging.rpc import RemoteError, request
+from shared.runtime.service import ServiceRuntime
 from tests.conftest import eventually, upstream
 from tests.unit.feedback.fakes import MovableClock, engagement_opened
 
@@ -63,7 +63,9 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
                 return None
 
         # Delivered in the orders service: both forms are requested.
-        await upstreams["orders"].append(stream_id, engagement_opened(engagement_id, "expert-1", "orderer-1"), engagement_id)
+        await upstreams["orders"].append(
+            stream_id, engagement_opened(engagement_id, "expert-1", "orderer-1"), engagement_id
+        )
         await upstreams["orders"].append(stream_id, orders.DeliveryConfirmed(
             engagement_id=engagement_id, actual_hours=Decimal("2"), kilometres=Decimal("30")), engagement_id)
         seen = await eventually(requested)

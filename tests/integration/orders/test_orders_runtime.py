@@ -12,20 +12,20 @@ import asyncpg
 import nats
 import pytest
 
-from shared.events import SYSTEM, NewEvent
-from shared.eventstore import chain, codec
-from shared.messaging.rpc import RemoteError, request
-from shared.messaging.streams import ensure_stream
-from shared.runtime.service import ServiceRuntime
-from shared.clock import Clock
-from shared.envelope import Published
-from shared.unit_of_work import PostgresUnitOfWork
 from services.contracts.events import ContractFullySigned, FeeApproved
 from services.feedback.events import FeedbackCompleted
 from services.orders import service as orders
 from services.orders.handlers import expire_offers
 from services.orders.projections import OrdersTables
 from services.registry import service as registry
+from shared.clock import Clock
+from shared.envelope import Published
+from shared.events import SYSTEM, NewEvent
+from shared.eventstore import chain, codec
+from shared.messaging.rpc import RemoteError, request
+from shared.messaging.streams import ensure_stream
+from shared.runtime.service import ServiceRuntime
+from shared.unit_of_work import PostgresUnitOfWork
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
@@ -97,7 +97,9 @@ async def stack(environment) -> AsyncIterator[Stack]:
 
 async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
     """Through the registry's commands: an NGO, its trained and consenting expert in the bank, an orderer."""
-    await stack.registry("register_organization", actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo")
+    await stack.registry(
+        "register_organization", actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo"
+    )
     await stack.registry("register_expert", actor=COORDINATOR, expert_id="maija", organization_id="mieli",
                          name="Maija M", email="maija@example.org")
     await stack.registry("record_training", actor=COORDINATOR, expert_id="maija", completed_on=str(TODAY),

@@ -33,11 +33,19 @@ async def registry(environment):
 
 
 async def register_and_list(nc) -> None:
-    await request(nc, cmd("register_organization"), {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
+    await request(
+        nc,
+        cmd("register_organization"),
+        {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"},
+    )
     await request(nc, cmd("register_expert"), {"actor": CONTACT, "expert_id": "maija", "organization_id": "mieli",
                                               "name": "Maija Meikäläinen", "email": "maija@example.org",
                                               "experience": "recovered from depression"})
-    await request(nc, cmd("record_training"), {"actor": CONTACT, "expert_id": "maija", "completed_on": "2026-04-30", "trained_by": "mieli"})
+    await request(
+        nc,
+        cmd("record_training"),
+        {"actor": CONTACT, "expert_id": "maija", "completed_on": "2026-04-30", "trained_by": "mieli"},
+    )
     await request(nc, cmd("give_consent"), {"actor": EXPERT, "expert_id": "maija"})
     await request(nc, cmd("list_expert"), {"actor": CONTACT, "expert_id": "maija", "topics": ["mental health"]})
 
@@ -48,25 +56,43 @@ async def test_only_an_orderer_with_credentials_finds_a_listed_expert_and_sees_o
         await request(registry, "kokemus.registry.query.search_bank", {"actor": ORDERER})
     assert refused.value.code == "forbidden" and "credentials" in refused.value.message
 
-    await request(registry, cmd("grant_credentials"), {"actor": COORDINATOR, "orderer_id": "school-1", "orderer_name": "Koulu"})
-    [found] = await request(registry, "kokemus.registry.query.search_bank", {"actor": ORDERER, "topic": "mental health"})
+    await request(
+        registry, cmd("grant_credentials"), {"actor": COORDINATOR, "orderer_id": "school-1", "orderer_name": "Koulu"}
+    )
+    [found] = await request(
+        registry, "kokemus.registry.query.search_bank", {"actor": ORDERER, "topic": "mental health"}
+    )
     assert found["expert_id"] == "maija" and found["name"] == "Maija Meikäläinen"
     assert await request(registry, "kokemus.registry.query.search_bank", {"actor": ORDERER, "topic": "media"}) == []
 
-    seen_by_orderer = await request(registry, "kokemus.registry.query.get_expert", {"actor": ORDERER, "expert_id": "maija"})
+    seen_by_orderer = await request(
+        registry, "kokemus.registry.query.get_expert", {"actor": ORDERER, "expert_id": "maija"}
+    )
     assert "email" not in seen_by_orderer and "experience" not in seen_by_orderer
-    seen_by_contact = await request(registry, "kokemus.registry.query.get_expert", {"actor": CONTACT, "expert_id": "maija"})
+    seen_by_contact = await request(
+        registry, "kokemus.registry.query.get_expert", {"actor": CONTACT, "expert_id": "maija"}
+    )
     assert seen_by_contact["email"] == "maija@example.org"
 
 
 async def test_listing_an_expert_without_training_is_refused_with_the_reason(registry):
-    await request(registry, cmd("register_organization"), {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
-    await request(registry, cmd("register_expert"), {"actor": CONTACT, "expert_id": "pekka", "organization_id": "mieli", "name": "Pekka", "email": "p@example.org"})
+    await request(
+        registry,
+        cmd("register_organization"),
+        {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"},
+    )
+    await request(
+        registry,
+        cmd("register_expert"),
+        {"actor": CONTACT, "expert_id": "pekka", "organization_id": "mieli", "name": "Pekka", "email": "p@example.org"},
+    )
     await request(registry, cmd("give_consent"), {"actor": {"id": "pekka", "role": "expert"}, "expert_id": "pekka"})
     with pytest.raises(RemoteError) as refused:
         await request(registry, cmd("list_expert"), {"actor": CONTACT, "expert_id": "pekka", "topics": ["x"]})
     assert refused.value.code == "validation"
-    assert refused.value.fields == [{"field": "expert_id", "reason": "has not completed a basic training", "allowed": "a trained expert"}]
+    assert refused.value.fields == [
+        {"field": "expert_id", "reason": "has not completed a basic training", "allowed": "a trained expert"}
+    ]
 
 
 async def test_personal_data_is_sealed_in_the_store_and_on_the_bus_and_erasure_reaches_both(environment, registry):
@@ -87,6 +113,7 @@ async def test_personal_data_is_sealed_in_the_store_and_on_the_bus_and_erasure_r
             message = await js.get_msg("KOKEMUS_REGISTRY", seq)
             if message.subject.endswith("ExpertRegistered"):
                 return message
+        return None
     message = await eventually(registered_on_bus)
     assert b"Maija" not in message.data and "$encrypted" in json.loads(message.data)["payload"]["name"]
 
@@ -101,7 +128,11 @@ async def test_personal_data_is_sealed_in_the_store_and_on_the_bus_and_erasure_r
 async def test_a_command_sent_again_after_a_lost_reply_gets_the_same_answer_and_records_once(environment, registry):
     import uuid
 
-    await request(registry, cmd("register_organization"), {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
+    await request(
+        registry,
+        cmd("register_organization"),
+        {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"},
+    )
     command = {"actor": CONTACT, "expert_id": "pekka", "organization_id": "mieli", "name": "Pekka",
                "email": "p@example.org", "command_id": str(uuid.uuid4())}
     first = await request(registry, cmd("register_expert"), command)

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from services.contracts.events import ContractDrafted
 from services.feedback.events import FeedbackRequested, Form

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 
-from services.audit import handlers as h
-from services.audit import messages as m
+from services.audit import events, handlers as h, messages as m
 from services.audit.service import Deps, compose
 from services.audit.views import InMemoryAuditTables
 from services.orders.events import EngagementOpened, TaskType
-from services.audit import events
 from shared.envelope import Published
 from shared.errors import Forbidden, NotFound
 from shared.events import events_in
@@ -152,7 +150,13 @@ async def test_verify_finds_the_chains_intact_sealed_personal_fields_included(sc
     report = await call(h.verify_trail, m.VerifyTrail(), AUDITOR, deps)
     assert report["intact"], report
     checked = {store["service"]: store["events_checked"] for store in report["stores"]}
-    assert checked == {"audit": len(deps.uow.store.published), "registry": 6, "orders": 8, "contracts": 1, "feedback": 2}
+    assert checked == {
+        "audit": len(deps.uow.store.published),
+        "registry": 6,
+        "orders": 8,
+        "contracts": 1,
+        "feedback": 2,
+    }
 
 
 async def test_verify_names_a_changed_copy(scenario):

@@ -6,8 +6,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, Invalid
-from shared.events import Actor, Role
 from services.contracts.domain import (
     DEFAULT_RATE_TABLE,
     Contract,
@@ -17,13 +15,18 @@ from services.contracts.domain import (
     RateTables,
 )
 from services.contracts.events import ContractFullySigned, ContractSigned
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.events import Actor, Role
 
 TODAY = dt.date(2026, 3, 2)
 EXPERT = Actor(id="maija", role=Role.expert)
 ORDERER = Actor(id="school-1", role=Role.orderer)
 
 
-def drafted(orderer_fee=OrdererFee(), expenses_reimbursed=True, duration_hours=D("2"), rates=DEFAULT_RATE_TABLE):
+NO_ORDERER_FEE = OrdererFee()
+
+
+def drafted(orderer_fee=NO_ORDERER_FEE, expenses_reimbursed=True, duration_hours=D("2"), rates=DEFAULT_RATE_TABLE):
     contract = Contract(str(uuid.uuid4()))
     contract.draft("maija", "school-1", orderer_fee, expenses_reimbursed, duration_hours, rates, TODAY)
     return contract
@@ -87,7 +90,12 @@ def test_an_orderer_mode_without_a_fee_falls_back_to_the_recommended_table():
 
 def test_the_contract_takes_mileage_and_minimum_from_the_table_even_with_the_orderers_fee():
     terms = drafted(OrdererFee(hourly_fee=D("45"))).terms
-    assert (terms.fee_basis, terms.hourly_fee, terms.mileage_per_km, terms.minimum_fee) == ("orderer", D("45"), D("0.59"), D("50.00"))
+    assert (terms.fee_basis, terms.hourly_fee, terms.mileage_per_km, terms.minimum_fee) == (
+        "orderer",
+        D("45"),
+        D("0.59"),
+        D("50.00"),
+    )
 
 
 def test_a_contract_is_not_drafted_without_a_table_in_force():

@@ -7,18 +7,15 @@ from decimal import Decimal as D
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import Actor, NewEvent, Role
-from shared.eventstore.memory import InMemoryEventStore
-from shared.clock import Clock
-from shared.events import events_in
-from shared.unit_of_work import InMemoryUnitOfWork
-from services.contracts import events
-from services.contracts import handlers as h
-from services.contracts import messages as m
+from services.contracts import events, handlers as h, messages as m
 from services.contracts.service import compose
 from services.contracts.views import InMemoryContractsViews
 from services.orders import events as orders
+from shared.clock import Clock
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import Actor, NewEvent, Role, events_in
+from shared.eventstore.memory import InMemoryEventStore
+from shared.unit_of_work import InMemoryUnitOfWork
 from tests.unit.calls import call, consume, fixed_clock
 
 COORDINATOR = Actor(id="coord", role=Role.coordinator)
@@ -65,7 +62,10 @@ async def deliver(deps, orders_store, payload, engagement_id):
     return event
 
 
-def opened(engagement_id, fee=orders.FeeTerms(mode=orders.FeeMode.recommended), hours="2"):
+RECOMMENDED = orders.FeeTerms(mode=orders.FeeMode.recommended)
+
+
+def opened(engagement_id, fee=RECOMMENDED, hours="2"):
     return orders.EngagementOpened(
         engagement_id=engagement_id, order_id=uuid.uuid4(), offer_id=uuid.uuid4(), expert_id="maija",
         orderer_id="school-1", task_type=orders.TaskType.lecture, topic="recovery", date=dt.date(2026, 4, 1),
@@ -107,12 +107,39 @@ async def test_an_opened_engagement_gets_a_contract_at_the_recommended_rates(dep
 
 
 async def test_the_engagement_keeps_the_rates_in_force_the_day_its_contract_was_drafted(deps, orders_store, clock):
-    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2026-spring", effective_from=dt.date(2026, 3, 1), hourly_fee=D("35.00"), minimum_fee=D("60.00"), mileage_per_km=D("0.57")), COORDINATOR, deps)
-    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2026-autumn", effective_from=dt.date(2026, 8, 1), hourly_fee=D("40.00"), minimum_fee=D("70.00"), mileage_per_km=D("0.61")), COORDINATOR, deps)
+    await call(
+        h.publish_rate_table,
+        m.PublishRateTable(
+            rate_table_id="2026-spring",
+            effective_from=dt.date(2026, 3, 1),
+            hourly_fee=D("35.00"),
+            minimum_fee=D("60.00"),
+            mileage_per_km=D("0.57"),
+        ),
+        COORDINATOR,
+        deps,
+    )
+    await call(
+        h.publish_rate_table,
+        m.PublishRateTable(
+            rate_table_id="2026-autumn",
+            effective_from=dt.date(2026, 8, 1),
+            hourly_fee=D("40.00"),
+            minimum_fee=D("70.00"),
+            mileage_per_km=D("0.61"),
+        ),
+        COORDINATOR,
+        deps,
+    )
     early = await open_engagement(deps, orders_store)
     clock.today = dt.date(2026, 8, 3)
     late = await open_engagement(deps, orders_store)
-    await deliver(deps, orders_store, orders.DeliveryConfirmed(engagement_id=early, actual_hours=D("2"), kilometres=D("10")), early)
+    await deliver(
+        deps,
+        orders_store,
+        orders.DeliveryConfirmed(engagement_id=early, actual_hours=D("2"), kilometres=D("10")),
+        early,
+    )
 
     early_view, late_view = await contract(deps, early), await contract(deps, late)
     assert (early_view["terms"]["rate_table_id"], early_view["terms"]["hourly_fee"]) == ("2026-spring", "35.00")
@@ -124,7 +151,12 @@ async def test_the_orderers_fee_is_the_contracts_fee(deps, orders_store):
     fee = orders.FeeTerms(mode=orders.FeeMode.orderer, fixed_fee=D("180.00"), expenses_reimbursed=False)
     engagement_id = await open_engagement(deps, orders_store, fee=fee)
     terms = (await contract(deps, engagement_id))["terms"]
-    assert (terms["fee_basis"], terms["fixed_fee"], terms["hourly_fee"], terms["expenses_reimbursed"]) == ("orderer", "180.00", None, False)
+    assert (terms["fee_basis"], terms["fixed_fee"], terms["hourly_fee"], terms["expenses_reimbursed"]) == (
+        "orderer",
+        "180.00",
+        None,
+        False,
+    )
 
 
 async def test_drafting_seeds_the_default_table_if_the_start_up_seed_has_not_run(deps, orders_store):
@@ -171,7 +203,12 @@ async def test_signing_twice_is_a_conflict(deps, orders_store):
 async def test_another_person_cannot_sign(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store)
     with pytest.raises(Forbidden):
-        await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), Actor(id="pekka", role=Role.expert), deps)
+        await call(
+            h.sign_contract,
+            m.SignContract(engagement_id=engagement_id, party="expert"),
+            Actor(id="pekka", role=Role.expert),
+            deps,
+        )
     with pytest.raises(Forbidden):
         await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="orderer"), COORDINATOR, deps)
     assert recorded(deps, "ContractSigned") == []
@@ -185,8 +222,14 @@ async def test_signing_before_the_contract_is_drafted_says_to_try_again(deps):
 
 async def test_a_cancelled_contract_cannot_be_signed(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store)
-    await deliver(deps, orders_store, orders.EngagementCancelled(
-        engagement_id=engagement_id, cancelled_by="orderer", reason="course cancelled", after_signing=False), engagement_id)
+    await deliver(
+        deps,
+        orders_store,
+        orders.EngagementCancelled(
+            engagement_id=engagement_id, cancelled_by="orderer", reason="course cancelled", after_signing=False
+        ),
+        engagement_id,
+    )
     with pytest.raises(Conflict):
         await call(h.sign_contract, m.SignContract(engagement_id=engagement_id, party="expert"), EXPERT, deps)
 
@@ -197,8 +240,14 @@ async def test_a_confirmed_delivery_approves_the_fee_and_expenses(deps, orders_s
     fee = orders.FeeTerms(mode=orders.FeeMode.orderer, hourly_fee=D("42.50"))
     engagement_id = await open_engagement(deps, orders_store, fee=fee)
     await sign_both(deps, engagement_id)
-    await deliver(deps, orders_store, orders.DeliveryConfirmed(
-        engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("38"), other_expenses=D("6.40")), engagement_id)
+    await deliver(
+        deps,
+        orders_store,
+        orders.DeliveryConfirmed(
+            engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("38"), other_expenses=D("6.40")
+        ),
+        engagement_id,
+    )
     view = await contract(deps, engagement_id, actor=EXPERT)
     assert view["status"] == "fee_approved"
     assert view["fee"] == {"fee": "106.25", "mileage": "22.42", "other_expenses": "6.40", "total": "135.07"}
@@ -222,9 +271,19 @@ async def test_cancelling_before_signing_owes_nothing(deps, orders_store):
 
 async def test_a_cancellation_made_before_the_last_signature_arrived_here_owes_nothing(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store, hours="3")
-    [cancellation] = await orders_store.append(f"engagement-{engagement_id}", 1, [NewEvent(
-        payload=orders.EngagementCancelled(engagement_id=engagement_id, cancelled_by="orderer", reason="x", after_signing=False),
-        actor=ORDERS_SYSTEM, engagement_id=engagement_id)])
+    [cancellation] = await orders_store.append(
+        f"engagement-{engagement_id}",
+        1,
+        [
+            NewEvent(
+                payload=orders.EngagementCancelled(
+                    engagement_id=engagement_id, cancelled_by="orderer", reason="x", after_signing=False
+                ),
+                actor=ORDERS_SYSTEM,
+                engagement_id=engagement_id,
+            )
+        ],
+    )
     await sign_both(deps, engagement_id)  # the signatures land here after the orders service cancelled
     await consume(h.cancel_contract, cancellation, deps)
     assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "0.00"}
@@ -255,7 +314,12 @@ async def test_the_coordinator_records_the_payment_of_the_approved_fee(deps, ord
     with pytest.raises(Forbidden):
         await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), EXPERT, deps)
     with pytest.raises(Invalid):
-        await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id, paid_on=clock.today + dt.timedelta(days=1)), COORDINATOR, deps)
+        await call(
+            h.record_payment,
+            m.RecordPayment(engagement_id=engagement_id, paid_on=clock.today + dt.timedelta(days=1)),
+            COORDINATOR,
+            deps,
+        )
     view = await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), COORDINATOR, deps)
     assert (view["status"], view["payment"]) == ("paid", {"total": "50.00", "paid_on": clock.today.isoformat()})
 
@@ -274,12 +338,34 @@ async def test_only_the_parties_and_coordinators_see_a_contract(deps, orders_sto
 
 async def test_only_a_coordinator_publishes_a_rate_table(deps):
     with pytest.raises(Forbidden):
-        await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="mine", effective_from=dt.date(2027, 1, 1), hourly_fee=D("500"), minimum_fee=D("0"), mileage_per_km=D("1")), EXPERT, deps)
+        await call(
+            h.publish_rate_table,
+            m.PublishRateTable(
+                rate_table_id="mine",
+                effective_from=dt.date(2027, 1, 1),
+                hourly_fee=D("500"),
+                minimum_fee=D("0"),
+                mileage_per_km=D("1"),
+            ),
+            EXPERT,
+            deps,
+        )
 
 
 async def test_anyone_reads_the_rate_tables_and_the_one_in_force(deps, clock):
     assert await h.seed_default_rate_table(deps) is True
-    await call(h.publish_rate_table, m.PublishRateTable(rate_table_id="2027", effective_from=dt.date(2027, 1, 1), hourly_fee=D("33.00"), minimum_fee=D("55.00"), mileage_per_km=D("0.60")), COORDINATOR, deps)
+    await call(
+        h.publish_rate_table,
+        m.PublishRateTable(
+            rate_table_id="2027",
+            effective_from=dt.date(2027, 1, 1),
+            hourly_fee=D("33.00"),
+            minimum_fee=D("55.00"),
+            mileage_per_km=D("0.60"),
+        ),
+        COORDINATOR,
+        deps,
+    )
     tables = await call(h.rate_tables, m.ListRateTables(), EXPERT, deps)
     assert [t["rate_table_id"] for t in tables] == ["default-2024", "2027"]
     assert (await call(h.rate_in_force, m.RateInForce(), ORDERER, deps))["rate_table_id"] == "default-2024"

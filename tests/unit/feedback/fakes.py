@@ -7,11 +7,6 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from shared.clock import Clock
-from shared.envelope import RecordedEvent
-from shared.events import Actor, DomainEvent, NewEvent, Role, events_in
-from shared.eventstore.memory import InMemoryEventStore
-from shared.unit_of_work import InMemoryUnitOfWork
 from services.feedback import events as ev
 from services.feedback.handlers import CONSUMES
 from services.feedback.service import Deps, compose
@@ -19,6 +14,11 @@ from services.feedback.views import InMemoryFeedbackViews
 from services.orders import events as orders
 from services.orders.events import FeeMode, FeeTerms, TaskType
 from services.registry import events as registry
+from shared.clock import Clock
+from shared.envelope import RecordedEvent
+from shared.events import Actor, DomainEvent, NewEvent, Role, events_in
+from shared.eventstore.memory import InMemoryEventStore
+from shared.unit_of_work import InMemoryUnitOfWork
 from tests.unit.calls import consume
 
 ORDERER = Actor(id="orderer-1", role=Role.orderer)
@@ -72,7 +72,9 @@ class Upstream:
         await self.deliver(service, event)
         return event
 
-    async def open(self, engagement_id: uuid.UUID, expert_id: str = EXPERT.id, orderer_id: str = ORDERER.id) -> RecordedEvent:
+    async def open(
+        self, engagement_id: uuid.UUID, expert_id: str = EXPERT.id, orderer_id: str = ORDERER.id
+    ) -> RecordedEvent:
         return await self.publish("orders", f"engagement-{engagement_id}", engagement_opened(
             engagement_id, expert_id, orderer_id), engagement_id)
 

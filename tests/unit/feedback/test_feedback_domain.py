@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from shared.errors import Conflict, Invalid
 from services.feedback.domain import FREE_TEXT_MAX, MAX_REMINDERS, QUESTIONS, EngagementFeedback, Status
 from services.feedback.events import (
     FeedbackClosedUnanswered,
@@ -15,6 +14,7 @@ from services.feedback.events import (
     FeedbackSubmitted,
     Form,
 )
+from shared.errors import Conflict, Invalid
 
 T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 DAYS_3 = dt.timedelta(days=3)

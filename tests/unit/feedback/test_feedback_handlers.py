@@ -6,8 +6,6 @@ import uuid
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import Actor, Role
 from services.feedback import messages as m
 from services.feedback.events import Form
 from services.feedback.handlers import (
@@ -20,9 +18,17 @@ from services.feedback.handlers import (
 )
 from services.orders import events as orders
 from services.registry import events as registry
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import Actor, Role
 from tests.unit.calls import call
 from tests.unit.feedback.fakes import (
-    COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, engagement_opened, make_deps,
+    COORDINATOR,
+    EXPERT,
+    ORDERER,
+    MovableClock,
+    Upstream,
+    engagement_opened,
+    make_deps,
 )
 
 T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
@@ -112,7 +118,9 @@ async def test_closing_the_engagement_closes_the_unanswered_form(deps, upstream)
 async def test_both_respondents_answering_completes_the_feedback(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
-    first = await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "Tiring but good."), EXPERT, deps)
+    first = await call(
+        submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "Tiring but good."), EXPERT, deps
+    )
     second = await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id), ORDERER, deps)
     assert (first["completed"], second["completed"]) == (False, True)
     events = await stream(deps, engagement_id)
@@ -157,7 +165,9 @@ async def test_answers_are_checked_against_the_form(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
     with pytest.raises(Invalid) as error:
-        await call(submit_feedback, submit(Form.orderer_feedback, {"usefulness": 9, "mood": 3}, engagement_id), ORDERER, deps)
+        await call(
+            submit_feedback, submit(Form.orderer_feedback, {"usefulness": 9, "mood": 3}, engagement_id), ORDERER, deps
+        )
     assert {p.field for p in error.value.fields} == {
         "ratings.mood", "ratings.usefulness", "ratings.expert_preparation", "ratings.cooperation",
         "ratings.would_order_again"}
@@ -167,7 +177,9 @@ async def test_each_respondent_sees_their_own_form_and_a_coordinator_both(deps, 
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
     await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "Heard at last."), EXPERT, deps)
-    await call(submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id, "Eye-opening."), ORDERER, deps)
+    await call(
+        submit_feedback, submit(Form.orderer_feedback, ORDERER_RATINGS, engagement_id, "Eye-opening."), ORDERER, deps
+    )
 
     everything = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), COORDINATOR, deps)
     assert everything["completed"] is True
@@ -256,9 +268,13 @@ async def test_the_follow_up_report_averages_the_answers_of_the_period(deps, ups
 
 async def test_the_follow_up_report_is_for_coordinators_and_a_real_period(deps):
     with pytest.raises(Forbidden):
-        await call(follow_up_report, m.FollowUpReport(from_=dt.date(2024, 1, 1), until=dt.date(2024, 2, 1)), EXPERT, deps)
+        await call(
+            follow_up_report, m.FollowUpReport(from_=dt.date(2024, 1, 1), until=dt.date(2024, 2, 1)), EXPERT, deps
+        )
     with pytest.raises(Invalid) as error:
-        await call(follow_up_report, m.FollowUpReport(from_=dt.date(2024, 2, 1), until=dt.date(2024, 1, 1)), COORDINATOR, deps)
+        await call(
+            follow_up_report, m.FollowUpReport(from_=dt.date(2024, 2, 1), until=dt.date(2024, 1, 1)), COORDINATOR, deps
+        )
     assert error.value.fields[0].field == "until"
 
 

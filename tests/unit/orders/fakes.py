@@ -8,18 +8,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from services.orders import events, handlers as h, messages as m
+from services.orders.domain import Agreement, Credentials, Engagement
+from services.orders.events import FeeMode, FeeTerms, TaskType
+from services.orders.service import compose
+from services.orders.views import InMemoryOrdersViews
 from shared.clock import Clock
 from shared.envelope import RecordedEvent
 from shared.events import Actor, Role, events_in
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
-from services.orders import events
-from services.orders import handlers as h
-from services.orders import messages as m
-from services.orders.domain import Agreement, Credentials, Engagement
-from services.orders.events import FeeMode, FeeTerms, TaskType
-from services.orders.service import compose
-from services.orders.views import InMemoryOrdersViews
 from tests.unit.calls import call
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -79,12 +77,16 @@ class World:
         placed = await call(h.place_order, m.PlaceOrder(**values), actor, self.deps)
         return uuid.UUID(placed["order_id"])
 
-    async def offer(self, order_id: uuid.UUID, expert: Actor = EXPERT, actor: Actor = ORDERER, **extra: Any) -> uuid.UUID:
+    async def offer(
+        self, order_id: uuid.UUID, expert: Actor = EXPERT, actor: Actor = ORDERER, **extra: Any
+    ) -> uuid.UUID:
         made = await call(h.make_offer, m.MakeOffer(order_id=order_id, expert_id=expert.id, **extra), actor, self.deps)
         return uuid.UUID(made["offer_id"])
 
     async def accept(self, order_id: uuid.UUID, offer_id: uuid.UUID, expert: Actor = EXPERT, **extra: Any) -> uuid.UUID:
-        accepted = await call(h.accept_offer, m.AnswerOffer(order_id=order_id, offer_id=offer_id, **extra), expert, self.deps)
+        accepted = await call(
+            h.accept_offer, m.AnswerOffer(order_id=order_id, offer_id=offer_id, **extra), expert, self.deps
+        )
         return uuid.UUID(accepted["engagement_id"])
 
     async def engagement(self, **terms: Any) -> tuple[uuid.UUID, uuid.UUID]:

@@ -6,13 +6,20 @@ from decimal import Decimal
 
 import pytest
 
-from shared.clock import start_of
-from shared.errors import Conflict, Forbidden, Invalid
 from services.orders.domain import (
-    Agreement, Credentials, Engagement, EngagementStatus, ListedExpert, Membership, OfferStatus, Order,
+    Agreement,
+    Credentials,
+    Engagement,
+    EngagementStatus,
+    ListedExpert,
+    Membership,
+    OfferStatus,
+    Order,
     check_fee_terms,
 )
 from services.orders.events import FeeMode, FeeTerms, TaskType
+from shared.clock import start_of
+from shared.errors import Conflict, Forbidden, Invalid
 
 TODAY = dt.date(2026, 3, 2)
 NOW = start_of(TODAY) + dt.timedelta(hours=9)
@@ -145,7 +152,10 @@ def test_outside_the_county_s_services_an_ngo_expert_needs_no_agreement():
 def test_only_a_listed_expert_receives_an_offer():
     with pytest.raises(Invalid) as error:
         place().make_offer(uuid.uuid4(), "ghost", None, NOW, [])
-    assert (error.value.fields[0].field, error.value.fields[0].reason) == ("expert_id", "is not listed in the experience bank")
+    assert (error.value.fields[0].field, error.value.fields[0].reason) == (
+        "expert_id",
+        "is not listed in the experience bank",
+    )
 
 
 def test_an_offer_expires_in_seven_days_or_when_the_task_s_day_begins():
@@ -197,7 +207,9 @@ def test_no_more_experts_are_taken_than_wanted_and_a_cancelled_engagement_frees_
 def test_cancelling_an_order_withdraws_open_offers_and_cancels_engagements_not_yet_delivered():
     order = place(experts_wanted=3)
     order.make_offer(uuid.uuid4(), "anna", COUNTY_TRAINED, NOW, [])
-    signed = order.accept(order.make_offer(uuid.uuid4(), "maija", COUNTY_TRAINED, NOW, []).offer_id, NOW, [], uuid.uuid4())
+    signed = order.accept(
+        order.make_offer(uuid.uuid4(), "maija", COUNTY_TRAINED, NOW, []).offer_id, NOW, [], uuid.uuid4()
+    )
     signed.confirm(uuid.uuid4())
     delivered = order.accept(order.make_offer(uuid.uuid4(), "pekka", COUNTY_TRAINED, NOW, []).offer_id, NOW, [signed],
                              uuid.uuid4())

@@ -7,21 +7,27 @@ from decimal import Decimal
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, Invalid
-from shared.events import SYSTEM, NewEvent
-from shared.eventstore.memory import InMemoryEventStore
 from services.contracts.events import ContractFullySigned, FeeApproved
 from services.feedback.events import FeedbackCompleted
-from services.orders import handlers as h
-from services.orders import messages as m
+from services.orders import handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, EngagementStatus
 from services.orders.projections import OrdersTables
 from services.registry.events import ExpertListed
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.events import SYSTEM, NewEvent
+from shared.eventstore.memory import InMemoryEventStore
 from tests.unit.calls import call, consume
 from tests.unit.orders.fakes import (
-    AUDITOR, CONTACT, COORDINATOR, EXPERT, ORDERER, OTHER_EXPERT, OTHER_ORDERER, TASK_DAY, World,
+    AUDITOR,
+    CONTACT,
+    COORDINATOR,
+    EXPERT,
+    ORDERER,
+    OTHER_EXPERT,
+    OTHER_ORDERER,
+    TASK_DAY,
+    World,
 )
-
 
 
 @pytest.fixture
@@ -32,7 +38,9 @@ def world():
 async def published_by(service, payload, engagement_id):
     """An event as another service records and publishes it (envelope metadata included)."""
     store = InMemoryEventStore(service, [type(payload)])
-    [event] = await store.append(f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id)])
+    [event] = await store.append(
+        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id)]
+    )
     return event
 
 
@@ -45,7 +53,12 @@ async def signed(world, engagement_id):
 
 async def delivered(world, engagement_id):
     await signed(world, engagement_id)
-    await call(h.confirm_delivery, m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2), kilometres=Decimal(30)), ORDERER, world.deps)
+    await call(
+        h.confirm_delivery,
+        m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2), kilometres=Decimal(30)),
+        ORDERER,
+        world.deps,
+    )
 
 
 async def fee_approved(world, engagement_id):
@@ -95,7 +108,9 @@ async def test_only_the_orderer_changes_the_order_and_not_after_delivery(world):
     order_id, engagement_id = await world.engagement(experts_wanted=2)
     with pytest.raises(Forbidden, match="not yours"):
         await call(h.change_order, m.ChangeOrder(order_id=order_id, topic="x"), OTHER_ORDERER, world.deps)
-    changed = await call(h.change_order, m.ChangeOrder(order_id=order_id, topic="recovery stories"), ORDERER, world.deps)
+    changed = await call(
+        h.change_order, m.ChangeOrder(order_id=order_id, topic="recovery stories"), ORDERER, world.deps
+    )
     assert changed["topic"] == "recovery stories"
     await delivered(world, engagement_id)
     with pytest.raises(Conflict, match="already delivered"):
@@ -107,7 +122,9 @@ async def test_cancelling_an_order_cancels_its_engagements_in_the_same_command(w
     await world.offer(order_id, OTHER_EXPERT)
     with pytest.raises(Forbidden):
         await call(h.cancel_order, m.CancelOrder(order_id=order_id, reason="x"), OTHER_ORDERER, world.deps)
-    result = await call(h.cancel_order, m.CancelOrder(order_id=order_id, reason="course cancelled"), ORDERER, world.deps)
+    result = await call(
+        h.cancel_order, m.CancelOrder(order_id=order_id, reason="course cancelled"), ORDERER, world.deps
+    )
     assert result["cancelled_engagements"] == [str(engagement_id)]
     [withdrawn] = await world.events("OfferWithdrawn")
     assert withdrawn.payload.expert_id == OTHER_EXPERT.id
@@ -179,7 +196,9 @@ async def test_only_the_expert_offered_answers_the_offer(world):
     with pytest.raises(Forbidden, match="allowed: expert"):
         await world.accept(order_id, offer_id, expert=ORDERER)
     with pytest.raises(Forbidden, match="another expert"):
-        await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="x"), OTHER_EXPERT, world.deps)
+        await call(
+            h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="x"), OTHER_EXPERT, world.deps
+        )
     await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="busy"), EXPERT, world.deps)
     with pytest.raises(Conflict, match="already declined"):
         await world.accept(order_id, offer_id)
@@ -215,15 +234,24 @@ async def test_only_the_engagement_s_orderer_confirms_delivery(world, actor, err
     _, engagement_id = await world.engagement()
     await signed(world, engagement_id)
     with pytest.raises(Forbidden, match=error):
-        await call(h.confirm_delivery, m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2)), actor, world.deps)
+        await call(
+            h.confirm_delivery,
+            m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2)),
+            actor,
+            world.deps,
+        )
 
 
 async def test_either_party_cancels_and_after_signing_is_noted(world):
     _, engagement_id = await world.engagement()
     with pytest.raises(Forbidden, match="not yours"):
-        await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), OTHER_EXPERT, world.deps)
+        await call(
+            h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), OTHER_EXPERT, world.deps
+        )
     with pytest.raises(Forbidden, match="allowed: orderer, expert"):
-        await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), COORDINATOR, world.deps)
+        await call(
+            h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), COORDINATOR, world.deps
+        )
     await signed(world, engagement_id)
     await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="ill"), EXPERT, world.deps)
     [cancelled] = await world.events("EngagementCancelled")
@@ -238,7 +266,7 @@ async def test_closing_by_hand_before_fee_and_feedback_is_refused_naming_what_is
     with pytest.raises(Conflict, match="the fee is not approved and the feedback forms are not all in"):
         await call(h.close_engagement, close, COORDINATOR, world.deps)
     await feedback_completed(world, engagement_id)
-    with pytest.raises(Conflict, match="cannot close yet: the fee is not approved$"):
+    with pytest.raises(Conflict, match=r"cannot close yet: the fee is not approved$"):
         await call(h.close_engagement, close, COORDINATOR, world.deps)
     with pytest.raises(Forbidden):
         await call(h.close_engagement, m.EngagementCommand(engagement_id=engagement_id), EXPERT, world.deps)

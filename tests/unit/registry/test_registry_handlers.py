@@ -4,16 +4,13 @@ import datetime as dt
 
 import pytest
 
-from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import Actor, Role
-from shared.eventstore.memory import InMemoryEventStore
-from shared.unit_of_work import InMemoryUnitOfWork
-from shared.events import events_in
-from services.registry import events
-from services.registry import handlers as h
-from services.registry import messages as m
+from services.registry import events, handlers as h, messages as m
 from services.registry.service import compose
 from services.registry.views import InMemoryRegistryViews
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events import Actor, Role, events_in
+from shared.eventstore.memory import InMemoryEventStore
+from shared.unit_of_work import InMemoryUnitOfWork
 from tests.unit.calls import call, fixed_clock
 
 TODAY = dt.date(2026, 11, 22)
@@ -32,11 +29,28 @@ def deps():
 
 
 async def setup_expert(deps, trained_by="mieli"):
-    await call(h.register_organization, m.RegisterOrganization(organization_id="varha", name="Varha", kind="county"), COORDINATOR, deps)
-    await call(h.register_organization, m.RegisterOrganization(organization_id="mieli", name="Mieli ry", kind="ngo", contact_person_id="contact-1"), COORDINATOR, deps)
-    await call(h.register_expert, m.RegisterExpert(expert_id="maija", organization_id="mieli", name="Maija M", email="maija@example.org"), CONTACT, deps)
+    await call(
+        h.register_organization,
+        m.RegisterOrganization(organization_id="varha", name="Varha", kind="county"),
+        COORDINATOR,
+        deps,
+    )
+    await call(
+        h.register_organization,
+        m.RegisterOrganization(organization_id="mieli", name="Mieli ry", kind="ngo", contact_person_id="contact-1"),
+        COORDINATOR,
+        deps,
+    )
+    await call(
+        h.register_expert,
+        m.RegisterExpert(expert_id="maija", organization_id="mieli", name="Maija M", email="maija@example.org"),
+        CONTACT,
+        deps,
+    )
     actor = CONTACT if trained_by == "mieli" else COORDINATOR
-    await call(h.record_training, m.RecordTraining(expert_id="maija", completed_on=TODAY, trained_by=trained_by), actor, deps)
+    await call(
+        h.record_training, m.RecordTraining(expert_id="maija", completed_on=TODAY, trained_by=trained_by), actor, deps
+    )
 
 
 async def test_a_trained_consenting_expert_is_listed(deps):
@@ -56,8 +70,18 @@ async def test_listing_without_consent_names_the_missing_condition(deps):
 
 
 async def test_listing_an_untrained_inactive_expert_names_every_missing_condition(deps):
-    await call(h.register_organization, m.RegisterOrganization(organization_id="mieli", name="Mieli", kind="ngo"), COORDINATOR, deps)
-    await call(h.register_expert, m.RegisterExpert(expert_id="maija", organization_id="mieli", name="M", email="m@example.org"), CONTACT, deps)
+    await call(
+        h.register_organization,
+        m.RegisterOrganization(organization_id="mieli", name="Mieli", kind="ngo"),
+        COORDINATOR,
+        deps,
+    )
+    await call(
+        h.register_expert,
+        m.RegisterExpert(expert_id="maija", organization_id="mieli", name="M", email="m@example.org"),
+        CONTACT,
+        deps,
+    )
     await call(h.deactivate_expert, m.DeactivateExpert(expert_id="maija", reason="moved"), CONTACT, deps)
     with pytest.raises(Invalid) as error:
         await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), CONTACT, deps)
@@ -78,13 +102,20 @@ async def test_only_the_expert_consents_and_only_their_organization_lists(deps):
     with pytest.raises(Forbidden):
         await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), OTHER_CONTACT, deps)
     with pytest.raises(Forbidden):
-        await call(h.register_organization, m.RegisterOrganization(organization_id="x", name="X", kind="ngo"), CONTACT, deps)
+        await call(
+            h.register_organization, m.RegisterOrganization(organization_id="x", name="X", kind="ngo"), CONTACT, deps
+        )
 
 
 async def test_a_contact_person_registers_experts_only_for_their_own_organization(deps):
     await setup_expert(deps)
     with pytest.raises(Forbidden):
-        await call(h.register_expert, m.RegisterExpert(expert_id="pekka", organization_id="mieli", name="P", email="p@example.org"), OTHER_CONTACT, deps)
+        await call(
+            h.register_expert,
+            m.RegisterExpert(expert_id="pekka", organization_id="mieli", name="P", email="p@example.org"),
+            OTHER_CONTACT,
+            deps,
+        )
 
 
 async def test_withdrawing_consent_takes_a_listed_expert_off_the_bank(deps):
@@ -110,9 +141,21 @@ async def test_erasure_shreds_the_personal_data_but_keeps_the_history(deps):
 async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(deps):
     await setup_expert(deps)
     with pytest.raises(Invalid, match="only an NGO"):
-        await call(h.sign_organization_agreement, m.SignOrganizationAgreement(organization_id="varha", agreement_id="a1", valid_from=TODAY), COORDINATOR, deps)
+        await call(
+            h.sign_organization_agreement,
+            m.SignOrganizationAgreement(organization_id="varha", agreement_id="a1", valid_from=TODAY),
+            COORDINATOR,
+            deps,
+        )
     with pytest.raises(Invalid) as error:
-        await call(h.sign_organization_agreement, m.SignOrganizationAgreement(organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)), COORDINATOR, deps)
+        await call(
+            h.sign_organization_agreement,
+            m.SignOrganizationAgreement(
+                organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)
+            ),
+            COORDINATOR,
+            deps,
+        )
     assert error.value.fields[0].field == "valid_until"
 
 
@@ -123,7 +166,12 @@ async def test_unknown_things_are_not_found(deps):
 
 async def test_credentials_can_be_granted_only_for_the_future_and_revoked_once(deps):
     with pytest.raises(Invalid):
-        await call(h.grant_credentials, m.GrantCredentials(orderer_id="s1", orderer_name="School", valid_until=TODAY - dt.timedelta(days=1)), COORDINATOR, deps)
+        await call(
+            h.grant_credentials,
+            m.GrantCredentials(orderer_id="s1", orderer_name="School", valid_until=TODAY - dt.timedelta(days=1)),
+            COORDINATOR,
+            deps,
+        )
     await call(h.grant_credentials, m.GrantCredentials(orderer_id="s1", orderer_name="School"), COORDINATOR, deps)
     await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="s1", reason="left"), COORDINATOR, deps)
     with pytest.raises(Conflict):
