@@ -79,10 +79,10 @@ class InMemoryAuditTables:
         self.engagements.setdefault(engagement.engagement_id, engagement)
 
     async def engagements_near(self, source: SourceEvent, connection: Any) -> list[Engagement]:
-        return list(self.engagements.values())
+        return [e for e in self.engagements.values() if _shares(e, source)]
 
     async def events_near(self, engagement: Engagement, connection: Any) -> list[SourceEvent]:
-        return list(self.sources.values())
+        return [s for s in self.sources.values() if _shares(engagement, s)]
 
     async def claim_links(
         self, engagement_id: uuid.UUID, event_ids: list[uuid.UUID], connection: Any
@@ -104,3 +104,11 @@ class InMemoryAuditTables:
         links = [link for link in self.links if engagement_id is None or link[0] == engagement_id]
         return {"source_events": dict(sorted(by_service.items())), "trail_entries": len(links),
                 "engagements": len({engagement for engagement, _ in links})}
+
+
+def _shares(engagement: Engagement, source: SourceEvent) -> bool:
+    """The event names the engagement, its order or its expert (what the tables' query matches; a None
+    matches nothing, as NULL does there)."""
+    return any(mine is not None and mine == theirs for mine, theirs in (
+        (engagement.engagement_id, source.engagement_id), (engagement.order_id, source.order_id),
+        (engagement.expert_id, source.expert_id)))

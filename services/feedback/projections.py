@@ -86,7 +86,7 @@ class FeedbackTables(PostgresViews):
         rows = await self.db.fetch(
             f"""SELECT engagement_id FROM {self.schema}.forms
                 WHERE status = $1 AND reminders_sent < $2 AND last_prompted_at <= $3
-                GROUP BY engagement_id ORDER BY min(last_prompted_at) LIMIT $4""",
+                GROUP BY engagement_id ORDER BY min(last_prompted_at), engagement_id LIMIT $4""",
             Status.open.value, MAX_REMINDERS, prompted_before, limit,
         )
         return [row["engagement_id"] for row in rows]

@@ -29,7 +29,9 @@ class FeedbackViews(Protocol):
 
     async def project(self, event: Envelope[Any], connection: Any) -> None: ...
 
-    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
+    async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
+        """Remember the engagement's parties; remembering it again keeps a cancellation."""
+        ...
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
 
@@ -38,7 +40,8 @@ class FeedbackViews(Protocol):
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
 
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
-        """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send."""
+        """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send,
+        the longest waiting first (then by id), at most ``limit``."""
         ...
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
@@ -63,7 +66,9 @@ class InMemoryFeedbackViews(Projection):
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
-        self.engagements[engagement_id] = parties
+        known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
+        self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id,
+                                                  cancelled=known is not None and known.cancelled)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         if engagement_id in self.engagements:
@@ -92,10 +97,12 @@ class InMemoryFeedbackViews(Projection):
         self.forms[(e.engagement_id, e.form)].status = Status.closed
 
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
-        due = {eid for (eid, _), form in self.forms.items()
-               if form.status is Status.open and form.reminders_sent < MAX_REMINDERS
-               and form.last_prompted_at <= prompted_before}
-        return sorted(due)[:limit]
+        waiting_since: dict[uuid.UUID, dt.datetime] = {}
+        for (eid, _), form in self.forms.items():
+            if (form.status is Status.open and form.reminders_sent < MAX_REMINDERS
+                    and form.last_prompted_at <= prompted_before):
+                waiting_since[eid] = min(form.last_prompted_at, waiting_since.get(eid, form.last_prompted_at))
+        return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings)
