@@ -26,8 +26,7 @@ import pytest
 
 from kokemus.stack.provision import drop_database, provision
 from services import definitions
-from services.audit.domain import Engagement as AuditEngagement
-from services.audit.domain import SourceEvent
+from services.audit.domain import Engagement as AuditEngagement, SourceEvent
 from services.audit.views import InMemoryAuditTables
 from services.contracts import events as contracts
 from services.contracts.domain import ContractStatus
@@ -386,7 +385,7 @@ async def test_orders_offers_and_engagements(views_of):
 
         S = EngagementStatus
         rows = dict(zip((e1, e2, e3, e4, e5), (summary(e, s) for e, s in zip(opening, (
-            S.closed, S.confirmed, S.cancelled, S.opened, S.feedback_complete)))))
+            S.closed, S.confirmed, S.cancelled, S.opened, S.feedback_complete), strict=True)), strict=True))
 
         def summaries(*engagement_ids: uuid.UUID) -> list[dict[str, Any]]:
             return [rows[e] for e in engagement_ids]
@@ -567,13 +566,13 @@ async def test_feedback(views_of):
                    ratings: dict[str, int] | None = None) -> FormRecord:
             return FormRecord(engagement_id, f, at, status, ratings)
 
-        S, O = Form.self_assessment, Form.orderer_feedback
-        e1_forms = [record(e1, S, t0, Status.answered, SELF), record(e1, O, t0)]
-        e2_forms = [record(e2, S, t0 - day), record(e2, O, t0 - day, Status.answered, ORDERER)]
-        e3_forms = [record(e3, S, t0 - 2 * day), record(e3, O, t0 - 2 * day)]
-        e4_forms = [record(e4, S, t0 - 3 * day, Status.closed)]
-        e5_forms = [record(e5, S, t0 + day), record(e5, O, t0 + day)]
-        e6_forms = [record(e6, S, now)]
+        own, theirs = Form.self_assessment, Form.orderer_feedback
+        e1_forms = [record(e1, own, t0, Status.answered, SELF), record(e1, theirs, t0)]
+        e2_forms = [record(e2, own, t0 - day), record(e2, theirs, t0 - day, Status.answered, ORDERER)]
+        e3_forms = [record(e3, own, t0 - 2 * day), record(e3, theirs, t0 - 2 * day)]
+        e4_forms = [record(e4, own, t0 - 3 * day, Status.closed)]
+        e5_forms = [record(e5, own, t0 + day), record(e5, theirs, t0 + day)]
+        e6_forms = [record(e6, own, now)]
         # From the first instant, up to but not including the last.
         assert in_report_order(await views.forms_requested(t0 - 2 * day, t0 + day)) == in_report_order(
             e1_forms + e2_forms + e3_forms)
