@@ -18,6 +18,7 @@ from shared.clock import Clock
 from shared.envelope import RecordedEvent
 from shared.events import DomainEvent
 from shared.handling import Commands, Consumed, Queries
+from shared.messaging.rpc import Requester
 from shared.settings import Settings
 from shared.unit_of_work import UnitOfWork
 
@@ -43,8 +44,11 @@ class ServiceDeps(Generic[V]):
     clock: Clock = field(default_factory=Clock)
 
 
-def compose(uow: UnitOfWork, views: V, settings: Settings | None = None, clock: Clock | None = None) -> ServiceDeps[V]:
-    """The composition root of a service that needs no more than :class:`ServiceDeps`."""
+def compose(uow: UnitOfWork, views: V, settings: Settings | None = None, requester: Requester | None = None,
+            clock: Clock | None = None) -> ServiceDeps[V]:
+    """The composition root of a service that needs no more than :class:`ServiceDeps`. The runtime calls every
+    service's with keywords: the unit of work, the views, the settings, and a requester for asking other
+    services (over the service's own NATS connection)."""
     return ServiceDeps(uow=uow, views=views, clock=clock or Clock())
 
 
@@ -66,12 +70,13 @@ class ServiceDefinition(Generic[D, V]):
     description: str
     events: tuple[type[DomainEvent], ...]
     views: Callable[[asyncpg.Pool | None, str], V]  # the PostgreSQL views, in the service's schema
-    compose: Callable[[UnitOfWork, V, Settings], D]  # the composition root: adapters in, Deps out
+    compose: Callable[..., D]  # the composition root: (uow, views, settings=, requester=) -> Deps
     commands: Commands = field(default_factory=dict)
     queries: Queries = field(default_factory=dict)
     consumes: Consumed = field(default_factory=dict)  # source service -> {event class: handler}
     jobs: tuple[Job, ...] = ()
     sql: tuple[str, ...] = ()  # the views' tables
+    public: frozenset[str] = frozenset()  # requests answered without an identity (signing in is one)
 
     @property
     def sources(self) -> tuple[str, ...]:

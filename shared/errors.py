@@ -57,13 +57,19 @@ class Forbidden(KokemusError):
     code = "forbidden"
 
 
+class Unauthenticated(KokemusError):
+    """The request carries no identity, or one that is expired, wrongly signed or meant for someone else."""
+
+    code = "unauthenticated"
+
+
 class Unavailable(KokemusError):
     """A dependency did not answer; the command was not recorded and may be retried."""
 
     code = "unavailable"
 
 
-ERROR_CODES = {cls.code: cls for cls in (Invalid, NotFound, Conflict, Forbidden, Unavailable)}
+ERROR_CODES = {cls.code: cls for cls in (Invalid, NotFound, Conflict, Forbidden, Unauthenticated, Unavailable)}
 
 
 def invalid(field_name: str, reason: str, allowed: str | None = None) -> Invalid:

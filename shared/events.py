@@ -44,7 +44,9 @@ class Role(enum.StrEnum):
     expert = "expert"
     orderer = "orderer"
     auditor = "auditor"
-    system = "system"
+    system = "system"  # a service acting on its own (a job, a reaction to an event, one service asking another)
+    integration = "integration"  # another system, with an identity of its own
+    anonymous = "anonymous"  # nobody yet: only the identity service's sign-in answers them
 
 
 class Actor(BaseModel):
@@ -61,6 +63,7 @@ class Actor(BaseModel):
 
 
 SYSTEM = Actor(id="system", role=Role.system)
+ANONYMOUS = Actor(id="anonymous", role=Role.anonymous)
 
 
 class DomainEvent(BaseModel):

@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     relay_poll_seconds: float = Field(1.0, gt=0)
     request_timeout_seconds: float = Field(10.0, gt=0)
 
+    # Who is calling (shared/identity.py). Every service verifies tokens with the published public keys.
+    environment: str = Field("development", description="development, embedded, test, dev or production")
+    identity_jwks: str | None = Field(None, description="the published public JWK set: a file, or the JSON")
+    identity_issuer: str = "kokemus-identity"
+    identity_audience: str = "kokemus"
+    development_sign_in: bool = Field(False, description="accept the embedded stack's development sign-in")
+    # The identity service's own: its signing key, how long a token and a session live, and the providers.
+    identity_signing_key: str | None = Field(None, description="the private JWK the identity service signs with")
+    identity_token_seconds: int = Field(60, ge=5, le=300, description="a token's life: a role taken away is gone "
+                                                                      "from every token after at most this")
+    identity_session_hours: float = Field(12, gt=0, le=24 * 30)
+    oidc_staff_issuer: str | None = Field(None, description="the county's provider for its staff")
+    oidc_staff_client_ids: str = Field("", description="comma-separated: the web's and the command line's")
+    oidc_staff_groups_claim: str = "groups"
+    oidc_coordinator_group: str = "kokemus-coordinators"
+    oidc_auditor_group: str = "kokemus-auditors"
+    oidc_people_issuer: str | None = Field(None, description="the provider experts, contacts and orderers use")
+    oidc_people_client_ids: str = ""
+
     @field_validator("nats_url")
     @classmethod
     def _nats_scheme(cls, value: str) -> str:
@@ -69,6 +88,13 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _no_development_sign_in_in_production(self) -> Settings:
+        if self.development_sign_in and self.environment == "production":
+            raise ValueError("KOKEMUS_DEVELOPMENT_SIGN_IN is on but KOKEMUS_ENVIRONMENT is production: "
+                             "the development sign-in lets anyone be anyone; turn it off")
+        return self
+
+    @model_validator(mode="after")
     def _database_given(self) -> Settings:
         if self.database_url is None and self.db_host is not None and self.db_name is None:
             raise ValueError("KOKEMUS_DB_HOST is set but KOKEMUS_DB_NAME is not: give both, or KOKEMUS_DATABASE_URL")
@@ -88,6 +114,10 @@ class Settings(BaseSettings):
 
     def schema_for(self, service: str) -> str:
         return self.db_schema or service
+
+    def oidc_client_ids(self, provider: str) -> list[str]:
+        listed = self.oidc_staff_client_ids if provider == "staff" else self.oidc_people_client_ids
+        return [client.strip() for client in listed.split(",") if client.strip()]
 
     def nats_servers(self) -> list[str]:
         return [url.strip() for url in self.nats_url.split(",")]

@@ -28,8 +28,8 @@ class Deps(ServiceDeps[FeedbackViews]):
     reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL
 
 
-def compose(uow: UnitOfWork, views: FeedbackViews, settings: Settings | None = None, clock: Clock | None = None,
-            reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL) -> Deps:
+def compose(uow: UnitOfWork, views: FeedbackViews, settings: Settings | None = None, requester: Any = None,
+            clock: Clock | None = None, reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL) -> Deps:
     return Deps(uow=uow, views=views, clock=clock or Clock(), reminder_interval=reminder_interval)
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 from services.registry.events import (
     ConsentGiven,
+    ContactPersonAppointed,
+    ContactPersonRemoved,
     ConsentWithdrawn,
     ExpertDeactivated,
     ExpertErased,
@@ -33,6 +35,7 @@ class Organization(Aggregate):
         self.name = ""
         self.kind: OrganizationKind | None = None
         self.contact_person_id: str | None = None
+        self.contacts: set[str] = set()
         self.agreements: dict[str, tuple[dt.date, dt.date | None]] = {}
 
     @classmethod
@@ -44,6 +47,16 @@ class Organization(Aggregate):
         organization.record(OrganizationRegistered(
             organization_id=organization_id, name=name, kind=kind, contact_person_id=contact_person_id))
         return organization
+
+    def appoint_contact(self, person_id: str, name: str, email: str) -> None:
+        if person_id in self.contacts:
+            raise Conflict(f"{person_id} is already a contact person of {self.id}")
+        self.record(ContactPersonAppointed(organization_id=self.id, person_id=person_id, name=name, email=email))
+
+    def remove_contact(self, person_id: str, reason: str) -> None:
+        if person_id not in self.contacts:
+            raise invalid("person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None)
+        self.record(ContactPersonRemoved(organization_id=self.id, person_id=person_id, reason=reason))
 
     def sign_agreement(self, agreement_id: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
         if self.kind is not OrganizationKind.ngo:
@@ -63,6 +76,12 @@ class Organization(Aggregate):
 
     def when_OrganizationRegistered(self, event: OrganizationRegistered) -> None:
         self.name, self.kind, self.contact_person_id = event.name, event.kind, event.contact_person_id
+
+    def when_ContactPersonAppointed(self, event: ContactPersonAppointed) -> None:
+        self.contacts.add(event.person_id)
+
+    def when_ContactPersonRemoved(self, event: ContactPersonRemoved) -> None:
+        self.contacts.discard(event.person_id)
 
     def when_OrganizationAgreementSigned(self, event: OrganizationAgreementSigned) -> None:
         self.agreements[event.agreement_id] = (event.valid_from, event.valid_until)
@@ -215,13 +234,12 @@ class OrdererCredentials(Aggregate):
         self.valid = False
         self.valid_until: dt.date | None = None
 
-    def grant(
-        self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date
-    ) -> None:
+    def grant(self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date,
+              email: str | None = None) -> None:
         if valid_until is not None and valid_until < today:
             raise invalid("valid_until", "is in the past", f"a date on or after {today}")
         self.record(OrdererCredentialsGranted(orderer_id=self.id, orderer_name=orderer_name,
-                                              organization_id=organization_id, valid_until=valid_until))
+                                              organization_id=organization_id, valid_until=valid_until, email=email))
 
     def revoke(self, reason: str) -> None:
         if not self.valid:

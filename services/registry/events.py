@@ -22,6 +22,24 @@ class OrganizationRegistered(DomainEvent):
     contact_person_id: str | None = None
 
 
+class ContactPersonAppointed(DomainEvent):
+    """A person became a contact person of the organization: they register its experts, record their training
+    and list them. They sign in with this e-mail address."""
+
+    organization_id: str
+    person_id: str
+    name: Personal = None
+    email: Personal = None
+
+
+class ContactPersonRemoved(DomainEvent):
+    """The person is no longer a contact person of the organization; their sign-in loses that role."""
+
+    organization_id: str
+    person_id: str
+    reason: str
+
+
 class OrganizationAgreementSigned(DomainEvent):
     """The county and an NGO signed an organization agreement (järjestösopimus) valid for these dates."""
 
@@ -101,6 +119,7 @@ class OrdererCredentialsGranted(DomainEvent):
     orderer_name: str
     organization_id: str | None = None
     valid_until: dt.date | None = None
+    email: Personal = None  # the orderer signs in with it
 
 
 class OrdererCredentialsRevoked(DomainEvent):

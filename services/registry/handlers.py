@@ -65,6 +65,24 @@ async def end_organization_agreement(
     return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
 
 
+async def appoint_contact_person(cmd: m.AppointContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Make a person a contact person of the organization (a coordinator, or one of its contact persons)."""
+    _require_speaks_for(ctx.actor, cmd.organization_id)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.appoint_contact(cmd.person_id, cmd.name, str(cmd.email))
+    await ctx.session.save(organization, ctx.meta(subject_id=cmd.person_id))
+    return {"organization_id": cmd.organization_id, "person_id": cmd.person_id}
+
+
+async def remove_contact_person(cmd: m.RemoveContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Take the contact person's role away (a coordinator, or one of the organization's contact persons)."""
+    _require_speaks_for(ctx.actor, cmd.organization_id)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.remove_contact(cmd.person_id, cmd.reason)
+    await ctx.session.save(organization, ctx.meta())
+    return {"organization_id": cmd.organization_id, "person_id": cmd.person_id, "removed": True}
+
+
 # -- experts ---------------------------------------------------------------------------------------------
 
 async def register_expert(cmd: m.RegisterExpert, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -163,8 +181,9 @@ async def grant_credentials(cmd: m.GrantCredentials, ctx: CommandContext, deps: 
     """Give an orderer credentials to search the bank and place orders (coordinator)."""
     ctx.require_role(Role.coordinator)
     credentials = await ctx.session.load(OrdererCredentials, cmd.orderer_id, must_exist=False)
-    credentials.grant(cmd.orderer_name, cmd.organization_id, cmd.valid_until, deps.clock.today())
-    await ctx.session.save(credentials, ctx.meta())
+    credentials.grant(cmd.orderer_name, cmd.organization_id, cmd.valid_until, deps.clock.today(),
+                      str(cmd.email) if cmd.email else None)
+    await ctx.session.save(credentials, ctx.meta(subject_id=cmd.orderer_id))
     return {"orderer_id": cmd.orderer_id, "valid_until": cmd.valid_until}
 
 
@@ -217,8 +236,18 @@ async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: De
     }
 
 
+async def whois(query: m.Whois, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """The roles the records give whoever signs in with this e-mail address: expert, contact person of an
+    organization, orderer with valid credentials (the identity service only)."""
+    ctx.require_role(Role.system)
+    found = await deps.views.capacities(str(query.email), deps.clock.today())
+    return [capacity.model_dump(mode="json") for capacity in found]
+
+
 COMMANDS: Commands = {
     "register_organization": (m.RegisterOrganization, register_organization),
+    "appoint_contact_person": (m.AppointContactPerson, appoint_contact_person),
+    "remove_contact_person": (m.RemoveContactPerson, remove_contact_person),
     "sign_organization_agreement": (m.SignOrganizationAgreement, sign_organization_agreement),
     "end_organization_agreement": (m.EndOrganizationAgreement, end_organization_agreement),
     "register_expert": (m.RegisterExpert, register_expert),
@@ -238,4 +267,5 @@ QUERIES: Queries = {
     "search_bank": (m.SearchBank, search_bank),
     "get_expert": (m.GetExpert, get_expert),
     "get_organization": (m.GetOrganization, get_organization),
+    "whois": (m.Whois, whois),
 }

@@ -19,6 +19,19 @@ class RegisterOrganization(Command):
     contact_person_id: str | None = None
 
 
+class AppointContactPerson(Command):
+    organization_id: str = Identifier
+    person_id: str = Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+
+
+class RemoveContactPerson(Command):
+    organization_id: str = Identifier
+    person_id: str = Identifier
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class SignOrganizationAgreement(Command):
     organization_id: str = Identifier
     agreement_id: str = Identifier
@@ -76,6 +89,7 @@ class GrantCredentials(Command):
     orderer_name: str = Field(min_length=1, max_length=200)
     organization_id: str | None = None
     valid_until: dt.date | None = None
+    email: EmailStr | None = None  # the orderer signs in with it
 
 
 class RevokeCredentials(Command):
@@ -95,3 +109,9 @@ class GetExpert(Request):
 
 class GetOrganization(Request):
     organization_id: str = Identifier
+
+
+class Whois(Request):
+    """Which records name this e-mail address: asked by the identity service when a person signs in."""
+
+    email: EmailStr

@@ -8,8 +8,10 @@ from importlib import resources
 from typing import Any
 
 from services.registry import events as ev
-from services.registry.views import BankEntry
+from services.registry.views import BankEntry, email_digest, sorted_capacities
 from shared.envelope import Envelope
+from shared.events import Role
+from shared.identity import Capacity
 from shared.projection import PostgresViews
 
 SQL = resources.files("services.registry").joinpath("schema.sql").read_text()
@@ -21,6 +23,31 @@ class RegistryTables(PostgresViews):
             f"""INSERT INTO {self.schema}.organizations (organization_id, name, kind, contact_person_id)
                 VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO NOTHING""",
             e.organization_id, e.name, e.kind.value, e.contact_person_id,
+        )
+
+    async def _login(self, conn: Any, email: str | None, capacity: Capacity) -> None:
+        if email:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.logins (email_digest, role, id, organization_id) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT DO NOTHING""",
+                email_digest(email), capacity.role.value, capacity.id, capacity.organization_id or "",
+            )
+
+    async def on_ExpertRegistered(self, e: ev.ExpertRegistered, conn: Any, _: Envelope[Any]) -> None:
+        await self._login(conn, e.email, Capacity(role=Role.expert, id=e.expert_id))
+
+    async def on_ExpertErased(self, e: ev.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'expert' AND id = $1", e.expert_id)
+
+    async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, conn: Any, _: Envelope[Any]) -> None:
+        await self._login(conn, e.email, Capacity(role=Role.organization_contact, id=e.person_id,
+                                                  organization_id=e.organization_id))
+
+    async def on_ContactPersonRemoved(self, e: ev.ContactPersonRemoved, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""DELETE FROM {self.schema}.logins
+                WHERE role = 'organization_contact' AND id = $1 AND organization_id = $2""",
+            e.person_id, e.organization_id,
         )
 
     async def on_ExpertListed(self, e: ev.ExpertListed, conn: Any, event: Envelope[Any]) -> None:
@@ -46,6 +73,9 @@ class RegistryTables(PostgresViews):
                     revoked = false""",
             e.orderer_id, e.orderer_name, e.organization_id, e.valid_until,
         )
+        await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'orderer' AND id = $1", e.orderer_id)
+        await self._login(conn, e.email, Capacity(role=Role.orderer, id=e.orderer_id,
+                                                  organization_id=e.organization_id))
 
     async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"UPDATE {self.schema}.orderers SET revoked = true WHERE orderer_id = $1", e.orderer_id)
@@ -68,3 +98,14 @@ class RegistryTables(PostgresViews):
                 WHERE orderer_id = $1 AND NOT revoked AND (valid_until IS NULL OR valid_until >= $2)""",
             orderer_id, day,
         ))
+
+    async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
+        rows = await self.db.fetch(
+            f"""SELECT l.role, l.id, l.organization_id FROM {self.schema}.logins l
+                WHERE l.email_digest = $1 AND (l.role <> 'orderer' OR EXISTS (
+                    SELECT 1 FROM {self.schema}.orderers o WHERE o.orderer_id = l.id AND NOT o.revoked
+                      AND (o.valid_until IS NULL OR o.valid_until >= $2)))""",
+            email_digest(email), day,
+        )
+        return sorted_capacities(Capacity(role=row["role"], id=row["id"], organization_id=row["organization_id"] or None)
+                                 for row in rows)

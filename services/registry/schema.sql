@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS {schema}.orderers (
     valid_until      date,
     revoked          boolean NOT NULL DEFAULT false
 );
+-- Who signs in with which address, by the address's digest: the roles the identity service puts in a token.
+CREATE TABLE IF NOT EXISTS {schema}.logins (
+    email_digest     text NOT NULL,
+    role             text NOT NULL,
+    id               text NOT NULL,
+    organization_id  text NOT NULL DEFAULT '',
+    PRIMARY KEY (email_digest, role, id, organization_id)
+);
+CREATE INDEX IF NOT EXISTS logins_by_record ON {schema}.logins (role, id);

@@ -7,11 +7,15 @@ The PostgreSQL views (:mod:`services.registry.projections`) implement the same p
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from services.registry import events as ev
 from shared.envelope import Envelope
+from shared.events import Role
+from shared.identity import Capacity
 from shared.projection import Projection
 
 
@@ -43,6 +47,20 @@ class RegistryViews(Protocol):
         """Whether the orderer holds credentials, not revoked, valid on ``day``."""
         ...
 
+    async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
+        """The roles the records give whoever signs in with ``email`` on ``day``: each expert registered with
+        it (not erased), each organization it is a contact person of, orderer credentials valid that day."""
+        ...
+
+
+def email_digest(email: str) -> str:
+    """Who signs in, as the registry's sign-in table keeps it: no address in clear beside the events."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def sorted_capacities(found: Iterable[Capacity]) -> list[Capacity]:
+    return sorted(found, key=lambda c: (c.role.value, c.organization_id or "", c.id))
+
 
 @dataclass
 class _Credentials:
@@ -54,6 +72,29 @@ class _Credentials:
 class InMemoryRegistryViews(Projection):
     bank: dict[str, tuple[dt.datetime, BankEntry]] = field(default_factory=dict)
     credentials: dict[str, _Credentials] = field(default_factory=dict)
+    logins: dict[str, set[Capacity]] = field(default_factory=dict)
+
+    def _login(self, email: str | None, capacity: Capacity) -> None:
+        if email:
+            self.logins.setdefault(email_digest(email), set()).add(capacity)
+
+    def _forget(self, keep: Callable[[Capacity], bool]) -> None:
+        for held in self.logins.values():
+            held.intersection_update({capacity for capacity in held if keep(capacity)})
+
+    async def on_ExpertRegistered(self, e: ev.ExpertRegistered, connection: Any, event: Envelope[Any]) -> None:
+        self._login(e.email, Capacity(role=Role.expert, id=e.expert_id))
+
+    async def on_ExpertErased(self, e: ev.ExpertErased, connection: Any, event: Envelope[Any]) -> None:
+        self._forget(lambda c: not (c.role is Role.expert and c.id == e.expert_id))
+
+    async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, connection: Any,
+                                        event: Envelope[Any]) -> None:
+        self._login(e.email, Capacity(role=Role.organization_contact, id=e.person_id, organization_id=e.organization_id))
+
+    async def on_ContactPersonRemoved(self, e: ev.ContactPersonRemoved, connection: Any, event: Envelope[Any]) -> None:
+        gone = Capacity(role=Role.organization_contact, id=e.person_id, organization_id=e.organization_id)
+        self._forget(lambda c: c != gone)
 
     async def on_ExpertListed(self, e: ev.ExpertListed, connection: Any, event: Envelope[Any]) -> None:
         self.bank[e.expert_id] = (event.recorded_at, BankEntry(e.expert_id, list(e.organization_ids), e.county_trained,
@@ -65,6 +106,8 @@ class InMemoryRegistryViews(Projection):
     async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
                                            event: Envelope[Any]) -> None:
         self.credentials[e.orderer_id] = _Credentials(e.valid_until)
+        self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))
+        self._login(e.email, Capacity(role=Role.orderer, id=e.orderer_id, organization_id=e.organization_id))
 
     async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, connection: Any,
                                            event: Envelope[Any]) -> None:
@@ -81,3 +124,8 @@ class InMemoryRegistryViews(Projection):
     async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
         held = self.credentials.get(orderer_id)
         return held is not None and not held.revoked and (held.valid_until is None or day <= held.valid_until)
+
+    async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
+        held = self.logins.get(email_digest(email), set())
+        valid = {c.id for c in held if c.role is Role.orderer and await self.credentials_valid(c.id, day)}
+        return sorted_capacities(c for c in held if c.role is not Role.orderer or c.id in valid)

@@ -11,18 +11,20 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
+from faststream import BaseMiddleware, Context
 from faststream.middlewares import ExceptionMiddleware
-from faststream.nats import NatsRouter
+from faststream.nats import NatsBroker, NatsRouter
 from nats.aio.client import Client as NATS
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from opentelemetry import propagate, trace
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 
-from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusError, Unavailable
-from shared.events import Actor
+from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusError, Unauthenticated, Unavailable
+from shared.events import ANONYMOUS, Actor
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
+from shared.identity import TokenVerifier
 from shared.messaging.subjects import command_subject, query_subject
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,26 @@ def error_middleware() -> ExceptionMiddleware:
 
 # Serves one request: (the request's name, the validated request, the caller) -> the reply.
 Serve = Callable[[str, BaseModel, Actor], Awaitable[dict[str, Any]]]
+CALLER = "kokemus_caller"  # where the authentication middleware leaves the caller for the handler
+
+
+def authentication(verifier: TokenVerifier | None, public: frozenset[str]) -> type[BaseMiddleware]:
+    """Checks the caller's identity before the request is even decoded: a request on a subject of ``public``
+    is answered for anyone (the identity service's sign-in); every other needs a valid token."""
+
+    class Authenticate(BaseMiddleware):
+        async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            if msg.raw_message.subject in public:
+                caller = ANONYMOUS
+            elif verifier is None:
+                raise Unauthenticated("this service has no published keys to check identities with "
+                                      "(KOKEMUS_IDENTITY_JWKS is not set)")
+            else:
+                caller = verifier.actor((msg.headers or {}).get("Authorization"))
+            with self.context.scope(CALLER, caller):
+                return await call_next(msg)
+
+    return Authenticate
 
 
 def serve_requests(router: NatsRouter, service: str, kind: str, table: dict[str, tuple[type[BaseModel], Any]],
@@ -104,24 +126,36 @@ def serve_requests(router: NatsRouter, service: str, kind: str, table: dict[str,
 
 def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: type[BaseModel], handler: Any,
               serve: Serve) -> None:
-    # The request with its caller: until callers present a signed identity, the caller is stated in the body.
-    stated = create_model(f"{model.__name__}Request", __base__=model, actor=(Actor, ...),
-                          __doc__=model.__doc__)
-
-    async def answer(body: BaseModel) -> dict[str, Any]:
-        actor = getattr(body, "actor")  # noqa: B009 - a field of the model made above, unknown to the checker
-        # Already validated as part of ``stated``: copied over, not validated again.
-        request = model.model_construct(body.model_fields_set - {"actor"},
-                                        **{field: getattr(body, field) for field in model.model_fields})
-        return await serve(name, request, actor)
+    async def answer(body: BaseModel, caller: Actor = Context(CALLER)) -> dict[str, Any]:
+        return await serve(name, body, caller)
 
     answer.__name__ = name
-    answer.__annotations__["body"] = stated  # the class itself: FastStream decodes the request into it
+    answer.__annotations__["body"] = model  # the class itself: FastStream decodes the request into it
     router.subscriber(subject, queue=service, title=subject, description=_doc(handler))(answer)
 
 
 def _doc(handler: Any) -> str | None:
     return inspect.cleandoc(getattr(handler, "__doc__", None) or "") or None
+
+
+class Requester(Protocol):
+    """Sends a request to another service and returns its result (the port a service's adapters use)."""
+
+    async def __call__(self, subject: str, payload: dict[str, Any], *, token: str | None = None) -> Any: ...
+
+
+class BrokerRequester:
+    """Requests over the service's own NATS connection, once its broker has connected; an error reply comes
+    back as the same error here."""
+
+    def __init__(self, broker: NatsBroker) -> None:
+        self.broker = broker
+
+    async def __call__(self, subject: str, payload: dict[str, Any], *, token: str | None = None) -> Any:
+        try:
+            return await request(self.broker.connection, subject, payload, token=token)
+        except RemoteError as error:
+            raise error.as_error() from None
 
 
 class RemoteError(Exception):
@@ -138,10 +172,13 @@ class RemoteError(Exception):
         return cls(self.message, [FieldProblem(**problem) for problem in self.fields])
 
 
-async def request(nc: NATS, subject: str, payload: BaseModel | dict[str, Any], timeout: float = 10.0) -> Any:
-    """Send a command or query and return its result, or raise :class:`RemoteError`."""
+async def request(nc: NATS, subject: str, payload: BaseModel | dict[str, Any], *, token: str | None = None,
+                  timeout: float = 10.0) -> Any:
+    """Send a command or query as the holder of ``token`` and return its result, or raise :class:`RemoteError`."""
     body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
     headers: dict[str, str] = {"correlation_id": str(uuid.uuid4())}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     propagate.inject(headers)
     try:
         message = await nc.request(subject, body.encode(), timeout=timeout, headers=headers)

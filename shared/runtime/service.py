@@ -28,14 +28,15 @@ from shared.events import Actor
 from shared.eventstore.postgres import PostgresEventStore
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
 from shared.messaging.relay import OutboxRelay
-from shared.messaging.rpc import error_middleware, serve_requests
+from shared.identity import TokenVerifier, public_keys
+from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
 from shared.messaging.streams import ensure_stream, wait_for_streams
-from shared.messaging.subjects import event_subject
+from shared.messaging.subjects import command_subject, event_subject, query_subject
 from shared.runtime import admin
 from shared.runtime.dispatch import CommandReplies, Dispatcher
 from shared.runtime.health import HealthServer, serve_health
 from shared.runtime.telemetry import setup_tracing
-from shared.settings import Settings
+from shared.settings import Settings, SettingsError
 from shared.unit_of_work import PostgresUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,22 @@ def make_broker(settings: Settings, service: str, tracer_provider: Any = None) -
     )
 
 
+def verifier_of(settings: Settings) -> TokenVerifier | None:
+    if settings.identity_jwks is None:
+        return None
+    return TokenVerifier(public_keys(settings.identity_jwks), audience=settings.identity_audience,
+                         issuer=settings.identity_issuer, accept_development=settings.development_sign_in)
+
+
 def attach_requests(broker: NatsBroker, definition: ServiceDefinition[Any, Any], dispatcher: Dispatcher,
-                    admin_dispatcher: Dispatcher) -> None:
+                    admin_dispatcher: Dispatcher, verifier: TokenVerifier | None) -> None:
     """Every command and query of the service and of the kernel's admin table, on one router whose
-    middleware turns every failure into the documented error reply."""
-    router = NatsRouter(middlewares=[error_middleware()])
+    middlewares check the caller's identity first and turn every failure into the documented error reply."""
+    public = frozenset(subject for kind, table in (("cmd", definition.commands), ("query", definition.queries))
+                       for name in table if name in definition.public
+                       for subject in [command_subject(definition.name, name) if kind == "cmd"
+                                       else query_subject(definition.name, name)])
+    router = NatsRouter(middlewares=[error_middleware(), authentication(verifier, public)])
     tables: list[tuple[str, Mapping[str, tuple[type[BaseModel], Any]], Dispatcher]] = [
         ("cmd", definition.commands, dispatcher), ("query", definition.queries, dispatcher),
         ("cmd", admin.COMMANDS, admin_dispatcher), ("query", admin.QUERIES, admin_dispatcher)]
@@ -100,10 +112,10 @@ def wire_offline(definition: ServiceDefinition[Any, Any], settings: Settings | N
     views = definition.views(None, definition.name)
     store = PostgresEventStore(None, definition.name, definition.name, definition.events)
     uow = PostgresUnitOfWork(store, None, views.project)
-    deps = definition.compose(uow, views, settings)
+    deps = definition.compose(uow, views, settings=settings, requester=BrokerRequester(broker))
     dead_letters = DeadLetters(None, definition.name)
     attach_requests(broker, definition, Dispatcher(uow, deps),
-                    Dispatcher(uow, admin.AdminDeps(definition.name, store, dead_letters)))
+                    Dispatcher(uow, admin.AdminDeps(definition.name, store, dead_letters)), verifier_of(settings))
     for source, table in definition.consumes.items():
         consumer = IdempotentConsumer(f"{definition.name}-from-{source}", definition.name, table, uow, deps,
                                       dead_letters)
@@ -140,8 +152,11 @@ class ServiceRuntime:
         log.info("%s ready", self.name)
 
     async def _start(self, run_migrations: bool) -> None:
-        provider = setup_tracing(self.name)
         s, definition = self.settings, self.definition
+        if s.identity_jwks is None:
+            raise SettingsError("KOKEMUS_IDENTITY_JWKS is not set: without the published keys a service cannot "
+                                "check who is calling (give a file of the identity service's public JWK set, or the JSON)")
+        provider = setup_tracing(self.name)
         self.pool = pool = await create_pool(s.dsn(), max_size=s.db_pool_size)
         if run_migrations:
             async with pool.acquire() as conn:
@@ -149,17 +164,16 @@ class ServiceRuntime:
         self.store = store = PostgresEventStore(pool, self.schema, self.name, definition.events)
         views = definition.views(pool, self.schema)
         uow = PostgresUnitOfWork(store, pool, views.project)
-        self.deps = definition.compose(uow, views, s)
-        dead_letters = DeadLetters(pool, self.schema)
-
         self.broker = broker = make_broker(s, self.name, provider)
+        self.deps = definition.compose(uow, views, settings=s, requester=BrokerRequester(broker))
+        dead_letters = DeadLetters(pool, self.schema)
         await broker.connect()
         js = broker.connection.jetstream()
         await ensure_stream(js, self.name, s.stream_replicas, s.duplicate_window_seconds)
         await wait_for_streams(js, list(definition.sources))
         admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.consumers)
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
-                        Dispatcher(uow, admin_deps, CommandReplies(self.schema)))
+                        Dispatcher(uow, admin_deps, CommandReplies(self.schema)), verifier_of(s))
         for source, table in definition.consumes.items():
             consumer = IdempotentConsumer(
                 f"{self.name}-from-{source}",

@@ -48,6 +48,7 @@ from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.memory import InMemoryEventStore
 from shared.eventstore.port import EventStore
 from shared.eventstore.postgres import PostgresEventStore
+from shared.identity import Capacity
 
 ACTOR = Actor(id="coordinator-1", role=Role.coordinator, organization_id="county")
 
@@ -235,6 +236,36 @@ async def test_registry(views_of):
         assert await views.credentials_valid("ward-1", dt.date(2026, 12, 31))  # granted again after revocation
         assert not await views.credentials_valid("nobody", june)  # revoked without ever being granted
         assert not await views.credentials_valid("stranger", june)
+
+        # Who signs in with an address: one person may be an expert, a contact person and an orderer.
+        await feed.follow("expert-maija", registry.ExpertRegistered(
+            expert_id="maija", organization_id="mieli", name="Maija", email="Maija@Example.org"))
+        await feed.follow("expert-pekka", registry.ExpertRegistered(
+            expert_id="pekka", organization_id="mieli", name="Pekka", email="pekka@example.org"))
+        for org in ("mieli", "county"):
+            await feed.follow(f"organization-{org}", registry.ContactPersonAppointed(
+                organization_id=org, person_id="olli", name="Olli", email="maija@example.org"))
+        await feed.follow("orderer-school-2", registry.OrdererCredentialsGranted(
+            orderer_id="school-2", orderer_name="Koulu", organization_id="school-org", valid_until=june,
+            email="maija@example.org"))
+        expert = Capacity(role=Role.expert, id="maija")
+        contacts = [Capacity(role=Role.organization_contact, id="olli", organization_id=org)
+                    for org in ("county", "mieli")]
+        orderer = Capacity(role=Role.orderer, id="school-2", organization_id="school-org")
+        assert await views.capacities(" maija@example.ORG", june) == [expert, orderer, *contacts]
+        assert await views.capacities("maija@example.org", june + dt.timedelta(days=1)) == [expert, *contacts]
+        assert await views.capacities("nobody@example.org", june) == []
+
+        await feed.follow("organization-county", registry.ContactPersonRemoved(
+            organization_id="county", person_id="olli", reason="moved on"))
+        await feed.follow("expert-maija", registry.ExpertErased(expert_id="maija"))
+        await feed.follow("orderer-school-2", registry.OrdererCredentialsRevoked(orderer_id="school-2", reason="x"))
+        assert await views.capacities("maija@example.org", june) == [contacts[1]]
+        assert await views.capacities("pekka@example.org", june) == [Capacity(role=Role.expert, id="pekka")]
+        # Credentials granted again without an address: nobody signs in as that orderer.
+        await feed.follow("orderer-school-2", registry.OrdererCredentialsGranted(
+            orderer_id="school-2", orderer_name="Koulu", valid_until=june))
+        assert await views.capacities("maija@example.org", june) == [contacts[1]]
 
 
 # -- orders --------------------------------------------------------------------------------------------------

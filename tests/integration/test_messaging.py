@@ -7,6 +7,7 @@ consumes them into a table.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import tempfile
 import uuid
@@ -30,7 +31,10 @@ from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.handling import CommandContext, EventContext
 from shared.messaging.relay import OutboxRelay
-from shared.messaging.rpc import RemoteError, request
+from shared.identity import Capacity, TokenIssuer, generate_signing_key
+from shared.messaging import rpc
+from shared.messaging.rpc import RemoteError
+from tests.callers import SIGNING_KEY, request, token_for
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
 from shared.settings import Settings
@@ -38,6 +42,7 @@ from tests.conftest import delete_kokemus_streams, eventually, service_settings
 
 pytestmark = pytest.mark.integration
 COORDINATOR = {"id": "c1", "role": "coordinator"}
+CAPACITY = Capacity(id="c1", role=Role.coordinator)
 BETA_SQL = "CREATE TABLE IF NOT EXISTS {schema}.seen (event_id uuid PRIMARY KEY, n integer NOT NULL, handled_by text)"
 
 
@@ -316,15 +321,41 @@ async def test_a_bad_command_gets_an_error_naming_each_field(alpha, client):
 
 
 async def test_a_message_that_is_not_json_gets_a_validation_error(alpha, client):
-    reply = await client.request("kokemus.alpha.cmd.take_note", b"{not json", timeout=5)
+    reply = await client.request("kokemus.alpha.cmd.take_note", b"{not json", timeout=5,
+                                 headers={"Authorization": f"Bearer {token_for(COORDINATOR)}"})
     body = json.loads(reply.data)
     assert body["ok"] is False and body["error"]["code"] == "validation"
 
 
-async def test_a_missing_actor_and_a_wrong_role_are_refused(alpha, client):
-    with pytest.raises(RemoteError) as missing:
-        await request(client, "kokemus.alpha.cmd.take_note", {"note_id": "a", "n": 1})
-    assert missing.value.code == "validation" and missing.value.fields[0]["field"] == "actor"
+@pytest.mark.parametrize("token, reason", [
+    (None, "no identity"),
+    (token_for(COORDINATOR, development=True), "development sign-in is not accepted"),
+    (TokenIssuer(SIGNING_KEY, lifetime=dt.timedelta(minutes=-2)).issue("c1", CAPACITY, [CAPACITY])[0], "expired"),
+    (TokenIssuer(generate_signing_key()).issue("c1", CAPACITY, [CAPACITY])[0], "not signed with a published key"),
+    (TokenIssuer(SIGNING_KEY, audience="another-system").issue("c1", CAPACITY, [CAPACITY])[0], "not meant for this system"),
+    ("not.a.token", "refused"),
+])
+async def test_a_request_without_a_valid_identity_is_refused_before_anything_is_read(alpha, client, token, reason):
+    for body in ({"note_id": "a", "n": 1}, {"note_id": "", "n": -1}):  # valid or not, it is not even read
+        with pytest.raises(RemoteError) as refused:
+            await rpc.request(client, "kokemus.alpha.cmd.take_note", body, token=token)
+        assert refused.value.code == "unauthenticated" and reason in refused.value.message
+    assert await alpha.store.read_all() == []
+
+
+async def test_the_caller_is_the_signed_identity_never_an_actor_in_the_body(alpha, client):
+    expert = token_for({"id": "e1", "role": "expert"})
+    with pytest.raises(RemoteError) as forged:
+        await rpc.request(client, "kokemus.alpha.cmd.take_note",
+                          {"actor": COORDINATOR, "note_id": "a", "n": 1}, token=expert)
+    assert forged.value.code == "validation" and forged.value.fields[0]["field"] == "actor"
+    assert await alpha.store.read_all() == []
+    await request(client, "kokemus.alpha.cmd.take_note", {"actor": COORDINATOR, "note_id": "a", "n": 1})
+    [event] = await alpha.store.read_all()
+    assert event.actor == Actor(id="c1", role=Role.coordinator)  # who signed, recorded as the event's actor
+
+
+async def test_a_wrong_role_is_refused(alpha, client):
     with pytest.raises(RemoteError) as wrong:
         await request(client, "kokemus.alpha.cmd.take_note",
                       {"actor": {"id": "e1", "role": "expert"}, "note_id": "a", "n": 1})

@@ -43,7 +43,8 @@ from services.orders.events import (
 from services.registry.events import ConsentGiven, ExpertListed, ExpertRegistered, TrainingCompleted
 from shared.definition import ServiceDefinition, no_views
 from shared.events import Actor, DomainEvent, NewEvent, Role
-from shared.messaging.rpc import RemoteError, request
+from shared.messaging.rpc import RemoteError
+from tests.callers import request
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings
 from tests.conftest import eventually

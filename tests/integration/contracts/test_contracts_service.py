@@ -19,7 +19,8 @@ from services.contracts.service import compose, definition
 from services.orders import events as orders
 from shared.events import Actor, Role
 from shared.eventstore.postgres import PostgresEventStore
-from shared.messaging.rpc import RemoteError, request
+from shared.messaging.rpc import RemoteError
+from tests.callers import request
 from shared.runtime.service import ServiceRuntime
 from shared.unit_of_work import PostgresUnitOfWork
 from tests.conftest import eventually, upstream

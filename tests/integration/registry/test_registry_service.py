@@ -7,7 +7,8 @@ import nats
 import pytest
 
 from services.registry.service import definition
-from shared.messaging.rpc import RemoteError, request
+from shared.messaging.rpc import RemoteError
+from tests.callers import request
 from shared.runtime.service import ServiceRuntime
 from tests.conftest import eventually
 

@@ -176,3 +176,44 @@ async def test_credentials_can_be_granted_only_for_the_future_and_revoked_once(d
     await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="s1", reason="left"), COORDINATOR, deps)
     with pytest.raises(Conflict):
         await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="s1", reason="again"), COORDINATOR, deps)
+
+
+# -- contact persons and who signs in --------------------------------------------------------------------
+
+SYSTEM_ACTOR = Actor(id="identity", role=Role.system)
+
+
+async def test_a_contact_person_is_appointed_and_removed_by_the_coordinator_or_a_fellow_contact(deps):
+    await setup_expert(deps)
+    appoint = m.AppointContactPerson(organization_id="mieli", person_id="contact-9", name="Olli", email="olli@mieli.fi")
+    for outsider in (OTHER_CONTACT, EXPERT, ORDERER):
+        with pytest.raises(Forbidden):
+            await call(h.appoint_contact_person, appoint, outsider, deps)
+    await call(h.appoint_contact_person, appoint, CONTACT, deps)
+    with pytest.raises(Conflict, match="already a contact person"):
+        await call(h.appoint_contact_person, appoint, COORDINATOR, deps)
+    whois = m.Whois(email="OLLI@mieli.fi")
+    [contact] = await call(h.whois, whois, SYSTEM_ACTOR, deps)
+    assert contact == {"role": "organization_contact", "id": "contact-9", "organization_id": "mieli"}
+
+    with pytest.raises(Invalid) as error:
+        await call(h.remove_contact_person, m.RemoveContactPerson(
+            organization_id="mieli", person_id="nobody", reason="x"), COORDINATOR, deps)
+    assert error.value.fields[0].field == "person_id"
+    await call(h.remove_contact_person, m.RemoveContactPerson(
+        organization_id="mieli", person_id="contact-9", reason="moved on"), COORDINATOR, deps)
+    assert await call(h.whois, whois, SYSTEM_ACTOR, deps) == []
+
+
+async def test_whois_names_every_role_of_an_address_and_only_the_identity_service_asks(deps):
+    await setup_expert(deps)  # maija@example.org
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="maija-orders", orderer_name="Maija's school",
+                                                       email="maija@example.org"), COORDINATOR, deps)
+    roles = await call(h.whois, m.Whois(email="maija@example.org"), SYSTEM_ACTOR, deps)
+    assert [(r["role"], r["id"]) for r in roles] == [("expert", "maija"), ("orderer", "maija-orders")]
+    for person in (COORDINATOR, CONTACT, EXPERT, ORDERER):
+        with pytest.raises(Forbidden):
+            await call(h.whois, m.Whois(email="maija@example.org"), person, deps)
+    await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="maija-orders", reason="left"), COORDINATOR, deps)
+    await call(h.erase_expert, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    assert await call(h.whois, m.Whois(email="maija@example.org"), SYSTEM_ACTOR, deps) == []

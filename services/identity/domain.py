@@ -1,0 +1,86 @@
+"""Sessions and the roles a token may act in. No I/O here.
+
+A session is what a client holds after signing in: a secret it presents for each new token. The service keeps
+only a digest of the secret. Every token is made from the records as they are when it is asked for, so the
+session itself holds no roles but the staff roles the provider vouched for at sign-in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, Forbidden, Unauthenticated, invalid
+from shared.events import Role
+from shared.identity import Capacity
+from services.identity.events import SignedIn, SignedOut
+
+STAFF_ROLES = (Role.coordinator, Role.auditor)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def reference(secret: str) -> str:
+    """What the service keeps of a session's secret: enough to find it, nothing to present."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:40]
+
+
+def staff_capacities(person: str, roles: list[Role]) -> list[Capacity]:
+    return [Capacity(role=role, id=person) for role in STAFF_ROLES if role in roles]
+
+
+def choose(capacities: list[Capacity], role: Role | None, organization_id: str | None, record_id: str | None) -> Capacity:
+    """The capacity a token acts in: the one asked for, or the person's first when they ask for none."""
+    if not capacities:
+        raise Forbidden("this account has no role in kokemus: a coordinator, or an organization's contact person, "
+                        "adds people (as experts, contact persons or orderers) with the address they sign in with")
+    fitting = [c for c in capacities if (role is None or c.role is role)
+               and (organization_id is None or c.organization_id == organization_id)
+               and (record_id is None or c.id == record_id)]
+    if not fitting:
+        held = ", ".join(c.label() for c in capacities)
+        raise invalid("act_as", "is not a role this person has now", held)
+    return fitting[0]
+
+
+class Session(Aggregate):
+    stream_prefix = "session"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.person = ""
+        self.email: str | None = None
+        self.staff_roles: list[Role] = []
+        self.development = False
+        self.expires_at = dt.datetime.min.replace(tzinfo=dt.UTC)
+        self.ended = False
+
+    @classmethod
+    def begin(cls, ref: str, person: str, provider: str, email: str | None, staff_roles: list[Role],
+              development: bool, expires_at: dt.datetime) -> Session:
+        session = cls(ref)
+        session.record(SignedIn(session_ref=ref, person=person, provider=provider, development=development,
+                                staff_roles=staff_roles, expires_at=expires_at, email=email))
+        return session
+
+    def check_active(self, now: dt.datetime) -> None:
+        if not self.exists or self.ended:
+            raise Unauthenticated("the session has ended: sign in again")
+        if now >= self.expires_at:
+            raise Unauthenticated("the session has expired: sign in again")
+
+    def end(self, everywhere: bool = False) -> None:
+        if self.ended:
+            raise Conflict("the session has already ended")
+        self.record(SignedOut(session_ref=self.id, person=self.person, everywhere=everywhere))
+
+    def when_SignedIn(self, e: SignedIn) -> None:
+        self.person, self.email, self.staff_roles = e.person, e.email, list(e.staff_roles)
+        self.development, self.expires_at = e.development, e.expires_at
+
+    def when_SignedOut(self, _: SignedOut) -> None:
+        self.ended = True
