@@ -98,7 +98,6 @@ class Environment:
 def service_settings(nats_url: str, dsn: str, schema: str, **overrides: object):  # type: ignore[no-untyped-def]
     """A service's settings for tests: quick polling and retries, a short grace, health on any free port."""
     from shared.settings import Settings
-
     from tests.callers import JWKS, PRIVATE_JWK
 
     values: dict[str, object] = {

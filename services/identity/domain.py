@@ -11,11 +11,11 @@ import datetime as dt
 import hashlib
 import secrets
 
+from services.identity.events import SignedIn, SignedOut
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, Forbidden, Unauthenticated, invalid
 from shared.events import Role
 from shared.identity import Capacity
-from services.identity.events import SignedIn, SignedOut
 
 STAFF_ROLES = (Role.coordinator, Role.auditor)
 
@@ -33,7 +33,9 @@ def staff_capacities(person: str, roles: list[Role]) -> list[Capacity]:
     return [Capacity(role=role, id=person) for role in STAFF_ROLES if role in roles]
 
 
-def choose(capacities: list[Capacity], role: Role | None, organization_id: str | None, record_id: str | None) -> Capacity:
+def choose(
+    capacities: list[Capacity], role: Role | None, organization_id: str | None, record_id: str | None
+) -> Capacity:
     """The capacity a token acts in: the one asked for, or the person's first when they ask for none."""
     if not capacities:
         raise Forbidden("this account has no role in kokemus: a coordinator, or an organization's contact person, "

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from services.identity import messages as m
+from services.identity.domain import Session, choose, new_secret, reference, staff_capacities
+from services.identity.oidc import Person
 from shared.aggregate import Metadata
 from shared.errors import Forbidden
 from shared.events import Actor, Role
 from shared.handling import CommandContext, Commands, Queries, QueryContext
 from shared.identity import Capacity
-from services.identity import messages as m
-from services.identity.domain import Session, choose, new_secret, reference, staff_capacities
-from services.identity.oidc import Person
 
 if TYPE_CHECKING:
     from services.identity.service import Deps

@@ -7,9 +7,9 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
+from services.identity import events as ev
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
-from services.identity import events as ev
 
 SQL = resources.files("services.identity").joinpath("schema.sql").read_text()
 

@@ -10,18 +10,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.definition import ServiceDefinition, ServiceDeps
-from shared.events import Role, events_in
-from shared.identity import TokenIssuer, public_keys, signing_key
-from shared.messaging.rpc import Requester
-from shared.settings import Settings
-from shared.unit_of_work import UnitOfWork
 from services.identity import events
 from services.identity.directory import Directory, RegistryDirectory
 from services.identity.handlers import COMMANDS, PUBLIC, QUERIES
 from services.identity.oidc import ConfiguredProviders, Provider, Providers
 from services.identity.projections import SQL, IdentityTables
 from services.identity.views import IdentityViews
+from shared.definition import ServiceDefinition, ServiceDeps
+from shared.events import Role, events_in
+from shared.identity import TokenIssuer, public_keys, signing_key
+from shared.messaging.rpc import Requester
+from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 
 @dataclass(kw_only=True)

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from services.identity import events as ev
 from shared.envelope import Envelope
 from shared.projection import Projection
-from services.identity import events as ev
 
 
 class IdentityViews(Protocol):
@@ -22,7 +22,9 @@ class IdentityViews(Protocol):
 
 @dataclass
 class InMemoryIdentityViews(Projection):
-    sessions: dict[str, tuple[str, dt.datetime, dt.datetime]] = field(default_factory=dict)  # ref -> person, begun, ends
+    sessions: dict[str, tuple[str, dt.datetime, dt.datetime]] = field(
+        default_factory=dict
+    )  # ref -> person, begun, ends
 
     async def on_SignedIn(self, e: ev.SignedIn, connection: Any, event: Envelope[Any]) -> None:
         self.sessions[e.session_ref] = (e.person, event.recorded_at, e.expires_at)

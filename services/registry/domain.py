@@ -6,9 +6,9 @@ import datetime as dt
 
 from services.registry.events import (
     ConsentGiven,
+    ConsentWithdrawn,
     ContactPersonAppointed,
     ContactPersonRemoved,
-    ConsentWithdrawn,
     ExpertDeactivated,
     ExpertErased,
     ExpertJoinedOrganization,
@@ -55,7 +55,9 @@ class Organization(Aggregate):
 
     def remove_contact(self, person_id: str, reason: str) -> None:
         if person_id not in self.contacts:
-            raise invalid("person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None)
+            raise invalid(
+                "person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None
+            )
         self.record(ContactPersonRemoved(organization_id=self.id, person_id=person_id, reason=reason))
 
     def sign_agreement(self, agreement_id: str, valid_from: dt.date, valid_until: dt.date | None) -> None:

@@ -107,5 +107,6 @@ class RegistryTables(PostgresViews):
                       AND (o.valid_until IS NULL OR o.valid_until >= $2)))""",
             email_digest(email), day,
         )
-        return sorted_capacities(Capacity(role=row["role"], id=row["id"], organization_id=row["organization_id"] or None)
-                                 for row in rows)
+        return sorted_capacities(
+            Capacity(role=row["role"], id=row["id"], organization_id=row["organization_id"] or None) for row in rows
+        )

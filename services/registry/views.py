@@ -90,7 +90,9 @@ class InMemoryRegistryViews(Projection):
 
     async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, connection: Any,
                                         event: Envelope[Any]) -> None:
-        self._login(e.email, Capacity(role=Role.organization_contact, id=e.person_id, organization_id=e.organization_id))
+        self._login(
+            e.email, Capacity(role=Role.organization_contact, id=e.person_id, organization_id=e.organization_id)
+        )
 
     async def on_ContactPersonRemoved(self, e: ev.ContactPersonRemoved, connection: Any, event: Envelope[Any]) -> None:
         gone = Capacity(role=Role.organization_contact, id=e.person_id, organization_id=e.organization_id)

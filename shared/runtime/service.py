@@ -26,9 +26,9 @@ from shared.definition import Job, ServiceDefinition
 from shared.envelope import published_message
 from shared.events import Actor
 from shared.eventstore.postgres import PostgresEventStore
+from shared.identity import TokenVerifier, public_keys
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
 from shared.messaging.relay import OutboxRelay
-from shared.identity import TokenVerifier, public_keys
 from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
 from shared.messaging.streams import ensure_stream, wait_for_streams
 from shared.messaging.subjects import command_subject, event_subject, query_subject
@@ -154,8 +154,10 @@ class ServiceRuntime:
     async def _start(self, run_migrations: bool) -> None:
         s, definition = self.settings, self.definition
         if s.identity_jwks is None:
-            raise SettingsError("KOKEMUS_IDENTITY_JWKS is not set: without the published keys a service cannot "
-                                "check who is calling (give a file of the identity service's public JWK set, or the JSON)")
+            raise SettingsError(
+                "KOKEMUS_IDENTITY_JWKS is not set: without the published keys a service cannot "
+                "check who is calling (give a file of the identity service's public JWK set, or the JSON)"
+            )
         provider = setup_tracing(self.name)
         self.pool = pool = await create_pool(s.dsn(), max_size=s.db_pool_size)
         if run_migrations:

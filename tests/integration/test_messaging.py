@@ -30,14 +30,14 @@ from shared.envelope import Envelope, Published
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.handling import CommandContext, EventContext
-from shared.messaging.relay import OutboxRelay
 from shared.identity import Capacity, TokenIssuer, generate_signing_key
 from shared.messaging import rpc
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import RemoteError
-from tests.callers import SIGNING_KEY, request, token_for
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
 from shared.settings import Settings
+from tests.callers import SIGNING_KEY, request, token_for
 from tests.conftest import delete_kokemus_streams, eventually, service_settings
 
 pytestmark = pytest.mark.integration
@@ -332,7 +332,8 @@ async def test_a_message_that_is_not_json_gets_a_validation_error(alpha, client)
     (token_for(COORDINATOR, development=True), "development sign-in is not accepted"),
     (TokenIssuer(SIGNING_KEY, lifetime=dt.timedelta(minutes=-2)).issue("c1", CAPACITY, [CAPACITY])[0], "expired"),
     (TokenIssuer(generate_signing_key()).issue("c1", CAPACITY, [CAPACITY])[0], "not signed with a published key"),
-    (TokenIssuer(SIGNING_KEY, audience="another-system").issue("c1", CAPACITY, [CAPACITY])[0], "not meant for this system"),
+    (TokenIssuer(SIGNING_KEY, audience="another-system").issue("c1", CAPACITY, [CAPACITY])[0],
+     "not meant for this system"),
     ("not.a.token", "refused"),
 ])
 async def test_a_request_without_a_valid_identity_is_refused_before_anything_is_read(alpha, client, token, reason):

@@ -6,9 +6,7 @@ import datetime as dt
 
 import pytest
 
-from services.identity import events
-from services.identity import handlers as h
-from services.identity import messages as m
+from services.identity import events, handlers as h, messages as m
 from services.identity.directory import InMemoryDirectory
 from services.identity.oidc import InMemoryProviders, Person
 from services.identity.service import Deps
@@ -48,7 +46,9 @@ def deps(clock) -> Deps:
     directory.people["maija@example.org"] = [MAIJA_EXPERT, MAIJA_ORDERER]
     providers = InMemoryProviders()
     providers.people[("people", "maija-id-token-from-people")] = Person("people", "sub-1", "maija@example.org", [])
-    providers.people[("staff", "anna-id-token-from-staff-idp")] = Person("staff", "sub-2", "anna@varha.fi", [Role.coordinator])
+    providers.people[("staff", "anna-id-token-from-staff-idp")] = Person(
+        "staff", "sub-2", "anna@varha.fi", [Role.coordinator]
+    )
     providers.people[("people", "stranger-token-from-people")] = Person("people", "sub-3", "stranger@example.org", [])
     return Deps(uow=InMemoryUnitOfWork(store, views.project), views=views, clock=Clock(clock),
                 issuer=TokenIssuer(KEY), providers=providers, directory=directory, development=True)
