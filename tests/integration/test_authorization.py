@@ -1,0 +1,332 @@
+"""The authorization matrix: every command and query of every service, asked by every role, on a running
+system with real data (a delivered engagement), over NATS with signed identities.
+
+``ALLOWED`` is the README's table of who may do what, as data. Every role outside a request's allowed set gets
+``forbidden`` and nothing is recorded; a request with no entry fails the test, so a new command cannot slip in
+without saying who may send it. Then a person acting on another's data: an expert on another expert, an
+orderer on another orderer's engagement, a contact person on another organization's expert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import pytest
+
+from services import SERVICE_NAMES, definitions
+from shared.events import Role
+from shared.messaging.rpc import RemoteError
+from shared.runtime import admin
+from shared.runtime.service import ServiceRuntime
+from tests.callers import request
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.integration
+
+# Short names, so each row of the matrix reads at a glance.
+C, K, E, ORD, A, INT, S = (Role.coordinator, Role.organization_contact, Role.expert, Role.orderer, Role.auditor,
+                           Role.integration, Role.system)
+EVERYONE = {C, K, E, ORD, A, INT, S}
+STAFF = {C, A, S}  # the admin requests: coordinators, auditors and the services themselves
+
+COORDINATOR = {"id": "anna", "role": "coordinator"}
+CONTACT = {"id": "olli", "role": "organization_contact", "organization_id": "mieli"}
+OTHER_CONTACT = {"id": "ulla", "role": "organization_contact", "organization_id": "other"}
+MAIJA = {"id": "maija", "role": "expert"}
+PEKKA = {"id": "pekka", "role": "expert"}
+SCHOOL = {"id": "school", "role": "orderer"}
+OTHER_SCHOOL = {"id": "school-2", "role": "orderer"}
+AUDITOR = {"id": "aino", "role": "auditor"}
+INTEGRATION = {"id": "payroll", "role": "integration"}
+SYSTEM = {"id": "identity", "role": "system"}
+BY_ROLE = {C: COORDINATOR, K: CONTACT, E: MAIJA, ORD: SCHOOL, A: AUDITOR, INT: INTEGRATION, S: SYSTEM}
+TODAY = dt.date.today()
+
+ALLOWED: dict[tuple[str, str], set[Role]] = {
+    ("registry", "register_organization"): {C},
+    ("registry", "appoint_contact_person"): {C, K},
+    ("registry", "remove_contact_person"): {C, K},
+    ("registry", "sign_organization_agreement"): {C},
+    ("registry", "end_organization_agreement"): {C},
+    ("registry", "register_expert"): {C, K},
+    ("registry", "join_organization"): {C, K},
+    ("registry", "record_training"): {C, K},
+    ("registry", "give_consent"): {E},
+    ("registry", "withdraw_consent"): {E},
+    ("registry", "list_expert"): {C, K},
+    ("registry", "unlist_expert"): {C, K, E},
+    ("registry", "deactivate_expert"): {C, K},
+    ("registry", "erase_expert"): {C, E},
+    ("registry", "grant_credentials"): {C},
+    ("registry", "revoke_credentials"): {C},
+    ("registry", "search_bank"): {C, ORD},
+    ("registry", "get_expert"): {C, K, E, ORD},
+    ("registry", "get_organization"): EVERYONE,
+    ("registry", "whois"): {S},
+    ("orders", "place_order"): {ORD},
+    ("orders", "change_order"): {ORD},
+    ("orders", "cancel_order"): {ORD},
+    ("orders", "make_offer"): {C, ORD},
+    ("orders", "accept_offer"): {E},
+    ("orders", "decline_offer"): {E},
+    ("orders", "confirm_delivery"): {ORD},
+    ("orders", "cancel_engagement"): {ORD, E},
+    ("orders", "close_engagement"): {C, ORD},
+    ("orders", "get_order"): {C, A, ORD, E},
+    ("orders", "get_engagement"): {C, A, ORD, E},
+    ("orders", "list_engagements"): {C, A, ORD, E},
+    ("contracts", "publish_rate_table"): {C},
+    ("contracts", "sign_contract"): {E, ORD},
+    ("contracts", "record_payment"): {C},
+    ("contracts", "rate_tables"): EVERYONE,
+    ("contracts", "rate_in_force"): EVERYONE,
+    ("contracts", "get_contract"): {C, E, ORD},
+    ("contracts", "list_contracts"): {C, E, ORD},
+    ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
+    ("feedback", "get_feedback"): {C, E, ORD},
+    ("feedback", "follow_up_report"): {C},
+    ("feedback", "feedback_questions"): EVERYONE,
+    ("audit", "history"): {A, C},
+    ("audit", "verify_trail"): {A, C},
+    ("audit", "copy_heads"): {A, C},
+    ("audit", "count"): {A, C},
+    ("identity", "sign_in"): EVERYONE,  # answered for anyone: the ID token is the proof
+    ("identity", "development_sign_in"): EVERYONE,
+    ("identity", "sign_out"): EVERYONE,
+    ("identity", "token"): EVERYONE,
+    ("identity", "published_keys"): EVERYONE,
+    **{(service, name): ({C, S} if name == "replay_dead_letter" else STAFF)
+       for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
+}
+
+
+@pytest.fixture
+async def system(environment) -> AsyncIterator[dict[str, Any]]:
+    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name)) for name in SERVICE_NAMES]
+    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
+    nc = await nats.connect(environment.nats_url)
+    try:
+        ids = await delivered_engagement(nc)
+        await settled(nc, ids["engagement_id"], runtimes)
+        yield {"nc": nc, **ids, "runtimes": runtimes}
+    finally:
+        await nc.close()
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+
+
+async def ask(nc: nats.NATS, subject: str, body: dict[str, Any]) -> Any:
+    return await request(nc, f"kokemus.{subject}", body)
+
+
+async def until_ok(nc: nats.NATS, subject: str, body: dict[str, Any]) -> Any:
+    """Retried while another service has not yet heard of what this one needs."""
+    async def attempt() -> Any:
+        try:
+            return await ask(nc, subject, body)
+        except RemoteError as error:
+            if error.code in ("forbidden", "not_found", "validation", "conflict"):
+                return None
+            raise
+    return await eventually(attempt, timeout=30)
+
+
+async def delivered_engagement(nc: nats.NATS) -> dict[str, Any]:
+    """Two NGOs with a contact person and an expert each, a listed expert with an engagement delivered."""
+    await ask(nc, "registry.cmd.register_organization",
+              {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"})
+    for org, contact, expert in (("mieli", CONTACT, MAIJA), ("other", OTHER_CONTACT, PEKKA)):
+        await ask(nc, "registry.cmd.register_organization",
+                  {"actor": COORDINATOR, "organization_id": org, "name": org.title(), "kind": "ngo"})
+        await ask(nc, "registry.cmd.appoint_contact_person", {"actor": COORDINATOR, "organization_id": org,
+                  "person_id": contact["id"], "name": contact["id"].title(), "email": f"{contact['id']}@{org}.fi"})
+        await ask(nc, "registry.cmd.register_expert", {"actor": contact, "expert_id": expert["id"],
+                  "organization_id": org, "name": expert["id"].title(), "email": f"{expert['id']}@example.org"})
+        await ask(nc, "registry.cmd.record_training", {"actor": contact, "expert_id": expert["id"],
+                  "completed_on": str(TODAY), "trained_by": org})
+        await ask(nc, "registry.cmd.give_consent", {"actor": expert, "expert_id": expert["id"]})
+        await ask(nc, "registry.cmd.list_expert", {"actor": contact, "expert_id": expert["id"], "topics": ["recovery"]})
+    for school in (SCHOOL, OTHER_SCHOOL):
+        await ask(nc, "registry.cmd.grant_credentials",
+                  {"actor": COORDINATOR, "orderer_id": school["id"], "orderer_name": school["id"].title()})
+    order = {"task_type": "lecture", "topic": "Recovery", "date": str(TODAY + dt.timedelta(days=20)),
+             "duration_hours": "2", "place": "Turku", "fee": {"mode": "recommended"}}
+    order_id = (await until_ok(nc, "orders.cmd.place_order", {"actor": SCHOOL, **order}))["order_id"]
+    other_order_id = (await until_ok(nc, "orders.cmd.place_order", {"actor": OTHER_SCHOOL, **order}))["order_id"]
+    offer = await until_ok(nc, "orders.cmd.make_offer", {"actor": SCHOOL, "order_id": order_id, "expert_id": "maija"})
+    other_offer = await until_ok(nc, "orders.cmd.make_offer",
+                                 {"actor": OTHER_SCHOOL, "order_id": other_order_id, "expert_id": "pekka"})
+    engagement_id = (await ask(nc, "orders.cmd.accept_offer", {"actor": MAIJA, "order_id": order_id,
+                                                                 "offer_id": offer["offer_id"]}))["engagement_id"]
+    other_engagement_id = (await ask(nc, "orders.cmd.accept_offer", {
+        "actor": PEKKA, "order_id": other_order_id, "offer_id": other_offer["offer_id"]}))["engagement_id"]
+    for actor, party in ((MAIJA, "expert"), (SCHOOL, "orderer")):
+        await until_ok(nc, "contracts.cmd.sign_contract",
+                       {"actor": actor, "engagement_id": engagement_id, "party": party})
+    await until_ok(nc, "orders.cmd.confirm_delivery",
+                   {"actor": SCHOOL, "engagement_id": engagement_id, "actual_hours": "2"})
+    return {"order_id": order_id, "offer_id": offer["offer_id"], "engagement_id": engagement_id,
+            "other_engagement_id": other_engagement_id, "other_order_id": other_order_id,
+            "other_offer_id": other_offer["offer_id"]}
+
+
+async def settled(nc: nats.NATS, engagement_id: str, runtimes: list[ServiceRuntime]) -> None:
+    """Wait until the delivery has had every effect: the fee approved, both forms requested, and the audit
+    holding a copy of every event of every source."""
+    await until_ok(nc, "feedback.query.get_feedback", {"actor": COORDINATOR, "engagement_id": engagement_id})
+
+    async def quiet() -> bool:
+        status = await ask(nc, "orders.query.get_engagement", {"actor": SCHOOL, "engagement_id": engagement_id})
+        copied = (await ask(nc, "audit.query.count", {"actor": AUDITOR}))["source_events"]
+        recorded = {r.name: await r.store.count() for r in runtimes if r.name in ("registry", "orders", "contracts",
+                                                                                   "feedback")}
+        return bool(status["fee_approved"]) and copied == recorded
+
+    await eventually(quiet, timeout=30)
+
+
+def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """A valid body for every request, naming real records, so that only who asks can be refused."""
+    engagement = {"engagement_id": ids["engagement_id"]}
+    order = {"order_id": ids["order_id"]}
+    ratings = {"preparation": 4, "own_wellbeing": 4, "experience_heard": 5, "would_do_again": 5}
+    return {
+        ("registry", "register_organization"): {"organization_id": "new-org", "name": "New", "kind": "ngo"},
+        ("registry", "appoint_contact_person"): {"organization_id": "mieli", "person_id": "new-contact",
+                                                 "name": "New", "email": "new@mieli.fi"},
+        ("registry", "remove_contact_person"): {"organization_id": "mieli", "person_id": "olli", "reason": "x"},
+        ("registry", "sign_organization_agreement"): {"organization_id": "mieli", "agreement_id": "a-new",
+                                                      "valid_from": str(TODAY)},
+        ("registry", "end_organization_agreement"): {"organization_id": "mieli", "agreement_id": "a-new",
+                                                     "ended_on": str(TODAY)},
+        ("registry", "register_expert"): {"expert_id": "new-expert", "organization_id": "mieli", "name": "New",
+                                          "email": "new@example.org"},
+        ("registry", "join_organization"): {"expert_id": "maija", "organization_id": "varha"},
+        ("registry", "record_training"): {"expert_id": "maija", "completed_on": str(TODAY), "trained_by": "mieli"},
+        ("registry", "give_consent"): {"expert_id": "maija"},
+        ("registry", "withdraw_consent"): {"expert_id": "maija"},
+        ("registry", "list_expert"): {"expert_id": "maija", "topics": ["x"]},
+        ("registry", "unlist_expert"): {"expert_id": "maija", "reason": "x"},
+        ("registry", "deactivate_expert"): {"expert_id": "maija", "reason": "x"},
+        ("registry", "erase_expert"): {"expert_id": "maija"},
+        ("registry", "grant_credentials"): {"orderer_id": "new-orderer", "orderer_name": "New"},
+        ("registry", "revoke_credentials"): {"orderer_id": "school", "reason": "x"},
+        ("registry", "search_bank"): {},
+        ("registry", "get_expert"): {"expert_id": "maija"},
+        ("registry", "get_organization"): {"organization_id": "mieli"},
+        ("registry", "whois"): {"email": "maija@example.org"},
+        ("orders", "place_order"): {"task_type": "lecture", "topic": "x", "date": str(TODAY + dt.timedelta(days=9)),
+                                    "duration_hours": "1", "remote": True, "fee": {"mode": "recommended"}},
+        ("orders", "change_order"): {**order, "topic": "changed"},
+        ("orders", "cancel_order"): {**order, "reason": "x"},
+        ("orders", "make_offer"): {**order, "expert_id": "pekka"},
+        ("orders", "accept_offer"): {**order, "offer_id": ids["offer_id"]},
+        ("orders", "decline_offer"): {**order, "offer_id": ids["offer_id"], "reason": "x"},
+        ("orders", "confirm_delivery"): {**engagement, "actual_hours": "1"},
+        ("orders", "cancel_engagement"): {**engagement, "reason": "x"},
+        ("orders", "close_engagement"): engagement,
+        ("orders", "get_order"): order,
+        ("orders", "get_engagement"): engagement,
+        ("orders", "list_engagements"): {},
+        ("contracts", "publish_rate_table"): {"rate_table_id": "t-new", "effective_from": "2030-01-01",
+                                              "hourly_fee": "40", "minimum_fee": "60", "mileage_per_km": "0.55"},
+        ("contracts", "sign_contract"): {**engagement, "party": "expert"},
+        ("contracts", "record_payment"): engagement,
+        ("contracts", "rate_tables"): {},
+        ("contracts", "rate_in_force"): {},
+        ("contracts", "get_contract"): engagement,
+        ("contracts", "list_contracts"): {},
+        ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
+        ("feedback", "get_feedback"): engagement,
+        ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
+        ("feedback", "feedback_questions"): {},
+        ("audit", "history"): engagement,
+        ("audit", "verify_trail"): {},
+        ("audit", "copy_heads"): {"service": "orders"},
+        ("audit", "count"): {},
+        **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
+                             {"heads": {}} if name == "check_heads" else {})
+           for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
+    }
+
+
+def every_request() -> list[tuple[str, str, str]]:
+    found = []
+    for service, definition in definitions().items():
+        for kind, table in (("cmd", definition.commands), ("query", definition.queries),
+                            ("cmd", admin.COMMANDS), ("query", admin.QUERIES)):
+            found += [(service, kind, name) for name in table]
+    return found
+
+
+def test_the_matrix_names_every_request_of_every_service():
+    missing = {(service, name) for service, _, name in every_request()} - set(ALLOWED)
+    assert not missing, f"say who may send these in ALLOWED: {sorted(missing)}"
+
+
+async def test_every_role_outside_a_requests_allowed_set_is_forbidden_and_records_nothing(system):
+    nc, ids = system["nc"], system
+    counts_before = {r.name: await r.store.count() for r in system["runtimes"]}
+    body_of = bodies(ids)
+    checked = 0
+    for service, kind, name in every_request():
+        for role in EVERYONE - ALLOWED[(service, name)]:
+            with pytest.raises(RemoteError) as refused:
+                await request(nc, f"kokemus.{service}.{kind}.{name}",
+                              {"actor": BY_ROLE[role], **body_of[(service, name)]})
+            assert refused.value.code == "forbidden", (service, name, role, refused.value)
+            checked += 1
+    assert checked > 250
+    assert {r.name: await r.store.count() for r in system["runtimes"]} == counts_before
+
+
+ANOTHERS = [
+    # an expert on another expert
+    (PEKKA, "registry.cmd.give_consent", {"expert_id": "maija"}),
+    (PEKKA, "registry.cmd.erase_expert", {"expert_id": "maija"}),
+    (PEKKA, "registry.query.get_expert", {"expert_id": "maija"}),
+    (PEKKA, "orders.cmd.accept_offer", {"order_id": "{order_id}", "offer_id": "{offer_id}"}),
+    (PEKKA, "orders.query.get_engagement", {"engagement_id": "{engagement_id}"}),
+    (PEKKA, "contracts.cmd.sign_contract", {"engagement_id": "{engagement_id}", "party": "expert"}),
+    (PEKKA, "contracts.query.get_contract", {"engagement_id": "{engagement_id}"}),
+    (PEKKA, "feedback.cmd.submit_feedback", {"engagement_id": "{engagement_id}", "form": "self_assessment",
+                                             "ratings": {"preparation": 1, "own_wellbeing": 1, "experience_heard": 1,
+                                                         "would_do_again": 1}}),
+    # an orderer on another orderer's engagement
+    (OTHER_SCHOOL, "orders.query.get_engagement", {"engagement_id": "{engagement_id}"}),
+    (OTHER_SCHOOL, "orders.query.get_order", {"order_id": "{order_id}"}),
+    (OTHER_SCHOOL, "orders.cmd.change_order", {"order_id": "{order_id}", "topic": "mine now"}),
+    (OTHER_SCHOOL, "orders.cmd.cancel_engagement", {"engagement_id": "{engagement_id}", "reason": "x"}),
+    (OTHER_SCHOOL, "orders.cmd.close_engagement", {"engagement_id": "{engagement_id}"}),
+    (OTHER_SCHOOL, "orders.cmd.make_offer", {"order_id": "{order_id}", "expert_id": "pekka"}),
+    (OTHER_SCHOOL, "contracts.query.get_contract", {"engagement_id": "{engagement_id}"}),
+    (OTHER_SCHOOL, "contracts.cmd.sign_contract", {"engagement_id": "{engagement_id}", "party": "orderer"}),
+    (OTHER_SCHOOL, "feedback.query.get_feedback", {"engagement_id": "{engagement_id}"}),
+    # a contact person on another organization's expert
+    (OTHER_CONTACT, "registry.query.get_expert", {"expert_id": "maija"}),
+    (OTHER_CONTACT, "registry.cmd.list_expert", {"expert_id": "maija", "topics": ["x"]}),
+    (OTHER_CONTACT, "registry.cmd.unlist_expert", {"expert_id": "maija", "reason": "x"}),
+    (OTHER_CONTACT, "registry.cmd.deactivate_expert", {"expert_id": "maija", "reason": "x"}),
+    (OTHER_CONTACT, "registry.cmd.register_expert", {"expert_id": "x", "organization_id": "mieli", "name": "X",
+                                                     "email": "x@example.org"}),
+    (OTHER_CONTACT, "registry.cmd.record_training", {"expert_id": "maija", "completed_on": str(TODAY),
+                                                     "trained_by": "mieli"}),
+    (OTHER_CONTACT, "registry.cmd.appoint_contact_person", {"organization_id": "mieli", "person_id": "ulla",
+                                                            "name": "Ulla", "email": "ulla@other.fi"}),
+]
+
+
+async def test_a_person_acting_on_anothers_data_is_forbidden(system):
+    answers = {}
+    for actor, subject, body in ANOTHERS:
+        named = {key: value.format(**system) if isinstance(value, str) else value for key, value in body.items()}
+        try:
+            await request(system["nc"], f"kokemus.{subject}", {"actor": actor, **named})
+            answers[(actor["id"], subject)] = "ok"
+        except RemoteError as error:
+            answers[(actor["id"], subject)] = error.code
+    assert answers == {(actor["id"], subject): "forbidden" for actor, subject, _ in ANOTHERS}
