@@ -52,15 +52,16 @@ async def world(environment, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         providers[name] = await asyncio.to_thread(Provider, folder, CLIENTS, users)
     oidc = {"oidc_staff_issuer": providers["staff"].issuer, "oidc_staff_client_ids": f"{WEB},{CLI}",
             "oidc_people_issuer": providers["people"].issuer, "oidc_people_client_ids": f"{WEB},{CLI}"}
-    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, **oidc)) for name in ("registry", "identity")]
+    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, **oidc))
+                for name in ("registry", "identity")]
     await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
     nc = await nats.connect(environment.nats_url)
-    coordinator = {"actor": {"id": "setup", "role": "coordinator"}}
+    coordinator = token_for({"id": "setup", "role": "coordinator"})
     await request(nc, "kokemus.registry.cmd.register_organization",
-                  {"organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"}, token=token_for(coordinator["actor"]))
+                  {"organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"}, token=coordinator)
     await request(nc, "kokemus.registry.cmd.register_expert", {
         "expert_id": "maija", "organization_id": "mieli", "name": "Maija", "email": "maija@example.org"},
-        token=token_for(coordinator["actor"]))
+        token=coordinator)
     try:
         yield {"nc": nc, "providers": providers}
     finally:
