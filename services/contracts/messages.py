@@ -3,25 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from decimal import Decimal
-
-from pydantic import Field
 
 from services.contracts.domain import ContractStatus, Party
 from shared.commands import Command, Request
-
-Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-Euros = Field(max_digits=10, decimal_places=2)
+from shared.fields import Day, Euros, Identifier
 
 
 class PublishRateTable(Command):
-    rate_table_id: str = Identifier
-    effective_from: dt.date
-    hourly_fee: Decimal = Euros
-    minimum_fee: Decimal = Euros
-    mileage_per_km: Decimal = Euros
+    rate_table_id: Identifier
+    effective_from: Day
+    hourly_fee: Euros
+    minimum_fee: Euros
+    mileage_per_km: Euros
 
 
 class SignContract(Command):
@@ -31,7 +25,7 @@ class SignContract(Command):
 
 class RecordPayment(Command):
     engagement_id: uuid.UUID
-    paid_on: dt.date | None = None  # today when not given
+    paid_on: Day | None = None  # today when not given
 
 
 class ListRateTables(Request):
@@ -39,7 +33,7 @@ class ListRateTables(Request):
 
 
 class RateInForce(Request):
-    on: dt.date | None = None  # today when not given
+    on: Day | None = None  # today when not given
 
 
 class GetContract(Request):

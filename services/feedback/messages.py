@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import ConfigDict, Field, StrictInt
@@ -10,12 +9,14 @@ from pydantic import ConfigDict, Field, StrictInt
 from services.feedback.domain import FREE_TEXT_MAX
 from services.feedback.events import Form
 from shared.commands import Command, Request
+from shared.fields import Day, Tag
 
 
 class SubmitFeedback(Command):
     engagement_id: uuid.UUID
     form: Form
-    ratings: dict[str, StrictInt] = Field(description="question id -> 1..5; see the feedback_questions query")
+    ratings: dict[Tag, StrictInt] = Field(max_length=20,
+                                          description="question id -> 1..5; see the feedback_questions query")
     free_text: str | None = Field(None, max_length=FREE_TEXT_MAX)
 
 
@@ -29,8 +30,8 @@ class FollowUpReport(Request):
     # "from" is a Python keyword: the field is from_ in code and "from" on the wire.
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: dt.date = Field(alias="from")
-    until: dt.date
+    from_: Day = Field(alias="from")
+    until: Day
 
 
 class FeedbackQuestions(Request):

@@ -11,7 +11,7 @@ import enum
 import uuid
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import DomainEvent
 
@@ -35,8 +35,8 @@ class FeeTerms(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     mode: FeeMode
-    hourly_fee: Decimal | None = None  # euros per hour, when the orderer sets it
-    fixed_fee: Decimal | None = None  # euros for the whole task, when the orderer sets it that way
+    hourly_fee: Decimal | None = Field(None, max_digits=10, decimal_places=2)  # euros per hour, set by the orderer
+    fixed_fee: Decimal | None = Field(None, max_digits=10, decimal_places=2)  # euros for the whole task, or so
     expenses_reimbursed: bool = True
 
 

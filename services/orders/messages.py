@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -11,18 +10,17 @@ from pydantic import AwareDatetime, Field
 from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus
 from services.orders.events import FeeTerms, TaskType
 from shared.commands import Command, Request
+from shared.fields import Day, Identifier, Name, Reason
 
-Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
-Reason = Field(min_length=1, max_length=500)
-Hours = Field(gt=0, le=MAX_HOURS, decimal_places=2)
+Hours = Field(gt=0, le=MAX_HOURS, max_digits=4, decimal_places=2)
 
 
 class PlaceOrder(Command):
     task_type: TaskType
-    topic: str = Field(min_length=1, max_length=200)
-    date: dt.date
+    topic: Name
+    date: Day
     duration_hours: Decimal = Hours
-    place: str | None = Field(None, min_length=1, max_length=200)
+    place: Name | None = None
     remote: bool = False
     experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
     county_service: bool = False  # for the county's own services: the NGO agreement rule applies
@@ -34,19 +32,19 @@ class OrderCommand(Command):
 
 
 class ChangeOrder(OrderCommand):
-    topic: str | None = Field(None, min_length=1, max_length=200)
-    date: dt.date | None = None
-    duration_hours: Decimal | None = Field(None, gt=0, le=MAX_HOURS, decimal_places=2)
-    place: str | None = Field(None, min_length=1, max_length=200)
+    topic: Name | None = None
+    date: Day | None = None
+    duration_hours: Decimal | None = Field(None, gt=0, le=MAX_HOURS, max_digits=4, decimal_places=2)
+    place: Name | None = None
     remote: bool | None = None
 
 
 class CancelOrder(OrderCommand):
-    reason: str = Reason
+    reason: Reason
 
 
 class MakeOffer(OrderCommand):
-    expert_id: str = Identifier
+    expert_id: Identifier
     expires_at: AwareDatetime | None = None  # default: in 7 days, or when the task's day begins if sooner
 
 
@@ -55,7 +53,7 @@ class AnswerOffer(OrderCommand):
 
 
 class DeclineOffer(AnswerOffer):
-    reason: str = Reason
+    reason: Reason
 
 
 class EngagementCommand(Command):
@@ -64,12 +62,12 @@ class EngagementCommand(Command):
 
 class ConfirmDelivery(EngagementCommand):
     actual_hours: Decimal = Hours
-    kilometres: Decimal = Field(Decimal(0), ge=0, le=MAX_KILOMETRES, decimal_places=1)
-    other_expenses: Decimal = Field(Decimal(0), ge=0, le=100000, decimal_places=2)  # euros
+    kilometres: Decimal = Field(Decimal(0), ge=0, le=MAX_KILOMETRES, max_digits=5, decimal_places=1)
+    other_expenses: Decimal = Field(Decimal(0), ge=0, le=100000, max_digits=8, decimal_places=2)  # euros
 
 
 class CancelEngagement(EngagementCommand):
-    reason: str = Reason
+    reason: Reason
 
 
 class GetOrder(Request):

@@ -2,113 +2,110 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import EmailStr, Field
 
 from services.registry.events import OrganizationKind
 from shared.commands import Command, Request
-
-Identifier = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+from shared.fields import Day, Identifier, Language, Name, Phone, Reason, Tag
 
 
 class RegisterOrganization(Command):
-    organization_id: str = Identifier
-    name: str = Field(min_length=1, max_length=200)
+    organization_id: Identifier
+    name: Name
     kind: OrganizationKind
-    contact_person_id: str | None = None
+    contact_person_id: Identifier | None = None
 
 
 class AppointContactPerson(Command):
-    organization_id: str = Identifier
-    person_id: str = Identifier
-    name: str = Field(min_length=1, max_length=200)
+    organization_id: Identifier
+    person_id: Identifier
+    name: Name
     email: EmailStr
 
 
 class RemoveContactPerson(Command):
-    organization_id: str = Identifier
-    person_id: str = Identifier
-    reason: str = Field(min_length=1, max_length=500)
+    organization_id: Identifier
+    person_id: Identifier
+    reason: Reason
 
 
 class SignOrganizationAgreement(Command):
-    organization_id: str = Identifier
-    agreement_id: str = Identifier
-    valid_from: dt.date
-    valid_until: dt.date | None = None
+    organization_id: Identifier
+    agreement_id: Identifier
+    valid_from: Day
+    valid_until: Day | None = None
 
 
 class EndOrganizationAgreement(Command):
-    organization_id: str = Identifier
-    agreement_id: str = Identifier
-    ended_on: dt.date
+    organization_id: Identifier
+    agreement_id: Identifier
+    ended_on: Day
 
 
 class RegisterExpert(Command):
-    expert_id: str = Identifier
-    organization_id: str = Identifier
-    name: str = Field(min_length=1, max_length=200)
+    expert_id: Identifier
+    organization_id: Identifier
+    name: Name
     email: EmailStr
-    phone: str | None = Field(None, max_length=40)
+    phone: Phone | None = None
     experience: str | None = Field(None, max_length=4000)
 
 
 class JoinOrganization(Command):
-    expert_id: str = Identifier
-    organization_id: str = Identifier
+    expert_id: Identifier
+    organization_id: Identifier
 
 
 class RecordTraining(Command):
-    expert_id: str = Identifier
-    training: str = Field("basic training", min_length=1, max_length=200)
-    completed_on: dt.date
-    trained_by: str = Identifier
+    expert_id: Identifier
+    training: Name = "basic training"
+    completed_on: Day
+    trained_by: Identifier
 
 
 class ExpertCommand(Command):
-    expert_id: str = Identifier
+    expert_id: Identifier
 
 
 class DeactivateExpert(ExpertCommand):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class ListExpert(ExpertCommand):
-    topics: list[str] = Field(min_length=1, max_length=20)
-    languages: list[str] = Field(default=["fi"])
-    regions: list[str] = Field(default=[])
+    topics: list[Tag] = Field(min_length=1, max_length=20)
+    languages: list[Language] = Field(default=["fi"], min_length=1, max_length=10)
+    regions: list[Tag] = Field(default=[], max_length=30)
 
 
 class UnlistExpert(ExpertCommand):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class GrantCredentials(Command):
-    orderer_id: str = Identifier
-    orderer_name: str = Field(min_length=1, max_length=200)
-    organization_id: str | None = None
-    valid_until: dt.date | None = None
+    orderer_id: Identifier
+    orderer_name: Name
+    organization_id: Identifier | None = None
+    valid_until: Day | None = None
     email: EmailStr | None = None  # the orderer signs in with it
 
 
 class RevokeCredentials(Command):
-    orderer_id: str = Identifier
-    reason: str = Field(min_length=1, max_length=500)
+    orderer_id: Identifier
+    reason: Reason
 
 
 class SearchBank(Request):
-    topic: str | None = None
-    language: str | None = None
-    region: str | None = None
+    topic: Identifier | None = None
+    language: Identifier | None = None
+    region: Identifier | None = None
 
 
 class GetExpert(Request):
-    expert_id: str = Identifier
+    expert_id: Identifier
 
 
 class GetOrganization(Request):
-    organization_id: str = Identifier
+    organization_id: Identifier
 
 
 class Whois(Request):

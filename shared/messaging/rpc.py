@@ -25,6 +25,7 @@ from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusE
 from shared.events import ANONYMOUS, Actor
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
 from shared.identity import TokenVerifier
+from shared.messaging.limits import decode_request
 from shared.messaging.subjects import command_subject, query_subject
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,13 @@ def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: 
 
     answer.__name__ = name
     answer.__annotations__["body"] = model  # the class itself: FastStream decodes the request into it
-    router.subscriber(subject, queue=service, title=subject, description=_doc(handler))(answer)
+    router.subscriber(subject, queue=service, decoder=_checked_json, title=subject,
+                      description=_doc(handler))(answer)
+
+
+async def _checked_json(message: Any) -> Any:
+    """Every request's body, through the checks of :mod:`shared.messaging.limits` instead of a plain JSON load."""
+    return decode_request(message.body)
 
 
 def _doc(handler: Any) -> str | None:

@@ -4,9 +4,9 @@ hash chains (alone, and against the audit's copies of its stream heads)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from shared.commands import Command, Request
 from shared.errors import NotFound
@@ -29,7 +29,7 @@ class ListDeadLetters(Request):
 
 
 class ReplayDeadLetter(Command):
-    dead_letter_id: int
+    dead_letter_id: int = Field(ge=1, le=2**62)
 
 
 class Verify(Request):
@@ -42,7 +42,7 @@ class StreamHead(BaseModel):
 
 
 class CheckHeads(Request):
-    heads: dict[str, StreamHead] = Field(max_length=100_000)
+    heads: dict[Annotated[str, StringConstraints(max_length=300)], StreamHead] = Field(max_length=100_000)
 
 
 async def dead_letters(request: ListDeadLetters, ctx: QueryContext, deps: AdminDeps) -> list[dict[str, Any]]:

@@ -79,7 +79,7 @@ async def take_note(cmd: TakeNote, ctx: CommandContext, deps: Deps) -> dict:
 
 def alpha_definition() -> ServiceDefinition:
     return ServiceDefinition(name="alpha", description="takes notes", events=(AlphaNoted,), views=no_views,
-                             compose=lambda uow, views, settings: Deps(uow),
+                             compose=lambda uow, views, **_: Deps(uow),
                              commands={"take_note": (TakeNote, take_note)})
 
 
@@ -102,7 +102,7 @@ async def on_noted(event: Envelope[AlphaNoted], ctx: EventContext, deps: Deps) -
 
 def beta_definition(poison: Poison, replica: str = "beta-1") -> ServiceDefinition:
     return ServiceDefinition(name="beta", description="counts notes", events=(), views=no_views,
-                             compose=lambda uow, views, settings: Deps(uow, poison, replica),
+                             compose=lambda uow, views, **_: Deps(uow, poison, replica),
                              consumes={"alpha": {AlphaNoted: on_noted}}, sql=(BETA_SQL,))
 
 
@@ -421,3 +421,28 @@ async def test_a_commands_trace_follows_it_into_postgres_and_across_the_bus_to_a
         assert any(s.attributes.get("db.system") == "postgresql" for s in spans_of_trace()), names  # asyncpg
     finally:
         await beta.stop()
+
+
+# -- requests no client would send in good faith ------------------------------------------------------------
+
+BAD_BODIES = [
+    (b'{"note_id": "' + b"x" * 900_000 + b'", "n": 1}', "(message)", "bytes"),  # under NATS's own 1 MB
+    (b'{"note_id": "a", "n": 1, "deep": ' + b"[" * 200 + b"]" * 200 + b"}", "deep", "nested"),
+    (b'{"note_id": "a", "n": ' + b"9" * 5000 + b"}", "(message)", "digits"),
+    (b'{"note_id": "a\\u0000b", "n": 1}', "note_id", "NUL"),
+    (b'{"note_id": "a\\ud800b", "n": 1}', "note_id", "surrogate"),
+    (b'{"note_id": "a", "n": NaN}', "(message)", "not JSON"),
+    (b'{"note_id": "a", "n": 1e999}', "(message)", "digits"),
+    (b"\xff\xfe not even text", "(message)", "not JSON"),
+]
+
+
+@pytest.mark.parametrize("body, field, reason", BAD_BODIES, ids=[r for _, _, r in BAD_BODIES])
+async def test_a_request_no_client_would_send_is_refused_naming_the_field_and_nothing_is_recorded(
+        alpha, client, body, field, reason):
+    reply = await client.request("kokemus.alpha.cmd.take_note", body, timeout=5,
+                                 headers={"Authorization": f"Bearer {token_for(COORDINATOR)}"})
+    error = json.loads(reply.data)["error"]
+    assert error["code"] == "validation", error
+    assert error["fields"][0]["field"].startswith(field) and reason in error["fields"][0]["reason"] + error["message"]
+    assert await alpha.store.read_all() == []

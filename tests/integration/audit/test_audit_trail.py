@@ -94,7 +94,7 @@ class System:
 def bare(service: str) -> ServiceDefinition:
     """The service's events and nothing it answers or consumes: only what the test records is published."""
     return ServiceDefinition(name=service, description="bare", events=definitions()[service].events,
-                             views=no_views, compose=lambda uow, views, settings: None)
+                             views=no_views, compose=lambda uow, views, **_: None)
 
 
 @pytest.fixture
