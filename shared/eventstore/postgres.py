@@ -221,6 +221,13 @@ class PostgresEventStore(EventStore):
             )
             return await self._open_all(conn, records)
 
+    async def published_by_id(self, event_id: uuid.UUID) -> Published | None:
+        """One event as it is published (personal fields still sealed)."""
+        async with self.pool.acquire() as conn:
+            record = await conn.fetchrow(f"SELECT {rows.SELECTED} FROM {self.schema}.events WHERE event_id = $1",
+                                         event_id)
+        return None if record is None else rows.published(record, self.service)
+
     async def _recorded_by_id(self, conn: asyncpg.Connection, ids: list[uuid.UUID]) -> list[RecordedEvent]:
         records = await conn.fetch(
             f"SELECT {rows.SELECTED} FROM {self.schema}.events WHERE event_id = ANY($1) ORDER BY position", ids

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from shared.envelope import COLUMNS, JSON_COLUMNS, Envelope, Published
+from shared.errors import invalid
 from shared.events import Actor
 
 # Columns the database fills itself on insert.
@@ -76,11 +77,20 @@ def insert_arguments(sealed: Sequence[Published], expected: int, head: bytes) ->
             expected, head]
 
 
+# What one event's payload may take: the bus carries at most 1 MiB a message (NATS's default), and an event
+# that could not be published would stop its relay. Requests are far smaller (shared.messaging.limits).
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+
 def _db_value(name: str, value: Any) -> Any:
     if name == "actor":
         return _actor_text(value)
     if name in JSON_COLUMNS:
-        return _json(value)
+        text = _json(value)
+        if name == "payload" and len(text) > MAX_PAYLOAD_BYTES:
+            raise invalid("(message)", f"would record an event of {len(text)} bytes, more than the bus carries",
+                          f"events of at most {MAX_PAYLOAD_BYTES} bytes")
+        return text
     return value
 
 

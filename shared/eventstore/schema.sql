@@ -69,3 +69,15 @@ CREATE TABLE IF NOT EXISTS {schema}.command_replies (
     reply        jsonb NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Events the relay set aside because the bus kept refusing them (shared/messaging/parked.py); each stays in
+-- the event table and is published again by hand once the cause is mended.
+CREATE TABLE IF NOT EXISTS {schema}.relay_parked (
+    event_id        uuid PRIMARY KEY,
+    stream_id       text NOT NULL,
+    version         integer NOT NULL,
+    event_type      text NOT NULL,
+    error           text NOT NULL,
+    parked_at       timestamptz NOT NULL DEFAULT now(),
+    republished_at  timestamptz
+);

@@ -15,18 +15,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 import zlib
 
 import asyncpg
+import nats.errors
 from faststream.nats import NatsBroker
 from opentelemetry import context, propagate
 from prometheus_client import Counter, Gauge
 
 from shared.envelope import Published
 from shared.eventstore.postgres import LogCursor, PostgresEventStore
+from shared.messaging.parked import ParkedEvents
 from shared.messaging.subjects import event_subject, stream_name
 
 log = logging.getLogger(__name__)
+
+PARK_AFTER = 5
 
 PUBLISHED = Counter("kokemus_relay_published_total", "Events the outbox relay published", ["service"])
 FAILURES = Counter("kokemus_relay_failures_total", "Failed publish attempts of the outbox relay", ["service"])
@@ -52,6 +57,8 @@ class OutboxRelay:
         self.is_leader = False
         self.last_success = time.monotonic()
         self.failing_since: float | None = None
+        self.parked = ParkedEvents(store)
+        self._refusals: dict[uuid.UUID, int] = {}  # consecutive refusals of the event at the head
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -85,6 +92,7 @@ class OutboxRelay:
             self.is_leader = True
             await conn.add_listener(f"{self.store.schema}_events", self._on_notify)
             try:
+                await self.parked.count()
                 cursor = await self._load_checkpoint(conn)
                 while not self._stopping.is_set():
                     cursor, published = await self.publish_pending(conn, cursor)
@@ -96,6 +104,16 @@ class OutboxRelay:
         finally:
             self.is_leader = False
             await self.store.pool.release(conn)
+
+    def _refused_again(self, envelope: Published, error: Exception) -> bool:
+        """True once the bus, while up, has refused the same event ``PARK_AFTER`` times: a fault of the event
+        (too large, not permitted), not of the bus, so it is set aside and the events after it flow on."""
+        if isinstance(error, (TimeoutError, nats.errors.ConnectionClosedError, nats.errors.NoServersError)) \
+                or not _connected(self.broker):
+            return False
+        attempts = self._refusals.get(envelope.event_id, 0) + 1
+        self._refusals = {envelope.event_id: attempts}
+        return attempts >= PARK_AFTER
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -115,23 +133,26 @@ class OutboxRelay:
         return (int(row["tx"]), row["position"]) if row else (0, 0)
 
     async def publish_pending(self, conn: asyncpg.Connection, cursor: LogCursor) -> tuple[LogCursor, int]:
-        """Publish one batch after ``cursor``; return the new cursor and how many were published."""
+        """Publish one batch after ``cursor``; return the new cursor and how many were published (or parked)."""
         log_entries = await self.store.read_log(conn, cursor, self.batch_size)
         published = 0
-        try:
-            for next_cursor, envelope in log_entries:
+        for next_cursor, envelope in log_entries:
+            try:
                 await self._publish(envelope)
-                cursor = next_cursor
-                published += 1
-        except Exception as error:  # noqa: BLE001 - NATS down, timeouts: keep what we have, retry later
-            FAILURES.labels(self.service).inc()
-            if self.failing_since is None:
-                self.failing_since = time.monotonic()
-            log.warning("relay of %s could not publish (%s); will retry", self.service, error)
-            await self._sleep(min(self.poll_seconds, 1.0))
-        else:
-            self.failing_since = None
-            self.last_success = time.monotonic()
+            except Exception as error:  # noqa: BLE001 - NATS down, timeouts, refusals: kept, retried or parked
+                FAILURES.labels(self.service).inc()
+                if not self._refused_again(envelope, error):
+                    if self.failing_since is None:
+                        self.failing_since = time.monotonic()
+                    log.warning("relay of %s could not publish (%s); will retry", self.service, error)
+                    await self._sleep(min(self.poll_seconds, 1.0))
+                    break
+                await self.parked.park(conn, envelope, error)
+            else:
+                self.failing_since = None
+                self.last_success = time.monotonic()
+            cursor = next_cursor
+            published += 1
         if published:
             await conn.execute(
                 f"""INSERT INTO {self.store.schema}.relay_checkpoint (relay, transaction_id, position, published)
@@ -144,6 +165,15 @@ class OutboxRelay:
             PUBLISHED.labels(self.service).inc(published)
             CHECKPOINT.labels(self.service).set(cursor[1])
         return cursor, published
+
+    async def republish(self, event_id: uuid.UUID) -> bool:
+        """Publish a parked event again; False when no such event waits."""
+        envelope = await self.parked.waiting_event(event_id)
+        if envelope is None:
+            return False
+        await self._publish(envelope)
+        await self.parked.republished(event_id)
+        return True
 
     async def _publish(self, envelope: Published) -> None:
         # Through the service's own broker connection, inside the recording command's trace: the publish
@@ -159,3 +189,10 @@ class OutboxRelay:
             )
         finally:
             context.detach(token)
+
+
+def _connected(broker: NatsBroker) -> bool:
+    try:
+        return bool(broker.connection.is_connected)
+    except Exception:  # noqa: BLE001 - FastStream raises until it has connected once
+        return False

@@ -3,6 +3,7 @@ hash chains (alone, and against the audit's copies of its stream heads)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from shared.events import Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.handling import CommandContext, Commands, Queries, QueryContext
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer
+from shared.messaging.relay import OutboxRelay
 
 
 @dataclass
@@ -21,6 +23,7 @@ class AdminDeps:
     service: str
     store: PostgresEventStore
     dead_letters: DeadLetters
+    relay: OutboxRelay | None = None
     consumers: list[IdempotentConsumer] = field(default_factory=list)
 
 
@@ -34,6 +37,14 @@ class ReplayDeadLetter(Command):
 
 class Verify(Request):
     pass
+
+
+class ListParkedEvents(Request):
+    pass
+
+
+class RepublishParkedEvent(Command):
+    event_id: uuid.UUID
 
 
 class StreamHead(BaseModel):
@@ -60,6 +71,20 @@ async def replay_dead_letter(cmd: ReplayDeadLetter, ctx: CommandContext, deps: A
     raise NotFound(f"no dead letter {cmd.dead_letter_id} waiting for replay in {deps.service}")
 
 
+async def parked_events(request: ListParkedEvents, ctx: QueryContext, deps: AdminDeps) -> list[dict[str, Any]]:
+    """The events the relay set aside because the bus kept refusing them; each is still in the store."""
+    ctx.require_role(Role.coordinator, Role.auditor, Role.system)
+    return await deps.relay.parked.listing() if deps.relay else []
+
+
+async def republish_parked_event(cmd: RepublishParkedEvent, ctx: CommandContext, deps: AdminDeps) -> dict[str, Any]:
+    """Publish a parked event again, once what made the bus refuse it is mended."""
+    ctx.require_role(Role.coordinator, Role.system)
+    if deps.relay is None or not await deps.relay.republish(cmd.event_id):
+        raise NotFound(f"no parked event {cmd.event_id} waits in {deps.service}")
+    return {"republished": str(cmd.event_id)}
+
+
 async def verify(request: Verify, ctx: QueryContext, deps: AdminDeps) -> dict[str, Any]:
     """Recompute this service's hash chains and report each break."""
     ctx.require_role(Role.auditor, Role.coordinator, Role.system)
@@ -79,8 +104,12 @@ async def check_heads(request: CheckHeads, ctx: QueryContext, deps: AdminDeps) -
             "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
 
 
-COMMANDS: Commands = {"replay_dead_letter": (ReplayDeadLetter, replay_dead_letter)}
+COMMANDS: Commands = {
+    "replay_dead_letter": (ReplayDeadLetter, replay_dead_letter),
+    "republish_parked_event": (RepublishParkedEvent, republish_parked_event),
+}
 QUERIES: Queries = {
+    "parked_events": (ListParkedEvents, parked_events),
     "dead_letters": (ListDeadLetters, dead_letters),
     "verify": (Verify, verify),
     "check_heads": (CheckHeads, check_heads),

@@ -173,7 +173,8 @@ class ServiceRuntime:
         js = broker.connection.jetstream()
         await ensure_stream(js, self.name, s.stream_replicas, s.duplicate_window_seconds)
         await wait_for_streams(js, list(definition.sources))
-        admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.consumers)
+        self.relay = OutboxRelay(store, broker, poll_seconds=s.relay_poll_seconds)
+        admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.relay, self.consumers)
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
                         Dispatcher(uow, admin_deps, CommandReplies(self.schema)), verifier_of(s))
         for source, table in definition.consumes.items():
@@ -192,7 +193,6 @@ class ServiceRuntime:
         document_events(broker, definition)
         await broker.start()
 
-        self.relay = OutboxRelay(store, broker, poll_seconds=s.relay_poll_seconds)
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self._jobs = [asyncio.create_task(self._run_job(job), name=f"{self.name}-{job.name}")
                       for job in definition.jobs]
@@ -215,16 +215,24 @@ class ServiceRuntime:
             await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
         except Exception as error:  # noqa: BLE001
             problems["postgresql"] = f"does not answer: {error}"
-        if not self._nats_connected():
-            problems["nats"] = "not connected"
+        if not await self._nats_answers():
+            problems["nats"] = "does not answer"
         if self.relay is not None and self.relay.stuck():
             problems["relay"] = "publishing has failed for over 30 s"
+        elif self.relay is not None and self.relay.parked.waiting:
+            problems["relay"] = (f"{self.relay.parked.waiting} event(s) parked: the bus refused them; see "
+                                 f"`kokemus relay parked {self.name}`")
         return problems
 
-    def _nats_connected(self) -> bool:
+    async def _nats_answers(self) -> bool:
+        """Connected, and the server answers a ping: a frozen server keeps its connections open."""
         try:
-            return self.broker is not None and self.broker.connection.is_connected
-        except Exception:  # noqa: BLE001 - FastStream raises until it has connected once
+            connection = self.broker.connection if self.broker is not None else None
+            if connection is None or not connection.is_connected:
+                return False
+            await connection.flush(timeout=2)
+            return True
+        except Exception:  # noqa: BLE001 - no connection yet, or no answer in time
             return False
 
     async def stop(self) -> None:

@@ -25,8 +25,10 @@ from types import ModuleType
 import pytest
 
 nats = pytest.importorskip("nats")
-from nats.errors import NoRespondersError  # noqa: E402
-from nats.errors import TimeoutError as NatsTimeout  # noqa: E402
+from nats.errors import (
+    NoRespondersError,
+    TimeoutError as NatsTimeout,
+)
 from nats.js.api import ConsumerConfig, StreamConfig  # noqa: E402
 from nats.js.errors import Error as JetStreamError  # noqa: E402
 

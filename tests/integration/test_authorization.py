@@ -99,7 +99,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("identity", "sign_out"): EVERYONE,
     ("identity", "token"): EVERYONE,
     ("identity", "published_keys"): EVERYONE,
-    **{(service, name): ({C, S} if name == "replay_dead_letter" else STAFF)
+    **{(service, name): ({C, S} if name in admin.COMMANDS else STAFF)
        for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
 }
 
@@ -249,6 +249,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("audit", "copy_heads"): {"service": "orders"},
         ("audit", "count"): {},
         **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
+                             {"event_id": str(uuid.uuid4())} if name == "republish_parked_event" else
                              {"heads": {}} if name == "check_heads" else {})
            for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
     }

@@ -8,8 +8,8 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
-from services.registry.service import definition
 from kokemus.main import app
+from services.registry.service import definition
 from shared.messaging.rpc import request
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings

@@ -14,8 +14,8 @@ import pytest
 from kokemus.audit import verify_all
 from services import SERVICE_NAMES, definitions
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.runtime.service import ServiceRuntime
+from tests.callers import request
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration

@@ -200,3 +200,20 @@ async def test_the_log_is_ordered_by_transaction_id_as_a_number_not_as_text(stor
     first = await store.read_all(limit=1)
     rest = await store.read_all(after_position=first[0].position)
     assert [e.payload.step for e in first + rest] == [9, 10, 11]
+
+
+class Noted(DomainEvent):
+    text: str
+
+
+async def test_an_event_too_large_for_the_bus_is_refused_when_it_is_made_and_nothing_is_kept(scratch_schema):
+    from shared.errors import Invalid
+    from shared.eventstore.rows import MAX_PAYLOAD_BYTES
+
+    pool, schema, _ = scratch_schema
+    store = PostgresEventStore(pool, schema, "scratch", (Noted,))
+    with pytest.raises(Invalid) as refused:
+        await store.append("note-1", 0, [NewEvent(Noted(text="x" * (MAX_PAYLOAD_BYTES + 1)), ACTOR)])
+    assert "more than the bus carries" in refused.value.message
+    assert await store.read_all() == []
+    await store.append("note-1", 0, [NewEvent(Noted(text="x" * 1000), ACTOR)])  # the stream is still usable

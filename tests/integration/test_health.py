@@ -10,7 +10,8 @@ import pytest
 from kokemus.stack.servers import free_port
 from services.registry.service import definition
 from shared.runtime.service import ServiceRuntime
-from tests.conftest import eventually
+from tests.callers import JWKS
+from tests.conftest import eventually, service_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "contracts")]
 
@@ -86,6 +87,7 @@ async def test_a_service_that_idles_and_is_stopped_writes_no_error_lines(environ
         "KOKEMUS_DATABASE_URL": environment.dsns["contracts"],
         "KOKEMUS_DB_SCHEMA": "contracts",
         "KOKEMUS_HTTP_PORT": str(port),
+        "KOKEMUS_IDENTITY_JWKS": JWKS,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "kokemus", "serve", "contracts"], env=env,
@@ -107,3 +109,37 @@ async def test_a_service_that_idles_and_is_stopped_writes_no_error_lines(environ
     text = log.read_text()
     assert "contracts ready" in text and "contracts stopping" in text
     assert "ERROR" not in text and "Traceback" not in text, text
+
+
+async def test_readiness_turns_not_ready_while_nats_does_not_answer_and_ready_again_after(environment, tmp_path):
+    """A frozen NATS keeps its connections open: readiness must ask it, not trust the socket."""
+    import asyncio
+    import signal
+
+    from kokemus.stack.servers import EmbeddedNats
+
+    own_nats = EmbeddedNats(tmp_path / "nats", port=free_port())
+    own_nats.start()
+    port = free_port()
+    runtime = ServiceRuntime(definition(), service_settings(own_nats.url, environment.dsns["registry"], "registry",
+                                                           http_port=port))
+    await runtime.start()
+    try:
+        async def readiness() -> tuple[int, dict]:
+            status, body = await _in_thread(get, port, "/readyz")
+            return status, json.loads(body)
+
+        assert (await readiness())[0] == 200
+        own_nats.process.send_signal(signal.SIGSTOP)  # type: ignore[union-attr]
+        status, body = await readiness()
+        assert status == 503 and "nats" in body["problems"]
+        own_nats.process.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
+
+        async def ready_again() -> bool:
+            return (await readiness())[0] == 200
+        await eventually(ready_again, timeout=20)
+    finally:
+        if own_nats.process is not None:
+            own_nats.process.send_signal(signal.SIGCONT)
+        await asyncio.wait_for(runtime.stop(), 30)
+        own_nats.stop()

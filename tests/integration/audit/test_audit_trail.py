@@ -44,9 +44,9 @@ from services.registry.events import ConsentGiven, ExpertListed, ExpertRegistere
 from shared.definition import ServiceDefinition, no_views
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings
+from tests.callers import request
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders", "contracts", "feedback", "audit")]

@@ -20,9 +20,9 @@ from services.orders import events as orders
 from shared.events import Actor, Role
 from shared.eventstore.postgres import PostgresEventStore
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.runtime.service import ServiceRuntime
 from shared.unit_of_work import PostgresUnitOfWork
+from tests.callers import request
 from tests.conftest import eventually, upstream
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "contracts")]

@@ -15,8 +15,8 @@ from services.orders import events as orders
 from services.registry import events as registry
 from shared.clock import Clock
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.runtime.service import ServiceRuntime
+from tests.callers import request
 from tests.conftest import eventually, upstream
 from tests.unit.feedback.fakes import MovableClock, engagement_opened
 

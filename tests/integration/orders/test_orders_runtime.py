@@ -23,10 +23,10 @@ from shared.envelope import Published
 from shared.events import SYSTEM, NewEvent
 from shared.eventstore import chain, codec
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
 from shared.unit_of_work import PostgresUnitOfWork
+from tests.callers import request
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]

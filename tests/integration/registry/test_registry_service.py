@@ -8,8 +8,8 @@ import pytest
 
 from services.registry.service import definition
 from shared.messaging.rpc import RemoteError
-from tests.callers import request
 from shared.runtime.service import ServiceRuntime
+from tests.callers import request
 from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
