@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from services.audit.events import TrailEntryRecorded
+from services.audit.events import CheckpointSigned, TrailEntryRecorded
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import events as orders
@@ -119,6 +119,37 @@ def _short(value: Any) -> Any:
     if isinstance(value, str) and len(value) > SUMMARY_TEXT_LIMIT:
         return value[: SUMMARY_TEXT_LIMIT - 1] + "…"
     return value
+
+
+class Checkpoints(Aggregate):
+    """Every checkpoint the audit signed, in one stream: the version check orders them, so two replicas
+    signing at once make one checkpoint."""
+
+    stream_prefix = "checkpoints"
+    ID = "checkpoints"
+
+    def __init__(self, aggregate_id: str = ID) -> None:
+        super().__init__(aggregate_id)
+        self.latest: CheckpointSigned | None = None
+        self.digests: dict[str, str] = {}
+
+    @classmethod
+    def stream_id(cls, aggregate_id: str | uuid.UUID = ID) -> str:
+        return cls.stream_prefix
+
+    def sign(self, content: dict[str, Any], signature: str, signed_at: datetime) -> bool:
+        """Record the signed checkpoint, unless every store's heads are as the last one signed them."""
+        digests = {service: signed["digest"] for service, signed in content["services"].items()}
+        if digests == self.digests:
+            return False
+        self.record(CheckpointSigned(
+            checkpoint_id=uuid.UUID(content["checkpoint_id"]), signed_at=signed_at, signature=signature,
+            streams={service: signed["streams"] for service, signed in content["services"].items()},
+            digests=digests))
+        return True
+
+    def when_CheckpointSigned(self, event: CheckpointSigned) -> None:
+        self.latest, self.digests = event, dict(event.digests)
 
 
 class Trail(Aggregate):

@@ -29,3 +29,15 @@ class TrailEntryRecorded(DomainEvent):
     causation_id: uuid.UUID | None
     trace_id: str | None
     summary: dict[str, Any]
+
+
+class CheckpointSigned(DomainEvent):
+    """The audit signed the heads of every chain it holds (stream ``checkpoints``): ``signature`` is the compact
+    JWS of the checkpoint, verifiable with the audit's public key, and ``streams`` how many heads of each
+    service it covers. The heads themselves are kept beside the store and asked for by ``checkpoint_heads``."""
+
+    checkpoint_id: uuid.UUID
+    signed_at: dt.datetime
+    signature: str
+    streams: dict[str, int]
+    digests: dict[str, str]

@@ -7,16 +7,19 @@ the module map each source's events and each query on the bus to its handler.
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from services.audit import messages as m
-from services.audit.domain import AUDIT, SOURCES, Engagement, SourceEvent, Trail, engagements_concerned
+from services.audit import checkpoints, messages as m
+from services.audit.domain import AUDIT, SOURCES, Checkpoints, Engagement, SourceEvent, Trail, engagements_concerned
 from services.audit.events import TrailEntryRecorded
+from services.audit.views import Head
 from shared.aggregate import Metadata
 from shared.envelope import Published
+from shared.errors import NotFound
 from shared.events import Role
 from shared.eventstore import codec
-from shared.eventstore.port import ChainBreak, VerifyReport
+from shared.eventstore.port import ChainBreak, ConcurrencyConflict, VerifyReport
 from shared.handling import AnyEvent, Consumed, EventContext, Queries, QueryContext
 
 if TYPE_CHECKING:
@@ -126,15 +129,56 @@ async def verify_trail(query: m.VerifyTrail, ctx: QueryContext, deps: Deps) -> d
 
 
 async def copy_heads(query: m.CopyHeads, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """The last copied event of each of a source's streams (version and hash), for the source to check against
-    its store: a removed last event or a rewritten chain shows there (auditor or coordinator)."""
+    """The last copied event of each of a source's streams (version, hash, the link it claims and its place in
+    the source's log), for the source to check against its store: a removed last event, an event that never
+    came from it, or a rewritten chain shows there (auditor or coordinator)."""
     ctx.require_role(Role.auditor, Role.coordinator)
-    heads: dict[str, dict[str, Any]] = {}
-    async for envelope in deps.views.copies(query.service):  # ordered by stream and version: the last wins
-        if isinstance(envelope, ChainBreak):
-            continue  # verify_trail names it
-        heads[envelope.stream_id] = {"version": envelope.version, "hash": envelope.hash.hex()}
-    return {"service": query.service, "heads": heads}
+    heads = await deps.views.copy_heads(query.service)
+    return {"service": query.service, "heads": {stream: asdict(head) for stream, head in heads.items()}}
+
+
+# -- signed checkpoints ----------------------------------------------------------------------------------
+
+async def sign_checkpoint(deps: Deps) -> bool:
+    """Sign the heads of every chain the audit holds, unless nothing changed since the last checkpoint (a
+    job: every replica runs it, and the checkpoints stream's version check lets one of them win)."""
+    if deps.checkpoint_key is None:
+        return False
+    heads = {service: await deps.views.copy_heads(service) for service in SOURCES}
+    heads["audit"] = {stream: Head(version, hash_.hex()) for stream, (version, hash_) in
+                      (await deps.uow.store.heads()).items() if stream != Checkpoints.stream_id()}
+    now, checkpoint_id = deps.clock.now(), uuid.uuid4()
+    content = checkpoints.document({service: {stream: (head.version, head.hash) for stream, head in by_stream.items()}
+                                    for service, by_stream in heads.items()}, now, checkpoint_id)
+    try:
+        async with deps.uow.begin() as session:
+            signed = await session.load(Checkpoints, Checkpoints.ID, must_exist=False)
+            if not signed.sign(content, checkpoints.sign(content, deps.checkpoint_key), now):
+                return False
+            await session.save(signed, Metadata(actor=AUDIT, command_id=checkpoint_id))
+            await deps.views.keep_checkpoint(checkpoint_id, heads, session.connection)
+    except ConcurrencyConflict:
+        return False  # another replica signed meanwhile
+    return True
+
+
+async def latest_checkpoint(query: m.LatestCheckpoint, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The latest signed checkpoint: its signature (a compact JWS) and how many heads of each store it covers
+    (auditor or coordinator)."""
+    ctx.require_role(Role.auditor, Role.coordinator)
+    latest = (await deps.uow.load(Checkpoints, Checkpoints.ID, must_exist=False)).latest
+    if latest is None:
+        raise NotFound("no checkpoint is signed yet: the audit signs one at an interval once it has a signing key")
+    return {"checkpoint_id": str(latest.checkpoint_id), "signed_at": latest.signed_at.isoformat(),
+            "signature": latest.signature, "streams": latest.streams}
+
+
+async def checkpoint_heads(query: m.CheckpointHeads, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The heads of one store a checkpoint signed (auditor or coordinator)."""
+    ctx.require_role(Role.auditor, Role.coordinator)
+    heads = await deps.views.checkpoint_heads(query.checkpoint_id, query.service)
+    return {"service": query.service,
+            "heads": {stream: {"version": h.version, "hash": h.hash} for stream, h in heads.items()}}
 
 
 async def count(query: m.CountEvents, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
@@ -150,5 +194,7 @@ QUERIES: Queries = {
     "history": (m.History, history),
     "verify_trail": (m.VerifyTrail, verify_trail),
     "copy_heads": (m.CopyHeads, copy_heads),
+    "latest_checkpoint": (m.LatestCheckpoint, latest_checkpoint),
+    "checkpoint_heads": (m.CheckpointHeads, checkpoint_heads),
     "count": (m.CountEvents, count),
 }

@@ -20,5 +20,14 @@ class CopyHeads(Request):
     service: Literal["registry", "orders", "contracts", "feedback"]
 
 
+class LatestCheckpoint(Request):
+    pass
+
+
+class CheckpointHeads(Request):
+    checkpoint_id: uuid.UUID
+    service: Literal["registry", "orders", "contracts", "feedback", "audit"]
+
+
 class CountEvents(Request):
     engagement_id: uuid.UUID | None = None

@@ -13,6 +13,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from services.audit.domain import Engagement, SourceEvent
+from services.audit.views import Head
 from shared.envelope import Envelope, Published
 from shared.eventstore.port import ChainBreak
 from shared.projection import PostgresViews
@@ -107,3 +108,27 @@ class PostgresAuditTables(PostgresViews):
         )
         return {"source_events": {row["service"]: row["n"] for row in by_service},
                 "trail_entries": entries, "engagements": engagements}
+
+    async def copy_heads(self, service: str) -> dict[str, Head]:
+        rows = await self.db.fetch(
+            f"""SELECT DISTINCT ON (stream_id) stream_id, version, hash, prev_hash, envelope->>'position' AS position
+                FROM {self.schema}.source_events WHERE service = $1 ORDER BY stream_id, version DESC""",
+            service,
+        )
+        return {row["stream_id"]: Head(row["version"], bytes(row["hash"]).hex(), bytes(row["prev_hash"]).hex(),
+                                       int(row["position"] or 0)) for row in rows}
+
+    async def keep_checkpoint(self, checkpoint_id: uuid.UUID, heads: dict[str, dict[str, Head]],
+                              connection: Any) -> None:
+        await connection.executemany(
+            f"""INSERT INTO {self.schema}.checkpoint_heads (checkpoint_id, service, stream_id, version, hash)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING""",
+            [(checkpoint_id, service, stream, head.version, head.hash)
+             for service, by_stream in heads.items() for stream, head in by_stream.items()],
+        )
+
+    async def checkpoint_heads(self, checkpoint_id: uuid.UUID, service: str) -> dict[str, Head]:
+        rows = await self.db.fetch(
+            f"""SELECT stream_id, version, hash FROM {self.schema}.checkpoint_heads
+                WHERE checkpoint_id = $1 AND service = $2""", checkpoint_id, service)
+        return {row["stream_id"]: Head(row["version"], row["hash"]) for row in rows}

@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS {schema}.trail_links (
     PRIMARY KEY (engagement_id, source_event_id)
 );
 
+-- The heads each signed checkpoint covers (services/audit/checkpoints.py): the signature covers their digest,
+-- so a changed row here shows as a checkpoint that no longer verifies.
+CREATE TABLE IF NOT EXISTS {schema}.checkpoint_heads (
+    checkpoint_id  uuid    NOT NULL,
+    service        text    NOT NULL,
+    stream_id      text    NOT NULL,
+    version        integer NOT NULL,
+    hash           text    NOT NULL,
+    PRIMARY KEY (checkpoint_id, service, stream_id)
+);
+
 -- The copies and the links are evidence: append-only for the owning role too.
 CREATE OR REPLACE FUNCTION {schema}.refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.audit.domain import Engagement, SourceEvent
@@ -56,12 +57,41 @@ class AuditTables(Protocol):
         """How many events were kept per service, and how many trail entries (of one engagement, or all)."""
         ...
 
+    async def copy_heads(self, service: str) -> dict[str, Head]:
+        """The last copied event of each of the service's streams."""
+        ...
+
+    async def keep_checkpoint(self, checkpoint_id: uuid.UUID, heads: dict[str, dict[str, Head]],
+                              connection: Any) -> None:
+        """Keep the heads a checkpoint signed, by service."""
+        ...
+
+    async def checkpoint_heads(self, checkpoint_id: uuid.UUID, service: str) -> dict[str, Head]:
+        """The heads of one service a checkpoint signed."""
+        ...
+
+
+@dataclass(frozen=True)
+class Head:
+    """A stream's last event: what a checkpoint signs (version and hash), and what tells a removed event from
+    an injected one (the link it claims, and where the source's log put it)."""
+
+    version: int
+    hash: str
+    prev_hash: str = ""
+    position: int = 0
+
+    @classmethod
+    def of(cls, envelope: Published) -> Head:
+        return cls(envelope.version, envelope.hash.hex(), envelope.prev_hash.hex(), envelope.position)
+
 
 class InMemoryAuditTables:
     def __init__(self) -> None:
         self.sources: dict[uuid.UUID, SourceEvent] = {}
         self.engagements: dict[uuid.UUID, Engagement] = {}
         self.links: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        self.checkpoints: dict[uuid.UUID, dict[str, dict[str, Head]]] = {}
 
     async def lock(self, keys: Iterable[str], connection: Any) -> None:
         return None  # one event loop, no concurrent transactions
@@ -104,6 +134,20 @@ class InMemoryAuditTables:
         links = [link for link in self.links if engagement_id is None or link[0] == engagement_id]
         return {"source_events": dict(sorted(by_service.items())), "trail_entries": len(links),
                 "engagements": len({engagement for engagement, _ in links})}
+
+    async def copy_heads(self, service: str) -> dict[str, Head]:
+        heads: dict[str, Head] = {}
+        async for envelope in self.copies(service):  # by stream and version: the last one stays
+            if not isinstance(envelope, ChainBreak):
+                heads[envelope.stream_id] = Head.of(envelope)
+        return heads
+
+    async def keep_checkpoint(self, checkpoint_id: uuid.UUID, heads: dict[str, dict[str, Head]],
+                              connection: Any) -> None:
+        self.checkpoints[checkpoint_id] = heads
+
+    async def checkpoint_heads(self, checkpoint_id: uuid.UUID, service: str) -> dict[str, Head]:
+        return dict(self.checkpoints.get(checkpoint_id, {}).get(service, {}))
 
 
 def _shares(engagement: Engagement, source: SourceEvent) -> bool:

@@ -66,6 +66,9 @@ class InMemoryEventStore(EventStore):
         self._keys[subject_id] = None
         return existed
 
+    async def heads(self) -> dict[str, tuple[int, bytes]]:
+        return {stream_id: (events[-1].version, events[-1].hash) for stream_id, events in self._streams.items()}
+
     async def verify(self) -> VerifyReport:
         report = VerifyReport(store=self.service)
         codec.verify_stream_order(sorted(self.published, key=lambda e: (e.stream_id, e.version)), report)

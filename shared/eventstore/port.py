@@ -92,6 +92,10 @@ class EventStore(abc.ABC):
     async def verify(self) -> VerifyReport:
         """Walk every stream's hash chain and name the first broken event of each."""
 
+    @abc.abstractmethod
+    async def heads(self) -> dict[str, tuple[int, bytes]]:
+        """The last event of every stream: its version and hash."""
+
     async def iterate_all(self, *, after_position: int = 0, batch: int = 1000) -> AsyncIterator[RecordedEvent]:
         while True:
             events = await self.read_all(after_position=after_position, limit=batch)

@@ -17,6 +17,7 @@ import asyncio
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -30,6 +31,17 @@ from shared.eventstore.crypto import ENCRYPTED, new_key
 from shared.eventstore.port import ChainBreak, ConcurrencyConflict, EventStore, SubjectErased, VerifyReport
 
 LogCursor = tuple[int, int]  # (transaction id, position): where a reader of the global log stands
+
+
+@dataclass(frozen=True)
+class HeadClaim:
+    """A stream's last event as held elsewhere: its version and hash, and (from a copy of the event) the link
+    it claims and its place in this store's log, which tell a removed event from an injected one."""
+
+    version: int
+    hash: bytes
+    prev_hash: bytes | None = None
+    position: int | None = None
 
 
 def kernel_schema_sql(schema: str) -> str:
@@ -267,10 +279,16 @@ class PostgresEventStore(EventStore):
         codec.verify_stream_order(batch, report)
         return report
 
-    async def check_heads(self, heads: dict[str, tuple[int, bytes]]) -> list[ChainBreak]:
-        """Compare copies' stream heads (stream -> (version, hash)) with this store: a copied event that is gone
-        here (a removed last event) or differs (a rewritten chain) is a break. Streams the copy has not seen
-        yet are not a break: copies lag behind."""
+    async def heads(self) -> dict[str, tuple[int, bytes]]:
+        rows = await self.pool.fetch(
+            f"SELECT DISTINCT ON (stream_id) stream_id, version, hash FROM {self.schema}.events "
+            "ORDER BY stream_id, version DESC")
+        return {row["stream_id"]: (row["version"], bytes(row["hash"])) for row in rows}
+
+    async def check_heads(self, heads: dict[str, HeadClaim]) -> list[ChainBreak]:
+        """Compare stream heads held elsewhere (the audit's copies, a signed checkpoint) with this store: a head
+        that differs here was rewritten; one missing here was removed, or never recorded here at all (an event
+        injected into the bus). Streams the copy has not seen yet are not a break: copies lag behind."""
         if not heads:
             return []
         streams = sorted(heads)
@@ -278,20 +296,36 @@ class PostgresEventStore(EventStore):
             f"""SELECT e.stream_id, e.version, e.hash, e.event_id
                 FROM {self.schema}.events e
                 JOIN unnest($1::text[], $2::int[]) AS h(stream_id, version) USING (stream_id, version)""",
-            streams, [heads[s][0] for s in streams],
+            streams, [heads[s].version for s in streams],
         )
         here = {record["stream_id"]: record for record in found}
         breaks = []
         for stream in streams:
-            version, hash_ = heads[stream]
+            claim = heads[stream]
             record = here.get(stream)
             if record is None:
-                breaks.append(ChainBreak(stream, version, None, None,
-                                         "an event the audit copied is missing here (removed)"))
-            elif bytes(record["hash"]) != hash_:
-                breaks.append(ChainBreak(stream, version, str(record["event_id"]), None,
-                                         "differs from the audit's copy (the chain was rewritten)"))
+                breaks.append(ChainBreak(stream, claim.version, None, None, await self._missing(stream, claim)))
+            elif bytes(record["hash"]) != claim.hash:
+                breaks.append(ChainBreak(stream, claim.version, str(record["event_id"]), None,
+                                         "differs here (the chain was rewritten)"))
         return breaks
+
+    async def _missing(self, stream: str, claim: HeadClaim) -> str:
+        """Why an event held elsewhere is not here: removed from this store, or never recorded in it."""
+        if claim.prev_hash is None or claim.position is None:
+            return "is missing here (removed)"
+        async with self.pool.acquire() as conn:
+            chains_on = await conn.fetchval(
+                f"""SELECT CASE WHEN $2 = 1 THEN NOT EXISTS (SELECT 1 FROM {self.schema}.events WHERE stream_id = $1)
+                    ELSE EXISTS (SELECT 1 FROM {self.schema}.events WHERE stream_id = $1 AND version = $2 - 1
+                                 AND hash = $3) END""", stream, claim.version, claim.prev_hash)
+            published_up_to = await conn.fetchval(
+                f"SELECT position FROM {self.schema}.relay_checkpoint WHERE relay = 'outbox'") or 0
+            taken = await conn.fetchval(f"SELECT true FROM {self.schema}.events WHERE position = $1", claim.position)
+        if chains_on and 0 < claim.position <= published_up_to and not taken:
+            return "is missing here: removed (it follows this store's chain where the relay published it)"
+        return ("was never recorded here: injected (it reached the bus without coming from this store's chain "
+                "and log)")
 
     async def count(self) -> int:
         count: int = await self.pool.fetchval(f"SELECT count(*) FROM {self.schema}.events")

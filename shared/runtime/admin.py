@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from shared.commands import Command, Request
 from shared.errors import NotFound
 from shared.events import Role
-from shared.eventstore.postgres import PostgresEventStore
+from shared.eventstore.postgres import HeadClaim, PostgresEventStore
 from shared.handling import CommandContext, Commands, Queries, QueryContext
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer
 from shared.messaging.relay import OutboxRelay
@@ -48,11 +48,14 @@ class RepublishParkedEvent(Command):
 
 
 class StreamHead(BaseModel):
-    version: int = Field(gt=0)
+    version: int = Field(gt=0, le=2**31)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    prev_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    position: int | None = Field(None, ge=0, le=2**62)
 
 
 class CheckHeads(Request):
+    against: str = Field("the audit's copies", max_length=200)  # what the heads come from, for the report
     heads: dict[Annotated[str, StringConstraints(max_length=300)], StreamHead] = Field(max_length=100_000)
 
 
@@ -98,9 +101,11 @@ async def check_heads(request: CheckHeads, ctx: QueryContext, deps: AdminDeps) -
     """Compare the audit's copies of this service's stream heads with the store: names a removed last
     event or a rewritten chain, which the store's own chains cannot show."""
     ctx.require_role(Role.auditor, Role.coordinator, Role.system)
-    heads = {stream: (head.version, bytes.fromhex(head.hash)) for stream, head in request.heads.items()}
+    heads = {stream: HeadClaim(head.version, bytes.fromhex(head.hash),
+                               bytes.fromhex(head.prev_hash) if head.prev_hash else None, head.position)
+             for stream, head in request.heads.items()}
     breaks = await deps.store.check_heads(heads)
-    return {"store": f"{deps.service} against the audit's copies", "streams_checked": len(heads),
+    return {"store": f"{deps.service} against {request.against}", "streams_checked": len(heads),
             "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
 
 
