@@ -73,7 +73,8 @@ def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
     async def run() -> None:
         conn = await asyncpg.connect(dsn)
         try:
-            await run_migrations(conn, settings.schema_for(service), definition(service).sql)
+            await run_migrations(conn, settings.schema_for(service), definition(service).sql,
+                                 runtime_role=settings.db_runtime_role)
         finally:
             await conn.close()
 

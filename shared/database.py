@@ -30,8 +30,13 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     (the relay unlocks and unlistens itself). One round trip less for every command."""
 
 
-async def migrate(conn: asyncpg.Connection, schema: str, service_sql: Iterable[str] = ()) -> None:
-    """Create or bring up to date the kernel's tables and the service's own; safe to run twice, even at once."""
+async def migrate(conn: asyncpg.Connection, schema: str, service_sql: Iterable[str] = (),
+                  runtime_role: str | None = None) -> None:
+    """Create or bring up to date the kernel's tables and the service's own; safe to run twice, even at once.
+
+    Run as the role that owns the schema (the migration role). ``runtime_role``, the role the running service
+    logs in as, is then given only what serving needs: it reads and writes its tables but owns none, so it
+    cannot alter a table or disable the event table's trigger, and it may only read and add events."""
     async with conn.transaction():
         # Two migrations started together (two pods, a Job and a pod) take turns.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", zlib.crc32(f"kokemus-migrate-{schema}".encode()))
@@ -41,3 +46,19 @@ async def migrate(conn: asyncpg.Connection, schema: str, service_sql: Iterable[s
         await conn.execute(kernel_schema_sql(schema))
         for sql in service_sql:
             await conn.execute(sql.replace("{schema}", schema))
+        if runtime_role is not None:
+            await conn.execute(runtime_grants_sql(schema, runtime_role))
+
+
+def runtime_grants_sql(schema: str, role: str) -> str:
+    """What the service's runtime role may do in its schema (``schema`` and ``role`` are checked identifiers)."""
+    role = quote_identifier(role)
+    return f"""
+        GRANT USAGE ON SCHEMA {schema} TO {role};
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+        REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM {role};"""
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     db_password: str | None = None
     db_schema: str | None = Field(None, description="the service's own schema; defaults to the service name")
     db_pool_size: int = Field(10, ge=1, le=200)
+    db_runtime_role: str | None = Field(
+        None, description="the role the service runs as: `kokemus migrate`, run as the schema's owner, grants it "
+        "only reading and adding events and writing its own tables (so it can never alter them)")
 
     http_host: str = Field("127.0.0.1", description="where health and metrics listen; 0.0.0.0 in a pod")
     http_port: int = Field(8080, ge=0, le=65535, description="liveness, readiness and metrics")
@@ -83,7 +86,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected postgresql://user:password@host:port/dbname, got {value[:20]!r}…")
         return value
 
-    @field_validator("db_schema")
+    @field_validator("db_schema", "db_runtime_role")
     @classmethod
     def _schema_name(cls, value: str | None) -> str | None:
         if value is not None and not _SCHEMA_NAME.match(value):

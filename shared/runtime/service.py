@@ -162,7 +162,7 @@ class ServiceRuntime:
         self.pool = pool = await create_pool(s.dsn(), max_size=s.db_pool_size)
         if run_migrations:
             async with pool.acquire() as conn:
-                await migrate(conn, self.schema, definition.sql)
+                await migrate(conn, self.schema, definition.sql, runtime_role=s.db_runtime_role)
         self.store = store = PostgresEventStore(pool, self.schema, self.name, definition.events)
         views = definition.views(pool, self.schema)
         uow = PostgresUnitOfWork(store, pool, views.project)

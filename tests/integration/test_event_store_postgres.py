@@ -48,12 +48,36 @@ async def test_the_services_own_role_cannot_change_or_remove_events(store, state
     assert [e.payload.step for e in await store.read_stream("walk")] == [1, 2]
 
 
-async def test_even_the_table_owner_gets_the_trigger_when_it_grants_itself_the_rights(store):
+@pytest.mark.parametrize("statement", [
+    "ALTER TABLE scratch.events DISABLE TRIGGER events_append_only",
+    "ALTER TABLE scratch.events DISABLE TRIGGER ALL",
+    "DROP TRIGGER events_append_only ON scratch.events",
+    "ALTER TABLE scratch.events ADD COLUMN forged text",
+    "CREATE TABLE scratch.shadow (id int)",
+])
+async def test_the_services_own_role_owns_nothing_so_it_cannot_switch_the_protection_off(store, statement):
     await store.append("walk", 0, steps(1))
     async with store.pool.acquire() as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute(statement)
+        await conn.execute("GRANT UPDATE ON scratch.events TO CURRENT_USER")  # grants nothing: not the owner's
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("UPDATE scratch.events SET event_type = 'Forged'")
+    assert [e.event_type for e in await store.read_stream("walk")] == ["StepTaken"]
+
+
+async def test_even_the_owner_gets_the_trigger_when_it_grants_itself_the_rights(store, servers, scratch_schema):
+    _, _, database = scratch_schema
+    await store.append("walk", 0, steps(1))
+    conn = await asyncpg.connect(superuser_dsn(servers, database))
+    try:
+        await conn.execute("SET ROLE kokemus_scratch_owner")
         await conn.execute("GRANT UPDATE, DELETE ON scratch.events TO CURRENT_USER")
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
             await conn.execute("DELETE FROM scratch.events")
+    finally:
+        await conn.close()
+    assert len(await store.read_stream("walk")) == 1
 
 
 async def test_a_reader_never_skips_a_slow_writer_that_took_a_lower_position(store):
