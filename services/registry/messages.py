@@ -95,9 +95,9 @@ class RevokeCredentials(Command):
 
 
 class SearchBank(Request):
-    topic: Identifier | None = None
-    language: Identifier | None = None
-    region: Identifier | None = None
+    topic: Tag | None = None
+    language: Language | None = None
+    region: Tag | None = None
 
 
 class GetExpert(Request):

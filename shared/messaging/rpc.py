@@ -179,16 +179,20 @@ class RemoteError(Exception):
         return cls(self.message, [FieldProblem(**problem) for problem in self.fields])
 
 
-async def request(nc: NATS, subject: str, payload: BaseModel | dict[str, Any], *, token: str | None = None,
+async def request(nc: NATS, subject: str, payload: BaseModel | dict[str, Any] | bytes, *, token: str | None = None,
                   timeout: float = 10.0) -> Any:
-    """Send a command or query as the holder of ``token`` and return its result, or raise :class:`RemoteError`."""
-    body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    """Send a command or query as the holder of ``token`` and return its result, or raise :class:`RemoteError`.
+    ``payload`` as bytes is sent as it is (what a client in another language might send)."""
+    if isinstance(payload, bytes):
+        body = payload
+    else:
+        body = (payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)).encode()
     headers: dict[str, str] = {"correlation_id": str(uuid.uuid4())}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     propagate.inject(headers)
     try:
-        message = await nc.request(subject, body.encode(), timeout=timeout, headers=headers)
+        message = await nc.request(subject, body, timeout=timeout, headers=headers)
     except NoRespondersError:
         raise RemoteError("unavailable", f"nobody answers on {subject}: is that service running?") from None
     except NatsTimeout:

@@ -95,6 +95,8 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("audit", "verify_trail"): {A, C},
     ("audit", "copy_heads"): {A, C},
     ("audit", "count"): {A, C},
+    ("audit", "latest_checkpoint"): {A, C},
+    ("audit", "checkpoint_heads"): {A, C},
     ("identity", "sign_in"): EVERYONE,  # answered for anyone: the ID token is the proof
     ("identity", "development_sign_in"): EVERYONE,
     ("identity", "sign_out"): EVERYONE,
@@ -249,6 +251,13 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("audit", "verify_trail"): {},
         ("audit", "copy_heads"): {"service": "orders"},
         ("audit", "count"): {},
+        ("audit", "latest_checkpoint"): {},
+        ("identity", "sign_in"): {"provider": "staff", "id_token": "not-a-token-" * 4},
+        ("identity", "development_sign_in"): {"email": "maija@example.org"},
+        ("identity", "sign_out"): {"session": "s" * 30},
+        ("identity", "token"): {"session": "s" * 30},
+        ("identity", "published_keys"): {},
+        ("audit", "checkpoint_heads"): {"checkpoint_id": str(uuid.uuid4()), "service": "orders"},
         **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
                              {"event_id": str(uuid.uuid4())} if name == "republish_parked_event" else
                              {"heads": {}} if name == "check_heads" else {})
