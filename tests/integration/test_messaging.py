@@ -327,16 +327,20 @@ async def test_a_message_that_is_not_json_gets_a_validation_error(alpha, client)
     assert body["ok"] is False and body["error"]["code"] == "validation"
 
 
-@pytest.mark.parametrize("token, reason", [
-    (None, "no identity"),
-    (token_for(COORDINATOR, development=True), "development sign-in is not accepted"),
-    (TokenIssuer(SIGNING_KEY, lifetime=dt.timedelta(minutes=-2)).issue("c1", CAPACITY, [CAPACITY])[0], "expired"),
-    (TokenIssuer(generate_signing_key()).issue("c1", CAPACITY, [CAPACITY])[0], "not signed with a published key"),
-    (TokenIssuer(SIGNING_KEY, audience="another-system").issue("c1", CAPACITY, [CAPACITY])[0],
+# Each token is made when its test runs: made at collection, a 60-second token expires before a long run reaches it.
+@pytest.mark.parametrize("make_token, reason", [
+    (lambda: None, "no identity"),
+    (lambda: token_for(COORDINATOR, development=True), "development sign-in is not accepted"),
+    (lambda: TokenIssuer(SIGNING_KEY, lifetime=dt.timedelta(minutes=-2)).issue("c1", CAPACITY, [CAPACITY])[0],
+     "expired"),
+    (lambda: TokenIssuer(generate_signing_key()).issue("c1", CAPACITY, [CAPACITY])[0],
+     "not signed with a published key"),
+    (lambda: TokenIssuer(SIGNING_KEY, audience="another-system").issue("c1", CAPACITY, [CAPACITY])[0],
      "not meant for this system"),
-    ("not.a.token", "refused"),
-])
-async def test_a_request_without_a_valid_identity_is_refused_before_anything_is_read(alpha, client, token, reason):
+    (lambda: "not.a.token", "refused"),
+], ids=["none", "development", "expired", "unknown key", "other audience", "malformed"])
+async def test_a_request_without_a_valid_identity_is_refused_before_anything_is_read(alpha, client, make_token, reason):
+    token = make_token()
     for body in ({"note_id": "a", "n": 1}, {"note_id": "", "n": -1}):  # valid or not, it is not even read
         with pytest.raises(RemoteError) as refused:
             await rpc.request(client, "kokemus.alpha.cmd.take_note", body, token=token)
