@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     db_password: str | None = None
     db_schema: str | None = Field(None, description="the service's own schema; defaults to the service name")
     db_pool_size: int = Field(10, ge=1, le=200)
+    event_head_cache: int = Field(10_000, ge=0, le=1_000_000,
+                                  description="streams whose last hash is kept in memory, saving a read per append")
     db_runtime_role: str | None = Field(
         None, description="the role the service runs as: `kokemus migrate`, run as the schema's owner, grants it "
         "only reading and adding events and writing its own tables (so it can never alter them)")

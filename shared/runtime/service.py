@@ -163,7 +163,8 @@ class ServiceRuntime:
         if run_migrations:
             async with pool.acquire() as conn:
                 await migrate(conn, self.schema, definition.sql, runtime_role=s.db_runtime_role)
-        self.store = store = PostgresEventStore(pool, self.schema, self.name, definition.events)
+        self.store = store = PostgresEventStore(pool, self.schema, self.name, definition.events,
+                                                head_cache=s.event_head_cache)
         views = definition.views(pool, self.schema)
         uow = PostgresUnitOfWork(store, pool, views.project)
         self.broker = broker = make_broker(s, self.name, provider)
