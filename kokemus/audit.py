@@ -8,23 +8,20 @@ Both speak as an auditor through the services' queries; a service's error is pri
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import enum
 import io
 import json
-import logging
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
-import nats
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from kokemus.connect import connection
+from kokemus.connect import connection, errors, run
 from shared.events import Actor, Role
 from shared.messaging.rpc import RemoteError, request
 from shared.messaging.subjects import query_subject
@@ -33,7 +30,6 @@ from services import SERVICE_NAMES
 app = typer.Typer(help="The audit trail: an engagement's history, and verifying every hash chain",
                   no_args_is_help=True)
 console = Console()
-errors = Console(stderr=True)
 SOURCES = tuple(name for name in SERVICE_NAMES if name != "audit")  # the services whose events the audit copies
 AUDITOR = Actor(id="cli", role=Role.auditor).model_dump(mode="json")
 VERIFY_TIMEOUT = 300.0  # a store is walked event by event; a large one takes a while
@@ -52,24 +48,6 @@ class ReportFormat(str, enum.Enum):
     json = "json"
 
 
-def _fail(message: str) -> NoReturn:
-    errors.print(f"[red]{escape(message)}[/red]")
-    raise typer.Exit(1)
-
-
-def _run(work: Any) -> Any:
-    """Run the coroutine; a service's error reply, or no NATS at all, ends the command in red."""
-    # nats-py reports each failed connection attempt with a traceback through logging's last resort;
-    # the one red line below says it better.
-    logging.getLogger("nats").addHandler(logging.NullHandler())
-    try:
-        return asyncio.run(work)
-    except RemoteError as error:
-        _fail(str(error))
-    except (OSError, TimeoutError, nats.errors.Error) as error:
-        _fail(f"cannot reach the system over NATS: {error or type(error).__name__}")
-
-
 # -- history ---------------------------------------------------------------------------------------------
 
 @app.command()
@@ -80,7 +58,7 @@ def history(engagement_id: str = typer.Argument(..., help="the engagement's id")
         async with connection() as nc:
             return await request(nc, query_subject("audit", "history"), {"actor": AUDITOR, "engagement_id": engagement_id})
 
-    result = _run(ask())
+    result = run(ask())
     if output is HistoryFormat.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     elif output is HistoryFormat.csv:
@@ -174,7 +152,7 @@ def verify(output: ReportFormat = typer.Option(ReportFormat.table, "--format", h
         def on_step(label: str, done: bool) -> None:
             progress.update(task, description=f"verifying {label}", advance=1 if done else 0)
 
-        report = _run(verify_all(on_step))
+        report = run(verify_all(on_step))
     if output is ReportFormat.json:
         typer.echo(json.dumps(report, indent=2))
     else:

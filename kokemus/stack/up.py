@@ -1,28 +1,35 @@
 """``kokemus up``: the whole system on one machine, each service in its own process.
 
 NATS and PostgreSQL are the embedded ones unless external servers are named; the data stays in the data
-folder between runs. Ctrl-C stops the services first (they finish what they hold), then the servers.
+folder between runs. Ctrl-C or SIGTERM stops the services first (they finish what they hold), then the
+servers; so does a part that fails to start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 from rich.console import Console
 from rich.table import Table
 
+from kokemus.stack import signals
 from kokemus.stack.provision import provision
-from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free
+from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
 
 console = Console()
+SERVICE_STOP_TIMEOUT = 30.0  # a service's own shutdown grace is 20 s by default; past this it is killed
+START_FAILURES = (OSError, ImportError, subprocess.SubprocessError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass
@@ -37,22 +44,54 @@ class StackConfig:
     services: tuple[str, ...] = ("registry", "orders", "contracts", "feedback", "audit")
 
 
+@contextlib.contextmanager
+def _step(what: str) -> Iterator[None]:
+    """A failure while starting a part becomes one StackError naming the part, said in one line by ``up``."""
+    try:
+        yield
+    except START_FAILURES as error:
+        raise StackError(f"{what} failed: {error}") from error
+
+
 @dataclass
 class RunningService:
     name: str
     port: int
     env: dict[str, str]
-    process: subprocess.Popen | None = None
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
-    log: Path | None = None
 
     def start(self) -> None:
-        assert self.log is not None
-        sink = self.log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kokemus", "serve", self.name],
-            env=self.env, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL,
-        )
+        # A session of its own: a Ctrl-C in the terminal reaches `up` only, which then stops the services
+        # in order, instead of each stopping on its own while `up` looks on.
+        with self.log.open("ab") as sink, signals.held():
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kokemus", "serve", self.name], env=self.env, stdout=sink, stderr=sink,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def ask_to_stop(self) -> bool:
+        """SIGTERM: it stops taking work and finishes what it holds. False when it is not running."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        self.process.send_signal(signal.SIGTERM)
+        return True
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """True when it ended by itself within ``timeout``; otherwise it is killed."""
+        if self.process is None:
+            return True
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return False
+        return True
 
     def ready(self) -> bool:
         try:
@@ -62,65 +101,104 @@ class RunningService:
             return False
 
 
+def _asked_to_stop(code: int) -> bool:
+    """A service ends with 0 when a signal stopped it (or dies of that signal before it handles it)."""
+    return code in (0, -signal.SIGTERM, -signal.SIGINT)
+
+
 @dataclass
 class Stack:
+    """The parts of ``up``. It owns their stop: ``stop()`` stops whatever ``start()`` got to."""
+
     config: StackConfig
     nats: EmbeddedNats | None = None
     postgres: EmbeddedPostgres | None = None
     services: list[RunningService] = field(default_factory=list)
     nats_url: str = ""
+    stopping: bool = False
 
-    def start(self) -> None:
+    def start(self, ready_timeout: float = 60.0) -> None:
+        """NATS, PostgreSQL, each service's schema, then the services, until every service is ready. A
+        StackError says which part failed and why; stop() then stops what did start."""
         c = self.config
-        c.data_dir.mkdir(parents=True, exist_ok=True)
-        (c.data_dir / "logs").mkdir(exist_ok=True)
+        with _step(f"making the data folder {c.data_dir}"):
+            (c.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self._check_service_ports()
+        with _step("starting NATS"):
+            self.nats_url = self._start_nats()
+        with _step("starting PostgreSQL"):
+            admin_dsn = self._start_postgres()
+        from services import definitions
+
+        with _step("preparing the services' schemas"):
+            dsns = asyncio.run(provision(admin_dsn, c.database, {n: definitions()[n].sql for n in c.services}))
         for offset, name in enumerate(c.services, start=1):
-            port = c.http_base_port + offset
+            with _step(f"starting the {name} service"):
+                self._start_service(name, c.http_base_port + offset, dsns[name])
+        self._wait_ready(ready_timeout)
+
+    def _check_service_ports(self) -> None:
+        for offset, name in enumerate(self.config.services, start=1):
+            port = self.config.http_base_port + offset
             if not port_is_free(port):
                 raise StackError(f"port {port} for the {name} service's health endpoint is taken; "
                                  f"choose other ports with KOKEMUS_EMBEDDED_HTTP_BASE_PORT=PORT")
-        if c.external_nats_url:
-            self.nats_url = c.external_nats_url
-        else:
-            self.nats = EmbeddedNats(c.data_dir / "nats", port=c.nats_port)
-            self.nats.start()
-            self.nats_url = self.nats.url
-        if c.external_postgres_url:
-            admin_dsn = c.external_postgres_url
-        else:
-            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.postgres_port)
-            self.postgres.start()
-            admin_dsn = self.postgres.dsn()
-        from services import definitions
 
-        dsns = asyncio.run(provision(admin_dsn, c.database, {n: definitions()[n].sql for n in c.services}))
-        for offset, name in enumerate(c.services, start=1):
-            port = c.http_base_port + offset
-            env = {**os.environ, "KOKEMUS_NATS_URL": self.nats_url, "KOKEMUS_DATABASE_URL": dsns[name],
-                   "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port)}
-            service = RunningService(name, port, env, log=c.data_dir / "logs" / f"{name}.log")
-            service.start()
-            self.services.append(service)
+    def _start_nats(self) -> str:
+        if self.config.external_nats_url:
+            return self.config.external_nats_url
+        self.nats = EmbeddedNats(self.config.data_dir / "nats", port=self.config.nats_port)
+        self.nats.start()
+        return self.nats.url
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def _start_postgres(self) -> str:
+        if self.config.external_postgres_url:
+            return self.config.external_postgres_url
+        self.postgres = EmbeddedPostgres(self.config.data_dir / "postgres", port=self.config.postgres_port)
+        self.postgres.start()
+        return self.postgres.dsn()
+
+    def _start_service(self, name: str, port: int, dsn: str) -> None:
+        env = {**os.environ, "KOKEMUS_NATS_URL": self.nats_url, "KOKEMUS_DATABASE_URL": dsn,
+               "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port)}
+        service = RunningService(name, port, env, self.config.data_dir / "logs" / f"{name}.log")
+        self.services.append(service)
+        service.start()
+
+    def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         waiting = list(self.services)
-        while waiting and time.monotonic() < deadline:
-            waiting = [s for s in waiting if not s.ready()]
+        while waiting:
             for service in waiting:
-                if service.process and service.process.poll() is not None:
-                    raise StackError(f"the {service.name} service exited; see {service.log}")
+                code = service.exit_code()
+                if code is not None:
+                    raise StackError(f"the {service.name} service exited at start (code {code}); "
+                                     f"its log {service.log} ends:\n{tail(service.log)}")
+            waiting = [s for s in waiting if not s.ready()]
+            if waiting and time.monotonic() > deadline:
+                raise StackError("not ready in time: " + ", ".join(f"{s.name} (see {s.log})" for s in waiting))
             time.sleep(0.3)
-        if waiting:
-            raise StackError("not ready in time: " + ", ".join(f"{s.name} (see {s.log})" for s in waiting))
+
+    def supervise(self, interval: float = 1.0) -> None:
+        """Watch the services until the stack stops (a signal ends ``up`` with KeyboardInterrupt)."""
+        while not self.stopping:
+            time.sleep(interval)
+            self.supervise_once()
 
     def supervise_once(self) -> None:
-        """Restart a service that died, as Kubernetes would."""
+        """Restart a service that failed, as Kubernetes would; never one that is stopping."""
         for service in self.services:
-            if service.process is not None and service.process.poll() is not None:
-                service.restarts += 1
-                console.print(f"[yellow]{service.name} exited ({service.process.returncode}); restarting[/yellow]")
-                service.start()
+            code = service.exit_code()
+            if code is None or self.stopping:
+                continue
+            if _asked_to_stop(code):
+                # Someone else stopped it on purpose; starting it again would fight them.
+                console.print(f"[yellow]{service.name} was stopped (code {code}); not restarting it[/yellow]")
+                service.process = None
+                continue
+            service.restarts += 1
+            console.print(f"[yellow]{service.name} exited ({code}); restarting[/yellow]")
+            service.start()
 
     def describe(self) -> Table:
         table = Table(title="kokemus is up", show_lines=False)
@@ -138,19 +216,28 @@ class Stack:
         return table
 
     def stop(self) -> None:
-        for service in self.services:
-            if service.process and service.process.poll() is None:
-                service.process.send_signal(signal.SIGTERM)
-        for service in self.services:
-            if service.process:
-                try:
-                    service.process.wait(30)
-                except subprocess.TimeoutExpired:
-                    service.process.kill()
-        if self.postgres:
+        """Stop what start() started: the services first, each finishing what it holds, then PostgreSQL,
+        then NATS. Safe to call twice, after a half-done start, and from a signal handler; a signal that
+        comes meanwhile does not cut it short."""
+        signals.stopping()
+        if self.stopping:
+            return
+        self.stopping = True
+        self._stop_services()
+        if self.postgres is not None and self.postgres.process is not None:
             self.postgres.stop()
-        if self.nats:
+            console.print("PostgreSQL stopped")
+        if self.nats is not None and self.nats.process is not None:
             self.nats.stop()
+            console.print("NATS stopped")
+
+    def _stop_services(self) -> None:
+        asked = [service for service in self.services if service.ask_to_stop()]
+        for service in asked:
+            if not service.wait_stopped(SERVICE_STOP_TIMEOUT):
+                console.print(f"[yellow]{service.name} did not stop within {SERVICE_STOP_TIMEOUT:.0f} s; killed[/yellow]")
+        if self.services:
+            console.print("services stopped")
 
 
 def config_from_environment(data_dir: Path | None = None) -> StackConfig:

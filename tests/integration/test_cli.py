@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 import nats
 import pytest
@@ -13,6 +16,7 @@ from services.registry.service import definition
 from shared.messaging.rpc import request
 from shared.runtime.service import ServiceRuntime
 from shared.settings import load_settings
+from tests.conftest import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
 COORDINATOR = {"id": "anna", "role": "coordinator"}
@@ -35,15 +39,45 @@ def cli(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
-async def test_events_tail_prints_published_events_from_the_start(registry):
-    for n in range(2):
-        await request(registry, "kokemus.registry.cmd.register_organization",
+async def kokemus(*args: str, nats_url: str) -> subprocess.CompletedProcess[str]:
+    """The command line as its own process, killed if it has not ended within a minute."""
+    env = {**os.environ, "KOKEMUS_NATS_URL": nats_url, "COLUMNS": "200"}
+    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "kokemus", *args], env=env,
+                                   capture_output=True, text=True, timeout=60)
+
+
+async def registered(nc: nats.NATS, organizations: int) -> None:
+    for n in range(organizations):
+        await request(nc, "kokemus.registry.cmd.register_organization",
                       {"actor": COORDINATOR, "organization_id": f"org-{n}", "name": f"Org {n}", "kind": "ngo"})
-    result = await asyncio.wait_for(asyncio.to_thread(
-        cli, "events", "tail", "kokemus.registry.events.>", "--from-start", "--count", "2"), 60)
-    assert result.exit_code == 0, result.output
-    lines = [line for line in result.output.splitlines() if "OrganizationRegistered" in line]
+
+    async def published() -> bool:  # the relay has put every event into the stream
+        return (await nc.jetstream().stream_info("KOKEMUS_REGISTRY")).state.messages >= organizations
+
+    await eventually(published)
+
+
+async def test_events_tail_prints_published_events_from_the_start(registry, environment):
+    await registered(registry, 2)
+    result = await kokemus("events", "tail", "kokemus.registry.events.>", "--from-start", "--count", "2",
+                           nats_url=environment.nats_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if "OrganizationRegistered" in line]
     assert len(lines) == 2 and "organization-org-0" in lines[0] and "coordinator:anna" in lines[0]
+
+
+async def test_events_tail_stops_after_count_events_in_all_and_prints_no_more(registry, environment):
+    await registered(registry, 20)
+    result = await kokemus("events", "tail", "--from-start", "--count", "2", nats_url=environment.nats_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len([line for line in result.stdout.splitlines() if " stream=" in line]) == 2, result.stdout
+
+
+@pytest.mark.parametrize("subject", ["kokemus.nosuch.events.>", "kokemus.orders.events.>"])
+async def test_events_tail_on_a_subject_no_stream_carries_says_so_and_fails(registry, environment, subject):
+    # No service's events match the first; the second is the orders service's, which has not run here.
+    result = await kokemus("events", "tail", subject, nats_url=environment.nats_url)
+    assert result.returncode == 1 and f"no stream carries {subject}" in result.stderr, result.stdout + result.stderr
 
 
 async def test_dlq_list_shows_an_empty_table_and_replay_of_an_unknown_letter_is_a_clear_error(registry):
