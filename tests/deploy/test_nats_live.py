@@ -25,7 +25,7 @@ import pytest
 
 from deploy.kokemus_checks.common import PERMISSIONS, load_yaml
 from deploy.kokemus_checks.nats_servers import nats_config_text
-from deploy.kokemus_checks.nats_users import nats_auth_values
+from deploy.kokemus_checks.nats_users import nats_auth_values, reply_inbox
 
 nats = pytest.importorskip("nats")
 from nats.errors import NoRespondersError  # noqa: E402
@@ -108,7 +108,9 @@ class Client:
         async def on_error(error: Exception) -> None:
             self.violations.append(str(error))
 
-        credentials = {"user": user, "password": PASSWORD.format(user=user)} if user else {}
+        # replies come back on the user's inbox prefix, as permissions.yaml's `inbox` sets it
+        credentials = {"user": user, "password": PASSWORD.format(user=user),
+                       "inbox_prefix": reply_inbox(load_yaml(PERMISSIONS), user).removesuffix(".>")} if user else {}
         self.nc = await nats.connect(
             url, allow_reconnect=False, error_cb=on_error, connect_timeout=3, **credentials
         )
