@@ -1,20 +1,19 @@
-"""tests/deploy: the checks of deploy/checks.py (loaded by path) on the real files and on broken ones."""
+"""tests/deploy: the checks of deploy/kokemus_checks on the real files and on broken ones."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from deploy.kokemus_checks.common import load_objects
+
 REPO = Path(__file__).resolve().parents[2]
-CHECKS_PATH = REPO / "deploy" / "checks.py"
 KUSTOMIZE = REPO / "deploy" / "kustomize"
 # What deploy/ci-checks.sh renders: name -> (overlay, components)
 TARGETS = {
@@ -22,27 +21,6 @@ TARGETS = {
     "production": ("overlays/production", ()),
     "production+servicemonitor": ("overlays/production", ("components/servicemonitor",)),
 }
-
-
-def _load_checks() -> ModuleType:
-    if "kokemus_deploy_checks" in sys.modules:
-        return sys.modules["kokemus_deploy_checks"]
-    spec = importlib.util.spec_from_file_location("kokemus_deploy_checks", CHECKS_PATH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def checks() -> ModuleType:
-    return _load_checks()
-
-
-def service_folders() -> list[str]:
-    """The service packages in services/ (as deploy/checks.py finds them), without importing it."""
-    return sorted(init.parent.name for init in (REPO / "services").glob("*/__init__.py"))
 
 
 def _kustomize(directory: Path) -> str:
@@ -62,11 +40,11 @@ def render(overlay: str, components: tuple[str, ...] = ()) -> str:
 
 
 @pytest.fixture(scope="session")
-def rendered(checks: ModuleType) -> dict[str, list[dict]]:
+def rendered() -> dict[str, list[dict]]:
     """Every target deploy/ci-checks.sh renders, once for the session."""
-    return {name: checks.load_objects(render(overlay, components)) for name, (overlay, components) in TARGETS.items()}
+    return {name: load_objects(render(overlay, components)) for name, (overlay, components) in TARGETS.items()}
 
 
 @pytest.fixture(scope="session")
-def rendered_base(checks: ModuleType) -> list[dict]:
-    return checks.load_objects(_kustomize(KUSTOMIZE / "base"))
+def rendered_base() -> list[dict]:
+    return load_objects(_kustomize(KUSTOMIZE / "base"))

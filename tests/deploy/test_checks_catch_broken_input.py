@@ -1,4 +1,4 @@
-"""The checks of deploy/checks.py fail on broken input: a check that passes everything proves nothing.
+"""The checks of deploy/kokemus_checks fail on broken input: a check that passes everything proves nothing.
 
 Only kokemus's own checks are here (the manifests against the service settings, the NATS servers and
 PostgreSQL's limits; the lock against pyproject.toml); the NATS matrix has tests/deploy/test_nats_permissions.py.
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from types import ModuleType
 
 import pytest
+
+from deploy.kokemus_checks.lock import check_lock
+from deploy.kokemus_checks.manifests import check_connection_budget, check_service_workloads
 
 pytestmark = pytest.mark.deploy
 
@@ -68,18 +70,18 @@ def settings(**changes: str) -> dict:
             "data": {key: value for key, value in data.items() if value is not None}}
 
 
-def workload_problems(checks: ModuleType, broken: dict, config_map: dict | None = None) -> list[str]:
-    return checks.check_service_workloads([broken, config_map or settings()], NATS_NODES)
+def workload_problems(broken: dict, config_map: dict | None = None) -> list[str]:
+    return check_service_workloads([broken, config_map or settings()], NATS_NODES)
 
 
 def main_container(d: dict) -> dict:
     return d["spec"]["template"]["spec"]["containers"][0]
 
 
-def test_the_starting_point_passes(checks: ModuleType) -> None:
-    assert workload_problems(checks, deployment()) == []
-    assert checks.check_service_workloads([deployment(), settings(KOKEMUS_ENVIRONMENT="dev", KOKEMUS_STREAM_REPLICAS="1")],
-                                          NATS_NODES) == []
+def test_the_starting_point_passes() -> None:
+    assert workload_problems(deployment()) == []
+    assert check_service_workloads([deployment(), settings(KOKEMUS_ENVIRONMENT="dev", KOKEMUS_STREAM_REPLICAS="1")],
+                                   NATS_NODES) == []
 
 
 @pytest.mark.parametrize(
@@ -99,10 +101,10 @@ def test_the_starting_point_passes(checks: ModuleType) -> None:
     ids=["grace", "liveness", "readiness", "port-moved", "probe-port", "args", "no-migration", "no-tmp", "literal-secret",
          "otel-name"],
 )
-def test_a_broken_service_deployment_fails(checks: ModuleType, breakage: Callable[[dict], object], expected: str) -> None:
+def test_a_broken_service_deployment_fails(breakage: Callable[[dict], object], expected: str) -> None:
     broken = deployment()
     breakage(broken)
-    problems = workload_problems(checks, broken)
+    problems = workload_problems(broken)
     assert any(expected in p for p in problems), problems
 
 
@@ -123,21 +125,21 @@ def test_a_broken_service_deployment_fails(checks: ModuleType, breakage: Callabl
     ],
     ids=["http-port", "shutdown-grace", "defaults", "refused", "db-name", "nats-url", "production-replicas", "environment"],
 )
-def test_settings_the_deployment_does_not_fit_fail(checks: ModuleType, changes: dict, expected: str | None) -> None:
-    problems = workload_problems(checks, deployment(), settings(**changes))
+def test_settings_the_deployment_does_not_fit_fail(changes: dict, expected: str | None) -> None:
+    problems = workload_problems(deployment(), settings(**changes))
     if expected is None:
         assert problems == []
     else:
         assert any(expected in p for p in problems), problems
 
 
-def test_more_stream_replicas_than_nats_servers_fails(checks: ModuleType) -> None:
-    problems = workload_problems(checks, deployment(), settings(KOKEMUS_ENVIRONMENT="dev"))
+def test_more_stream_replicas_than_nats_servers_fails() -> None:
+    problems = workload_problems(deployment(), settings(KOKEMUS_ENVIRONMENT="dev"))
     assert any("KOKEMUS_STREAM_REPLICAS=3 but NATS has 1 server(s) in dev" in p for p in problems), problems
 
 
-def test_a_service_without_a_deployment_fails(checks: ModuleType) -> None:
-    problems = checks.check_service_workloads([deployment(), settings()], NATS_NODES, ["orders", "payments"])
+def test_a_service_without_a_deployment_fails() -> None:
+    problems = check_service_workloads([deployment(), settings()], NATS_NODES, ["orders", "payments"])
     assert problems == ["Deployment/payments: missing (a service without a Deployment)"]
 
 
@@ -151,33 +153,33 @@ def cluster() -> dict:
     }
 
 
-def test_connection_pools_that_outgrow_postgresql_fail(checks: ModuleType) -> None:
+def test_connection_pools_that_outgrow_postgresql_fail() -> None:
     pg = cluster()
     pg["spec"]["managed"]["roles"][0]["connectionLimit"] = 20
     hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "orders"},
            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "orders"},
                     "minReplicas": 2, "maxReplicas": 3}}
     objects = [deployment(), pg, hpa, settings()]  # 4 pods x pool 10 (the settings' default) + 1 = 41
-    problems = checks.check_connection_budget(objects)
+    problems = check_connection_budget(objects)
     assert any("= 41 connections, but role orders has connectionLimit 20" in p for p in problems), problems
     pg["spec"]["managed"]["roles"][0]["connectionLimit"] = 50
     pg["spec"]["postgresql"] = {"parameters": {"max_connections": "40"}}
-    problems = checks.check_connection_budget(objects)
+    problems = check_connection_budget(objects)
     expected = ("Cluster/pg: the services may open 41 connections at full scale, but max_connections is 40 "
                 "with 10 kept for the server itself")
     assert problems == [expected]
     objects[-1] = settings(KOKEMUS_DB_POOL_SIZE="3")  # 4 x 3 + 1 = 13
-    assert checks.check_connection_budget(objects) == []
+    assert check_connection_budget(objects) == []
 
 
-def test_a_lock_that_does_not_match_pyproject_fails(checks: ModuleType) -> None:
+def test_a_lock_that_does_not_match_pyproject_fails() -> None:
     pyproject = {"project": {"dependencies": ["nats-py>=2.9", "pydantic>=2.7", "uvicorn>=0.30"]}}
     lock = (
         "nats-py==2.16.0 \\\n    --hash=sha256:aa\n"
         "pydantic==2.6.0 \\\n    --hash=sha256:bb\n"
         "rich==15.0.0\n"
     )
-    problems = checks.check_lock(pyproject, lock)
+    problems = check_lock(pyproject, lock)
     assert any("rich==15.0.0 has no --hash" in p for p in problems)
     assert any("pydantic==2.6.0 does not satisfy 'pydantic>=2.7'" in p for p in problems)
     assert any("'uvicorn>=0.30' from pyproject.toml is not pinned" in p for p in problems)

@@ -5,10 +5,12 @@ The generic checks (schemas, Pod Security, linting, checkov) are deploy/ci-check
 
 from __future__ import annotations
 
-import tomllib
-from types import ModuleType
-
 import pytest
+
+from deploy.kokemus_checks.common import DEPLOY, PERMISSIONS, load_yaml, service_folders
+from deploy.kokemus_checks.lock import check_lock_files
+from deploy.kokemus_checks.manifests import check_manifests, is_service_deployment
+from deploy.kokemus_checks.nats_servers import nats_nodes
 
 pytestmark = pytest.mark.deploy
 
@@ -19,12 +21,12 @@ def names(objects: list[dict], kind: str) -> set[str]:
     return {o["metadata"]["name"] for o in objects if o.get("kind") == kind}
 
 
-def test_every_service_folder_has_its_deployment_in_the_base(checks: ModuleType, rendered_base: list[dict]) -> None:
-    folders = checks.service_folders()
+def test_every_service_folder_has_its_deployment_in_the_base(rendered_base: list[dict]) -> None:
+    folders = service_folders()
     deployments = names(rendered_base, "Deployment")
     missing = [service for service in folders if service not in deployments]
     assert not missing, f"services without a Deployment in deploy/kustomize/base: {missing}"
-    matrix_services = set(checks.load_yaml(checks.PERMISSIONS)["services"])
+    matrix_services = set(load_yaml(PERMISSIONS)["services"])
     assert deployments == matrix_services, "the base and deploy/nats/permissions.yaml disagree on the services"
     for service in deployments:
         for kind in KINDS_PER_SERVICE:
@@ -32,12 +34,12 @@ def test_every_service_folder_has_its_deployment_in_the_base(checks: ModuleType,
         assert any(name.startswith(f"{service}-config") for name in names(rendered_base, "ConfigMap"))
 
 
-def test_every_target_fits_the_settings_the_nats_servers_and_postgresql(checks: ModuleType, rendered: dict) -> None:
+def test_every_target_fits_the_settings_the_nats_servers_and_postgresql(rendered: dict) -> None:
     assert set(rendered) == {"dev", "production", "production+servicemonitor"}
-    assert checks.check_manifests(rendered) == []
+    assert check_manifests(rendered) == []
 
 
-def test_production_runs_the_services_highly_available(checks: ModuleType, rendered: dict) -> None:
+def test_production_runs_the_services_highly_available(rendered: dict) -> None:
     production = rendered["production"]
     assert names(production, "PodDisruptionBudget") == names(production, "Deployment")
     autoscaled = {o["spec"]["scaleTargetRef"]["name"] for o in production if o["kind"] == "HorizontalPodAutoscaler"}
@@ -58,8 +60,8 @@ def test_production_runs_the_services_highly_available(checks: ModuleType, rende
         assert roles[owner]["passwordSecret"]["name"] == f"kokemus-pg-{owner}"
 
 
-def test_each_service_reads_its_own_credentials(checks: ModuleType, rendered: dict) -> None:
-    for deployment in (o for o in rendered["production"] if checks.is_service_deployment(o)):
+def test_each_service_reads_its_own_credentials(rendered: dict) -> None:
+    for deployment in (o for o in rendered["production"] if is_service_deployment(o)):
         service = deployment["metadata"]["name"]
         for container in deployment["spec"]["template"]["spec"]["containers"] + deployment["spec"]["template"]["spec"]["initContainers"]:
             secrets = {
@@ -70,8 +72,8 @@ def test_each_service_reads_its_own_credentials(checks: ModuleType, rendered: di
             assert secrets <= {f"kokemus-nats-{service}", f"kokemus-pg-{service}"}, (service, container["name"])
 
 
-def test_dev_and_production_streams_fit_their_nats(checks: ModuleType, rendered: dict) -> None:
-    nodes = checks.nats_nodes()
+def test_dev_and_production_streams_fit_their_nats(rendered: dict) -> None:
+    nodes = nats_nodes()
     assert nodes == {"dev": 1, "production": 3}
     for name, replicas in (("dev", "1"), ("production", "3")):
         common = [o for o in rendered[name] if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("kokemus-common")]
@@ -79,15 +81,13 @@ def test_dev_and_production_streams_fit_their_nats(checks: ModuleType, rendered:
         assert [c["data"]["KOKEMUS_ENVIRONMENT"] for c in common] == [name]
 
 
-def test_the_lock_pins_what_pyproject_asks_for(checks: ModuleType) -> None:
-    pyproject = tomllib.loads((checks.REPO / "pyproject.toml").read_text())
-    build_lock = checks.BUILD_LOCK.read_text() if checks.BUILD_LOCK.exists() else None
-    assert checks.check_lock(pyproject, checks.REQUIREMENTS_LOCK.read_text(), build_lock) == []
+def test_the_lock_pins_what_pyproject_asks_for() -> None:
+    assert check_lock_files() == []
 
 
-def test_every_skipped_checkov_check_says_why(checks: ModuleType) -> None:
-    text = (checks.DEPLOY / "checkov.yaml").read_text()
-    skipped = checks.load_yaml(checks.DEPLOY / "checkov.yaml")["skip-check"]
+def test_every_skipped_checkov_check_says_why() -> None:
+    text = (DEPLOY / "checkov.yaml").read_text()
+    skipped = load_yaml(DEPLOY / "checkov.yaml")["skip-check"]
     assert skipped
     for check in skipped:
         # the comment right above the entry names the check and gives the reason

