@@ -268,6 +268,38 @@ async def test_registry(views_of):
         assert await views.capacities("maija@example.org", june) == [contacts[1]]
 
 
+async def test_registry_listings(views_of):
+    async with views_of("registry") as feed:
+        views = feed.views
+        for organization_id, name, kind in (("mieli", "Mieli ry", OrganizationKind.ngo),
+                                            ("county", "Varha", OrganizationKind.county)):
+            await feed.follow(f"organization-{organization_id}", registry.OrganizationRegistered(
+                organization_id=organization_id, name=name, kind=kind))
+        assert await views.organizations() == [OrganizationRow("county", "Varha", "county"),
+                                               OrganizationRow("mieli", "Mieli ry", "ngo")]
+
+        for expert_id in ("pekka", "maija"):
+            await feed.follow(f"expert-{expert_id}", registry.ExpertRegistered(
+                expert_id=expert_id, organization_id="mieli", name=expert_id.title(), email=f"{expert_id}@example.org"))
+        await feed.follow("expert-pekka",
+                          registry.ExpertJoinedOrganization(expert_id="pekka", organization_id="county"))
+        assert await views.members("mieli") == ["maija", "pekka"]
+        assert await views.members("county") == ["pekka"]
+        assert await views.members("nobody") == []
+
+        june = dt.date(2026, 6, 30)
+        await feed.follow("orderer-school-1", registry.OrdererCredentialsGranted(
+            orderer_id="school-1", orderer_name="Koulu", organization_id="school-org", valid_until=june))
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsGranted(orderer_id="clinic-1",
+                                                                                 orderer_name="Klinikka"))
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsRevoked(orderer_id="clinic-1", reason="left"))
+        assert await views.orderers() == [OrdererRow("clinic-1", "Klinikka", None, None, True),
+                                          OrdererRow("school-1", "Koulu", "school-org", june, False)]
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsGranted(orderer_id="clinic-1",
+                                                                                 orderer_name="Klinikka 2"))
+        assert (await views.orderers())[0] == OrdererRow("clinic-1", "Klinikka 2", None, None, False)
+
+
 # -- orders --------------------------------------------------------------------------------------------------
 
 FEE = FeeTerms(mode=FeeMode.recommended)
