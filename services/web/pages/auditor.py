@@ -1,0 +1,48 @@
+"""The auditor's pages: every engagement, each one's history from every service, and verifying the stores."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.web.pages.common import acting_as, ask
+from services.web.rendering import render
+from shared.messaging.rpc import RemoteError
+
+VERIFIED = ("registry", "orders", "contracts", "feedback", "identity")
+
+
+async def engagements(request: Request) -> Response:
+    person = await acting_as(request, "auditor")
+    rows = await ask(request, person, "orders.query.list_engagements")
+    return render(request, "auditor/engagements.html", {"engagements": rows}, person=person)
+
+
+async def history(request: Request) -> Response:
+    person = await acting_as(request, "auditor", "coordinator")
+    engagement_id = str(request.path_params["engagement_id"])
+    trail = await ask(request, person, "audit.query.history", {"engagement_id": engagement_id})
+    return render(request, "auditor/history.html", {"trail": trail, "engagement_id": engagement_id}, person=person)
+
+
+async def verify(request: Request) -> Response:
+    person = await acting_as(request, "auditor")
+    reports = []
+    audit = await ask(request, person, "audit.query.verify_trail")
+    reports.extend(audit["stores"])
+    for service in VERIFIED:
+        try:
+            reports.append({**await ask(request, person, f"{service}.query.verify"), "service": service})
+        except RemoteError as error:
+            reports.append({"service": service, "store": service, "intact": None, "error": error.message,
+                            "events_checked": 0, "breaks": []})
+    intact = all(report["intact"] for report in reports)
+    return render(request, "auditor/verify.html", {"reports": reports, "intact": intact}, person=person)
+
+
+ROUTES = [
+    Route("/auditor", engagements),
+    Route("/auditor/verify", verify),
+    Route("/engagements/{engagement_id:uuid}/history", history),
+]
