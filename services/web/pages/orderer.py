@@ -11,6 +11,7 @@ from starlette.routing import Route
 from services.web.forms import Field, Form, Problems
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form
+from services.web.pages.expert import engagements
 from services.web.rendering import TASK_TYPES, render
 
 ORDER_FORM = Form(fields=(
@@ -89,13 +90,7 @@ ROUTES = [
     Route("/orderer", orders),
     Route("/orderer/bank", bank),
     Route("/orderer/orders/new", new_order, methods=["GET", "POST"]),
-    Route("/orderer/engagements", lambda request: _engagements(request)),
+    Route("/orderer/engagements", engagements),
     Route("/orders/{order_id:uuid}", order),
     Route("/orders/{order_id:uuid}/offer", make_offer, methods=["POST"]),
 ]
-
-
-async def _engagements(request: Request) -> Response:
-    from services.web.pages.expert import engagements
-
-    return await engagements(request)
