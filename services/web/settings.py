@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import SettingsError
 
+
 class WebSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOKEMUS_", extra="ignore", frozen=True)
 
