@@ -192,3 +192,51 @@ async def _offer(orderer: Visitor, order_path: str) -> None:
     if await orderer.shows("#f-expert-id option[value='maija']"):
         await orderer.page.select_option("#f-expert-id", "maija")
         await orderer.submit(f"form[action='{order_path}/offer']")
+
+
+MAIN_PAGES = {
+    "coordinator": ["/coordinator", "/coordinator/organizations/mieli", "/coordinator/organizations/new",
+                    "/coordinator/orderers", "/coordinator/orderers/new", "/coordinator/rates",
+                    "/coordinator/engagements", "/coordinator/payments", "/coordinator/report",
+                    "/coordinator/dead-letters", "{engagement}"],
+    "contact": ["/organization", "/organization/experts/maija", "/organization/experts/new",
+                "/organization/experts/maija/list"],
+    "expert": ["/expert", "/expert/offers", "/expert/engagements", "{engagement}"],
+    "orderer": ["/orderer", "/orderer/bank?topic=toipuminen", "/orderer/orders/new", "{order}",
+                "/orderer/engagements", "{engagement}"],
+    "auditor": ["/auditor", "{engagement}/history", "/auditor/verify"],
+}
+WHO = {"coordinator": {"staff_role": "coordinator"}, "contact": {"email": "olli@mieli.fi"},
+       "expert": {"email": "maija@example.org"}, "orderer": {"email": "rehtori@turku.fi"},
+       "auditor": {"staff_role": "auditor"}}
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+async def test_every_main_page_in_finnish_and_swedish(web, visitors, language):
+    """Each person's main pages, in the language they chose (remembered in a cookie), checked with axe-core and
+    kept as screenshots under test-output/screenshots/ for a person to look at."""
+    assert SEEN, "runs after the journey, on what it made"
+    anonymous = await visitors("anonymous", web)
+    await anonymous.visit("/sign-in")
+    if language == "sv":
+        async with anonymous.page.expect_navigation():
+            await anonymous.page.click("form.language button[value='sv']")
+        assert await anonymous.page.get_attribute("html", "lang") == "sv"
+        assert await anonymous.page.inner_text("h1") == "Logga in"
+    await anonymous.check()
+    await anonymous.screenshot(f"{language}-sign-in")
+    await anonymous.visit("/sign-in/development")
+    async with anonymous.page.expect_navigation():  # neither an address nor a role: the error, in the language
+        await anonymous.page.locator("main form button.button").click()
+    await anonymous.check()
+    await anonymous.screenshot(f"{language}-sign-in-error")
+    for name, pages in MAIN_PAGES.items():
+        visitor = await visitors(name, web)
+        if language == "sv":
+            await visitor.context.add_cookies([{"name": "kokemus_lang", "value": "sv", "url": web}])
+        await visitor.sign_in(**WHO[name])
+        for path in pages:
+            page = await visitor.visit(path.format(**SEEN))
+            assert await page.get_attribute("html", "lang") == language
+            slug = re.sub(r"[^a-z0-9]+", "-", path.format(engagement="engagement", order="order")).strip("-")
+            await visitor.screenshot(f"{language}-{name}-{slug}")
