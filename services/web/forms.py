@@ -112,11 +112,13 @@ def explain(problem: dict[str, Any]) -> str:
     reason = str(problem.get("reason") or "")
     allowed = problem.get("allowed")
     lowered = reason.lower()
-    if allowed == "a value is required" or lowered == "field required":
+    if "give an email, a staff_role" in lowered:
+        text = _("Give an e-mail address, or choose a staff role.")
+    elif allowed == "a value is required" or lowered == "field required":
         text = _("Enter this information.")
-    elif "email" in lowered:
+    elif "not a valid email" in lowered or "email address" in lowered:
         text = _("Enter an e-mail address in the right form, like name@example.com.")
-    elif "date" in lowered:
+    elif "valid date" in lowered or "date format" in lowered:
         text = _("Enter a real date.")
     elif "decimal" in lowered or "number" in lowered or "integer" in lowered:
         text = _("Enter a number.")

@@ -19,7 +19,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 ROLE_NAMES = {
     "coordinator": N_("Coordinator"), "organization_contact": N_("Contact person"), "expert": N_("Experience expert"),
-    "orderer": N_("Orderer"), "auditor": N_("Auditor"),
+    "orderer": N_("Orderer"), "auditor": N_("Auditor"), "system": N_("The system"),
 }
 HOME = {"coordinator": "/coordinator", "organization_contact": "/organization", "expert": "/expert",
         "orderer": "/orderer", "auditor": "/auditor"}
@@ -44,6 +44,11 @@ STATUS_NAMES = {
     "drafted": N_("Waiting for signatures"), "partly_signed": N_("Signed by one party"),
     "fully_signed": N_("Signed by both"), "paid": N_("Paid"), "answered": N_("Answered"),
 }
+SERVICE_NAMES = {
+    "registry": N_("Registry"), "orders": N_("Orders"), "contracts": N_("Contracts"), "feedback": N_("Feedback"),
+    "audit": N_("Audit trail"), "identity": N_("Sign-in"),
+}
+TRAININGS = {"basic training": N_("Basic training"), "supplementary training": N_("Supplementary training")}
 TASK_TYPES = {
     "lecture": N_("Talk or lecture"), "co_teaching": N_("Co-teaching"), "development_group": N_("Development group"),
     "service_evaluation": N_("Service evaluation"), "peer_support": N_("Peer support"), "media": N_("Media work"),
@@ -66,9 +71,11 @@ environment = jinja2.Environment(
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-environment.filters.update(date=i18n.date, datetime=i18n.datetime, number=i18n.number, euros=i18n.euros)
-environment.globals.update(QUESTIONS=QUESTION_TEXTS, ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES,
-                           TASK_TYPES=TASK_TYPES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, CSRF_FIELD=CSRF_FIELD)
+environment.filters.update(training=lambda name: i18n.gettext(TRAININGS[name]) if name in TRAININGS else name,
+                           date=i18n.date, datetime=i18n.datetime, number=i18n.number, euros=i18n.euros)
+environment.globals.update(SERVICE_NAMES=SERVICE_NAMES, QUESTIONS=QUESTION_TEXTS, ROLE_NAMES=ROLE_NAMES,
+                           STATUS_NAMES=STATUS_NAMES, TASK_TYPES=TASK_TYPES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+                           CSRF_FIELD=CSRF_FIELD)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200,

@@ -22,7 +22,8 @@ AXE = Axe()
 async def browser() -> AsyncIterator[Browser]:
     executable = ensure_chromium()
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(executable))
+        # Finnish for what the browser itself draws (a date field's placeholder): the pages set their own language.
+        launched = await playwright.chromium.launch(executable_path=str(executable), args=["--lang=fi-FI"])
         try:
             yield launched
         finally:

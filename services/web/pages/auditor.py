@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from services.web.i18n import gettext as _
 from services.web.pages.common import acting_as, ask
-from services.web.rendering import render
+from services.web.rendering import SERVICE_NAMES, render
 from shared.messaging.rpc import RemoteError
 
 VERIFIED = ("registry", "orders", "contracts", "feedback", "identity")
@@ -37,8 +40,19 @@ async def verify(request: Request) -> Response:
         except RemoteError as error:
             reports.append({"service": service, "store": service, "intact": None, "error": error.message,
                             "events_checked": 0, "breaks": []})
+    for report in reports:
+        report["label"] = _store_label(report)
     intact = all(report["intact"] for report in reports)
     return render(request, "auditor/verify.html", {"reports": reports, "intact": intact}, person=person)
+
+
+def _store_label(report: dict[str, Any]) -> str:
+    service = _(SERVICE_NAMES.get(report["service"], report["service"]))
+    if report["store"] == "audit trail":
+        return _("The audit trail's own chains")
+    if str(report["store"]).endswith("copy in audit"):
+        return _("%(service)s: the audit's copies", service=service)
+    return _("%(service)s: its own store", service=service)
 
 
 ROUTES = [

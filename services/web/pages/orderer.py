@@ -63,7 +63,8 @@ async def order(request: Request) -> Response:
     order_id = str(request.path_params["order_id"])
     found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
     offer_form = None
-    if person.act.role == "orderer" and not found["cancelled"]:
+    accepted = sum(offer["status"] == "accepted" for offer in found["offers"])
+    if person.act.role == "orderer" and not found["cancelled"] and accepted < found["experts_wanted"]:
         offer_form = await _offer_form(request, person)
     return render(request, "orderer/order.html", {"order": found, "offer_form": offer_form, "form": offer_form,
                                                   "values": {}, "problems": Problems()}, person=person)

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form
-from services.web.rendering import render
+from services.web.rendering import TRAININGS, render
 
 REGISTER_FORM = Form(fields=(
     Field("expert_id", N_("Identifier"), width="short",
@@ -27,7 +27,8 @@ REGISTER_FORM = Form(fields=(
 ), submit=N_("Register the expert"))
 
 TRAINING_FORM = Form(fields=(
-    Field("training", N_("Training"), default="basic training"),
+    Field("training", N_("Training"), kind="radios", default="basic training",
+          options=(("basic training", N_("Basic training")), ("supplementary training", N_("Supplementary training")))),
     Field("completed_on", N_("Completed on"), kind="date", width="short"),
 ), submit=N_("Record the training"))
 
@@ -63,8 +64,9 @@ async def register_csv(request: Request) -> Response:
                      _("Consent"), _("Listed"), _("Active")])
     yes_no = {True: _("yes"), False: _("no")}
     for e in register:
-        writer.writerow([e["expert_id"], e["name"] or "", e["email"] or "", e["phone"] or "",
-                         "; ".join(e["trainings"]), yes_no[e["consented"]], yes_no[e["listed"]], yes_no[e["active"]]])
+        trainings = "; ".join(_(TRAININGS[t]) if t in TRAININGS else t for t in e["trainings"])
+        writer.writerow([e["expert_id"], e["name"] or "", e["email"] or "", e["phone"] or "", trainings,
+                         yes_no[e["consented"]], yes_no[e["listed"]], yes_no[e["active"]]])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="register-{person.act.organization_id}.csv"'})
 

@@ -24,7 +24,7 @@ DEVELOPMENT_FORM = Form(fields=(
           hint=N_("Sign in as the expert, contact person or orderer registered with this address.")),
     Field("staff_role", N_("Or as county staff"), kind="radios", required=False,
           options=(("coordinator", N_("Coordinator")), ("auditor", N_("Auditor")))),
-), submit=N_("Sign in"))
+), submit=N_("Sign in"), aliases=(("(message)", "email"),))  # "give an email, a staff_role, or both"
 
 
 def oauth_clients(providers: dict[str, tuple[str, str, Any, str]]) -> OAuth:
