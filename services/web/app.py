@@ -41,6 +41,7 @@ REFUSALS = {
     "no-such-provider": (N_("Page not found"), N_("There is no such sign-in here.")),
     "development-off": (N_("Page not found"), N_("The development sign-in is not in use here.")),
     "no-such-role": (N_("Role not found"), N_("Choose one of your roles from the list.")),
+    "no-such-service": (N_("Page not found"), N_("There is no such service.")),
 }
 BY_CODE = {
     "forbidden": (403, N_("You may not see this"), N_("Only the people whose work it is may see or change this.")),

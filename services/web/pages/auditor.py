@@ -14,6 +14,7 @@ from services.web.rendering import SERVICE_NAMES, render
 from shared.messaging.rpc import RemoteError
 
 VERIFIED = ("registry", "orders", "contracts", "feedback", "identity")
+SOURCES = ("registry", "orders", "contracts", "feedback")  # the services whose events the audit keeps
 
 
 async def engagements(request: Request) -> Response:
@@ -37,6 +38,10 @@ async def verify(request: Request) -> Response:
     for service in VERIFIED:
         try:
             reports.append({**await ask(request, person, f"{service}.query.verify"), "service": service})
+            if service in SOURCES:  # a removed last event or a rewritten chain shows only against the copies
+                copied = await ask(request, person, "audit.query.copy_heads", {"service": service})
+                heads = await ask(request, person, f"{service}.query.check_heads", {"heads": copied["heads"]})
+                reports.append({**heads, "service": service, "store": "heads", "events_checked": len(copied["heads"])})
         except RemoteError as error:
             reports.append({"service": service, "store": service, "intact": None, "error": error.message,
                             "events_checked": 0, "breaks": []})
@@ -52,6 +57,8 @@ def _store_label(report: dict[str, Any]) -> str:
         return _("The audit trail's own chains")
     if str(report["store"]).endswith("copy in audit"):
         return _("%(service)s: the audit's copies", service=service)
+    if report["store"] == "heads":
+        return _("%(service)s: its last events against the audit's copies", service=service)
     return _("%(service)s: its own store", service=service)
 
 

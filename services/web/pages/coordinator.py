@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _
-from services.web.pages.common import acting_as, ask, handle_form
+from services.web.pages.common import Refused, acting_as, ask, handle_form, posted, redirect
 from services.web.rendering import STATUS_NAMES, render
 from shared.messaging.rpc import RemoteError
 
@@ -164,6 +164,17 @@ async def dead_letters(request: Request) -> Response:
     return render(request, "coordinator/dead_letters.html", {"letters": letters}, person=person)
 
 
+async def replay(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    await posted(request)
+    service = request.path_params["service"]
+    if service not in SERVICES:
+        raise Refused("no-such-service", status=404)
+    await ask(request, person, f"{service}.cmd.replay_dead_letter",
+              {"dead_letter_id": request.path_params["dead_letter_id"]})
+    return redirect("/coordinator/dead-letters", N_("The message is sent to be handled again."), request)
+
+
 ROUTES = [
     Route("/coordinator", organizations),
     Route("/coordinator/organizations/new", new_organization, methods=["GET", "POST"]),
@@ -183,4 +194,5 @@ ROUTES = [
     Route("/coordinator/payments", payments),
     Route("/coordinator/report", report),
     Route("/coordinator/dead-letters", dead_letters),
+    Route("/coordinator/dead-letters/{service:str}/{dead_letter_id:int}/replay", replay, methods=["POST"]),
 ]
