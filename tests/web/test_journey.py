@@ -115,25 +115,25 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     assert re.search(r"/engagements/[0-9a-f-]{36}$", expert.page.url)
     engagement = expert.page.url.removeprefix(web)
     SEEN.update(engagement=engagement, order=order_path)
-    await expert.until(lambda: expert.visit(engagement), lambda: expert.shows("form[action$='/sign']"),
+    await expert.until(lambda: expert.poll(engagement), lambda: expert.shows("form[action$='/sign']"),
                        "the contract being drafted")
     await expert.submit("form[action$='/sign']")
-    await orderer.until(lambda: orderer.visit(engagement), lambda: orderer.shows("form[action$='/sign']"),
+    await orderer.until(lambda: orderer.poll(engagement), lambda: orderer.shows("form[action$='/sign']"),
                         "the orderer seeing the contract")
     await orderer.submit("form[action$='/sign']")
-    await orderer.until(lambda: orderer.visit(engagement), lambda: orderer.shows(f"a[href='{engagement}/delivery']"),
+    await orderer.until(lambda: orderer.poll(engagement), lambda: orderer.shows(f"a[href='{engagement}/delivery']"),
                         "the engagement confirmed")
     await orderer.visit(f"{engagement}/delivery")
     await fill(orderer, {"#f-actual-hours": "2", "#f-kilometres": "34"})
     await orderer.submit()
-    await orderer.until(lambda: orderer.visit(engagement), lambda: orderer.shows(f"a[href='{engagement}/feedback']"),
+    await orderer.until(lambda: orderer.poll(engagement), lambda: orderer.shows(f"a[href='{engagement}/feedback']"),
                         "the feedback asked for")
     await orderer.visit(f"{engagement}/feedback")
     for question in ("usefulness", "expert-preparation", "cooperation", "would-order-again"):
         await orderer.page.check(f"#f-ratings-{question}-5")
     await fill(orderer, {"#f-free-text": "Hyödyllinen koko henkilökunnalle."})
     await orderer.submit()
-    await expert.until(lambda: expert.visit(engagement), lambda: expert.shows(f"a[href='{engagement}/feedback']"),
+    await expert.until(lambda: expert.poll(engagement), lambda: expert.shows(f"a[href='{engagement}/feedback']"),
                        "the self-assessment asked for")
     await expert.visit(f"{engagement}/feedback")
     async with expert.page.expect_navigation():  # half answered: each missing rating is named at its question
@@ -146,11 +146,11 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await expert.submit()
 
     # The coordinator records the payment; the engagement closes by itself.
-    await coordinator.until(lambda: coordinator.visit("/coordinator/payments"),
+    await coordinator.until(lambda: coordinator.poll("/coordinator/payments"),
                             lambda: coordinator.shows(f"a[href='{engagement}/payment']"), "the fee approved")
     await coordinator.visit(f"{engagement}/payment")
     await coordinator.submit()
-    await coordinator.until(lambda: coordinator.visit(engagement), lambda: coordinator.shows(".tag--closed"),
+    await coordinator.until(lambda: coordinator.poll(engagement), lambda: coordinator.shows(".tag--closed"),
                             "the engagement closed")
     text = await coordinator.page.inner_text("main")
     assert "91,38" in text or "Paid" in text or "Maksettu" in text  # 2 h at the rates, 34 km, paid
@@ -158,7 +158,7 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     # The auditor reads its history from every service, and the stores verify.
     auditor = await visitors("auditor", web)
     await auditor.sign_in(staff_role="auditor")
-    await auditor.until(lambda: auditor.visit(f"{engagement}/history"),
+    await auditor.until(lambda: auditor.poll(f"{engagement}/history"),
                         lambda: _contains(auditor, "EngagementClosed"), "the history complete")
     history = await auditor.page.inner_text("main")
     for event_type in ("OrderPlaced", "ContractFullySigned", "DeliveryConfirmed", "FeeApproved", "FeePaid",
@@ -188,7 +188,7 @@ async def _contains(visitor: Visitor, text: str) -> bool:
 
 
 async def _offer(orderer: Visitor, order_path: str) -> None:
-    await orderer.visit(order_path)
+    await orderer.poll(order_path)
     if await orderer.shows("#f-expert-id option[value='maija']"):
         await orderer.page.select_option("#f-expert-id", "maija")
         await orderer.submit(f"form[action='{order_path}/offer']")
