@@ -367,8 +367,8 @@ async def test_each_party_lists_their_own_engagements(world):
 async def test_an_expert_lists_the_offers_made_to_them_with_the_task_and_nobody_elses(world):
     first = await world.order(topic="living with psychosis")
     second = await world.order(topic="recovery", date=TASK_DAY + dt.timedelta(days=5))
-    first_offer = await world.offer(first)
-    await world.offer(second)
+    first_offer = await world.offer(first, expires_at=world.clock.now + dt.timedelta(days=2))
+    await world.offer(second, expires_at=world.clock.now + dt.timedelta(days=3))  # the later expiry: listed first
     await world.offer(second, expert=OTHER_EXPERT)
     engagement_id = await world.accept(first, first_offer)
     offers = await call(h.list_offers, m.ListOffers(), EXPERT, world.deps)
