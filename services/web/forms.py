@@ -29,6 +29,15 @@ class Field:
     def html_id(self) -> str:
         return "f-" + self.name.replace(".", "-").replace("_", "-")
 
+    @property
+    def shown_hint(self) -> str | None:
+        return self.hint or (DATE_HINT if self.kind == "date" else None)
+
+
+# A date is three fields, day, month and year (GOV.UK's pattern): the same in every browser and language.
+DATE_PARTS = ("day", "month", "year")
+DATE_HINT = N_("For example 20 3 2026")
+
 
 @dataclass(frozen=True)
 class Form:
@@ -65,6 +74,8 @@ class Form:
 
 
 def _value(f: Field, data: FormData | dict[str, Any]) -> Any:
+    if f.kind == "date":
+        return _date(f, data)
     raw = data.get(f.name)
     if f.kind == "checkbox":
         return raw is not None
@@ -76,6 +87,15 @@ def _value(f: Field, data: FormData | dict[str, Any]) -> Any:
     if f.kind == "rating":
         return int(text) if text.isdigit() else text  # not a number: the service says what is allowed
     return text
+
+
+def _date(f: Field, data: FormData | dict[str, Any]) -> str | None:
+    day, month, year = (str(data.get(f"{f.name}-{part}") or "").strip() for part in DATE_PARTS)
+    if not (day or month or year):
+        return None
+    if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month}-{day}"  # not a date: the service says so, and the person sees it at the field
 
 
 @dataclass

@@ -30,9 +30,14 @@ async def web(servers) -> AsyncIterator[str]:
         yield running.url
 
 
-async def fill(visitor: Visitor, values: dict[str, str]) -> None:
+async def fill(visitor: Visitor, values: dict[str, str | dt.date]) -> None:
+    """Fill each field; a date goes into its three fields, day, month and year."""
     for selector, value in values.items():
-        await visitor.page.fill(selector, value)
+        if isinstance(value, dt.date):
+            for suffix, part in (("", value.day), ("-month", value.month), ("-year", value.year)):
+                await visitor.page.fill(selector + suffix, str(part))
+        else:
+            await visitor.page.fill(selector, value)
 
 
 async def test_the_whole_engagement_through_the_browser(web, visitors):
@@ -59,8 +64,8 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await page.check("#f-kind")
     await coordinator.submit()
     await coordinator.visit("/coordinator/organizations/mieli/agreement")
-    await fill(coordinator, {"#f-agreement-id": "sopimus-2026", "#f-valid-from": str(TODAY - dt.timedelta(days=30)),
-                             "#f-valid-until": str(TODAY + dt.timedelta(days=365))})
+    await fill(coordinator, {"#f-agreement-id": "sopimus-2026", "#f-valid-from": TODAY - dt.timedelta(days=30),
+                             "#f-valid-until": TODAY + dt.timedelta(days=365)})
     await coordinator.submit()
     assert "sopimus-2026" in await page.inner_text("main")
     await coordinator.visit("/coordinator/organizations/mieli/contact")
@@ -82,7 +87,7 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await contact.submit()
     assert contact.page.url.endswith("/organization/experts/maija")
     await contact.visit("/organization/experts/maija/training")
-    await fill(contact, {"#f-completed-on": str(TODAY - dt.timedelta(days=60))})
+    await fill(contact, {"#f-completed-on": TODAY - dt.timedelta(days=60)})
     await contact.submit()
     expert = await visitors("expert", web)
     await expert.sign_in(email="maija@example.org")
@@ -102,7 +107,7 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await orderer.visit("/orderer/orders/new")
     await orderer.page.select_option("#f-task-type", "lecture")
     await fill(orderer, {"#f-topic": "Toipuminen masennuksesta, opettajille", "#f-place": "Turku",
-                         "#f-date": str(TODAY + dt.timedelta(days=14)), "#f-duration-hours": "2"})
+                         "#f-date": TODAY + dt.timedelta(days=14), "#f-duration-hours": "2"})
     await orderer.page.check("#f-county-service")
     await orderer.until(orderer.submit, lambda: _at(orderer, r"/orders/[0-9a-f-]{36}$"), "placing the order")
     order_path = orderer.page.url.removeprefix(web)

@@ -103,6 +103,17 @@ def test_the_language_is_the_persons_choice_remembered_else_the_browsers_else_fi
         assert elsewhere.headers["location"] == "/"  # only back to a page of ours
 
 
+def test_a_date_is_typed_as_day_month_and_year_and_sent_as_iso():
+    from services.web.forms import Field, Form
+
+    form = Form(fields=(Field("valid_from", "Valid from", kind="date"), Field("paid_on", "Paid", kind="date",
+                                                                                required=False)), submit="Send")
+    assert form.body({"valid_from-day": "5", "valid_from-month": "3", "valid_from-year": "2026"}) == \
+        {"valid_from": "2026-03-05"}
+    assert form.body({"valid_from-day": "31", "valid_from-month": "2", "valid_from-year": "26"}) == \
+        {"valid_from": "26-2-31"}  # not a date: the service names the field, and the page shows it there
+
+
 def test_dates_and_euros_the_finnish_and_swedish_way():
     from services.web import i18n
 
@@ -133,8 +144,12 @@ def test_a_services_errors_show_next_to_their_fields_in_the_persons_language_wit
         summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
         for field_id in ("f-email", "f-orderer-name", "f-valid-until"):
             assert f'href="#{field_id}"' in summary
-            assert re.search(rf'id="{field_id}"[^>]*aria-describedby="[^"]*{field_id}-error"', html, re.S)
             assert f'id="{field_id}-error"' in html
+        for field_id in ("f-email", "f-orderer-name"):
+            assert re.search(rf'id="{field_id}"[^>]*aria-describedby="[^"]*{field_id}-error"', html, re.S)
+        # a date is a group of three fields: the group is described by the error, each field marked invalid
+        assert re.search(r'<fieldset[^>]*role="group"[^>]*aria-describedby="[^"]*f-valid-until-error"', html)
+        assert re.search(r'id="f-valid-until"[^>]*aria-invalid="true"', html, re.S)
         assert "Anna sähköpostiosoite oikeassa muodossa" in html and "Anna tämä tieto." in html
         assert "Sallittu: a date on or after 2026-12-02." in html and "is in the past" in html  # the service's reason
         assert "odd" in summary  # a field the form does not have: in the summary, unlinked

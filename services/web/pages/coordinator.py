@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.web.forms import Field, Form
+from services.web.forms import Field, Form, Problems, problems_of
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import Refused, acting_as, ask, handle_form, posted, redirect
 from services.web.rendering import STATUS_NAMES, render
@@ -50,6 +50,8 @@ RATE_FORM = Form(fields=(
     Field("minimum_fee", N_("Minimum fee in euros"), kind="number", width="short"),
     Field("mileage_per_km", N_("Mileage in euros a kilometre"), kind="number", width="short"),
 ), submit=N_("Publish the rate table"))
+REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date")),
+                   submit=N_("Show"))
 SERVICES = ("registry", "orders", "contracts", "feedback", "audit", "identity")
 
 
@@ -139,18 +141,21 @@ async def payments(request: Request) -> Response:
 async def report(request: Request) -> Response:
     person = await acting_as(request, "coordinator")
     today = dt.date.today()
-    period = {"from": request.query_params.get("from") or str(today.replace(month=1, day=1)),
-              "until": request.query_params.get("until") or str(today)}
+    period = {"from": today.replace(month=1, day=1), "until": today}  # this year so far, unless asked otherwise
+    values = {f"{name}-{part}": str(getattr(day, part)) for name, day in period.items()
+              for part in ("day", "month", "year")}
+    values.update({key: request.query_params[key] for key in request.query_params})
     found: Any = None
-    problem = None
+    problems = Problems()
     try:
-        found = await ask(request, person, "feedback.query.follow_up_report", period)
+        found = await ask(request, person, "feedback.query.follow_up_report", REPORT_FORM.body(values))
     except RemoteError as error:
         if error.code != "validation":
             raise
-        problem = error.message
-    return render(request, "coordinator/report.html", {"report": found, "period": period, "problem": problem},
-                  person=person, status=400 if problem else 200)
+        problems = problems_of(REPORT_FORM, error)
+    return render(request, "coordinator/report.html", {"report": found, "form": REPORT_FORM, "values": values,
+                                                       "problems": problems},
+                  person=person, status=400 if problems else 200)
 
 
 async def dead_letters(request: Request) -> Response:
