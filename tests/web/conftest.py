@@ -62,7 +62,7 @@ class Visitor:
 
     async def submit(self, form: str = "main form[method=post]", check: bool = True) -> None:
         async with self.page.expect_navigation():
-            await self.page.locator(f"{form} button.button").last.click()
+            await self.page.locator(f"{form} button.button, {form} button.link-button").last.click()
         if check:
             await self.check()
 

@@ -183,6 +183,26 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
                           (auditor, "/orderer"), (coordinator, "/expert/offers"), (expert, f"{engagement}/history")):
         await visitor.visit(path, status=403)
 
+    # One person, two capacities: a contact person who orders too switches between them.
+    await coordinator.visit("/coordinator/organizations/mieli/contact")
+    await fill(coordinator, {"#f-person-id": "ulla", "#f-name": "Ulla Uusi", "#f-email": "ulla@mieli.fi"})
+    await coordinator.submit()
+    await coordinator.visit("/coordinator/orderers/new")
+    await fill(coordinator, {"#f-orderer-id": "mieli-tilaaja", "#f-orderer-name": "Mieli ry tilaajana",
+                             "#f-email": "ulla@mieli.fi"})
+    await coordinator.submit()
+    both = await visitors("contact person and orderer", web)
+    await both.sign_in(email="ulla@mieli.fi")
+    assert both.page.url.endswith("/orderer")
+    await both.visit("/organization", status=403)  # acting as the orderer
+    await both.visit("/orderer")
+    contact_person = both.page.locator("#role-choice option", has_text="Yhteyshenkilö")
+    await both.page.select_option("#role-choice", await contact_person.get_attribute("value"))
+    await both.submit("form.role-switch")
+    assert both.page.url.endswith("/organization")
+    assert "Maija Mäkinen" in await both.page.inner_text("main")
+    await both.visit("/orderer", status=403)  # now the contact person
+
 
 async def _at(visitor: Visitor, pattern: str) -> bool:
     return re.search(pattern, visitor.page.url) is not None
@@ -229,6 +249,9 @@ async def test_every_main_page_in_finnish_and_swedish(web, visitors, language):
         assert await anonymous.page.get_attribute("html", "lang") == "sv"
         assert await anonymous.page.inner_text("h1") == "Logga in"
     await anonymous.check()
+    await anonymous.page.keyboard.press("Tab")  # the first stop of the keyboard: the skip link, shown
+    skip = anonymous.page.locator(".skip-link")
+    assert await skip.evaluate("link => link === document.activeElement") and await skip.is_visible()
     await anonymous.screenshot(f"{language}-sign-in")
     await anonymous.visit("/sign-in/development")
     async with anonymous.page.expect_navigation():  # neither an address nor a role: the error, in the language
