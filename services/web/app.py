@@ -132,6 +132,14 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
         SignInRequired: sign_in_required, Refused: refused, FormTokenRefused: form_token_refused,
         rpc.RemoteError: remote_error,
     })
+    async def readyz(request: Request) -> Response:
+        """Ready while NATS is connected (a fake transport in tests is always ready)."""
+        nc = holder.get("nc")
+        ready = transport is not None or (nc is not None and nc.is_connected)
+        return Response('{"status":"ready"}' if ready else '{"status":"not ready"}', status_code=200 if ready else 503,
+                        media_type="application/json")
+
+    app.add_route("/readyz", readyz)
     app.state.settings = settings
     app.state.backend = Backend(transport or nats_transport(settings, holder))
     app.state.oauth = signin.oauth_clients(providers)

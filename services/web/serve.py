@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -52,10 +53,8 @@ async def serve_until_stopped(settings: WebSettings) -> None:
     web = server(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signal_name in ("SIGTERM", "SIGINT"):
-        import signal
-
-        loop.add_signal_handler(getattr(signal, signal_name), stop.set)
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop.set)
     task = asyncio.create_task(web.serve(sockets=[listener]))
     log.info("the web listens on %s (public address %s)", f"{settings.web_host}:{settings.web_port}",
              settings.web_public_url)

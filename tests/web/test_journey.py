@@ -268,3 +268,9 @@ async def test_every_main_page_in_finnish_and_swedish(web, visitors, language):
             assert await page.get_attribute("html", "lang") == language
             slug = re.sub(r"[^a-z0-9]+", "-", path.format(engagement="engagement", order="order")).strip("-")
             await visitor.screenshot(f"{language}-{name}-{slug}")
+        if name in ("expert", "orderer"):  # the pages they may use on a phone
+            await visitor.page.set_viewport_size({"width": 390, "height": 844})
+            for path in pages[-2:]:
+                await visitor.visit(path.format(**SEEN))
+                slug = re.sub(r"[^a-z0-9]+", "-", path.format(engagement="engagement", order="order")).strip("-")
+                await visitor.screenshot(f"{language}-{name}-{slug}-phone")

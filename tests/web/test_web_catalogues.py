@@ -49,6 +49,8 @@ def test_kokemus_serve_web_starts_as_kokemus_up_would_start_it(servers):
                 assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
                 assert time.monotonic() < deadline, "the web did not start in 30 s"
                 time.sleep(0.2)
+        with urllib.request.urlopen(address + "/readyz", timeout=5) as ready:
+            assert ready.status == 200  # connected to NATS
         with urllib.request.urlopen(address + "/sign-in", timeout=5) as page:
             assert "default-src 'none'" in page.headers["Content-Security-Policy"]
             assert '<html lang="fi">' in page.read().decode()
