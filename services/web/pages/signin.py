@@ -13,9 +13,9 @@ from starlette.routing import Route
 
 from services.web import i18n
 from services.web.cookies import LANGUAGE_COOKIE, cookie_flags
-from services.web.forms import Field, Form
+from services.web.forms import Field, Form, Problems, problems_of
 from services.web.i18n import N_, gettext as _
-from services.web.pages.common import Refused, backend, handle_form, posted, redirect, signed_in
+from services.web.pages.common import Refused, backend, posted, redirect, signed_in
 from services.web.rendering import HOME, render
 from shared.messaging.rpc import RemoteError
 
@@ -61,8 +61,6 @@ async def sign_in_page(request: Request) -> Response:
 async def development_sign_in(request: Request) -> Response:
     if not request.app.state.settings.development_sign_in:
         raise Refused("development-off", status=404)
-    from services.web.forms import Problems, problems_of
-
     values: dict[str, Any] = {}
     problems = Problems()
     if request.method == "POST":
@@ -166,5 +164,3 @@ ROUTES = [
     Route("/language", choose_language, methods=["POST"]),
     Route("/healthz", healthz),
 ]
-
-__all__ = ["ROUTES", "handle_form", "oauth_clients"]
