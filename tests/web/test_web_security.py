@@ -175,3 +175,28 @@ def test_a_person_with_several_roles_switches_between_them():
         assert services.asked[-1][0].endswith("identity.query.token")
         assert services.asked[-1][1]["act_as"] == {"role": "organization_contact", "id": "olli",
                                                    "organization_id": "mieli"}
+
+
+def test_an_expert_declines_with_a_reason_and_a_missing_reason_is_shown_at_its_field():
+    order_id, offer_id = "7f1c6a53-2f7e-4f5f-9b1e-0c2a8b7d1e01", "0a9c7e4d-6b1f-4c3e-8d2a-5f6e7a8b9c0d"
+
+    def decline(body):
+        if "reason" not in body:
+            raise RemoteError("validation", "invalid request: reason: Field required",
+                              [{"field": "reason", "reason": "Field required", "allowed": "a value is required"}])
+        return {"status": "declined"}
+
+    services = FakeServices(acts=[capacity("expert", "maija")], answers={"orders.cmd.decline_offer": decline})
+    path = f"/expert/offers/{order_id}/{offer_id}/decline"
+    with web_client(services, web_public_url="https://kokemus.example.fi") as client:
+        sign_in(client, email="maija@example.org")
+        page = client.get(path, headers={"Accept-Language": "sv"})
+        assert page.status_code == 200 and "Tacka nej till erbjudandet" in page.text
+        missing = client.post(path, data={"csrf_token": form_token(page.text)}, headers={"Accept-Language": "sv"})
+        assert missing.status_code == 400 and 'id="f-reason-error"' in missing.text
+        assert "Fyll i den här uppgiften." in missing.text
+        done = client.post(path, data={"csrf_token": form_token(page.text), "reason": "Sairausloma"},
+                           follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/expert/offers"
+        assert [b for s, b, _ in services.asked if s.endswith("decline_offer")][-1] == {
+            "reason": "Sairausloma", "order_id": order_id, "offer_id": offer_id}

@@ -27,6 +27,7 @@ AGREEMENT_FORM = Form(fields=(
     Field("valid_from", N_("Valid from"), kind="date", width="short"),
     Field("valid_until", N_("Valid until"), kind="date", width="short", required=False),
 ), submit=N_("Record the agreement"))
+END_AGREEMENT_FORM = Form(fields=(Field("ended_on", N_("Ended on"), kind="date"),), submit=N_("End the agreement"))
 CONTACT_FORM = Form(fields=(
     Field("person_id", N_("Identifier"), width="short"),
     Field("name", N_("Full name"), autocomplete="off"),
@@ -85,6 +86,16 @@ def _organization_form(form: Form, subject: str, title: str, notice: str):  # ty
                                  {"title": _(title), "caption": organization_id, "back": back}, back, notice,
                                  extra={"organization_id": organization_id})
     return page
+
+
+async def end_agreement(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    organization_id, agreement_id = request.path_params["organization_id"], request.path_params["agreement_id"]
+    back = f"/coordinator/organizations/{organization_id}"
+    return await handle_form(request, person, END_AGREEMENT_FORM, "registry.cmd.end_organization_agreement",
+                             "form_page.html", {"title": _("End the agreement"), "caption": agreement_id,
+                                                "back": back}, back, N_("The agreement is ended."),
+                             extra={"organization_id": organization_id, "agreement_id": agreement_id})
 
 
 async def orderers(request: Request) -> Response:
@@ -187,6 +198,8 @@ ROUTES = [
     Route("/coordinator/organizations/{organization_id:str}/agreement", _organization_form(
         AGREEMENT_FORM, "registry.cmd.sign_organization_agreement", N_("Record an organization agreement"),
         N_("The agreement is recorded.")), methods=["GET", "POST"]),
+    Route("/coordinator/organizations/{organization_id:str}/agreements/{agreement_id:str}/end", end_agreement,
+          methods=["GET", "POST"]),
     Route("/coordinator/organizations/{organization_id:str}/contact", _organization_form(
         CONTACT_FORM, "registry.cmd.appoint_contact_person", N_("Appoint a contact person"),
         N_("The contact person is appointed.")), methods=["GET", "POST"]),
