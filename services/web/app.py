@@ -96,6 +96,15 @@ async def remote_error(request: Request, exc: Exception) -> Response:
                                             "reason": exc.message}, status=status)
 
 
+async def failure(request: Request, exc: Exception) -> Response:
+    # Logged without the address or the form: either may name a person.
+    log.error("a page failed: %s", type(exc).__name__, exc_info=exc)
+    return render(request, "refusal.html", {
+        "title": _("Something went wrong"),
+        "explanation": _("Nothing more was saved. Go back and try again; if it happens again, tell the coordinator."),
+        "reason": None}, status=500)
+
+
 def nats_transport(settings: WebSettings, holder: dict[str, Any]) -> Transport:
     async def send(subject: str, body: dict[str, Any], token: str | None) -> Any:
         return await rpc.request(holder["nc"], subject, body, token=token, timeout=settings.request_timeout_seconds)
@@ -130,7 +139,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={
         SignInRequired: sign_in_required, Refused: refused, FormTokenRefused: form_token_refused,
-        rpc.RemoteError: remote_error,
+        rpc.RemoteError: remote_error, Exception: failure,
     })
     async def readyz(request: Request) -> Response:
         """Ready while NATS is connected (a fake transport in tests is always ready)."""

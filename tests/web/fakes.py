@@ -53,11 +53,12 @@ class FakeServices:
         return answer(body) if callable(answer) else answer
 
 
-def web_client(services: FakeServices, **settings: Any) -> TestClient:
+def web_client(services: FakeServices, raise_server_exceptions: bool = True, **settings: Any) -> TestClient:
     values: dict[str, Any] = {"web_cookie_key": Fernet.generate_key().decode(), "development_sign_in": True,
                               "web_public_url": ORIGIN}
     values.update(settings)
-    return TestClient(create_app(WebSettings(**values), services), base_url=values["web_public_url"])
+    return TestClient(create_app(WebSettings(**values), services), base_url=values["web_public_url"],
+                      raise_server_exceptions=raise_server_exceptions)
 
 
 def form_token(html: str) -> str:

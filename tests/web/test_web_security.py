@@ -200,3 +200,15 @@ def test_an_expert_declines_with_a_reason_and_a_missing_reason_is_shown_at_its_f
         assert done.status_code == 303 and done.headers["location"] == "/expert/offers"
         assert [b for s, b, _ in services.asked if s.endswith("decline_offer")][-1] == {
             "reason": "Sairausloma", "order_id": order_id, "offer_id": offer_id}
+
+
+def test_a_page_that_fails_says_so_in_the_persons_language_and_shows_nothing_of_the_failure():
+    def broken(body):
+        raise KeyError("maija@example.org")
+
+    services = FakeServices(answers={"registry.query.list_organizations": broken})
+    with web_client(services, raise_server_exceptions=False) as client:
+        sign_in(client, staff_role="coordinator")
+        failed = client.get("/coordinator")
+        assert failed.status_code == 500 and "Jokin meni vikaan" in failed.text
+        assert "maija@example.org" not in failed.text and "Traceback" not in failed.text
