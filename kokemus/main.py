@@ -1,7 +1,7 @@
 """The ``kokemus`` command line.
 
     kokemus up [--demo]          the whole system on this machine (embedded NATS and PostgreSQL)
-    kokemus serve SERVICE        one service (what a Kubernetes pod runs)
+    kokemus serve SERVICE        one service (what a Kubernetes pod runs); `kokemus serve web`: the web
     kokemus migrate SERVICE      create or update that service's tables (safe to run twice)
     kokemus asyncapi [--check]   write (or check) each service's AsyncAPI document
     kokemus demo                 play engagements end to end through the services' NATS commands
@@ -27,16 +27,45 @@ app = typer.Typer(help="kokemus: coordinating experience experts", no_args_is_he
 console = Console()
 
 
+WEB = "web"  # not an event-sourced service: no stream, no tables, so not one of SERVICE_NAMES
+
+
 def _service_name(name: str) -> str:
     if name not in SERVICE_NAMES:
         raise typer.BadParameter(f"unknown service {name!r}; choose one of: {', '.join(SERVICE_NAMES)}")
     return name
 
 
+def _servable(name: str) -> str:
+    return name if name == WEB else _service_name(name)
+
+
+def _serve_web() -> None:
+    from services.web.serve import serve_until_stopped
+    from services.web.settings import load_web_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s web %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_web_settings()
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        asyncio.run(serve_until_stopped(settings))
+    except OSError as error:
+        console.print(f"[red]the web could not start: {error}[/red]")
+        raise typer.Exit(1) from None
+
+
 @app.command()
-def serve(service: str = typer.Argument(..., callback=_service_name, help="registry, orders, contracts, feedback or audit"),
-          migrate_first: bool = typer.Option(False, "--migrate", help="apply the service's migrations before serving")) -> None:
-    """Run one service until SIGTERM or Ctrl-C."""
+def serve(service: str = typer.Argument(..., callback=_servable,
+                                        help="registry, orders, contracts, feedback, audit, identity, or web"),
+          migrate_first: bool = typer.Option(False, "--migrate",
+                                             help="apply the service's migrations before serving")) -> None:
+    """Run one service (or the web) until SIGTERM or Ctrl-C."""
+    if service == WEB:
+        _serve_web()
+        return
     from services import definition
     from shared.runtime.service import ServiceRuntime
 

@@ -251,6 +251,29 @@ async def list_engagements(query: m.ListEngagements, ctx: QueryContext, deps: De
     return [_json(row) for row in await deps.views.engagements(status=query.status, **own)]
 
 
+async def list_offers(query: m.ListOffers, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """The offers made to the expert asking, latest expiry first, each with its order's task (the expert)."""
+    ctx.require_role(Role.expert)
+    listed = []
+    for row in await deps.views.offers_to(ctx.actor.id, query.status):
+        order = await deps.uow.load(Order, str(row["order_id"]), what="order")
+        listed.append(_json({**row, "engagement_id": order.offer(row["offer_id"]).engagement_id,
+                             "task_type": order.task_type, "topic": order.topic, "date": order.date,
+                             "duration_hours": order.duration_hours, "place": order.place, "remote": order.remote,
+                             "fee": order.fee, "order_cancelled": order.cancelled}))
+    return listed
+
+
+async def list_orders(query: m.ListOrders, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """The orders the orderer asking placed, newest first, each with its offers (the orderer)."""
+    ctx.require_role(Role.orderer)
+    listed = []
+    for order_id in await deps.views.orders_of(ctx.actor.id):
+        order = await deps.uow.load(Order, str(order_id), what="order")
+        listed.append(_order_view(order, order.offers.values()))
+    return listed
+
+
 # -- events from other services --------------------------------------------------------------------------
 
 async def keep_registry_view(event: Envelope[Any], ctx: EventContext, deps: Deps) -> None:
@@ -299,6 +322,8 @@ QUERIES: Queries = {
     "get_order": (m.GetOrder, get_order),
     "get_engagement": (m.GetEngagement, get_engagement),
     "list_engagements": (m.ListEngagements, list_engagements),
+    "list_offers": (m.ListOffers, list_offers),
+    "list_orders": (m.ListOrders, list_orders),
 }
 
 REGISTRY_FACTS = (

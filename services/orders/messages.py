@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, Field
 
-from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus
+from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus, OfferStatus
 from services.orders.events import FeeTerms, TaskType
 from shared.commands import Command, Request
 from shared.fields import Day, Identifier, Name, Reason
@@ -80,3 +80,11 @@ class GetEngagement(Request):
 
 class ListEngagements(Request):
     status: EngagementStatus | None = None
+
+
+class ListOffers(Request):
+    status: OfferStatus | None = None
+
+
+class ListOrders(Request):
+    pass

@@ -30,6 +30,13 @@ SQL = resources.files("services.orders").joinpath("schema.sql").read_text()
 
 
 class OrdersTables(PostgresViews):
+    async def on_OrderPlaced(self, e: ev.OrderPlaced, conn: Any, event: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.orders (order_id, orderer_id, placed_at) VALUES ($1, $2, $3)
+                ON CONFLICT (order_id) DO NOTHING""",
+            e.order_id, e.orderer_id, event.recorded_at,
+        )
+
     async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.offers (offer_id, order_id, expert_id, expires_at, status)
@@ -211,3 +218,20 @@ class OrdersTables(PostgresViews):
             orderer_id, expert_id, status.value if status else None,
         )
         return [dict(row) for row in rows]
+
+    async def offers_to(self, expert_id: str, status: OfferStatus | None = None) -> list[dict[str, Any]]:
+        rows = await self.db.fetch(
+            f"""SELECT offer_id, order_id, expert_id, expires_at, status FROM {self.schema}.offers
+                WHERE expert_id = $1 AND ($2::text IS NULL OR status = $2)
+                ORDER BY expires_at DESC, offer_id::text""",
+            expert_id, status.value if status else None,
+        )
+        return [dict(row) for row in rows]
+
+    async def orders_of(self, orderer_id: str) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"""SELECT order_id FROM {self.schema}.orders WHERE orderer_id = $1
+                ORDER BY placed_at DESC, order_id::text""",
+            orderer_id,
+        )
+        return [row["order_id"] for row in rows]

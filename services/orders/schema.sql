@@ -53,3 +53,11 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
 );
 CREATE INDEX IF NOT EXISTS engagements_by_orderer ON {schema}.engagements (orderer_id);
 CREATE INDEX IF NOT EXISTS engagements_by_expert ON {schema}.engagements (expert_id);
+-- Who placed which order, to list an orderer's orders (the order itself is read from its stream).
+CREATE TABLE IF NOT EXISTS {schema}.orders (
+    order_id    uuid PRIMARY KEY,
+    orderer_id  text NOT NULL,
+    placed_at   timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_orderer ON {schema}.orders (orderer_id, placed_at);
+CREATE INDEX IF NOT EXISTS offers_by_expert ON {schema}.offers (expert_id);

@@ -53,10 +53,19 @@ class OrdersViews(Protocol):
         """Engagement summaries (ids, date, status), newest first, narrowed by the arguments given."""
         ...
 
+    async def offers_to(self, expert_id: str, status: OfferStatus | None = None) -> list[dict[str, Any]]:
+        """The offers made to the expert (offer and order ids, expiry, status), latest expiry first."""
+        ...
+
+    async def orders_of(self, orderer_id: str) -> list[uuid.UUID]:
+        """The ids of the orders the orderer placed, newest first."""
+        ...
+
 
 @dataclass
 class _Offer:
     order_id: uuid.UUID
+    expert_id: str
     expires_at: dt.datetime
     status: OfferStatus = OfferStatus.open
 
@@ -69,6 +78,7 @@ class InMemoryOrdersViews(Projection):
     orderers: dict[str, Credentials] = field(default_factory=dict)
     offers: dict[uuid.UUID, _Offer] = field(default_factory=dict)
     engagement_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    placed: dict[uuid.UUID, tuple[str, dt.datetime]] = field(default_factory=dict)  # order -> orderer, placed at
 
     # -- the registry's facts ---------------------------------------------------------------------------
 
@@ -108,8 +118,11 @@ class InMemoryOrdersViews(Projection):
 
     # -- the orders service's own events ----------------------------------------------------------------
 
+    async def on_OrderPlaced(self, e: ev.OrderPlaced, connection: Any, event: Envelope[Any]) -> None:
+        self.placed.setdefault(e.order_id, (e.orderer_id, event.recorded_at))
+
     async def on_OfferMade(self, e: ev.OfferMade, connection: Any, _: Envelope[Any]) -> None:
-        self.offers.setdefault(e.offer_id, _Offer(e.order_id, e.expires_at))
+        self.offers.setdefault(e.offer_id, _Offer(e.order_id, e.expert_id, e.expires_at))
 
     async def on_OrderChanged(self, e: ev.OrderChanged, connection: Any, _: Envelope[Any]) -> None:
         if e.date is not None:  # an offer ends by the task's day at the latest, also when the day moves earlier
@@ -187,6 +200,20 @@ class InMemoryOrdersViews(Projection):
         rows.sort(key=lambda row: str(row["engagement_id"]))
         rows.sort(key=lambda row: row["opened_at"], reverse=True)
         return [{name: row[name] for name in SUMMARY} for row in rows]
+
+    async def offers_to(self, expert_id: str, status: OfferStatus | None = None) -> list[dict[str, Any]]:
+        found = [(offer_id, o) for offer_id, o in self.offers.items()
+                 if o.expert_id == expert_id and status in (None, o.status)]
+        found.sort(key=lambda item: str(item[0]))
+        found.sort(key=lambda item: item[1].expires_at, reverse=True)
+        return [{"offer_id": offer_id, "order_id": o.order_id, "expert_id": o.expert_id, "expires_at": o.expires_at,
+                 "status": o.status.value} for offer_id, o in found]
+
+    async def orders_of(self, orderer_id: str) -> list[uuid.UUID]:
+        mine = [(placed_at, order_id) for order_id, (owner, placed_at) in self.placed.items() if owner == orderer_id]
+        mine.sort(key=lambda item: str(item[1]))
+        mine.sort(key=lambda item: item[0], reverse=True)
+        return [order_id for _, order_id in mine]
 
 
 SUMMARY = ("engagement_id", "order_id", "offer_id", "expert_id", "orderer_id", "task_type", "date", "status")

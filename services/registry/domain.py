@@ -235,6 +235,7 @@ class OrdererCredentials(Aggregate):
         super().__init__(aggregate_id)
         self.valid = False
         self.valid_until: dt.date | None = None
+        self.email: str | None = None
 
     def grant(self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date,
               email: str | None = None) -> None:
@@ -249,7 +250,7 @@ class OrdererCredentials(Aggregate):
         self.record(OrdererCredentialsRevoked(orderer_id=self.id, reason=reason))
 
     def when_OrdererCredentialsGranted(self, event: OrdererCredentialsGranted) -> None:
-        self.valid, self.valid_until = True, event.valid_until
+        self.valid, self.valid_until, self.email = True, event.valid_until, event.email
 
     def when_OrdererCredentialsRevoked(self, _: OrdererCredentialsRevoked) -> None:
         self.valid = False

@@ -236,6 +236,39 @@ async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: De
     }
 
 
+async def list_organizations(query: m.ListOrganizations, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """Every registered organization, by id: its name and kind (anyone signed in, as get_organization)."""
+    return [row.__dict__ for row in await deps.views.organizations()]
+
+
+async def list_orderers(query: m.ListOrderers, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """Every orderer ever granted credentials, with the address they sign in with and whether the credentials
+    hold today (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    today = deps.clock.today()
+    listed = []
+    for row in await deps.views.orderers():
+        credentials = await deps.uow.load(OrdererCredentials, row.orderer_id, what="orderer")
+        listed.append({**row.__dict__, "valid_until": str(row.valid_until) if row.valid_until else None,
+                       "email": credentials.email,
+                       "valid": await deps.views.credentials_valid(row.orderer_id, today)})
+    return listed
+
+
+async def list_experts(query: m.ListExperts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
+    """The organization's register: each member expert's contact details, trainings, consent, listing and
+    whether active (a coordinator, or the organization's contact person)."""
+    _require_speaks_for(ctx.actor, query.organization_id)
+    register = []
+    for expert_id in await deps.views.members(query.organization_id):
+        expert = await deps.uow.load(Expert, expert_id, what="expert")
+        register.append({"expert_id": expert.id, "name": expert.name, "email": expert.email, "phone": expert.phone,
+                         "organization_ids": expert.organization_ids, "trainings": expert.trainings,
+                         "county_trained": expert.county_trained, "consented": expert.consented,
+                         "listed": expert.listed, "active": expert.active, "erased": expert.erased})
+    return register
+
+
 async def whois(query: m.Whois, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """The roles the records give whoever signs in with this e-mail address: expert, contact person of an
     organization, orderer with valid credentials (the identity service only)."""
@@ -267,5 +300,8 @@ QUERIES: Queries = {
     "search_bank": (m.SearchBank, search_bank),
     "get_expert": (m.GetExpert, get_expert),
     "get_organization": (m.GetOrganization, get_organization),
+    "list_organizations": (m.ListOrganizations, list_organizations),
+    "list_orderers": (m.ListOrderers, list_orderers),
+    "list_experts": (m.ListExperts, list_experts),
     "whois": (m.Whois, whois),
 }

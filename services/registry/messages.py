@@ -108,6 +108,20 @@ class GetOrganization(Request):
     organization_id: Identifier
 
 
+class ListOrganizations(Request):
+    pass
+
+
+class ListOrderers(Request):
+    pass
+
+
+class ListExperts(Request):
+    """The experts of one organization: its register."""
+
+    organization_id: str = Identifier
+
+
 class Whois(Request):
     """Which records name this e-mail address: asked by the identity service when a person signs in."""
 

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from services.registry import events as ev
-from services.registry.views import BankEntry, email_digest, sorted_capacities
+from services.registry.views import BankEntry, OrdererRow, OrganizationRow, email_digest, sorted_capacities
 from shared.envelope import Envelope
 from shared.events import Role
 from shared.identity import Capacity
@@ -35,6 +35,17 @@ class RegistryTables(PostgresViews):
 
     async def on_ExpertRegistered(self, e: ev.ExpertRegistered, conn: Any, _: Envelope[Any]) -> None:
         await self._login(conn, e.email, Capacity(role=Role.expert, id=e.expert_id))
+        await self._member(conn, e.organization_id, e.expert_id)
+
+    async def on_ExpertJoinedOrganization(self, e: ev.ExpertJoinedOrganization, conn: Any, _: Envelope[Any]) -> None:
+        await self._member(conn, e.organization_id, e.expert_id)
+
+    async def _member(self, conn: Any, organization_id: str, expert_id: str) -> None:
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.members (organization_id, expert_id) VALUES ($1, $2)
+                ON CONFLICT DO NOTHING""",
+            organization_id, expert_id,
+        )
 
     async def on_ExpertErased(self, e: ev.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'expert' AND id = $1", e.expert_id)
@@ -110,3 +121,21 @@ class RegistryTables(PostgresViews):
         return sorted_capacities(
             Capacity(role=row["role"], id=row["id"], organization_id=row["organization_id"] or None) for row in rows
         )
+
+    async def organizations(self) -> list[OrganizationRow]:
+        rows = await self.db.fetch(
+            f"SELECT organization_id, name, kind FROM {self.schema}.organizations ORDER BY organization_id")
+        return [OrganizationRow(row["organization_id"], row["name"], row["kind"]) for row in rows]
+
+    async def orderers(self) -> list[OrdererRow]:
+        rows = await self.db.fetch(
+            f"""SELECT orderer_id, orderer_name, organization_id, valid_until, revoked FROM {self.schema}.orderers
+                ORDER BY orderer_id""")
+        return [OrdererRow(row["orderer_id"], row["orderer_name"], row["organization_id"], row["valid_until"],
+                           row["revoked"]) for row in rows]
+
+    async def members(self, organization_id: str) -> list[str]:
+        rows = await self.db.fetch(
+            f"SELECT expert_id FROM {self.schema}.members WHERE organization_id = $1 ORDER BY expert_id",
+            organization_id)
+        return [row["expert_id"] for row in rows]

@@ -31,3 +31,9 @@ CREATE TABLE IF NOT EXISTS {schema}.logins (
     PRIMARY KEY (email_digest, role, id, organization_id)
 );
 CREATE INDEX IF NOT EXISTS logins_by_record ON {schema}.logins (role, id);
+-- Which experts are members of which organization: ids only, for the organization's register.
+CREATE TABLE IF NOT EXISTS {schema}.members (
+    organization_id  text NOT NULL,
+    expert_id        text NOT NULL,
+    PRIMARY KEY (organization_id, expert_id)
+);

@@ -34,6 +34,24 @@ class BankEntry:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class OrganizationRow:
+    organization_id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class OrdererRow:
+    """An orderer's credentials as last granted or revoked (no address: that stays sealed in the events)."""
+
+    orderer_id: str
+    orderer_name: str
+    organization_id: str | None
+    valid_until: dt.date | None
+    revoked: bool
+
+
 class RegistryViews(Protocol):
     async def project(self, event: Envelope[Any], connection: Any) -> None: ...
 
@@ -50,6 +68,18 @@ class RegistryViews(Protocol):
     async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
         """The roles the records give whoever signs in with ``email`` on ``day``: each expert registered with
         it (not erased), each organization it is a contact person of, orderer credentials valid that day."""
+        ...
+
+    async def organizations(self) -> list[OrganizationRow]:
+        """Every registered organization, by id."""
+        ...
+
+    async def orderers(self) -> list[OrdererRow]:
+        """Every orderer ever granted credentials, by id."""
+        ...
+
+    async def members(self, organization_id: str) -> list[str]:
+        """The ids of the experts who are members of the organization (registered with it or joined it), by id."""
         ...
 
 
@@ -73,6 +103,9 @@ class InMemoryRegistryViews(Projection):
     bank: dict[str, tuple[dt.datetime, BankEntry]] = field(default_factory=dict)
     credentials: dict[str, _Credentials] = field(default_factory=dict)
     logins: dict[str, set[Capacity]] = field(default_factory=dict)
+    organization_rows: dict[str, OrganizationRow] = field(default_factory=dict)
+    orderer_rows: dict[str, OrdererRow] = field(default_factory=dict)
+    memberships: set[tuple[str, str]] = field(default_factory=set)  # (organization id, expert id)
 
     def _login(self, email: str | None, capacity: Capacity) -> None:
         if email:
@@ -82,8 +115,17 @@ class InMemoryRegistryViews(Projection):
         for held in self.logins.values():
             held.intersection_update({capacity for capacity in held if keep(capacity)})
 
+    async def on_OrganizationRegistered(self, e: ev.OrganizationRegistered, connection: Any,
+                                        event: Envelope[Any]) -> None:
+        self.organization_rows.setdefault(e.organization_id, OrganizationRow(e.organization_id, e.name, e.kind.value))
+
     async def on_ExpertRegistered(self, e: ev.ExpertRegistered, connection: Any, event: Envelope[Any]) -> None:
         self._login(e.email, Capacity(role=Role.expert, id=e.expert_id))
+        self.memberships.add((e.organization_id, e.expert_id))
+
+    async def on_ExpertJoinedOrganization(self, e: ev.ExpertJoinedOrganization, connection: Any,
+                                          event: Envelope[Any]) -> None:
+        self.memberships.add((e.organization_id, e.expert_id))
 
     async def on_ExpertErased(self, e: ev.ExpertErased, connection: Any, event: Envelope[Any]) -> None:
         self._forget(lambda c: not (c.role is Role.expert and c.id == e.expert_id))
@@ -108,6 +150,8 @@ class InMemoryRegistryViews(Projection):
     async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
                                            event: Envelope[Any]) -> None:
         self.credentials[e.orderer_id] = _Credentials(e.valid_until)
+        self.orderer_rows[e.orderer_id] = OrdererRow(e.orderer_id, e.orderer_name, e.organization_id, e.valid_until,
+                                                     False)
         self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))
         self._login(e.email, Capacity(role=Role.orderer, id=e.orderer_id, organization_id=e.organization_id))
 
@@ -115,6 +159,10 @@ class InMemoryRegistryViews(Projection):
                                            event: Envelope[Any]) -> None:
         if e.orderer_id in self.credentials:
             self.credentials[e.orderer_id].revoked = True
+        row = self.orderer_rows.get(e.orderer_id)
+        if row is not None:
+            self.orderer_rows[e.orderer_id] = OrdererRow(row.orderer_id, row.orderer_name, row.organization_id,
+                                                         row.valid_until, True)
 
     async def search_bank(self, *, topic: str | None = None, language: str | None = None,
                           region: str | None = None) -> list[BankEntry]:
@@ -131,3 +179,12 @@ class InMemoryRegistryViews(Projection):
         held = self.logins.get(email_digest(email), set())
         valid = {c.id for c in held if c.role is Role.orderer and await self.credentials_valid(c.id, day)}
         return sorted_capacities(c for c in held if c.role is not Role.orderer or c.id in valid)
+
+    async def organizations(self) -> list[OrganizationRow]:
+        return [self.organization_rows[key] for key in sorted(self.organization_rows)]
+
+    async def orderers(self) -> list[OrdererRow]:
+        return [self.orderer_rows[key] for key in sorted(self.orderer_rows)]
+
+    async def members(self, organization_id: str) -> list[str]:
+        return sorted(expert_id for owner, expert_id in self.memberships if owner == organization_id)

@@ -37,12 +37,12 @@ from services.feedback.events import Form
 from services.feedback.report import FormRecord
 from services.feedback.views import InMemoryFeedbackViews, Parties
 from services.orders import events as orders
-from services.orders.domain import Agreement, Credentials, EngagementStatus, ListedExpert, Membership
+from services.orders.domain import Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus
 from services.orders.events import FeeMode, FeeTerms, TaskType
 from services.orders.views import InMemoryOrdersViews
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
-from services.registry.views import BankEntry, InMemoryRegistryViews
+from services.registry.views import BankEntry, InMemoryRegistryViews, OrdererRow, OrganizationRow
 from shared.envelope import Published, RecordedEvent
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.memory import InMemoryEventStore
@@ -268,6 +268,38 @@ async def test_registry(views_of):
         assert await views.capacities("maija@example.org", june) == [contacts[1]]
 
 
+async def test_registry_listings(views_of):
+    async with views_of("registry") as feed:
+        views = feed.views
+        for organization_id, name, kind in (("mieli", "Mieli ry", OrganizationKind.ngo),
+                                            ("county", "Varha", OrganizationKind.county)):
+            await feed.follow(f"organization-{organization_id}", registry.OrganizationRegistered(
+                organization_id=organization_id, name=name, kind=kind))
+        assert await views.organizations() == [OrganizationRow("county", "Varha", "county"),
+                                               OrganizationRow("mieli", "Mieli ry", "ngo")]
+
+        for expert_id in ("pekka", "maija"):
+            await feed.follow(f"expert-{expert_id}", registry.ExpertRegistered(
+                expert_id=expert_id, organization_id="mieli", name=expert_id.title(), email=f"{expert_id}@example.org"))
+        await feed.follow("expert-pekka",
+                          registry.ExpertJoinedOrganization(expert_id="pekka", organization_id="county"))
+        assert await views.members("mieli") == ["maija", "pekka"]
+        assert await views.members("county") == ["pekka"]
+        assert await views.members("nobody") == []
+
+        june = dt.date(2026, 6, 30)
+        await feed.follow("orderer-school-1", registry.OrdererCredentialsGranted(
+            orderer_id="school-1", orderer_name="Koulu", organization_id="school-org", valid_until=june))
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsGranted(orderer_id="clinic-1",
+                                                                                 orderer_name="Klinikka"))
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsRevoked(orderer_id="clinic-1", reason="left"))
+        assert await views.orderers() == [OrdererRow("clinic-1", "Klinikka", None, None, True),
+                                          OrdererRow("school-1", "Koulu", "school-org", june, False)]
+        await feed.follow("orderer-clinic-1", registry.OrdererCredentialsGranted(orderer_id="clinic-1",
+                                                                                 orderer_name="Klinikka 2"))
+        assert (await views.orderers())[0] == OrdererRow("clinic-1", "Klinikka 2", None, None, False)
+
+
 # -- orders --------------------------------------------------------------------------------------------------
 
 FEE = FeeTerms(mode=FeeMode.recommended)
@@ -434,6 +466,41 @@ async def test_orders_offers_and_engagements(views_of):
         assert await views.engagements(orderer_id="school-1", status=S.confirmed) == summaries(e2)
         assert await views.engagements(orderer_id="school-1", expert_id="maija", status=S.cancelled) == []
         assert await views.engagements(orderer_id="stranger") == []
+
+
+def placed(order_id: uuid.UUID, orderer_id: str) -> orders.OrderPlaced:
+    return orders.OrderPlaced(
+        order_id=order_id, orderer_id=orderer_id, orderer_organization_id=None, county_service=False,
+        task_type=TaskType.lecture, topic="recovery", date=dt.date(2026, 3, 20), duration_hours=Decimal("2"),
+        place=None, remote=True, experts_wanted=2, fee=FEE)
+
+
+async def test_orders_an_experts_offers_and_an_orderers_orders(views_of):
+    async with views_of("orders") as feed:
+        views = feed.views
+        first, second, others = ids(3)  # placed in id order: newest first is not id order
+        for order_id, orderer_id in ((first, "school-1"), (others, "clinic-1"), (second, "school-1")):
+            await feed.follow(f"order-{order_id}", placed(order_id, orderer_id))
+        assert await views.orders_of("school-1") == [second, first]
+        assert await views.orders_of("clinic-1") == [others]
+        assert await views.orders_of("stranger") == []
+
+        hour = dt.timedelta(hours=1)
+        soon = await feed.follow(f"order-{first}", offer(first, "maija", AT))
+        later = await feed.follow(f"order-{second}", offer(second, "maija", AT + hour))
+        await feed.follow(f"order-{second}", offer(second, "pekka", AT + 2 * hour))
+        await feed.follow(f"order-{first}", orders.OfferDeclined(
+            order_id=first, offer_id=soon.payload.offer_id, expert_id="maija", reason="busy"))
+
+        def row(made: RecordedEvent, status: str) -> dict[str, Any]:
+            e = made.payload
+            return {"offer_id": e.offer_id, "order_id": e.order_id, "expert_id": e.expert_id,
+                    "expires_at": e.expires_at, "status": status}
+
+        assert await views.offers_to("maija") == [row(later, "open"), row(soon, "declined")]
+        assert await views.offers_to("maija", OfferStatus.open) == [row(later, "open")]
+        assert await views.offers_to("maija", OfferStatus.accepted) == []
+        assert [o["expert_id"] for o in await views.offers_to("pekka")] == ["pekka"]
 
 
 # -- contracts -----------------------------------------------------------------------------------------------

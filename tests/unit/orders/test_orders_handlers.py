@@ -360,3 +360,37 @@ async def test_each_party_lists_their_own_engagements(world):
     assert await listed(COORDINATOR, EngagementStatus.confirmed) == {str(theirs)}
     with pytest.raises(Forbidden):
         await listed(CONTACT)
+
+
+# -- an expert's offers and an orderer's orders ------------------------------------------------------------
+
+async def test_an_expert_lists_the_offers_made_to_them_with_the_task_and_nobody_elses(world):
+    first = await world.order(topic="living with psychosis")
+    second = await world.order(topic="recovery", date=TASK_DAY + dt.timedelta(days=5))
+    first_offer = await world.offer(first, expires_at=world.clock.now + dt.timedelta(days=2))
+    await world.offer(second, expires_at=world.clock.now + dt.timedelta(days=3))  # the later expiry: listed first
+    await world.offer(second, expert=OTHER_EXPERT)
+    engagement_id = await world.accept(first, first_offer)
+    offers = await call(h.list_offers, m.ListOffers(), EXPERT, world.deps)
+    assert [(o["topic"], o["status"], o["engagement_id"]) for o in offers] == [
+        ("recovery", "open", None), ("living with psychosis", "accepted", str(engagement_id))]
+    assert [o["topic"] for o in await call(h.list_offers, m.ListOffers(status="open"), EXPERT, world.deps)] == \
+        ["recovery"]
+    assert [o["expert_id"] for o in await call(h.list_offers, m.ListOffers(), OTHER_EXPERT, world.deps)] == ["pekka"]
+    for actor in (ORDERER, COORDINATOR, CONTACT, AUDITOR):
+        with pytest.raises(Forbidden):
+            await call(h.list_offers, m.ListOffers(), actor, world.deps)
+
+
+async def test_an_orderer_lists_their_own_orders_newest_first(world):
+    first = await world.order(topic="first")
+    await world.order(topic="others", actor=OTHER_ORDERER)
+    second = await world.order(topic="second")
+    await world.offer(second)
+    mine = await call(h.list_orders, m.ListOrders(), ORDERER, world.deps)
+    assert [(o["order_id"], o["topic"], len(o["offers"])) for o in mine] == [(str(second), "second", 1),
+                                                                                (str(first), "first", 0)]
+    assert [o["topic"] for o in await call(h.list_orders, m.ListOrders(), OTHER_ORDERER, world.deps)] == ["others"]
+    for actor in (EXPERT, COORDINATOR, AUDITOR):
+        with pytest.raises(Forbidden):
+            await call(h.list_orders, m.ListOrders(), actor, world.deps)

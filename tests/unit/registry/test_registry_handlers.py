@@ -217,3 +217,35 @@ async def test_whois_names_every_role_of_an_address_and_only_the_identity_servic
     await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="maija-orders", reason="left"), COORDINATOR, deps)
     await call(h.erase_expert, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
     assert await call(h.whois, m.Whois(email="maija@example.org"), SYSTEM_ACTOR, deps) == []
+
+
+async def test_the_organizations_register_lists_its_members_for_its_contact_and_coordinators(deps):
+    await setup_expert(deps)
+    await call(h.register_organization, m.RegisterOrganization(organization_id="other", name="Other", kind="ngo"),
+               COORDINATOR, deps)
+    await call(h.join_organization, m.JoinOrganization(expert_id="maija", organization_id="other"), COORDINATOR, deps)
+    register = await call(h.list_experts, m.ListExperts(organization_id="mieli"), CONTACT, deps)
+    assert [(e["expert_id"], e["email"], e["trainings"], e["listed"]) for e in register] == \
+        [("maija", "maija@example.org", ["basic training"], False)]
+    assert [e["expert_id"] for e in await call(h.list_experts, m.ListExperts(organization_id="other"),
+                                               COORDINATOR, deps)] == ["maija"]
+    for outsider in (OTHER_CONTACT, EXPERT, ORDERER):
+        with pytest.raises(Forbidden):
+            await call(h.list_experts, m.ListExperts(organization_id="mieli"), outsider, deps)
+
+
+async def test_organizations_are_listed_for_anyone_and_orderers_with_their_address_for_coordinators(deps):
+    await setup_expert(deps)
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="school-1", orderer_name="Koulu",
+                                                       email="rehtori@koulu.fi"), COORDINATOR, deps)
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="clinic-1", orderer_name="Klinikka"),
+               COORDINATOR, deps)
+    await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="clinic-1", reason="left"), COORDINATOR, deps)
+    assert [(o["organization_id"], o["kind"]) for o in await call(h.list_organizations, m.ListOrganizations(),
+                                                                   ORDERER, deps)] == [("mieli", "ngo"),
+                                                                                       ("varha", "county")]
+    orderers = await call(h.list_orderers, m.ListOrderers(), COORDINATOR, deps)
+    assert [(o["orderer_id"], o["email"], o["valid"], o["revoked"]) for o in orderers] == [
+        ("clinic-1", None, False, True), ("school-1", "rehtori@koulu.fi", True, False)]
+    with pytest.raises(Forbidden):
+        await call(h.list_orderers, m.ListOrderers(), CONTACT, deps)

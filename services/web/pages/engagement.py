@@ -1,0 +1,114 @@
+"""One engagement as each party sees it: its state, the contract to read and sign, the delivery to confirm,
+the feedback form to fill, the payment to record; each action only for whose it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.web.backend import Person
+from services.web.forms import Field, Form
+from services.web.i18n import N_, gettext as _
+from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
+from services.web.rendering import QUESTION_TEXTS, render
+from shared.messaging.rpc import RemoteError
+
+PARTIES = ("expert", "orderer")
+DELIVERY_FORM = Form(fields=(
+    Field("actual_hours", N_("Hours worked"), kind="number", width="short"),
+    Field("kilometres", N_("Kilometres driven"), kind="number", width="short", required=False,
+          hint=N_("The expert's travel by car, there and back.")),
+    Field("other_expenses", N_("Other expenses in euros"), kind="number", width="short", required=False,
+          hint=N_("For example tickets or meals the expert paid.")),
+), submit=N_("Confirm the delivery"))
+PAYMENT_FORM = Form(fields=(Field("paid_on", N_("Paid on"), kind="date", width="short", required=False,
+                                  hint=N_("Leave empty for today.")),), submit=N_("Record the payment"))
+SCALE = (("1", N_("1 – not at all")), ("2", "2"), ("3", "3"), ("4", "4"), ("5", N_("5 – fully")))
+FORM_OF_ROLE = {"expert": "self_assessment", "orderer": "orderer_feedback"}
+
+
+async def _optional(request: Request, person: Person, subject: str, body: dict[str, Any]) -> Any:
+    """A part that may not be there yet (the contract being drafted, feedback not yet asked for)."""
+    try:
+        return await ask(request, person, subject, body)
+    except RemoteError as error:
+        if error.code in ("not_found", "forbidden"):
+            return None
+        raise
+
+
+async def view(request: Request) -> Response:
+    person = await acting_as(request, "expert", "orderer", "coordinator", "auditor")
+    engagement_id = str(request.path_params["engagement_id"])
+    body = {"engagement_id": engagement_id}
+    engagement = await ask(request, person, "orders.query.get_engagement", body)
+    contract = feedback = None
+    if person.act.role != "auditor":
+        contract = await _optional(request, person, "contracts.query.get_contract", body)
+        feedback = await _optional(request, person, "feedback.query.get_feedback", body)
+    own_form = (feedback or {}).get("forms", {}).get(FORM_OF_ROLE.get(person.act.role, ""))
+    may_sign = (person.act.role in PARTIES and contract is not None and contract["status"] in ("drafted",
+                "partly_signed") and not contract["signed_by"].get(person.act.role))
+    return render(request, "engagement.html", {
+        "engagement": engagement, "contract": contract, "feedback": feedback, "own_form": own_form,
+        "may_sign": may_sign, "questions": QUESTION_TEXTS,
+    }, person=person)
+
+
+async def sign(request: Request) -> Response:
+    person = await acting_as(request, *PARTIES)
+    await posted(request)
+    engagement_id = str(request.path_params["engagement_id"])
+    await ask(request, person, "contracts.cmd.sign_contract", {"engagement_id": engagement_id,
+                                                               "party": person.act.role})
+    return redirect(f"/engagements/{engagement_id}", N_("You signed the contract."), request)
+
+
+async def delivery(request: Request) -> Response:
+    person = await acting_as(request, "orderer")
+    engagement_id = str(request.path_params["engagement_id"])
+    back = f"/engagements/{engagement_id}"
+    return await handle_form(request, person, DELIVERY_FORM, "orders.cmd.confirm_delivery", "form_page.html",
+                             {"title": _("Confirm the delivery"), "back": back,
+                              "intro": _("The fee and expenses are computed from the contract and these figures.")},
+                             back, N_("The delivery is confirmed."), extra={"engagement_id": engagement_id})
+
+
+async def feedback(request: Request) -> Response:
+    person = await acting_as(request, *PARTIES)
+    engagement_id = str(request.path_params["engagement_id"])
+    form_name = FORM_OF_ROLE[person.act.role]
+    questions = await ask(request, person, "feedback.query.feedback_questions", {"form": form_name})
+    fields = [Field(f"ratings.{q['id']}", QUESTION_TEXTS.get(q["id"], q["text"]), kind="rating", options=SCALE)
+              for q in questions["forms"][form_name]]
+    fields.append(Field("free_text", N_("Anything else?"),
+                        kind="textarea", required=False,
+                        hint=N_("The coordinator reads this. Do not write anyone's health details here.")))
+    form = Form(fields=tuple(fields), submit=N_("Send"))
+    title = _("Self-assessment") if form_name == "self_assessment" else _("Feedback on the expert's work")
+    back = f"/engagements/{engagement_id}"
+    return await handle_form(request, person, form, "feedback.cmd.submit_feedback", "form_page.html",
+                             {"title": title, "back": back, "intro": _("Answer each statement on a scale of 1 to 5.")},
+                             back, N_("Thank you: your answers are saved."),
+                             extra={"engagement_id": engagement_id, "form": form_name})
+
+
+async def payment(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    engagement_id = str(request.path_params["engagement_id"])
+    return await handle_form(request, person, PAYMENT_FORM, "contracts.cmd.record_payment", "form_page.html",
+                             {"title": _("Record the payment"), "back": "/coordinator/payments"},
+                             "/coordinator/payments", N_("The payment is recorded."),
+                             extra={"engagement_id": engagement_id})
+
+
+ROUTES = [
+    Route("/engagements/{engagement_id:uuid}", view),
+    Route("/engagements/{engagement_id:uuid}/sign", sign, methods=["POST"]),
+    Route("/engagements/{engagement_id:uuid}/delivery", delivery, methods=["GET", "POST"]),
+    Route("/engagements/{engagement_id:uuid}/feedback", feedback, methods=["GET", "POST"]),
+    Route("/engagements/{engagement_id:uuid}/payment", payment, methods=["GET", "POST"]),
+]

@@ -1,0 +1,75 @@
+"""The expert's pages: their profile and consent, the offers made to them, their engagements with fees."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.web.forms import Field, Form
+from services.web.i18n import N_, gettext as _
+from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
+from services.web.rendering import render
+
+DECLINE_FORM = Form(fields=(
+    Field("reason", N_("Why do you decline?"), kind="textarea",
+          hint=N_("The orderer sees your reason. Do not write anything about your health here.")),
+), submit=N_("Decline the offer"))
+
+
+async def profile(request: Request) -> Response:
+    person = await acting_as(request, "expert")
+    expert = await ask(request, person, "registry.query.get_expert", {"expert_id": person.act.id})
+    return render(request, "expert/profile.html", {"expert": expert}, person=person)
+
+
+async def consent(request: Request) -> Response:
+    person = await acting_as(request, "expert")
+    data = await posted(request)
+    give = data.get("consent") == "give"
+    await ask(request, person, f"registry.cmd.{'give_consent' if give else 'withdraw_consent'}",
+              {"expert_id": person.act.id})
+    return redirect("/expert", N_("Your consent is given.") if give else N_("Your consent is withdrawn."), request)
+
+
+async def offers(request: Request) -> Response:
+    person = await acting_as(request, "expert")
+    found = await ask(request, person, "orders.query.list_offers")
+    return render(request, "expert/offers.html", {"offers": found}, person=person)
+
+
+async def accept(request: Request) -> Response:
+    person = await acting_as(request, "expert")
+    await posted(request)
+    params = request.path_params
+    accepted = await ask(request, person, "orders.cmd.accept_offer",
+                         {"order_id": str(params["order_id"]), "offer_id": str(params["offer_id"])})
+    return redirect(f"/engagements/{accepted['engagement_id']}", N_("You accepted the offer. Read and sign the "
+                                                                   "contract when it is ready."), request)
+
+
+async def decline(request: Request) -> Response:
+    person = await acting_as(request, "expert")
+    params = request.path_params
+    return await handle_form(
+        request, person, DECLINE_FORM, "orders.cmd.decline_offer", "form_page.html",
+        {"title": _("Decline the offer"), "back": "/expert/offers"}, "/expert/offers", N_("You declined the offer."),
+        extra={"order_id": str(params["order_id"]), "offer_id": str(params["offer_id"])})
+
+
+async def engagements(request: Request) -> Response:
+    person = await acting_as(request, "expert", "orderer")
+    rows = await ask(request, person, "orders.query.list_engagements")
+    contracts = {c["engagement_id"]: c for c in await ask(request, person, "contracts.query.list_contracts")}
+    return render(request, "engagements.html", {"engagements": rows, "contracts": contracts,
+                                                "title": _("My engagements")}, person=person)
+
+
+ROUTES = [
+    Route("/expert", profile),
+    Route("/expert/consent", consent, methods=["POST"]),
+    Route("/expert/offers", offers),
+    Route("/expert/offers/{order_id:uuid}/{offer_id:uuid}/accept", accept, methods=["POST"]),
+    Route("/expert/offers/{order_id:uuid}/{offer_id:uuid}/decline", decline, methods=["GET", "POST"]),
+    Route("/expert/engagements", engagements),
+]

@@ -1,0 +1,97 @@
+"""The orderer's pages: their orders, searching the bank, placing an order and offering it to an expert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.web.forms import Field, Form, Problems
+from services.web.i18n import N_, gettext as _
+from services.web.pages.common import acting_as, ask, handle_form
+from services.web.pages.expert import engagements
+from services.web.rendering import TASK_TYPES, render
+
+ORDER_FORM = Form(fields=(
+    Field("task_type", N_("What kind of task?"), kind="select", options=tuple(TASK_TYPES.items())),
+    Field("topic", N_("Topic"), hint=N_("For example: recovery from depression, for teachers.")),
+    Field("date", N_("Date"), kind="date", width="short"),
+    Field("duration_hours", N_("Length in hours"), kind="number", width="short", hint=N_("For example 1.5")),
+    Field("place", N_("Place"), required=False, hint=N_("The address, or leave empty for remote work.")),
+    Field("remote", N_("Remote work"), kind="checkbox"),
+    Field("experts_wanted", N_("How many experts?"), kind="number", width="short", default="1"),
+    Field("county_service", N_("For the county's own services"), kind="checkbox",
+          hint=N_("Then an expert trained by an organization needs the organization's agreement with the county.")),
+    Field("fee.mode", N_("Fee"), kind="radios", default="recommended",
+          options=(("recommended", N_("The county's recommended fee table")), ("orderer", N_("We set the fee")))),
+    Field("fee.hourly_fee", N_("Our fee in euros an hour"), kind="number", width="short", required=False),
+    Field("fee.fixed_fee", N_("Or our fee in euros for the whole task"), kind="number", width="short",
+          required=False),
+    Field("fee.expenses_reimbursed", N_("We reimburse travel and other expenses"), kind="checkbox", default="yes"),
+), submit=N_("Place the order"), aliases=(("fee", "fee.mode"),))
+
+OFFER_FORM = Form(fields=(
+    Field("expert_id", N_("Expert"), kind="select"),
+), submit=N_("Offer the task"))
+
+
+async def orders(request: Request) -> Response:
+    person = await acting_as(request, "orderer")
+    found = await ask(request, person, "orders.query.list_orders")
+    return render(request, "orderer/orders.html", {"orders": found}, person=person)
+
+
+async def bank(request: Request) -> Response:
+    person = await acting_as(request, "orderer")
+    criteria = {name: request.query_params.get(name, "").strip() for name in ("topic", "language", "region")}
+    found = await ask(request, person, "registry.query.search_bank",
+                      {name: value for name, value in criteria.items() if value})
+    return render(request, "orderer/bank.html", {"experts": found, "criteria": criteria}, person=person)
+
+
+async def new_order(request: Request) -> Response:
+    person = await acting_as(request, "orderer")
+    return await handle_form(request, person, ORDER_FORM, "orders.cmd.place_order", "form_page.html",
+                             {"title": _("New order"), "intro": _("One task, for one or more experts.")},
+                             lambda placed: f"/orders/{placed['order_id']}", N_("Your order is placed."))
+
+
+async def order(request: Request) -> Response:
+    person = await acting_as(request, "orderer", "coordinator", "auditor")
+    order_id = str(request.path_params["order_id"])
+    found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
+    offer_form = None
+    accepted = sum(offer["status"] == "accepted" for offer in found["offers"])
+    if person.act.role == "orderer" and not found["cancelled"] and accepted < found["experts_wanted"]:
+        offer_form = await _offer_form(request, person)
+    return render(request, "orderer/order.html", {"order": found, "offer_form": offer_form, "form": offer_form,
+                                                  "values": {}, "problems": Problems()}, person=person)
+
+
+async def _offer_form(request: Request, person: Any) -> Form:
+    experts = await ask(request, person, "registry.query.search_bank")
+    options = tuple((e["expert_id"], f"{e['name'] or e['expert_id']} ({', '.join(e['topics'])})") for e in experts)
+    return Form(fields=(Field("expert_id", N_("Expert"), kind="select", options=options),),
+                submit=OFFER_FORM.submit)
+
+
+async def make_offer(request: Request) -> Response:
+    person = await acting_as(request, "orderer")
+    order_id = str(request.path_params["order_id"])
+    found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
+    form = await _offer_form(request, person)
+    return await handle_form(request, person, form, "orders.cmd.make_offer", "orderer/order.html",
+                             {"order": found, "offer_form": form}, f"/orders/{order_id}",
+                             N_("The offer is sent to the expert."), extra={"order_id": order_id})
+
+
+ROUTES = [
+    Route("/orderer", orders),
+    Route("/orderer/bank", bank),
+    Route("/orderer/orders/new", new_order, methods=["GET", "POST"]),
+    Route("/orderer/engagements", engagements),
+    Route("/orders/{order_id:uuid}", order),
+    Route("/orders/{order_id:uuid}/offer", make_offer, methods=["POST"]),
+]
