@@ -119,7 +119,7 @@ class ListOrderers(Request):
 class ListExperts(Request):
     """The experts of one organization: its register."""
 
-    organization_id: str = Identifier
+    organization_id: Identifier
 
 
 class Whois(Request):
