@@ -13,13 +13,16 @@ from typing import Any
 from nats.aio.client import Client as NATS
 
 from shared.events import Actor
-from shared.identity import Capacity, TokenIssuer, generate_signing_key, publish
+from shared.identity import Capacity, TokenIssuer, generate_signing_key, public_keys, publish
 from shared.messaging import rpc
 
 SIGNING_KEY = generate_signing_key()
 ISSUER = TokenIssuer(SIGNING_KEY)
 JWKS = json.dumps(publish(SIGNING_KEY))
 PRIVATE_JWK = json.dumps(SIGNING_KEY.as_dict(private=True))  # for the identity service under test
+AUDIT_KEY = generate_signing_key()  # the audit under test signs its checkpoints with it
+AUDIT_PRIVATE_JWK = json.dumps(AUDIT_KEY.as_dict(private=True))
+AUDIT_KEYS = public_keys(json.dumps(publish(AUDIT_KEY)))  # what `kokemus audit verify` checks them with
 
 
 def token_for(actor: Actor | dict[str, Any], *, development: bool = False) -> str:
@@ -34,3 +37,14 @@ async def request(nc: NATS, subject: str, body: dict[str, Any], timeout: float =
     actor = payload.pop("actor", None)
     token = token_for(actor) if actor is not None else None
     return await rpc.request(nc, subject, payload, token=token, timeout=timeout)
+
+
+class ActingAs:
+    """The command line's caller for tests: asks as ``actor``, with a token made for each request."""
+
+    def __init__(self, nc: NATS, actor: dict[str, Any]) -> None:
+        self.nc = nc
+        self.actor = actor
+
+    async def ask(self, subject: str, body: dict[str, Any], *, timeout: float = 10.0) -> Any:
+        return await rpc.request(self.nc, subject, body, token=token_for(self.actor), timeout=timeout)

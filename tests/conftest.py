@@ -98,11 +98,12 @@ class Environment:
 def service_settings(nats_url: str, dsn: str, schema: str, **overrides: object):  # type: ignore[no-untyped-def]
     """A service's settings for tests: quick polling and retries, a short grace, health on any free port."""
     from shared.settings import Settings
-    from tests.callers import JWKS, PRIVATE_JWK
+    from tests.callers import AUDIT_PRIVATE_JWK, JWKS, PRIVATE_JWK
 
     values: dict[str, object] = {
         "nats_url": nats_url, "database_url": dsn, "db_schema": schema, "http_port": 0, "identity_jwks": JWKS,
         "identity_signing_key": PRIVATE_JWK if schema == "identity" else None,
+        "audit_signing_key": AUDIT_PRIVATE_JWK if schema == "audit" else None,
         "relay_poll_seconds": 0.2, "retry_backoff_seconds": 0.05, "max_deliveries": 3, "shutdown_grace_seconds": 5,
     }
     values.update(overrides)

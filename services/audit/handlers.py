@@ -16,11 +16,12 @@ from services.audit.events import TrailEntryRecorded
 from services.audit.views import Head
 from shared.aggregate import Metadata
 from shared.envelope import Published
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import Role
 from shared.eventstore import codec
 from shared.eventstore.port import ChainBreak, ConcurrencyConflict, VerifyReport
-from shared.handling import AnyEvent, Consumed, EventContext, Queries, QueryContext
+from shared.handling import AnyEvent, CommandContext, Commands, Consumed, EventContext, Queries, QueryContext
+from shared.unit_of_work import Session
 
 if TYPE_CHECKING:
     from services.audit.service import Deps
@@ -144,21 +145,38 @@ async def sign_checkpoint(deps: Deps) -> bool:
     job: every replica runs it, and the checkpoints stream's version check lets one of them win)."""
     if deps.checkpoint_key is None:
         return False
+    try:
+        async with deps.uow.begin() as session:
+            return await _sign(deps, session)
+    except ConcurrencyConflict:
+        return False  # another replica signed meanwhile
+
+
+async def sign_checkpoint_now(cmd: m.SignCheckpoint, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Sign a checkpoint now, before an export or a verification, instead of waiting for the interval
+    (auditor or coordinator). Nothing new is signed when nothing changed since the last one."""
+    ctx.require_role(Role.auditor, Role.coordinator)
+    if deps.checkpoint_key is None:
+        raise Conflict("the audit has no signing key here (KOKEMUS_AUDIT_SIGNING_KEY): it signs no checkpoints")
+    signed = await _sign(deps, ctx.session)
+    latest = (await ctx.session.load(Checkpoints, Checkpoints.ID)).latest
+    assert latest is not None
+    return {"signed": signed, "checkpoint_id": str(latest.checkpoint_id), "signed_at": latest.signed_at.isoformat()}
+
+
+async def _sign(deps: Deps, session: Session) -> bool:
+    assert deps.checkpoint_key is not None
     heads = {service: await deps.views.copy_heads(service) for service in SOURCES}
     heads["audit"] = {stream: Head(version, hash_.hex()) for stream, (version, hash_) in
                       (await deps.uow.store.heads()).items() if stream != Checkpoints.stream_id()}
     now, checkpoint_id = deps.clock.now(), uuid.uuid4()
     content = checkpoints.document({service: {stream: (head.version, head.hash) for stream, head in by_stream.items()}
                                     for service, by_stream in heads.items()}, now, checkpoint_id)
-    try:
-        async with deps.uow.begin() as session:
-            signed = await session.load(Checkpoints, Checkpoints.ID, must_exist=False)
-            if not signed.sign(content, checkpoints.sign(content, deps.checkpoint_key), now):
-                return False
-            await session.save(signed, Metadata(actor=AUDIT, command_id=checkpoint_id))
-            await deps.views.keep_checkpoint(checkpoint_id, heads, session.connection)
-    except ConcurrencyConflict:
-        return False  # another replica signed meanwhile
+    signed = await session.load(Checkpoints, Checkpoints.ID, must_exist=False)
+    if not signed.sign(content, checkpoints.sign(content, deps.checkpoint_key), now):
+        return False
+    await session.save(signed, Metadata(actor=AUDIT, command_id=checkpoint_id))
+    await deps.views.keep_checkpoint(checkpoint_id, heads, session.connection)
     return True
 
 
@@ -189,6 +207,10 @@ async def count(query: m.CountEvents, ctx: QueryContext, deps: Deps) -> dict[str
 
 
 CONSUMES: Consumed = {source: {AnyEvent: record_source_event} for source in SOURCES}  # every event, as published
+
+COMMANDS: Commands = {
+    "sign_checkpoint": (m.SignCheckpoint, sign_checkpoint_now),
+}
 
 QUERIES: Queries = {
     "history": (m.History, history),

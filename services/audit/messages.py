@@ -1,11 +1,11 @@
-"""Queries the audit service answers on ``kokemus.audit.query.*`` (it takes no commands: it only listens)."""
+"""Commands and queries the audit service answers on ``kokemus.audit.cmd.*`` and ``kokemus.audit.query.*``."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Literal
 
-from shared.commands import Request
+from shared.commands import Command, Request
 
 
 class History(Request):
@@ -21,6 +21,10 @@ class CopyHeads(Request):
 
 
 class LatestCheckpoint(Request):
+    pass
+
+
+class SignCheckpoint(Command):
     pass
 
 

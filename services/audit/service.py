@@ -9,7 +9,7 @@ from typing import Any
 from joserfc.jwk import OKPKey
 
 from services.audit import events
-from services.audit.handlers import CONSUMES, QUERIES, sign_checkpoint
+from services.audit.handlers import COMMANDS, CONSUMES, QUERIES, sign_checkpoint
 from services.audit.projections import SQL, PostgresAuditTables
 from services.audit.views import AuditTables
 from shared.clock import Clock
@@ -40,6 +40,7 @@ def definition(checkpoint_seconds: float = 300.0) -> ServiceDefinition[Deps, Any
         events=events_in(events),
         views=PostgresAuditTables,
         compose=compose,
+        commands=COMMANDS,
         queries=QUERIES,
         consumes=CONSUMES,
         jobs=(Job("sign_checkpoint", sign_checkpoint, every_seconds=checkpoint_seconds),),

@@ -101,6 +101,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("audit", "copy_heads"): {A, C},
     ("audit", "count"): {A, C},
     ("audit", "latest_checkpoint"): {A, C},
+    ("audit", "sign_checkpoint"): {A, C},
     ("audit", "checkpoint_heads"): {A, C},
     ("identity", "sign_in"): EVERYONE,  # answered for anyone: the ID token is the proof
     ("identity", "development_sign_in"): EVERYONE,
@@ -262,6 +263,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("audit", "copy_heads"): {"service": "orders"},
         ("audit", "count"): {},
         ("audit", "latest_checkpoint"): {},
+        ("audit", "sign_checkpoint"): {},
         ("identity", "sign_in"): {"provider": "staff", "id_token": "not-a-token-" * 4},
         ("identity", "development_sign_in"): {"email": "maija@example.org"},
         ("identity", "sign_out"): {"session": "s" * 30},

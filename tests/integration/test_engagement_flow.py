@@ -11,11 +11,11 @@ import asyncpg
 import nats
 import pytest
 
-from kokemus.audit import verify_all
+from kokemus.verification import verify_all
 from services import SERVICE_NAMES, definitions
 from shared.messaging.rpc import RemoteError
 from shared.runtime.service import ServiceRuntime
-from tests.callers import request
+from tests.callers import AUDIT_KEYS, ActingAs, request
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
@@ -274,17 +274,12 @@ async def test_removing_the_last_event_of_a_stream_is_caught_against_the_audits_
 
 
 async def verify_all_from(environment) -> dict:
-    import os
-
-    from shared.settings import load_settings
-
-    os.environ["KOKEMUS_NATS_URL"] = environment.nats_url
-    load_settings.cache_clear()
+    """What `kokemus audit verify` reports, asked by an auditor, the audit's public key at hand."""
+    nc = await nats.connect(environment.nats_url)
     try:
-        return await verify_all()
+        return await verify_all(ActingAs(nc, AUDITOR), AUDIT_KEYS)
     finally:
-        os.environ.pop("KOKEMUS_NATS_URL")
-        load_settings.cache_clear()
+        await nc.close()
 
 
 async def tamper(environment, schema: str, event_type: str) -> None:

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from kokemus import main as cli
 from services import definitions
+from services.audit.domain import Checkpoints
 from services.audit.service import definition
 from services.contracts.events import ContractDrafted
 from services.feedback.events import FeedbackRequested, Form
@@ -45,11 +46,12 @@ from shared.definition import ServiceDefinition, no_views
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.messaging.rpc import RemoteError
 from shared.runtime.service import ServiceRuntime
-from shared.settings import load_settings
-from tests.callers import request
+from tests.callers import AUDIT_KEYS, request
+from tests.command_line import command_line_signed_in
 from tests.conftest import eventually
 
-pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders", "contracts", "feedback", "audit")]
+pytestmark = [pytest.mark.integration,
+              pytest.mark.services("registry", "orders", "contracts", "feedback", "audit", "identity")]
 SOURCES = ("registry", "orders", "contracts", "feedback")
 AUDITOR = {"id": "auditor-1", "role": "auditor"}
 CONTACT = Actor(id="contact-1", role=Role.organization_contact, organization_id="mieli")
@@ -101,10 +103,11 @@ def bare(service: str) -> ServiceDefinition:
 async def system(environment) -> AsyncIterator[System]:
     sources: dict[str, ServiceRuntime] = {}
     nc = await nats.connect(environment.nats_url)
-    audit = ServiceRuntime(definition(), environment.settings("audit"))
+    # Development tokens are accepted, for the command line signed in through the development sign-in.
+    audit = ServiceRuntime(definition(), environment.settings("audit", development_sign_in=True))
     try:
         for service in SOURCES:
-            sources[service] = ServiceRuntime(bare(service), environment.settings(service))
+            sources[service] = ServiceRuntime(bare(service), environment.settings(service, development_sign_in=True))
             await sources[service].start(serve_http=False)
         await audit.start(serve_http=False)
         yield System(nc, sources, audit)
@@ -218,7 +221,8 @@ async def test_the_trail_gathers_every_service_in_causal_order_and_verify_notice
     report = await s.ask("verify_trail")
     assert report["intact"], report
     checked = {store["service"]: store["events_checked"] for store in report["stores"]}
-    assert checked == {"audit": len(s.in_trail), **s.recorded}
+    signed = len(await s.audit.store.read_stream(Checkpoints.stream_id()))  # the audit's own checkpoints
+    assert checked == {"audit": len(s.in_trail) + signed, **s.recorded}
 
     with pytest.raises(RemoteError) as refused:
         await request(s.nc, "kokemus.audit.query.history",
@@ -262,11 +266,11 @@ def run_cli(*args: str) -> Any:
 
 
 @pytest.fixture
-def cli_settings(environment, monkeypatch):
-    monkeypatch.setenv("KOKEMUS_NATS_URL", environment.nats_url)
-    load_settings.cache_clear()
-    yield
-    load_settings.cache_clear()
+async def cli_settings(environment, monkeypatch, tmp_path):
+    """The command line signed in as an auditor, with the audit's public key to check checkpoints with."""
+    monkeypatch.setenv("KOKEMUS_AUDIT_CHECKPOINT_KEYS", json.dumps(AUDIT_KEYS.as_dict()))
+    async with command_line_signed_in(environment, monkeypatch, tmp_path, staff_role="auditor"):
+        yield
 
 
 async def test_the_command_line_prints_the_history_and_verifies_every_store(system, environment, cli_settings):
