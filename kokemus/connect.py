@@ -1,20 +1,24 @@
-"""How the command line reaches the running system: the NATS URL from settings, and how a command that
-cannot do its work ends: one red line on stderr and exit code 1, never a traceback."""
+"""How the command line reaches the running system: the NATS URL from settings; who is asking (the session
+``kokemus login`` keeps, turned into a fresh signed token as needed); and how a command that cannot do its work
+ends: one red line on stderr and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import nats
 import typer
+from nats.aio.client import Client as NATS
 from rich.console import Console
 from rich.markup import escape
 
-from shared.messaging.rpc import RemoteError
+from kokemus.login import StoredSession, fresh_token, session_file
+from shared.messaging.rpc import RemoteError, request
 from shared.settings import load_settings
 
 T = TypeVar("T")
@@ -26,7 +30,7 @@ class CommandFailed(Exception):
 
 
 @contextlib.asynccontextmanager
-async def connection(url: str | None = None) -> AsyncIterator[nats.NATS]:
+async def connection(url: str | None = None) -> AsyncIterator[NATS]:
     settings = load_settings()
 
     async def quiet(_: Exception) -> None:  # a failed attempt is reported once, by the caller, not as a traceback
@@ -39,6 +43,43 @@ async def connection(url: str | None = None) -> AsyncIterator[nats.NATS]:
         yield nc
     finally:
         await nc.drain()
+
+
+class Caller:
+    """A signed-in person's connection: every request carries a token made from their session, renewed well
+    before it expires, so a long command keeps the person's rights as they are now."""
+
+    TOKEN_REUSE_SECONDS = 30.0  # tokens live 60 s by default
+
+    def __init__(self, nc: NATS, session: StoredSession) -> None:
+        self.nc = nc
+        self.session = session
+        self._token: tuple[str, float] | None = None
+
+    async def token(self) -> str:
+        if self._token is None or time.monotonic() - self._token[1] > self.TOKEN_REUSE_SECONDS:
+            try:
+                self._token = (await fresh_token(self.nc, self.session), time.monotonic())
+            except RemoteError as error:
+                if error.code in ("unauthenticated", "not_found", "validation"):
+                    raise CommandFailed(f"your session has ended ({error.message}): sign in again with "
+                                        "`kokemus login`") from None
+                raise
+        return self._token[0]
+
+    async def ask(self, subject: str, body: dict[str, Any], *, timeout: float = 10.0) -> Any:
+        return await request(self.nc, subject, body, token=await self.token(), timeout=timeout)
+
+
+@contextlib.asynccontextmanager
+async def signed_in(url: str | None = None) -> AsyncIterator[Caller]:
+    """The connection of the person signed in at this terminal; a clear error when nobody is."""
+    stored = StoredSession.load()
+    if stored is None:
+        raise CommandFailed(f"nobody is signed in here (no session in {session_file()}): run `kokemus login`, "
+                            "or on the embedded stack `kokemus login --dev --staff coordinator`")
+    async with connection(url) as nc:
+        yield Caller(nc, stored)
 
 
 def fail(message: str) -> NoReturn:

@@ -1,7 +1,8 @@
 """``kokemus demo``: plays engagements end to end, as their users would, through the services' NATS commands.
 
-It imports no service internals: every step is a request on a subject, as any client would send it. Steps
-that depend on another service having caught up (orders learning of a listing, contracts drafting a
+It imports no service internals: every step is a request on a subject, as any client would send it, each
+person signed in through the embedded stack's development sign-in (so the demo runs only where that is on).
+Steps that depend on another service having caught up (orders learning of a listing, contracts drafting a
 contract) are retried until they succeed; a service being restarted meanwhile answers ``unavailable``,
 which is retried too.
 """
@@ -12,41 +13,73 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
-import nats
 import typer
+from nats.aio.client import Client as NATS
 from rich.console import Console
 
 from kokemus.connect import connection, run
+from kokemus.login import development_sign_in
 from shared.messaging.rpc import RemoteError, request
 
 RETRIED = {"unavailable", "not_found", "forbidden", "conflict", "validation"}
 
 
+@dataclass
+class Person:
+    """Someone the demo plays, signed in as the development sign-in allows: by address, or as county staff."""
+
+    email: str | None = None
+    staff_role: str | None = None
+    token: str | None = None
+    session: str | None = None
+    signed_at: float = 0.0
+
+    TOKEN_REUSE_SECONDS = 30.0  # tokens live 60 s by default
+
+    async def fresh_token(self, nc: NATS) -> str:
+        """A token for this person; signed in on first use, renewed from the session before it expires."""
+        if self.token is None or self.session is None:
+            answer = await development_sign_in(nc, email=self.email, staff_role=self.staff_role)
+            self.session = answer["session"]
+        elif time.monotonic() - self.signed_at > self.TOKEN_REUSE_SECONDS:
+            answer = await request(nc, "kokemus.identity.query.token", {"session": self.session})
+        else:
+            return self.token
+        self.token, self.signed_at = answer["token"], time.monotonic()
+        return self.token
+
+
 class Demo:
-    def __init__(self, nc: nats.NATS, console: Console, run: str, patience: float = 180.0) -> None:
+    def __init__(self, nc: NATS, console: Console, run: str, patience: float = 180.0) -> None:
         self.nc = nc
         self.console = console
         self.run = run
         self.patience = patience
-        self.coordinator = {"id": "coordinator-anna", "role": "coordinator", "organization_id": f"varha-{run}"}
-        self.contact = {"id": "contact-olli", "role": "organization_contact", "organization_id": f"mieli-{run}"}
-        self.orderer = {"id": f"school-{run}", "role": "orderer"}
         self.county = f"varha-{run}"
         self.ngo = f"mieli-{run}"
+        self.coordinator = Person(staff_role="coordinator")
+        self.auditor = Person(staff_role="auditor")
+        self.contact = Person(email=f"olli.{run}@mieli.example")
+        self.orderer = Person(email=f"rehtori.{run}@koulu.example")
+        self.orderer_id = f"school-{run}"
 
-    async def call(self, subject: str, body: dict[str, Any], *, retry_on: set[str] = frozenset({"unavailable"}),
+    async def call(self, person: Person, subject: str, body: dict[str, Any], *,
+                   retry_on: Collection[str] = frozenset({"unavailable"}),
                    until: Callable[[Any], bool] | None = None) -> Any:
-        """One request, retried while the answer is one of ``retry_on`` (or ``until`` is not yet true)."""
+        """One request as ``person``, retried while the answer is one of ``retry_on`` (or ``until`` is not yet
+        true). A person whose records the registry is still making is signed in once it has them."""
         deadline = time.monotonic() + self.patience
         delay = 0.1
         if ".cmd." in subject and body.get("command_id") is None:
             body = {**body, "command_id": str(uuid.uuid4())}  # the same id on every retry: recorded once
         while True:
             try:
-                result = await request(self.nc, subject, body, timeout=10)
+                token = await person.fresh_token(self.nc)
+                result = await request(self.nc, subject, body, token=token, timeout=10)
                 if until is None or until(result):
                     return result
                 failure: Exception = RuntimeError(f"{subject}: still {result}")
@@ -65,82 +98,83 @@ class Demo:
     async def set_up(self) -> None:
         today = dt.date.today()
         self.step("[bold]registry[/bold]: the coordinator registers the county and an NGO, and their agreement")
-        await self.call("kokemus.registry.cmd.register_organization", {
-            "actor": self.coordinator, "organization_id": self.county, "name": "Varsinais-Suomen hyvinvointialue",
-            "kind": "county"})
-        await self.call("kokemus.registry.cmd.register_organization", {
-            "actor": self.coordinator, "organization_id": self.ngo, "name": "Mieli ry", "kind": "ngo",
-            "contact_person_id": self.contact["id"]})
-        await self.call("kokemus.registry.cmd.sign_organization_agreement", {
-            "actor": self.coordinator, "organization_id": self.ngo, "agreement_id": f"agreement-{self.run}",
+        await self.call(self.coordinator, "kokemus.registry.cmd.register_organization", {
+            "organization_id": self.county, "name": "Varsinais-Suomen hyvinvointialue", "kind": "county"})
+        await self.call(self.coordinator, "kokemus.registry.cmd.register_organization", {
+            "organization_id": self.ngo, "name": "Mieli ry", "kind": "ngo"})
+        await self.call(self.coordinator, "kokemus.registry.cmd.appoint_contact_person", {
+            "organization_id": self.ngo, "person_id": f"olli-{self.run}", "name": "Olli Ohjaaja",
+            "email": self.contact.email})
+        await self.call(self.coordinator, "kokemus.registry.cmd.sign_organization_agreement", {
+            "organization_id": self.ngo, "agreement_id": f"agreement-{self.run}",
             "valid_from": str(today - dt.timedelta(days=30)), "valid_until": str(today + dt.timedelta(days=365))})
         self.step("registry: the coordinator grants the school credentials for the experience bank")
-        await self.call("kokemus.registry.cmd.grant_credentials", {
-            "actor": self.coordinator, "orderer_id": self.orderer["id"], "orderer_name": "Turun koulu"})
+        await self.call(self.coordinator, "kokemus.registry.cmd.grant_credentials", {
+            "orderer_id": self.orderer_id, "orderer_name": "Turun koulu", "email": self.orderer.email})
 
-    async def list_expert(self, n: int) -> dict[str, Any]:
+    async def list_expert(self, n: int) -> tuple[str, Person]:
         expert_id = f"expert-{self.run}-{n}"
-        expert = {"id": expert_id, "role": "expert"}
+        expert = Person(email=f"expert{n}.{self.run}@example.org")
         self.step(f"registry: the NGO registers {expert_id}, records the basic training; the expert consents; listed")
-        await self.call("kokemus.registry.cmd.register_expert", {
-            "actor": self.contact, "expert_id": expert_id, "organization_id": self.ngo,
-            "name": f"Demo Expert {n}", "email": f"expert{n}@example.org",
+        await self.call(self.contact, "kokemus.registry.cmd.register_expert", {
+            "expert_id": expert_id, "organization_id": self.ngo, "name": f"Demo Expert {n}", "email": expert.email,
             "experience": "lived experience of recovery (demo)"})
-        await self.call("kokemus.registry.cmd.record_training", {
-            "actor": self.contact, "expert_id": expert_id, "training": "basic training",
+        await self.call(self.contact, "kokemus.registry.cmd.record_training", {
+            "expert_id": expert_id, "training": "basic training",
             "completed_on": str(dt.date.today() - dt.timedelta(days=60)), "trained_by": self.ngo})
-        await self.call("kokemus.registry.cmd.give_consent", {"actor": expert, "expert_id": expert_id})
-        await self.call("kokemus.registry.cmd.list_expert", {
-            "actor": self.contact, "expert_id": expert_id, "topics": ["mental health", "recovery"]})
-        return expert
+        await self.call(expert, "kokemus.registry.cmd.give_consent", {"expert_id": expert_id})
+        await self.call(self.contact, "kokemus.registry.cmd.list_expert", {
+            "expert_id": expert_id, "topics": ["mental health", "recovery"]})
+        return expert_id, expert
 
     async def engagement(self, n: int) -> str:
-        expert = await self.list_expert(n)
+        expert_id, expert = await self.list_expert(n)
         task_date = dt.date.today() + dt.timedelta(days=14)
-        self.step(f"[bold]orders[/bold]: the school places an order and offers it to {expert['id']}")
-        order = await self.call("kokemus.orders.cmd.place_order", {
-            "actor": self.orderer, "task_type": "lecture", "topic": "Recovery from depression, for teachers",
+        self.step(f"[bold]orders[/bold]: the school places an order and offers it to {expert_id}")
+        order = await self.call(self.orderer, "kokemus.orders.cmd.place_order", {
+            "task_type": "lecture", "topic": "Recovery from depression, for teachers",
             "date": str(task_date), "duration_hours": "2", "place": "Turku", "remote": False,
             "experts_wanted": 1, "county_service": True, "fee": {"mode": "recommended"}},
             retry_on={"unavailable", "forbidden"})  # until orders has seen the credentials
-        offer = await self.call("kokemus.orders.cmd.make_offer", {
-            "actor": self.orderer, "order_id": order["order_id"], "expert_id": expert["id"]},
+        offer = await self.call(self.orderer, "kokemus.orders.cmd.make_offer", {
+            "order_id": order["order_id"], "expert_id": expert_id},
             retry_on={"unavailable", "validation"})  # until orders has seen the listing
-        accepted = await self.call("kokemus.orders.cmd.accept_offer", {
-            "actor": expert, "order_id": order["order_id"], "offer_id": offer["offer_id"]})
-        engagement_id = accepted["engagement_id"]
-        self.step(f"orders: {expert['id']} accepts: engagement [cyan]{engagement_id}[/cyan]")
+        accepted = await self.call(expert, "kokemus.orders.cmd.accept_offer", {
+            "order_id": order["order_id"], "offer_id": offer["offer_id"]})
+        engagement_id: str = accepted["engagement_id"]
+        self.step(f"orders: {expert_id} accepts: engagement [cyan]{engagement_id}[/cyan]")
 
         self.step("[bold]contracts[/bold]: the assignment contract is drafted; the expert and the school sign it")
-        for actor, party in ((expert, "expert"), (self.orderer, "orderer")):
-            await self.call("kokemus.contracts.cmd.sign_contract", {
-                "actor": actor, "engagement_id": engagement_id, "party": party},
+        for person, party in ((expert, "expert"), (self.orderer, "orderer")):
+            await self.call(person, "kokemus.contracts.cmd.sign_contract", {
+                "engagement_id": engagement_id, "party": party},
                 retry_on={"unavailable", "not_found"})  # until the contract is drafted
-        await self.call("kokemus.orders.query.get_engagement", {"actor": self.orderer, "engagement_id": engagement_id},
+        await self.call(self.orderer, "kokemus.orders.query.get_engagement", {"engagement_id": engagement_id},
                         retry_on={"unavailable", "not_found"}, until=lambda e: e["status"] != "opened")
         self.step("orders: both signed, the engagement is confirmed; the school confirms delivery")
-        await self.call("kokemus.orders.cmd.confirm_delivery", {
-            "actor": self.orderer, "engagement_id": engagement_id, "actual_hours": "2", "kilometres": "34",
+        await self.call(self.orderer, "kokemus.orders.cmd.confirm_delivery", {
+            "engagement_id": engagement_id, "actual_hours": "2", "kilometres": "34",
             "other_expenses": "0"}, retry_on={"unavailable", "conflict"})
-        contract = await self.call("kokemus.contracts.query.get_contract", {
-            "actor": self.coordinator, "engagement_id": engagement_id},
+        contract = await self.call(self.coordinator, "kokemus.contracts.query.get_contract", {
+            "engagement_id": engagement_id},
             retry_on={"unavailable", "not_found"}, until=lambda c: bool(c.get("fee")))
         approved = contract["fee"]
-        self.step(f"contracts: fee {approved['fee']} € + mileage {approved['mileage']} € = {approved['total']} € approved")
-        await self.call("kokemus.contracts.cmd.record_payment", {
-            "actor": self.coordinator, "engagement_id": engagement_id, "paid_on": str(dt.date.today())})
+        self.step(f"contracts: fee {approved['fee']} € + mileage {approved['mileage']} € "
+                  f"= {approved['total']} € approved")
+        await self.call(self.coordinator, "kokemus.contracts.cmd.record_payment", {
+            "engagement_id": engagement_id, "paid_on": str(dt.date.today())})
         self.step("contracts: the coordinator records the payment")
 
         self.step("[bold]feedback[/bold]: the expert's self-assessment and the school's feedback")
-        await self.call("kokemus.feedback.cmd.submit_feedback", {
-            "actor": expert, "engagement_id": engagement_id, "form": "self_assessment",
+        await self.call(expert, "kokemus.feedback.cmd.submit_feedback", {
+            "engagement_id": engagement_id, "form": "self_assessment",
             "ratings": {"preparation": 5, "own_wellbeing": 4, "experience_heard": 5, "would_do_again": 5},
             "free_text": "The teachers asked good questions."}, retry_on={"unavailable", "conflict", "not_found"})
-        await self.call("kokemus.feedback.cmd.submit_feedback", {
-            "actor": self.orderer, "engagement_id": engagement_id, "form": "orderer_feedback",
+        await self.call(self.orderer, "kokemus.feedback.cmd.submit_feedback", {
+            "engagement_id": engagement_id, "form": "orderer_feedback",
             "ratings": {"usefulness": 5, "expert_preparation": 5, "cooperation": 5, "would_order_again": 5},
             "free_text": "Very useful for our staff."}, retry_on={"unavailable", "conflict", "not_found"})
-        await self.call("kokemus.orders.query.get_engagement", {"actor": self.orderer, "engagement_id": engagement_id},
+        await self.call(self.orderer, "kokemus.orders.query.get_engagement", {"engagement_id": engagement_id},
                         until=lambda e: e["status"] == "closed")
         self.step(f"[bold green]orders: engagement {engagement_id} is closed[/bold green]")
         return engagement_id
@@ -157,8 +191,7 @@ async def play(nats_url: str | None, engagements: int = 1, console: Console | No
         if show_trail and ids:
             from kokemus.audit import print_history
 
-            history = await demo.call("kokemus.audit.query.history", {
-                "actor": {"id": "auditor-demo", "role": "auditor"}, "engagement_id": ids[0]},
+            history = await demo.call(demo.auditor, "kokemus.audit.query.history", {"engagement_id": ids[0]},
                 retry_on={"unavailable", "not_found"}, until=lambda h: _trail_complete(h))
             print_history(console, ids[0], history)
         console.print(f"[green]{len(ids)} engagement(s) closed[/green]")
@@ -166,16 +199,16 @@ async def play(nats_url: str | None, engagements: int = 1, console: Console | No
 
 
 def _trail_complete(history: Any) -> bool:
-    types = {entry["event_type"] for entry in _entries(history)}
+    from kokemus.audit import history_entries
+
+    types = {entry["event_type"] for entry in history_entries(history)}
     return {"ExpertListed", "OrderPlaced", "EngagementOpened", "ContractFullySigned", "FeeApproved",
             "FeedbackCompleted", "EngagementClosed"} <= types
 
 
-def _entries(history: Any) -> list[dict[str, Any]]:
-    return history["entries"] if isinstance(history, dict) else history
-
-
-def demo_command(engagements: int = typer.Option(1, min=1, max=500, help="how many engagements, played concurrently"),
-                 patience: float = typer.Option(180.0, help="seconds to keep retrying a step before giving up")) -> None:
+def demo_command(
+    engagements: int = typer.Option(1, min=1, max=500, help="how many engagements, played concurrently"),
+    patience: float = typer.Option(180.0, help="seconds to keep retrying a step before giving up"),
+) -> None:
     """Play engagements end to end against the running stack, printing each step and the audit trail."""
     run(play(None, engagements, Console(), patience=patience))

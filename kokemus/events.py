@@ -23,7 +23,7 @@ console = Console()
 def subjects_overlap(a: str, b: str) -> bool:
     """Whether some subject matches both filters (``*`` is one token, ``>`` one or more at the end)."""
     left, right = a.split("."), b.split(".")
-    for mine, theirs in zip(left, right):
+    for mine, theirs in zip(left, right, strict=False):  # the longer one's rest is checked below
         if ">" in (mine, theirs):
             return True
         if mine != theirs and "*" not in (mine, theirs):

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from nats.aio.client import Client as NATS
 
 from shared.messaging.rpc import request
@@ -63,6 +61,10 @@ async def device_id_token(issuer: str, client_id: str, show: Callable[[str, str]
                           patience: float = 600.0) -> str:
     """Ask the provider for a device code, show the address and code to the person, and wait while they sign
     in in a browser; return the provider's ID token."""
+    # Imported here: Authlib's httpx client warns of its own deprecation on import, on every command otherwise.
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
     async with httpx.AsyncClient(timeout=10) as http:
         metadata = (await http.get(issuer.rstrip("/") + "/.well-known/openid-configuration")).json()
     async with AsyncOAuth2Client(client_id, token_endpoint_auth_method="none") as client:

@@ -8,6 +8,8 @@
     kokemus audit history ID     an engagement's audit trail;  kokemus audit verify
     kokemus events tail          print events as they are published
     kokemus dlq list|replay      dead letters of a service
+    kokemus relay parked|republish   events the bus refused, set aside by a service's relay
+    kokemus login | logout | whoami  who the command line acts for (commands above act as that person)
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ def migrate(service: str = typer.Argument(..., callback=_service_name)) -> None:
 
 
 @app.command()
-def up(demo: bool = typer.Option(False, "--demo", help="play one demo engagement once the stack is ready"),
-       data_dir: Path = typer.Option(None, help="where the data is kept (default ./.kokemus or KOKEMUS_DATA_DIR)")) -> None:
+def up(
+    demo: bool = typer.Option(False, "--demo", help="play one demo engagement once the stack is ready"),
+    data_dir: Path = typer.Option(None, help="where the data is kept (default ./.kokemus or KOKEMUS_DATA_DIR)"),
+) -> None:
     """Bring the whole system up on this machine; Ctrl-C or SIGTERM stops it cleanly."""
     from kokemus.stack import signals
     from kokemus.stack.servers import StackError
@@ -178,8 +182,12 @@ def asyncapi(check: bool = typer.Option(False, "--check", help="fail when a comm
 
 
 def _register_subcommands() -> None:
-    from kokemus import audit, demo, dlq, events
+    from kokemus import account, audit, demo, dlq, events, relay
 
+    app.command()(account.login)
+    app.command()(account.logout)
+    app.command()(account.whoami)
+    app.add_typer(relay.app, name="relay")
     app.add_typer(audit.app, name="audit")
     app.add_typer(events.app, name="events")
     app.add_typer(dlq.app, name="dlq")

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     oidc_auditor_group: str = "kokemus-auditors"
     oidc_people_issuer: str | None = Field(None, description="the provider experts, contacts and orderers use")
     oidc_people_client_ids: str = ""
+    cli_client_id: str = Field("kokemus-cli", description="the command line's client id at both providers")
     # The audit's own: the key it signs checkpoints of every chain's heads with, kept in no database.
     audit_signing_key: str | None = Field(None, description="the private JWK the audit signs checkpoints with")
     audit_checkpoint_keys: str | None = Field(None, description="its public JWK set, for `kokemus audit verify`")

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from kokemus.login import StoredSession
 from kokemus.stack.servers import free_port
 
 COMMANDS = [
@@ -23,8 +24,10 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-def test_a_command_with_the_system_down_says_so_in_one_line(command: tuple[str, ...]) -> None:
-    env = {**os.environ, "KOKEMUS_NATS_URL": f"nats://127.0.0.1:{free_port()}"}  # nothing listens there
+def test_a_command_with_the_system_down_says_so_in_one_line(command: tuple[str, ...], tmp_path) -> None:
+    session = StoredSession("s" * 43, {}).save(tmp_path / "session.json")  # signed in earlier, as it were
+    env = {**os.environ, "KOKEMUS_NATS_URL": f"nats://127.0.0.1:{free_port()}",  # nothing listens there
+           "KOKEMUS_CLI_SESSION": str(session)}
     result = subprocess.run([sys.executable, "-m", "kokemus", *command], env=env, capture_output=True, text=True,
                             timeout=120)
     said = (result.stdout + result.stderr).strip().splitlines()

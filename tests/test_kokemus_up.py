@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,6 +64,8 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     environment = {**os.environ, MARKER: run, "KOKEMUS_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200",
                    "KOKEMUS_EMBEDDED_NATS_PORT": str(nats_port), "KOKEMUS_EMBEDDED_POSTGRES_PORT": str(free_port()),
                    "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(free_http_base()),
+                   "KOKEMUS_EMBEDDED_WEB_PORT": str(free_port()),
+                   "KOKEMUS_CLI_SESSION": str(tmp_path / "session.json"),
                    "KOKEMUS_NATS_URL": f"nats://127.0.0.1:{nats_port}"}
     for name in ("KOKEMUS_UP_NATS_URL", "KOKEMUS_UP_POSTGRES_URL"):
         environment.pop(name, None)
@@ -94,7 +97,8 @@ class Output:
                 line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self.process.kill()
-                raise AssertionError(f"{pattern!r} not printed within {timeout} s; output so far:\n{self.text}") from None
+                raise AssertionError(
+                    f"{pattern!r} not printed within {timeout} s; output so far:\n{self.text}") from None
             if line is None:
                 raise AssertionError(f"output ended without {pattern!r}:\n{self.text}")
             self.text += line
@@ -140,9 +144,24 @@ def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the
     assert up.process.returncode == 0 and "stopped" in stopped
     assert processes_of(env[MARKER]) == []
 
+    secrets = Path(env["KOKEMUS_DATA_DIR"]) / "secrets"
+    assert secrets.stat().st_mode & 0o777 == 0o700
+    assert {key.name: key.stat().st_mode & 0o777 for key in secrets.glob("*key*") if "keys" not in key.name} == {
+        "identity-signing-key.jwk": 0o600, "audit-signing-key.jwk": 0o600, "web-cookie-key": 0o600}
+
     again = kokemus("up", env=env)
     try:
         again.wait_for(r"running; press Ctrl-C")
+        web = f"http://127.0.0.1:{env['KOKEMUS_EMBEDDED_WEB_PORT']}"
+        assert web in again.text
+        with urllib.request.urlopen(f"{web}/sign-in/development", timeout=10) as page:
+            assert page.status == 200
+        anonymous = subprocess.run([sys.executable, "-m", "kokemus", "audit", "history", engagement_id],
+                                   env=env, capture_output=True, text=True, timeout=60)
+        assert anonymous.returncode == 1 and "kokemus login" in anonymous.stderr
+        signed = subprocess.run([sys.executable, "-m", "kokemus", "login", "--dev", "--staff", "auditor"],
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert signed.returncode == 0, signed.stdout + signed.stderr
         history = subprocess.run([sys.executable, "-m", "kokemus", "audit", "history", engagement_id,
                                   "--format", "csv"], env=env, capture_output=True, text=True, timeout=60)
         assert history.returncode == 0, history.stdout + history.stderr

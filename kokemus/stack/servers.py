@@ -43,10 +43,11 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
-def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path, timeout: float = 30.0) -> None:
+def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, log: Path, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -80,7 +81,7 @@ class EmbeddedNats:
     data_dir: Path
     port: int = 14222
     monitor_port: int | None = None
-    process: subprocess.Popen | None = field(default=None, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
     def url(self) -> str:
@@ -115,7 +116,7 @@ class EmbeddedNats:
 class EmbeddedPostgres:
     data_dir: Path
     port: int = 15432
-    process: subprocess.Popen | None = field(default=None, init=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     superuser: str = "postgres"
 
     def dsn(self, database: str = "postgres", user: str | None = None) -> str:
@@ -214,7 +215,7 @@ class EmbeddedPostgres:
         self.process = None
 
 
-def _stop(process: subprocess.Popen | None, how: signal.Signals, timeout: float = 20.0) -> None:
+def _stop(process: subprocess.Popen[bytes] | None, how: signal.Signals, timeout: float = 20.0) -> None:
     if process is None or process.poll() is not None:
         return
     process.send_signal(how)

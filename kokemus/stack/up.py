@@ -24,8 +24,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kokemus.stack import signals
+from kokemus.stack.keys import StackKeys
 from kokemus.stack.provision import provision
 from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
+from services import SERVICE_NAMES
 
 console = Console()
 SERVICE_STOP_TIMEOUT = 30.0  # a service's own shutdown grace is 20 s by default; past this it is killed
@@ -38,10 +40,12 @@ class StackConfig:
     nats_port: int = 14222
     postgres_port: int = 15432
     http_base_port: int = 18080
+    web_port: int = 18000
     external_nats_url: str | None = None
     external_postgres_url: str | None = None
     database: str = "kokemus"
-    services: tuple[str, ...] = ("registry", "orders", "contracts", "feedback", "audit")
+    services: tuple[str, ...] = SERVICE_NAMES
+    web: bool = True
 
 
 @contextlib.contextmanager
@@ -61,14 +65,17 @@ class RunningService:
     log: Path
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
+    command: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.command = self.command or [sys.executable, "-m", "kokemus", "serve", self.name]
 
     def start(self) -> None:
         # A session of its own: a Ctrl-C in the terminal reaches `up` only, which then stops the services
         # in order, instead of each stopping on its own while `up` looks on.
         with self.log.open("ab") as sink, signals.held():
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kokemus", "serve", self.name], env=self.env, stdout=sink, stderr=sink,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                self.command, env=self.env, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, start_new_session=True,
             )
 
     def exit_code(self) -> int | None:
@@ -96,7 +103,7 @@ class RunningService:
     def ready(self) -> bool:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as response:
-                return response.status == 200
+                return bool(response.status == 200)
         except OSError:
             return False
 
@@ -116,6 +123,7 @@ class Stack:
     services: list[RunningService] = field(default_factory=list)
     nats_url: str = ""
     stopping: bool = False
+    web_address: str | None = None
 
     def start(self, ready_timeout: float = 60.0) -> None:
         """NATS, PostgreSQL, each service's schema, then the services, until every service is ready. A
@@ -124,6 +132,8 @@ class Stack:
         with _step(f"making the data folder {c.data_dir}"):
             (c.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         self._check_service_ports()
+        with _step(f"making the keys in {c.data_dir / 'secrets'}"):
+            self.keys = StackKeys.of(c.data_dir).ensure()
         with _step("starting NATS"):
             self.nats_url = self._start_nats()
         with _step("starting PostgreSQL"):
@@ -135,6 +145,9 @@ class Stack:
         for offset, name in enumerate(c.services, start=1):
             with _step(f"starting the {name} service"):
                 self._start_service(name, c.http_base_port + offset, dsns[name])
+        if c.web:
+            with _step("starting the web interface"):
+                self._start_web()
         self._wait_ready(ready_timeout)
 
     def _check_service_ports(self) -> None:
@@ -143,6 +156,9 @@ class Stack:
             if not port_is_free(port):
                 raise StackError(f"port {port} for the {name} service's health endpoint is taken; "
                                  f"choose other ports with KOKEMUS_EMBEDDED_HTTP_BASE_PORT=PORT")
+        if self.config.web and not port_is_free(self.config.web_port):
+            raise StackError(f"port {self.config.web_port} for the web interface is taken; "
+                             f"choose another with KOKEMUS_EMBEDDED_WEB_PORT=PORT")
 
     def _start_nats(self) -> str:
         if self.config.external_nats_url:
@@ -159,11 +175,26 @@ class Stack:
         return self.postgres.dsn()
 
     def _start_service(self, name: str, port: int, dsn: str) -> None:
+        # The embedded stack is for trying the system out: anyone may sign in as anyone through the
+        # development sign-in (refused where KOKEMUS_ENVIRONMENT is production).
         env = {**os.environ, "KOKEMUS_NATS_URL": self.nats_url, "KOKEMUS_DATABASE_URL": dsn,
-               "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port)}
+               "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port), "KOKEMUS_ENVIRONMENT": "embedded",
+               "KOKEMUS_DEVELOPMENT_SIGN_IN": "true", **self.keys.service_environment(name)}
         service = RunningService(name, port, env, self.config.data_dir / "logs" / f"{name}.log")
         self.services.append(service)
         service.start()
+
+    def _start_web(self) -> None:
+        from services.web.serve import web_process_args
+
+        command, env, self.web_address = web_process_args(
+            self.nats_url, self.config.web_port, development_sign_in=True,
+            cookie_key=self.keys.web_cookie_key.read_text().strip())
+        env["KOKEMUS_ENVIRONMENT"] = "embedded"
+        web = RunningService("web", self.config.web_port, env, self.config.data_dir / "logs" / "web.log",
+                             command=command)
+        self.services.append(web)
+        web.start()
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -207,12 +238,17 @@ class Stack:
         table.add_column("notes")
         table.add_row("NATS (JetStream)", self.nats_url, "embedded" if self.nats else "external")
         if self.postgres:
-            table.add_row("PostgreSQL", f"127.0.0.1:{self.postgres.port}", f"database {self.config.database}, data in {self.postgres.data_dir}")
+            table.add_row("PostgreSQL", f"127.0.0.1:{self.postgres.port}",
+                          f"database {self.config.database}, data in {self.postgres.data_dir}")
         else:
             table.add_row("PostgreSQL", "external", f"database {self.config.database}")
         for service in self.services:
-            table.add_row(f"service {service.name}", f"http://127.0.0.1:{service.port}",
-                          f"/healthz /readyz /metrics; log {service.log}")
+            if service.name == "web":
+                table.add_row("web interface", f"{self.web_address}",
+                              f"sign in at {self.web_address}/sign-in/development; log {service.log}")
+            else:
+                table.add_row(f"service {service.name}", f"http://127.0.0.1:{service.port}",
+                              f"/healthz /readyz /metrics; log {service.log}")
         return table
 
     def stop(self) -> None:
@@ -235,9 +271,15 @@ class Stack:
         asked = [service for service in self.services if service.ask_to_stop()]
         for service in asked:
             if not service.wait_stopped(SERVICE_STOP_TIMEOUT):
-                console.print(f"[yellow]{service.name} did not stop within {SERVICE_STOP_TIMEOUT:.0f} s; killed[/yellow]")
+                console.print(f"[yellow]{service.name} did not stop within {SERVICE_STOP_TIMEOUT:.0f} s; "
+                              "killed[/yellow]")
         if self.services:
             console.print("services stopped")
+
+
+def default_data_dir() -> Path:
+    """``KOKEMUS_DATA_DIR``, or ``.kokemus`` in the current folder."""
+    return Path(os.environ.get("KOKEMUS_DATA_DIR", ".kokemus")).resolve()
 
 
 def config_from_environment(data_dir: Path | None = None) -> StackConfig:
@@ -250,10 +292,11 @@ def config_from_environment(data_dir: Path | None = None) -> StackConfig:
         return int(value)
 
     return StackConfig(
-        data_dir=data_dir or Path(os.environ.get("KOKEMUS_DATA_DIR", ".kokemus")).resolve(),
+        data_dir=data_dir or default_data_dir(),
         nats_port=port("KOKEMUS_EMBEDDED_NATS_PORT", 14222),
         postgres_port=port("KOKEMUS_EMBEDDED_POSTGRES_PORT", 15432),
         http_base_port=port("KOKEMUS_EMBEDDED_HTTP_BASE_PORT", 18080),
+        web_port=port("KOKEMUS_EMBEDDED_WEB_PORT", 18000),
         external_nats_url=os.environ.get("KOKEMUS_UP_NATS_URL"),
         external_postgres_url=os.environ.get("KOKEMUS_UP_POSTGRES_URL"),
     )

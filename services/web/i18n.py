@@ -51,12 +51,12 @@ def language() -> str:
 
 def gettext(message: str, **values: object) -> str:
     text = translations(language()).gettext(message)
-    return text % values if values else text
+    return str(text % values if values else text)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     text = translations(language()).ngettext(singular, plural, n)
-    return text % {"num": n, **values}
+    return str(text % {"num": n, **values})
 
 
 def N_(message: str) -> str:
@@ -96,7 +96,7 @@ def datetime(value: object) -> str:
             return value
     if not isinstance(moment, dt.datetime):
         return ""
-    return format_datetime(moment, format="short", tzinfo=get_timezone(TIME_ZONE), locale=_locale())
+    return str(format_datetime(moment, format="short", tzinfo=get_timezone(TIME_ZONE), locale=_locale()))
 
 
 def number(value: object) -> str:

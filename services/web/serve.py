@@ -59,8 +59,10 @@ async def serve_until_stopped(settings: WebSettings) -> None:
     log.info("the web listens on %s (public address %s)", f"{settings.web_host}:{settings.web_port}",
              settings.web_public_url)
     await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    log.info("the web is stopping: finishing the requests it holds")
     web.should_exit = True
     await task
+    log.info("the web stopped")
 
 
 def web_process_args(nats_url: str, port: int = 8000, *, host: str = "127.0.0.1", development_sign_in: bool = True,

@@ -13,26 +13,27 @@ from typer.testing import CliRunner
 
 from kokemus.main import app
 from services.registry.service import definition
-from shared.messaging.rpc import request
 from shared.runtime.service import ServiceRuntime
-from shared.settings import load_settings
+from tests.callers import request
+from tests.command_line import command_line_signed_in
 from tests.conftest import eventually
 
-pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
+pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "identity")]
 COORDINATOR = {"id": "anna", "role": "coordinator"}
 
 
 @pytest.fixture
-async def registry(environment, monkeypatch):
-    monkeypatch.setenv("KOKEMUS_NATS_URL", environment.nats_url)
-    load_settings.cache_clear()
-    runtime = ServiceRuntime(definition(), environment.settings("registry"))
+async def registry(environment, monkeypatch, tmp_path):
+    """The registry, and the command line signed in as a coordinator."""
+    runtime = ServiceRuntime(definition(), environment.settings("registry", development_sign_in=True))
     await runtime.start(serve_http=False)
     nc = await nats.connect(environment.nats_url)
-    yield nc
-    await nc.close()
-    await runtime.stop()
-    load_settings.cache_clear()
+    try:
+        async with command_line_signed_in(environment, monkeypatch, tmp_path, staff_role="coordinator"):
+            yield nc
+    finally:
+        await nc.close()
+        await runtime.stop()
 
 
 def cli(*args: str):
@@ -90,3 +91,33 @@ async def test_dlq_list_shows_an_empty_table_and_replay_of_an_unknown_letter_is_
 async def test_a_service_that_is_not_running_is_named_not_a_traceback(registry):
     result = await asyncio.to_thread(cli, "dlq", "list", "orders")
     assert result.exit_code == 1 and "unavailable" in result.output and "Traceback" not in result.output
+
+
+async def test_without_a_session_a_command_says_how_to_sign_in(registry, monkeypatch, tmp_path):
+    monkeypatch.setenv("KOKEMUS_CLI_SESSION", str(tmp_path / "nobody.json"))
+    result = await asyncio.to_thread(cli, "dlq", "list", "registry")
+    assert result.exit_code == 1 and "kokemus login" in result.output and "Traceback" not in result.output
+
+
+async def test_login_whoami_and_logout_at_the_terminal(registry, monkeypatch, tmp_path):
+    monkeypatch.setenv("KOKEMUS_CLI_SESSION", str(tmp_path / "mine.json"))
+    signed = await asyncio.to_thread(cli, "login", "--dev", "--staff", "auditor")
+    assert signed.exit_code == 0 and "signed in as auditor" in signed.output, signed.output
+    assert (tmp_path / "mine.json").stat().st_mode & 0o777 == 0o600
+    who = await asyncio.to_thread(cli, "whoami")
+    assert who.exit_code == 0 and "acting as auditor" in who.output, who.output
+    # An auditor may list dead letters but not replay them (a coordinator's work).
+    assert (await asyncio.to_thread(cli, "dlq", "list", "registry")).exit_code == 0
+    replay = await asyncio.to_thread(cli, "dlq", "replay", "registry", "1")
+    assert replay.exit_code == 1 and "forbidden" in replay.output
+    out = await asyncio.to_thread(cli, "logout")
+    assert out.exit_code == 0 and not (tmp_path / "mine.json").exists()
+    after = await asyncio.to_thread(cli, "whoami")
+    assert after.exit_code == 1 and "kokemus login" in after.output
+
+
+async def test_relay_parked_lists_nothing_and_republishing_an_unknown_event_is_a_clear_error(registry):
+    listed = await asyncio.to_thread(cli, "relay", "parked", "registry")
+    assert listed.exit_code == 0 and "events parked by the registry relay" in listed.output
+    again = await asyncio.to_thread(cli, "relay", "republish", "registry", "00000000-0000-0000-0000-000000000001")
+    assert again.exit_code == 1 and "not_found" in again.output

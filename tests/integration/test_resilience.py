@@ -20,11 +20,12 @@ import pytest
 from rich.console import Console
 
 from kokemus.demo import _trail_complete, play
-from shared.messaging.rpc import RemoteError, request
+from shared.messaging.rpc import RemoteError
+from tests.callers import JWKS, PRIVATE_JWK, request
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
-SERVICES = ("registry", "orders", "contracts", "feedback", "audit")
+SERVICES = ("registry", "orders", "contracts", "feedback", "audit", "identity")
 AUDITOR = {"id": "auditor-1", "role": "auditor"}
 COORDINATOR = {"id": "coordinator-1", "role": "coordinator"}
 
@@ -36,7 +37,11 @@ class ServiceProcess:
         self.env = {**os.environ, "KOKEMUS_NATS_URL": environment.nats_url,
                     "KOKEMUS_DATABASE_URL": environment.dsns[name], "KOKEMUS_DB_SCHEMA": name,
                     "KOKEMUS_HTTP_PORT": "0", "KOKEMUS_RELAY_POLL_SECONDS": "0.3",  # any free port
-                    "KOKEMUS_RETRY_BACKOFF_SECONDS": "0.2", "KOKEMUS_MAX_DELIVERIES": "30"}
+                    "KOKEMUS_RETRY_BACKOFF_SECONDS": "0.2", "KOKEMUS_MAX_DELIVERIES": "30",
+                    # The demo signs its people in through the development sign-in, as on the embedded stack.
+                    "KOKEMUS_IDENTITY_JWKS": JWKS, "KOKEMUS_DEVELOPMENT_SIGN_IN": "true"}
+        if name == "identity":
+            self.env["KOKEMUS_IDENTITY_SIGNING_KEY"] = PRIVATE_JWK
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:

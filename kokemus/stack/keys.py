@@ -1,0 +1,81 @@
+"""The embedded stack's secrets, made once and kept in the data folder (``secrets/``), readable by its owner only.
+
+- the identity service's signing key, and the public key set every service verifies tokens with;
+- the audit's checkpoint signing key, and its public half, which ``kokemus audit verify`` checks checkpoints with;
+- the web's cookie key, so a restart does not sign everyone out.
+
+Services are given file paths, never the secrets themselves in their environment. In a deployment the same
+settings come from Kubernetes Secrets instead (deploy/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from shared.identity import generate_signing_key, publish
+
+SECRETS = "secrets"
+
+
+@dataclass(frozen=True)
+class StackKeys:
+    folder: Path
+
+    @property
+    def identity_signing_key(self) -> Path:
+        return self.folder / "identity-signing-key.jwk"
+
+    @property
+    def identity_jwks(self) -> Path:
+        return self.folder / "identity-keys.json"
+
+    @property
+    def audit_signing_key(self) -> Path:
+        return self.folder / "audit-signing-key.jwk"
+
+    @property
+    def audit_checkpoint_keys(self) -> Path:
+        return self.folder / "audit-checkpoint-keys.json"
+
+    @property
+    def web_cookie_key(self) -> Path:
+        return self.folder / "web-cookie-key"
+
+    @classmethod
+    def of(cls, data_dir: Path) -> StackKeys:
+        return cls(data_dir / SECRETS)
+
+    def ensure(self) -> StackKeys:
+        """Make whatever key is missing; an existing one is kept (tokens and checkpoints stay verifiable)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        for private, public in ((self.identity_signing_key, self.identity_jwks),
+                                (self.audit_signing_key, self.audit_checkpoint_keys)):
+            if not private.exists():
+                key = generate_signing_key()
+                write_private(private, json.dumps(key.as_dict(private=True)))
+                public.write_text(json.dumps(publish(key), indent=2) + "\n")
+        if not self.web_cookie_key.exists():
+            write_private(self.web_cookie_key, Fernet.generate_key().decode())
+        return self
+
+    def service_environment(self, service: str) -> dict[str, str]:
+        """What a service is told: where the keys it needs are."""
+        env = {"KOKEMUS_IDENTITY_JWKS": str(self.identity_jwks)}
+        if service == "identity":
+            env["KOKEMUS_IDENTITY_SIGNING_KEY"] = str(self.identity_signing_key)
+        if service == "audit":
+            env["KOKEMUS_AUDIT_SIGNING_KEY"] = str(self.audit_signing_key)
+        return env
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret readable by its owner only, from the moment the file exists."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
