@@ -14,14 +14,17 @@ from typing import Any, NoReturn, TypeVar
 import nats
 import typer
 from nats.aio.client import Client as NATS
+from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape
 
 from kokemus.login import StoredSession, fresh_token, session_file
+from shared.messaging.access import NatsAccess
 from shared.messaging.rpc import RemoteError, request
 from shared.settings import load_settings
 
 T = TypeVar("T")
+CLI_USER = "cli"  # the command line's NATS user (deploy/nats/permissions.yaml)
 errors = Console(stderr=True)
 
 
@@ -29,15 +32,31 @@ class CommandFailed(Exception):
     """A command cannot do what was asked; the message says why (and ``run`` says it)."""
 
 
+def access() -> NatsAccess:
+    """Where and as whom the command line connects: the settings, or on the embedded stack (no user set) its
+    command-line user, whose password the stack keeps in its data folder."""
+    settings: NatsAccess = load_settings()
+    if settings.nats_user is None:
+        from kokemus.stack.keys import StackKeys
+        from kokemus.stack.up import default_data_dir
+
+        password = StackKeys.of(default_data_dir()).known_nats_passwords().get(CLI_USER)
+        if password is not None:
+            settings = settings.model_copy(update={"nats_user": CLI_USER, "nats_password": SecretStr(password)})
+    return settings
+
+
 @contextlib.asynccontextmanager
 async def connection(url: str | None = None) -> AsyncIterator[NATS]:
-    settings = load_settings()
+    settings = access()
 
     async def quiet(_: Exception) -> None:  # a failed attempt is reported once, by the caller, not as a traceback
         return None
 
-    nc = await nats.connect(servers=url or settings.nats_servers(), user=settings.nats_user,
-                            password=settings.nats_password, connect_timeout=5, max_reconnect_attempts=2,
+    options = settings.nats_connect_options()
+    if url:
+        options["servers"] = [url]
+    nc = await nats.connect(**options, connect_timeout=5, max_reconnect_attempts=2,
                             error_cb=quiet)
     try:
         yield nc

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import NoReturn
 
@@ -125,6 +126,8 @@ def up(
 
     try:
         stack = Stack(config_from_environment(data_dir))
+        # The demo below, like any command run with this variable, finds the stack's keys and NATS users there.
+        os.environ["KOKEMUS_DATA_DIR"] = str(stack.config.data_dir)
     except StackError as error:
         _up_failed(error)
     signals.install()  # from here on SIGINT and SIGTERM arrive as KeyboardInterrupt, also in a background job

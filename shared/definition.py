@@ -77,6 +77,9 @@ class ServiceDefinition(Generic[D, V]):
     jobs: tuple[Job, ...] = ()
     sql: tuple[str, ...] = ()  # the views' tables
     public: frozenset[str] = frozenset()  # requests answered without an identity (signing in is one)
+    # Requests it sends to other services ("registry.query.whois"): documented in its AsyncAPI document, and
+    # what its NATS user must be allowed to send (deploy/nats/permissions.yaml).
+    calls: tuple[str, ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:

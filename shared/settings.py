@@ -13,6 +13,8 @@ from urllib.parse import quote
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.messaging.access import NatsAccess
+
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -20,12 +22,8 @@ class SettingsError(SystemExit):
     """Raised at start when a setting is missing or malformed; the message says which and what it should be."""
 
 
-class Settings(BaseSettings):
+class Settings(NatsAccess, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOKEMUS_", extra="ignore", frozen=True)
-
-    nats_url: str = Field("nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated")
-    nats_user: str | None = None
-    nats_password: str | None = None
 
     database_url: str | None = Field(None, description="postgresql://user:password@host:port/dbname")
     db_host: str | None = None
@@ -74,14 +72,6 @@ class Settings(BaseSettings):
     audit_signing_key: str | None = Field(None, description="the private JWK the audit signs checkpoints with")
     audit_checkpoint_keys: str | None = Field(None, description="its public JWK set, for `kokemus audit verify`")
 
-    @field_validator("nats_url")
-    @classmethod
-    def _nats_scheme(cls, value: str) -> str:
-        for url in value.split(","):
-            if not re.match(r"^(nats|tls|ws|wss)://[^/\s]+$", url.strip()):
-                raise ValueError(f"expected nats://host:port (comma-separated for several), got {url!r}")
-        return value
-
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:
@@ -127,9 +117,6 @@ class Settings(BaseSettings):
     def oidc_client_ids(self, provider: str) -> list[str]:
         listed = self.oidc_staff_client_ids if provider == "staff" else self.oidc_people_client_ids
         return [client.strip() for client in listed.split(",") if client.strip()]
-
-    def nats_servers(self) -> list[str]:
-        return [url.strip() for url in self.nats_url.split(",")]
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,8 @@
 
 - the identity service's signing key, and the public key set every service verifies tokens with;
 - the audit's checkpoint signing key, and its public half, which ``kokemus audit verify`` checks checkpoints with;
-- the web's cookie key, so a restart does not sign everyone out.
+- the web's cookie key, so a restart does not sign everyone out;
+- a password for each NATS user (every service, the web, the command line, the stack's admin).
 
 Services are given file paths, never the secrets themselves in their environment. In a deployment the same
 settings come from Kubernetes Secrets instead (deploy/).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,26 @@ class StackKeys:
     @property
     def web_cookie_key(self) -> Path:
         return self.folder / "web-cookie-key"
+
+    @property
+    def nats_users(self) -> Path:
+        return self.folder / "nats-users.json"
+
+    def nats_passwords(self, users: list[str]) -> dict[str, str]:
+        """Each user's NATS password, made for any user that has none yet (a new service, say)."""
+        known = self.known_nats_passwords()
+        missing = [user for user in users if user not in known]
+        if missing:
+            known.update({user: secrets.token_urlsafe(24) for user in missing})
+            write_private(self.nats_users, json.dumps(known, indent=2))
+        return {user: known[user] for user in users}
+
+    def known_nats_passwords(self) -> dict[str, str]:
+        try:
+            passwords: dict[str, str] = json.loads(self.nats_users.read_text())
+        except FileNotFoundError:
+            return {}
+        return passwords
 
     @classmethod
     def of(cls, data_dir: Path) -> StackKeys:

@@ -7,6 +7,7 @@ and PostgreSQL on 5432.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kokemus.stack import signals
 
@@ -81,6 +83,8 @@ class EmbeddedNats:
     data_dir: Path
     port: int = 14222
     monitor_port: int | None = None
+    # The server's accounts and users (kokemus.stack.bus_users.server_config); None: anyone may connect.
+    config: dict[str, Any] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -96,6 +100,13 @@ class EmbeddedNats:
                 "-l", str(log), "-n", "kokemus-embedded"]
         if self.monitor_port:
             args += ["-m", str(self.monitor_port)]
+        if self.config is not None:
+            # JSON is NATS configuration too; the file holds passwords, so only its owner reads it.
+            conf = self.data_dir / "nats.conf"
+            descriptor = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(self.config, file, indent=2)
+            args += ["-c", str(conf)]
         # Its output goes to its log, not to ours: a server that outlived us must not hold our stdout open.
         with log.open("ab") as sink, signals.held():
             self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,

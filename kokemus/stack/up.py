@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kokemus.stack import signals
+from kokemus.stack.bus_users import load_matrix, server_config, user_names
 from kokemus.stack.keys import StackKeys
 from kokemus.stack.provision import provision
 from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
@@ -122,6 +123,7 @@ class Stack:
     postgres: EmbeddedPostgres | None = None
     services: list[RunningService] = field(default_factory=list)
     nats_url: str = ""
+    nats_passwords: dict[str, str] = field(default_factory=dict)
     stopping: bool = False
     web_address: str | None = None
 
@@ -163,9 +165,20 @@ class Stack:
     def _start_nats(self) -> str:
         if self.config.external_nats_url:
             return self.config.external_nats_url
-        self.nats = EmbeddedNats(self.config.data_dir / "nats", port=self.config.nats_port)
+        # Authentication on, with the deployment's users and permissions: a service may publish only its own
+        # events, read only the streams it consumes, and get replies only on its own inbox.
+        matrix = load_matrix()
+        self.nats_passwords = self.keys.nats_passwords(user_names(matrix))
+        self.nats = EmbeddedNats(self.config.data_dir / "nats", port=self.config.nats_port,
+                                 config=server_config(matrix, self.nats_passwords))
         self.nats.start()
         return self.nats.url
+
+    def _nats_user(self, user: str) -> dict[str, str]:
+        """The environment that connects a process as ``user`` (nothing on an external NATS)."""
+        if not self.nats_passwords:
+            return {}
+        return {"KOKEMUS_NATS_USER": user, "KOKEMUS_NATS_PASSWORD": self.nats_passwords[user]}
 
     def _start_postgres(self) -> str:
         if self.config.external_postgres_url:
@@ -179,7 +192,7 @@ class Stack:
         # development sign-in (refused where KOKEMUS_ENVIRONMENT is production).
         env = {**os.environ, "KOKEMUS_NATS_URL": self.nats_url, "KOKEMUS_DATABASE_URL": dsn,
                "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port), "KOKEMUS_ENVIRONMENT": "embedded",
-               "KOKEMUS_DEVELOPMENT_SIGN_IN": "true", **self.keys.service_environment(name)}
+               "KOKEMUS_DEVELOPMENT_SIGN_IN": "true", **self.keys.service_environment(name), **self._nats_user(name)}
         service = RunningService(name, port, env, self.config.data_dir / "logs" / f"{name}.log")
         self.services.append(service)
         service.start()
@@ -190,7 +203,7 @@ class Stack:
         command, env, self.web_address = web_process_args(
             self.nats_url, self.config.web_port, development_sign_in=True,
             cookie_key=self.keys.web_cookie_key.read_text().strip())
-        env["KOKEMUS_ENVIRONMENT"] = "embedded"
+        env.update({"KOKEMUS_ENVIRONMENT": "embedded", **self._nats_user("web")})
         web = RunningService("web", self.config.web_port, env, self.config.data_dir / "logs" / "web.log",
                              command=command)
         self.services.append(web)
@@ -236,7 +249,8 @@ class Stack:
         table.add_column("part")
         table.add_column("listens on")
         table.add_column("notes")
-        table.add_row("NATS (JetStream)", self.nats_url, "embedded" if self.nats else "external")
+        table.add_row("NATS (JetStream)", self.nats_url,
+                      f"embedded, users and passwords in {self.keys.nats_users}" if self.nats else "external")
         if self.postgres:
             table.add_row("PostgreSQL", f"127.0.0.1:{self.postgres.port}",
                           f"database {self.config.database}, data in {self.postgres.data_dir}")

@@ -68,5 +68,6 @@ def definition() -> ServiceDefinition[Deps, Any]:
         commands=COMMANDS,
         queries=QUERIES,
         public=PUBLIC,
+        calls=("registry.query.whois",),
         sql=(SQL,),
     )

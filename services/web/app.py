@@ -119,9 +119,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if transport is None:
-            password = settings.nats_password.get_secret_value() if settings.nats_password else None
-            holder["nc"] = await nats.connect(servers=settings.nats_servers(), user=settings.nats_user,
-                                              password=password, name="kokemus-web")
+            holder["nc"] = await nats.connect(**settings.nats_connect_options(), name="kokemus-web")
         try:
             yield
         finally:

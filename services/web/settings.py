@@ -9,15 +9,13 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.messaging.access import NatsAccess
 from shared.settings import SettingsError
 
 
-class WebSettings(BaseSettings):
+class WebSettings(NatsAccess, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOKEMUS_", extra="ignore", frozen=True)
 
-    nats_url: str = Field("nats://127.0.0.1:14222", description="NATS server URL(s), comma-separated")
-    nats_user: str | None = None
-    nats_password: SecretStr | None = None
     request_timeout_seconds: float = Field(10.0, gt=0)
 
     web_host: str = Field("127.0.0.1", description="where the web listens; 0.0.0.0 in a pod")
@@ -78,9 +76,6 @@ class WebSettings(BaseSettings):
             found["people"] = (self.oidc_people_issuer, self.web_people_client_id, self.web_people_client_secret,
                                self.web_people_scope)
         return found
-
-    def nats_servers(self) -> list[str]:
-        return [url.strip() for url in self.nats_url.split(",")]
 
 
 def load_web_settings() -> WebSettings:

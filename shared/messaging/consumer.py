@@ -185,8 +185,9 @@ def _failure_middleware(consumer: IdempotentConsumer) -> type[BaseMiddleware]:
 
 
 def subscribe(broker: NatsBroker, consumer_service: str, source: str, consumer: IdempotentConsumer, *,
-              batch_size: int = 16, ack_wait_seconds: float = 30.0) -> None:
-    """Attach ``consumer`` as the durable pull consumer ``<consumer>-from-<source>`` on the source's stream."""
+              batch_size: int = 16, ack_wait_seconds: float = 30.0, inbox_prefix: str = "_INBOX") -> None:
+    """Attach ``consumer`` as the durable pull consumer ``<consumer>-from-<source>`` on the source's stream;
+    pulled messages come to ``inbox_prefix`` (the connection's own inbox: no other user may read it)."""
     durable = durable_name(consumer_service, source)
     config = ConsumerConfig(
         durable_name=durable,
@@ -210,6 +211,7 @@ def subscribe(broker: NatsBroker, consumer_service: str, source: str, consumer: 
         durable=durable,
         config=config,
         pull_sub=PullSub(batch_size=batch_size, timeout=1.0),
+        inbox_prefix=f"{inbox_prefix}.".encode(),
         ack_policy=AckPolicy.MANUAL,
         title=durable,
         description=f"{consumer_service} consumes the events of {source}",

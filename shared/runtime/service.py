@@ -18,7 +18,6 @@ from typing import Any
 import asyncpg
 from faststream.nats import NatsBroker, NatsRouter
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.security import SASLPlaintext
 from pydantic import BaseModel
 
 from shared.database import create_pool, migrate
@@ -31,7 +30,7 @@ from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
 from shared.messaging.streams import ensure_stream, wait_for_streams
-from shared.messaging.subjects import command_subject, event_subject, query_subject
+from shared.messaging.subjects import PREFIX, command_subject, event_subject, query_subject
 from shared.runtime import admin
 from shared.runtime.dispatch import CommandReplies, Dispatcher
 from shared.runtime.health import HealthServer, serve_health
@@ -43,13 +42,9 @@ log = logging.getLogger(__name__)
 
 
 def make_broker(settings: Settings, service: str, tracer_provider: Any = None) -> NatsBroker:
-    security = None
-    if settings.nats_user:
-        security = SASLPlaintext(username=settings.nats_user, password=settings.nats_password or "")
     return NatsBroker(
-        settings.nats_servers(),
+        **settings.nats_broker_options(),
         name=f"kokemus-{service}",
-        security=security,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=settings.shutdown_grace_seconds,
@@ -94,7 +89,11 @@ def _server(kind: str, table: dict[str, tuple[type[BaseModel], Any]], dispatcher
 
 
 def document_events(broker: NatsBroker, definition: ServiceDefinition[Any, Any]) -> None:
-    """Each published event as a publication on its subject, in the form it really travels."""
+    """Each published event as a publication on its subject, in the form it really travels; and each request
+    the service sends to another."""
+    for call in definition.calls:
+        subject = f"{PREFIX}.{call}"
+        broker.publisher(subject, title=subject, description=f"a request to the {call.split('.')[0]} service")
     for event in definition.events:
         subject = event_subject(definition.name, event.event_type())
         broker.publisher(
@@ -119,7 +118,7 @@ def wire_offline(definition: ServiceDefinition[Any, Any], settings: Settings | N
     for source, table in definition.consumes.items():
         consumer = IdempotentConsumer(f"{definition.name}-from-{source}", definition.name, table, uow, deps,
                                       dead_letters)
-        subscribe(broker, definition.name, source, consumer)
+        subscribe(broker, definition.name, source, consumer, inbox_prefix=settings.nats_inbox_prefix())
     document_events(broker, definition)
     return broker
 
@@ -190,7 +189,7 @@ class ServiceRuntime:
                 backoff_seconds=s.retry_backoff_seconds,
             )
             self.consumers.append(consumer)
-            subscribe(broker, self.name, source, consumer)
+            subscribe(broker, self.name, source, consumer, inbox_prefix=s.nats_inbox_prefix())
         document_events(broker, definition)
         await broker.start()
 
