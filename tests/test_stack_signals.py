@@ -30,10 +30,9 @@ def test_either_signal_interrupts_like_ctrl_c_and_a_second_one_does_not_cut_the_
 
 def test_a_signal_while_a_child_is_being_started_takes_effect_once_it_is_recorded(installed):
     recorded = []
-    with pytest.raises(KeyboardInterrupt):
-        with signals.held():
-            signal.raise_signal(signal.SIGTERM)
-            recorded.append("the child")
+    with pytest.raises(KeyboardInterrupt), signals.held():
+        signal.raise_signal(signal.SIGTERM)
+        recorded.append("the child")
     assert recorded == ["the child"]
 
 
