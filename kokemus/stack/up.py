@@ -10,11 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from rich.table import Table
 from kokemus.stack import signals
 from kokemus.stack.bus_users import load_matrix, server_config, user_names
 from kokemus.stack.keys import StackKeys
+from kokemus.stack.processes import RunningService, asked_to_stop
 from kokemus.stack.provision import provision
 from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
 from services import SERVICE_NAMES
@@ -56,62 +54,6 @@ def _step(what: str) -> Iterator[None]:
         yield
     except START_FAILURES as error:
         raise StackError(f"{what} failed: {error}") from error
-
-
-@dataclass
-class RunningService:
-    name: str
-    port: int
-    env: dict[str, str]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    command: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.command = self.command or [sys.executable, "-m", "kokemus", "serve", self.name]
-
-    def start(self) -> None:
-        # A session of its own: a Ctrl-C in the terminal reaches `up` only, which then stops the services
-        # in order, instead of each stopping on its own while `up` looks on.
-        with self.log.open("ab") as sink, signals.held():
-            self.process = subprocess.Popen(
-                self.command, env=self.env, stdout=sink, stderr=sink, stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-
-    def exit_code(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
-    def ask_to_stop(self) -> bool:
-        """SIGTERM: it stops taking work and finishes what it holds. False when it is not running."""
-        if self.process is None or self.process.poll() is not None:
-            return False
-        self.process.send_signal(signal.SIGTERM)
-        return True
-
-    def wait_stopped(self, timeout: float) -> bool:
-        """True when it ended by itself within ``timeout``; otherwise it is killed."""
-        if self.process is None:
-            return True
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return False
-        return True
-
-    def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=1) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-
-def _asked_to_stop(code: int) -> bool:
-    """A service ends with 0 when a signal stopped it (or dies of that signal before it handles it)."""
-    return code in (0, -signal.SIGTERM, -signal.SIGINT)
 
 
 @dataclass
@@ -235,7 +177,7 @@ class Stack:
             code = service.exit_code()
             if code is None or self.stopping:
                 continue
-            if _asked_to_stop(code):
+            if asked_to_stop(code):
                 # Someone else stopped it on purpose; starting it again would fight them.
                 console.print(f"[yellow]{service.name} was stopped (code {code}); not restarting it[/yellow]")
                 service.process = None
