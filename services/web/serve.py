@@ -4,48 +4,31 @@ supervisor such as ``kokemus up`` needs to start it as a process of its own."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
 
 import uvicorn
 from cryptography.fernet import Fernet
 
 from services.web.app import create_app
 from services.web.settings import WebSettings
+from shared.runtime.http import QuietSignalsServer, listen as bind
 
 log = logging.getLogger("kokemus.web")
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # Whoever runs the loop owns SIGTERM and SIGINT (``run`` below, or a test); uvicorn would take them.
-        yield
-
-
 def listen(host: str, port: int) -> socket.socket:
-    """Bind here, so a taken port is a clear error naming the variable that moves it."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as error:
-        listener.close()
-        raise OSError(f"the web cannot listen on {host} port {port} ({error.strerror}): choose another with "
-                      "KOKEMUS_WEB_PORT (or KOKEMUS_WEB_HOST)") from None
-    return listener
+    return bind(host, port, "the web", "WEB")
 
 
 def server(settings: WebSettings) -> uvicorn.Server:
     # No access log: a path may name a record, and the log is no place for who looked at what.
     config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False, lifespan="on",
                             proxy_headers=True, server_header=False)
-    return _Server(config)
+    return QuietSignalsServer(config)
 
 
 async def serve_until_stopped(settings: WebSettings) -> None:

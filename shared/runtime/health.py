@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.runtime.http import QuietSignalsServer, listen
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, str]]]
 
@@ -38,13 +38,6 @@ def health_app(readiness: ReadinessCheck):  # type: ignore[no-untyped-def]
     return app
 
 
-class _EndpointsServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # The service owns SIGTERM and SIGINT: uvicorn would take them over and stop only these endpoints.
-        yield
-
-
 class HealthServer:
     """The running endpoints; :meth:`stop` waits until they have closed, so nothing is cut off at exit."""
 
@@ -61,16 +54,8 @@ async def serve_health(host: str, port: int, readiness: ReadinessCheck) -> Healt
     # No lifespan: the app holds nothing to start or stop, and uvicorn's lifespan task was cancelled with a
     # logged CancelledError on every stop.
     config = uvicorn.Config(health_app(readiness), host=host, port=port, log_level="warning", lifespan="off")
-    server = _EndpointsServer(config)
-    # Bind here, so a taken port is a clear error at start (uvicorn would exit the whole process instead).
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as error:
-        listener.close()
-        raise OSError(f"the health endpoint cannot listen on {host} port {port} ({error.strerror}): "
-                      f"choose another with KOKEMUS_HTTP_PORT (or KOKEMUS_HTTP_HOST)") from None
+    server = QuietSignalsServer(config)
+    listener = listen(host, port, "the health endpoint", "HTTP")
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         await asyncio.sleep(0.02)
