@@ -144,7 +144,7 @@ class FindExperts(Request):
     language: Language | None = None
     organization_id: Identifier | None = None
     task_kind: TaskKind | None = None
-    further_training: Identifier | None = None  # a further training programme's id
+    further_training: Tag | None = None  # a further training: its programme id (or its name, recorded whole)
     available_on: Day | None = None
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=100)
