@@ -357,7 +357,7 @@ class RegistryTables(PostgresViews):
                 FROM {self.schema}.access_log
                 WHERE ($1::text IS NULL OR expert_id = $1) AND ($2::text IS NULL OR viewer_id = $2)
                   AND ($3::timestamptz IS NULL OR at >= $3)
-                ORDER BY at DESC, n DESC LIMIT $4""", expert_id, viewer_id, since, limit)
+                ORDER BY at DESC, n LIMIT $4""", expert_id, viewer_id, since, limit)
         return [AccessRow(row["at"], row["kind"], row["viewer_id"], row["viewer_role"],
                           row["viewer_organization_id"], row["purpose"], row["expert_id"]) for row in rows]
 

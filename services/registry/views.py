@@ -109,7 +109,8 @@ class RegistryViews(Protocol):
 
     async def access_log(self, *, expert_id: str | None = None, viewer_id: str | None = None,
                          since: dt.datetime | None = None, limit: int = 200) -> list[AccessRow]:
-        """Who searched for or looked at whom, the latest first: one row for each expert each time."""
+        """Who searched for or looked at whom, the latest first: one row for each expert each time (the experts
+        of one search in the order they were shown)."""
         ...
 
     async def situation(self, organization_id: str | None, active_since: dt.datetime) -> list[SituationRow]:
@@ -512,11 +513,11 @@ class InMemoryRegistryViews(Projection):
 
     async def access_log(self, *, expert_id: str | None = None, viewer_id: str | None = None,
                          since: dt.datetime | None = None, limit: int = 200) -> list[AccessRow]:
-        rows = [row for n, row in enumerate(self.accesses)
+        rows = [(n, row) for n, row in enumerate(self.accesses)
                 if expert_id in (None, row.expert_id) and viewer_id in (None, row.viewer_id)
                 and (since is None or row.at >= since)]
-        order = {id(row): n for n, row in enumerate(self.accesses)}
-        return sorted(rows, key=lambda row: (row.at, order[id(row)]), reverse=True)[:limit]
+        rows.sort(key=lambda item: (-item[1].at.timestamp(), item[0]))  # the latest first, each as shown
+        return [row for _, row in rows[:limit]]
 
     async def situation(self, organization_id: str | None, active_since: dt.datetime) -> list[SituationRow]:
         rows = []
