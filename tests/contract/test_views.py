@@ -852,7 +852,7 @@ async def test_registry_profiles_and_the_bank(views_of):
                           regions=["Uusimaa"], languages=["fi"], task_kinds=[registry.TaskKind.media]),
             "liisa": dict(themes=themes(("substance-use", "own")), regions=[], languages=["fi", "en"]),
         }
-        for expert_id, fields in profiles.items():
+        for expert_id in profiles:
             await by_expert(expert_id, registry.ProfileSubmittedForReview(expert_id=expert_id, listing=True))
         assert [item.expert_id for item in await views.profiles_to_review(None)] == ["maija", "pekka", "liisa"]
         assert [item.expert_id for item in await views.profiles_to_review("mieli")] == ["maija", "pekka"]

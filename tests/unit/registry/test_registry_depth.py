@@ -155,8 +155,8 @@ async def test_bad_profiles_are_refused_naming_the_field_and_nothing_is_recorded
     assert cv.value.errors()[0]["loc"] == ("cv",)
     with pytest.raises(Invalid) as blackout:
         await call(h.set_availability, m.SetAvailability(expert_id="maija", weekdays=[1, 2], blackouts=[
-            {"starts_on": "2026-12-01", "ends_on": "2026-12-10"}, {"starts_on": "2026-12-20", "ends_on": "2026-12-19"}]),
-            maija, deps)
+            {"starts_on": "2026-12-01", "ends_on": "2026-12-10"},
+            {"starts_on": "2026-12-20", "ends_on": "2026-12-19"}]), maija, deps)
     assert [p.field for p in blackout.value.fields] == ["blackouts.1.ends_on"]
     assert len(deps.uow.store.published) == before
     with pytest.raises(Forbidden):  # only the expert keeps their profile
