@@ -525,9 +525,12 @@ def _contact_for_orderer(expert: Expert, today: dt.date) -> dict[str, Any]:
     shown = expert.published or Profile()
     direct = ConsentPurpose.orderer_contact.value in expert.consents_on(today)
     preference = shown.contact_preference if direct else ContactPreference.through_organization
-    return {"contact_preference": preference.value,
-            "email": expert.email if preference is ContactPreference.email else None,
-            "phone": expert.phone if preference is ContactPreference.phone else None}
+    contact: dict[str, Any] = {"contact_preference": preference.value}
+    if preference is ContactPreference.email:
+        contact["email"] = expert.email
+    elif preference is ContactPreference.phone:
+        contact["phone"] = expert.phone
+    return contact
 
 
 async def get_expert(query: m.GetExpert, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
