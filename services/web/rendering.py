@@ -76,7 +76,7 @@ environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"],
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
-environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.filters.update(training=lambda name: i18n.gettext(TRAININGS[name]) if name in TRAININGS else name,
                            date=i18n.date, datetime=i18n.datetime, number=i18n.number, euros=i18n.euros)
 environment.globals.update(SERVICE_NAMES=SERVICE_NAMES, QUESTIONS=QUESTION_TEXTS, ROLE_NAMES=ROLE_NAMES,
