@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -79,8 +80,140 @@ class RegistryViews(Protocol):
         ...
 
     async def members(self, organization_id: str) -> list[str]:
-        """The ids of the experts who are members of the organization (registered with it or joined it), by id."""
+        """The ids of the experts who are members of the organization (registered with it or joined it, and
+        not left), by id."""
         ...
+
+    async def find_in_bank(self, query: BankQuery) -> BankPage:
+        """Listed experts matching every filter of ``query``: those matching more of its themes first, then the
+        recently active, then those with fewer assignments since ``query.since``; then by id. One page of them,
+        and how many match in all."""
+        ...
+
+    async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:
+        """Profiles waiting for review, of the organization's members (or everyone's), the longest waiting first."""
+        ...
+
+    async def consents_due(self, today: dt.date, remind_days: int) -> list[str]:
+        """Experts with a consent whose end date has passed, or that ends within ``remind_days`` days and has
+        not been reminded of for that end date; by id."""
+        ...
+
+    async def programmes(self) -> list[ProgrammeRow]:
+        """Every training programme, by id."""
+        ...
+
+    async def cohorts(self, organization_id: str | None) -> list[CohortRow]:
+        """The cohorts the organization runs (or every one), the latest starting first, then by id."""
+        ...
+
+    async def access_log(self, *, expert_id: str | None = None, viewer_id: str | None = None,
+                         since: dt.datetime | None = None, limit: int = 200) -> list[AccessRow]:
+        """Who searched for or looked at whom, the latest first: one row for each expert each time (the experts
+        of one search in the order they were shown)."""
+        ...
+
+    async def situation(self, organization_id: str | None, active_since: dt.datetime) -> list[SituationRow]:
+        """Per organization (the one, or every one by id): its experts trained, listed and active since
+        ``active_since``, the listed ones by theme and region, and the trainings it has run."""
+        ...
+
+
+@dataclass(frozen=True)
+class BankQuery:
+    themes: tuple[str, ...] = ()
+    relation: str | None = None  # "own" or "relative": which of the themes count
+    region: str | None = None
+    municipality: str | None = None
+    language: str | None = None
+    organization_id: str | None = None
+    task_kind: str | None = None
+    further_training: str | None = None
+    available_on: dt.date | None = None
+    since: dt.datetime | None = None  # assignments counted from here
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """A listed expert as the bank's search shows them: the published profile's searchable parts, no name."""
+
+    expert_id: str
+    organization_ids: list[str]
+    themes_own: list[str]
+    themes_relative: list[str]
+    municipality: str | None
+    regions: list[str]
+    languages: list[str]
+    task_kinds: list[str]
+    further_trainings: list[str]
+    weekdays: list[int]
+    themes_matched: int
+    last_active: dt.datetime | None
+    recent_assignments: int
+
+    def as_dict(self) -> dict[str, Any]:
+        found = asdict(self)
+        found["last_active"] = self.last_active.isoformat() if self.last_active else None
+        return found
+
+
+@dataclass(frozen=True)
+class BankPage:
+    total: int
+    entries: list[ProfileEntry]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    expert_id: str
+    listing: bool
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    programme_id: str
+    name: str
+    kind: str
+    organization_id: str
+    modules: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    cohort_id: str
+    programme_id: str
+    organization_id: str
+    starts_on: dt.date
+    ends_on: dt.date
+    participants: int
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    at: dt.datetime
+    kind: str  # "search" or "view"
+    viewer_id: str
+    viewer_role: str
+    viewer_organization_id: str | None
+    purpose: str
+    expert_id: str
+
+
+@dataclass(frozen=True)
+class SituationRow:
+    organization_id: str
+    name: str
+    experts: int
+    trained: int
+    listed: int
+    active: int
+    by_theme: dict[str, int]
+    by_region: dict[str, int]
+    cohorts: int
+    trainings_completed: int
 
 
 def email_digest(email: str) -> str:
@@ -99,6 +232,36 @@ class _Credentials:
 
 
 @dataclass
+class _Facts:
+    """What the bank and the situational picture know of one expert."""
+
+    organization_ids: list[str]
+    county_trained: bool = False
+    listed: bool = False
+    active: bool = True
+    basic_trained: bool = False
+    further_trainings: list[str] = field(default_factory=list)
+    themes_own: list[str] = field(default_factory=list)
+    themes_relative: list[str] = field(default_factory=list)
+    municipality: str | None = None
+    regions: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=lambda: ["fi"])
+    task_kinds: list[str] = field(default_factory=list)
+    weekdays: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
+    blackouts: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    last_active: dt.datetime | None = None
+    assignments: list[dt.datetime] = field(default_factory=list)
+
+
+def split_themes(sealed: str | None) -> tuple[list[str], list[str]]:
+    """A profile event's themes as (own, relative) lists of ids, each sorted."""
+    items = json.loads(sealed) if sealed else []
+    own = sorted({item["theme"] for item in items if item["relation"] == "own"})
+    relative = sorted({item["theme"] for item in items if item["relation"] == "relative"})
+    return own, relative
+
+
+@dataclass
 class InMemoryRegistryViews(Projection):
     bank: dict[str, tuple[dt.datetime, BankEntry]] = field(default_factory=dict)
     credentials: dict[str, _Credentials] = field(default_factory=dict)
@@ -106,6 +269,13 @@ class InMemoryRegistryViews(Projection):
     organization_rows: dict[str, OrganizationRow] = field(default_factory=dict)
     orderer_rows: dict[str, OrdererRow] = field(default_factory=dict)
     memberships: set[tuple[str, str]] = field(default_factory=set)  # (organization id, expert id)
+    facts: dict[str, _Facts] = field(default_factory=dict)
+    reviews: dict[str, ReviewItem] = field(default_factory=dict)
+    consent_ends: dict[tuple[str, str], tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+    programme_rows: dict[str, ProgrammeRow] = field(default_factory=dict)
+    cohort_rows: dict[str, CohortRow] = field(default_factory=dict)
+    accesses: list[AccessRow] = field(default_factory=list)
+    completions: list[tuple[str, str]] = field(default_factory=list)  # (trained by, expert id)
 
     def _login(self, email: str | None, capacity: Capacity) -> None:
         if email:
@@ -122,13 +292,113 @@ class InMemoryRegistryViews(Projection):
     async def on_ExpertRegistered(self, e: ev.ExpertRegistered, connection: Any, event: Envelope[Any]) -> None:
         self._login(e.email, Capacity(role=Role.expert, id=e.expert_id))
         self.memberships.add((e.organization_id, e.expert_id))
+        self.facts.setdefault(e.expert_id, _Facts([e.organization_id]))
 
     async def on_ExpertJoinedOrganization(self, e: ev.ExpertJoinedOrganization, connection: Any,
                                           event: Envelope[Any]) -> None:
         self.memberships.add((e.organization_id, e.expert_id))
+        held = self._facts(e.expert_id)
+        if e.organization_id not in held.organization_ids:
+            held.organization_ids.append(e.organization_id)
+
+    async def on_ExpertLeftOrganization(self, e: ev.ExpertLeftOrganization, connection: Any,
+                                        event: Envelope[Any]) -> None:
+        self.memberships.discard((e.organization_id, e.expert_id))
+        held = self._facts(e.expert_id)
+        held.organization_ids = [o for o in held.organization_ids if o != e.organization_id]
+        self._touch(e.expert_id, event)
 
     async def on_ExpertErased(self, e: ev.ExpertErased, connection: Any, event: Envelope[Any]) -> None:
         self._forget(lambda c: not (c.role is Role.expert and c.id == e.expert_id))
+        self.facts.pop(e.expert_id, None)
+        self.reviews.pop(e.expert_id, None)
+        for key in [key for key in self.consent_ends if key[0] == e.expert_id]:
+            del self.consent_ends[key]
+
+    def _facts(self, expert_id: str) -> _Facts:
+        return self.facts.setdefault(expert_id, _Facts([]))
+
+    def _touch(self, expert_id: str, event: Envelope[Any]) -> None:
+        """The expert did something themself: recent activity, for the bank's ranking."""
+        if event.actor.role is Role.expert and event.actor.id == expert_id and expert_id in self.facts:
+            self.facts[expert_id].last_active = event.recorded_at
+
+    async def on_TrainingCompleted(self, e: ev.TrainingCompleted, connection: Any, event: Envelope[Any]) -> None:
+        held = self._facts(e.expert_id)
+        if e.kind is ev.TrainingKind.basic:
+            held.basic_trained = True
+        elif (e.programme_id or e.training) not in held.further_trainings:
+            held.further_trainings = sorted([*held.further_trainings, e.programme_id or e.training])
+        held.county_trained = held.county_trained or e.by_county
+        self.completions.append((e.trained_by, e.expert_id))
+
+    async def on_ExpertDeactivated(self, e: ev.ExpertDeactivated, connection: Any, event: Envelope[Any]) -> None:
+        self._facts(e.expert_id).active = False
+
+    async def on_ExpertProfileChanged(self, e: ev.ExpertProfileChanged, connection: Any,
+                                      event: Envelope[Any]) -> None:
+        self._touch(e.expert_id, event)
+
+    async def on_ProfileSubmittedForReview(self, e: ev.ProfileSubmittedForReview, connection: Any,
+                                           event: Envelope[Any]) -> None:
+        self.reviews[e.expert_id] = ReviewItem(e.expert_id, e.listing, event.recorded_at)
+        self._touch(e.expert_id, event)
+
+    async def on_ProfileApproved(self, e: ev.ProfileApproved, connection: Any, event: Envelope[Any]) -> None:
+        self.reviews.pop(e.expert_id, None)
+        held = self._facts(e.expert_id)
+        held.themes_own, held.themes_relative = split_themes(e.themes)
+        held.municipality, held.regions, held.languages = e.municipality, list(e.regions), list(e.languages)
+        held.task_kinds = [kind.value for kind in e.task_kinds]
+
+    async def on_ProfileReturned(self, e: ev.ProfileReturned, connection: Any, event: Envelope[Any]) -> None:
+        self.reviews.pop(e.expert_id, None)
+
+    async def on_AvailabilityChanged(self, e: ev.AvailabilityChanged, connection: Any, event: Envelope[Any]) -> None:
+        held = self._facts(e.expert_id)
+        held.weekdays = list(e.weekdays)
+        held.blackouts = [(b.starts_on, b.ends_on) for b in e.blackouts]
+        self._touch(e.expert_id, event)
+
+    async def on_ConsentGiven(self, e: ev.ConsentGiven, connection: Any, event: Envelope[Any]) -> None:
+        self.consent_ends[(e.expert_id, e.scope)] = (e.valid_until, None)
+        self._touch(e.expert_id, event)
+
+    async def on_ConsentWithdrawn(self, e: ev.ConsentWithdrawn, connection: Any, event: Envelope[Any]) -> None:
+        self.consent_ends.pop((e.expert_id, e.scope), None)
+
+    async def on_ConsentExpired(self, e: ev.ConsentExpired, connection: Any, event: Envelope[Any]) -> None:
+        self.consent_ends.pop((e.expert_id, e.scope), None)
+
+    async def on_ConsentExpiryReminded(self, e: ev.ConsentExpiryReminded, connection: Any,
+                                       event: Envelope[Any]) -> None:
+        key = (e.expert_id, e.scope)
+        if key in self.consent_ends:
+            self.consent_ends[key] = (self.consent_ends[key][0], e.valid_until)
+
+    async def on_TrainingProgrammeDefined(self, e: ev.TrainingProgrammeDefined, connection: Any,
+                                          event: Envelope[Any]) -> None:
+        self.programme_rows[e.programme_id] = ProgrammeRow(
+            e.programme_id, e.name, e.kind.value, e.organization_id,
+            [{"module_id": module.module_id, "name": module.name} for module in e.modules])
+
+    async def on_CohortOpened(self, e: ev.CohortOpened, connection: Any, event: Envelope[Any]) -> None:
+        self.cohort_rows[e.cohort_id] = CohortRow(e.cohort_id, e.programme_id, e.organization_id, e.starts_on,
+                                                  e.ends_on, 0)
+
+    async def on_ParticipantEnrolled(self, e: ev.ParticipantEnrolled, connection: Any, event: Envelope[Any]) -> None:
+        row = self.cohort_rows[e.cohort_id]
+        self.cohort_rows[e.cohort_id] = CohortRow(row.cohort_id, row.programme_id, row.organization_id,
+                                                  row.starts_on, row.ends_on, row.participants + 1)
+
+    async def on_BankSearched(self, e: ev.BankSearched, connection: Any, event: Envelope[Any]) -> None:
+        self.accesses.extend(AccessRow(event.recorded_at, "search", e.viewer_id, e.viewer_role,
+                                       e.viewer_organization_id, e.purpose.value, expert_id)
+                             for expert_id in e.expert_ids)
+
+    async def on_ProfileViewed(self, e: ev.ProfileViewed, connection: Any, event: Envelope[Any]) -> None:
+        self.accesses.append(AccessRow(event.recorded_at, "view", e.viewer_id, e.viewer_role,
+                                       e.viewer_organization_id, e.purpose.value, e.expert_id))
 
     async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, connection: Any,
                                         event: Envelope[Any]) -> None:
@@ -143,9 +413,15 @@ class InMemoryRegistryViews(Projection):
     async def on_ExpertListed(self, e: ev.ExpertListed, connection: Any, event: Envelope[Any]) -> None:
         self.bank[e.expert_id] = (event.recorded_at, BankEntry(e.expert_id, list(e.organization_ids), e.county_trained,
                                                                list(e.topics), list(e.languages), list(e.regions)))
+        held = self._facts(e.expert_id)
+        held.listed, held.county_trained = True, e.county_trained
+        held.organization_ids, held.languages, held.regions = list(e.organization_ids), list(e.languages), list(
+            e.regions)
 
     async def on_ExpertUnlisted(self, e: ev.ExpertUnlisted, connection: Any, event: Envelope[Any]) -> None:
         self.bank.pop(e.expert_id, None)
+        if e.expert_id in self.facts:
+            self.facts[e.expert_id].listed = False
 
     async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
                                            event: Envelope[Any]) -> None:
@@ -188,3 +464,90 @@ class InMemoryRegistryViews(Projection):
 
     async def members(self, organization_id: str) -> list[str]:
         return sorted(expert_id for owner, expert_id in self.memberships if owner == organization_id)
+
+    async def find_in_bank(self, query: BankQuery) -> BankPage:
+        def matches(held: _Facts) -> bool:
+            day = query.available_on
+            return (held.listed
+                    and (not query.themes or _matched(held, query) > 0)
+                    and (query.region is None or query.region in held.regions or not held.regions)
+                    and (query.municipality is None or query.municipality == held.municipality)
+                    and (query.language is None or query.language in held.languages)
+                    and (query.organization_id is None or query.organization_id in held.organization_ids)
+                    and (query.task_kind is None or query.task_kind in held.task_kinds)
+                    and (query.further_training is None or query.further_training in held.further_trainings)
+                    and (day is None or (day.isoweekday() in held.weekdays
+                                         and not any(start <= day <= end for start, end in held.blackouts))))
+
+        found = []
+        for expert_id, held in self.facts.items():
+            if matches(held):
+                recent = sum(1 for at in held.assignments if query.since is None or at >= query.since)
+                found.append(ProfileEntry(
+                    expert_id, list(held.organization_ids), list(held.themes_own), list(held.themes_relative),
+                    held.municipality, list(held.regions), list(held.languages), list(held.task_kinds),
+                    list(held.further_trainings), list(held.weekdays), _matched(held, query), held.last_active,
+                    recent))
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        found.sort(key=lambda p: (-p.themes_matched, -(p.last_active or never).timestamp(), p.recent_assignments,
+                                  p.expert_id))
+        return BankPage(len(found), found[query.offset:query.offset + query.limit])
+
+    async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:
+        wanted = [item for item in self.reviews.values()
+                  if organization_id is None or (organization_id, item.expert_id) in self.memberships]
+        return sorted(wanted, key=lambda item: (item.submitted_at, item.expert_id))
+
+    async def consents_due(self, today: dt.date, remind_days: int) -> list[str]:
+        due = {expert_id for (expert_id, _), (until, reminded) in self.consent_ends.items()
+               if until is not None and (until < today or ((until - today).days <= remind_days and reminded != until))}
+        return sorted(due)
+
+    async def programmes(self) -> list[ProgrammeRow]:
+        return [self.programme_rows[key] for key in sorted(self.programme_rows)]
+
+    async def cohorts(self, organization_id: str | None) -> list[CohortRow]:
+        rows = [row for row in self.cohort_rows.values() if organization_id in (None, row.organization_id)]
+        rows.sort(key=lambda row: row.cohort_id)
+        return sorted(rows, key=lambda row: row.starts_on, reverse=True)
+
+    async def access_log(self, *, expert_id: str | None = None, viewer_id: str | None = None,
+                         since: dt.datetime | None = None, limit: int = 200) -> list[AccessRow]:
+        rows = [(n, row) for n, row in enumerate(self.accesses)
+                if expert_id in (None, row.expert_id) and viewer_id in (None, row.viewer_id)
+                and (since is None or row.at >= since)]
+        rows.sort(key=lambda item: (-item[1].at.timestamp(), item[0]))  # the latest first, each as shown
+        return [row for _, row in rows[:limit]]
+
+    async def situation(self, organization_id: str | None, active_since: dt.datetime) -> list[SituationRow]:
+        rows = []
+        for row in await self.organizations():
+            if organization_id not in (None, row.organization_id):
+                continue
+            members = [self.facts[e] for o, e in self.memberships if o == row.organization_id and e in self.facts]
+            listed = [held for held in members if held.listed]
+            by_theme: dict[str, int] = {}
+            by_region: dict[str, int] = {}
+            for held in listed:
+                for theme in sorted({*held.themes_own, *held.themes_relative}):
+                    by_theme[theme] = by_theme.get(theme, 0) + 1
+                for region in held.regions:
+                    by_region[region] = by_region.get(region, 0) + 1
+            rows.append(SituationRow(
+                row.organization_id, row.name, len(members), sum(held.basic_trained for held in members), len(listed),
+                sum(1 for held in members if held.active and held.last_active is not None
+                    and held.last_active >= active_since),
+                dict(sorted(by_theme.items())), dict(sorted(by_region.items())),
+                sum(1 for cohort in self.cohort_rows.values() if cohort.organization_id == row.organization_id),
+                sum(1 for trainer, _ in self.completions if trainer == row.organization_id)))
+        return rows
+
+
+def _matched(held: _Facts, query: BankQuery) -> int:
+    if query.relation == "own":
+        named = set(held.themes_own)
+    elif query.relation == "relative":
+        named = set(held.themes_relative)
+    else:
+        named = {*held.themes_own, *held.themes_relative}
+    return len(named.intersection(query.themes))

@@ -23,7 +23,17 @@ from services.web import i18n
 from services.web.backend import Backend, Transport
 from services.web.cookies import LANGUAGE_COOKIE, SealedSessionMiddleware
 from services.web.i18n import N_, gettext as _
-from services.web.pages import auditor, coordinator, engagement, expert, orderer, organization, signin
+from services.web.pages import (
+    auditor,
+    coordinator,
+    engagement,
+    expert,
+    orderer,
+    organization,
+    registry_expert,
+    registry_staff,
+    signin,
+)
 from services.web.pages.common import FormTokenRefused, Refused, SignInRequired
 from services.web.rendering import render
 from services.web.security import SecurityHeadersMiddleware
@@ -126,7 +136,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
             if "nc" in holder:
                 await holder["nc"].drain()
 
-    routes = [*signin.ROUTES, *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
+    routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
+              *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

@@ -7,8 +7,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.web.forms import Field, Form
-from services.web.i18n import N_, gettext as _
+from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
+from services.web.pages.registry_common import theme_names
+from services.web.pages.registry_expert import TASK_KINDS
 from services.web.rendering import render
 
 DECLINE_FORM = Form(fields=(
@@ -20,7 +22,9 @@ DECLINE_FORM = Form(fields=(
 async def profile(request: Request) -> Response:
     person = await acting_as(request, "expert")
     expert = await ask(request, person, "registry.query.get_expert", {"expert_id": person.act.id})
-    return render(request, "expert/profile.html", {"expert": expert}, person=person)
+    names = theme_names(await ask(request, person, "registry.query.list_themes"), language())
+    return render(request, "expert/profile.html", {"expert": expert, "names": names, "TASK_KINDS": TASK_KINDS},
+                  person=person)
 
 
 async def consent(request: Request) -> Response:

@@ -55,7 +55,7 @@ async def setup_expert(deps, trained_by="mieli"):
 
 async def test_a_trained_consenting_expert_is_listed(deps):
     await setup_expert(deps)
-    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    await call(h.give_consent, m.GiveConsent(expert_id="maija"), EXPERT, deps)
     result = await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["mental health"]), CONTACT, deps)
     assert result["listed"] is True
     listed = [e for e in deps.uow.store.published if e.event_type == "ExpertListed"]
@@ -97,8 +97,8 @@ async def test_an_expert_trained_by_the_county_belongs_to_the_county(deps):
 async def test_only_the_expert_consents_and_only_their_organization_lists(deps):
     await setup_expert(deps)
     with pytest.raises(Forbidden):
-        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), CONTACT, deps)
-    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+        await call(h.give_consent, m.GiveConsent(expert_id="maija"), CONTACT, deps)
+    await call(h.give_consent, m.GiveConsent(expert_id="maija"), EXPERT, deps)
     with pytest.raises(Forbidden):
         await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), OTHER_CONTACT, deps)
     with pytest.raises(Forbidden):
@@ -120,9 +120,9 @@ async def test_a_contact_person_registers_experts_only_for_their_own_organizatio
 
 async def test_withdrawing_consent_takes_a_listed_expert_off_the_bank(deps):
     await setup_expert(deps)
-    await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    await call(h.give_consent, m.GiveConsent(expert_id="maija"), EXPERT, deps)
     await call(h.list_expert, m.ListExpert(expert_id="maija", topics=["x"]), CONTACT, deps)
-    result = await call(h.withdraw_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    result = await call(h.withdraw_consent, m.WithdrawConsent(expert_id="maija"), EXPERT, deps)
     assert result["listed"] is False
     assert deps.uow.store.published[-1].event_type == "ExpertUnlisted"
 
@@ -135,7 +135,7 @@ async def test_erasure_shreds_the_personal_data_but_keeps_the_history(deps):
     assert set(registered.erased_fields) == {"name", "email"}
     assert (await deps.uow.store.verify()).intact
     with pytest.raises(Conflict):
-        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+        await call(h.give_consent, m.GiveConsent(expert_id="maija"), EXPERT, deps)
 
 
 async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(deps):
@@ -161,7 +161,7 @@ async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(d
 
 async def test_unknown_things_are_not_found(deps):
     with pytest.raises(NotFound):
-        await call(h.give_consent, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+        await call(h.give_consent, m.GiveConsent(expert_id="maija"), EXPERT, deps)
 
 
 async def test_credentials_can_be_granted_only_for_the_future_and_revoked_once(deps):
@@ -224,6 +224,8 @@ async def test_the_organizations_register_lists_its_members_for_its_contact_and_
     await call(h.register_organization, m.RegisterOrganization(organization_id="other", name="Other", kind="ngo"),
                COORDINATOR, deps)
     await call(h.join_organization, m.JoinOrganization(expert_id="maija", organization_id="other"), COORDINATOR, deps)
+    await call(h.answer_membership, m.AnswerMembership(expert_id="maija", organization_id="other", accept=True),
+               EXPERT, deps)
     register = await call(h.list_experts, m.ListExperts(organization_id="mieli"), CONTACT, deps)
     assert [(e["expert_id"], e["email"], e["trainings"], e["listed"]) for e in register] == \
         [("maija", "maija@example.org", ["basic training"], False)]

@@ -1,0 +1,11 @@
+"""The registry's aggregates: organizations, experts, training programmes and cohorts, the theme vocabulary,
+orderers' credentials and the access records. No I/O here."""
+
+from services.registry.domain.access import AccessRecord
+from services.registry.domain.experts import Availability, Consent, Expert, Profile, themes_of
+from services.registry.domain.organizations import OrdererCredentials, Organization
+from services.registry.domain.trainings import Cohort, TrainingProgramme
+from services.registry.domain.vocabulary import COUNTY, Theme, ThemeVocabulary
+
+__all__ = ["COUNTY", "AccessRecord", "Availability", "Cohort", "Consent", "Expert", "OrdererCredentials",
+           "Organization", "Profile", "Theme", "ThemeVocabulary", "TrainingProgramme", "themes_of"]

@@ -1,0 +1,112 @@
+"""Organizations with their contact persons and agreements, and orderers' credentials. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from services.registry.events import (
+    ContactPersonAppointed,
+    ContactPersonRemoved,
+    OrdererCredentialsGranted,
+    OrdererCredentialsRevoked,
+    OrganizationAgreementEnded,
+    OrganizationAgreementSigned,
+    OrganizationKind,
+    OrganizationRegistered,
+)
+from shared.aggregate import Aggregate
+from shared.errors import Conflict, invalid
+
+
+class Organization(Aggregate):
+    stream_prefix = "organization"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.name = ""
+        self.kind: OrganizationKind | None = None
+        self.contact_person_id: str | None = None
+        self.contacts: dict[str, str | None] = {}  # person id -> name (None once erased)
+        self.agreements: dict[str, tuple[dt.date, dt.date | None]] = {}
+
+    @classmethod
+    def register(cls, organization_id: str, name: str, kind: OrganizationKind, contact_person_id: str | None,
+                 existing: Organization) -> Organization:
+        if existing.exists:
+            raise Conflict(f"organization {organization_id} is already registered")
+        organization = cls(organization_id)
+        organization.record(OrganizationRegistered(
+            organization_id=organization_id, name=name, kind=kind, contact_person_id=contact_person_id))
+        return organization
+
+    def appoint_contact(self, person_id: str, name: str, email: str) -> None:
+        if person_id in self.contacts:
+            raise Conflict(f"{person_id} is already a contact person of {self.id}")
+        self.record(ContactPersonAppointed(organization_id=self.id, person_id=person_id, name=name, email=email))
+
+    def remove_contact(self, person_id: str, reason: str) -> None:
+        if person_id not in self.contacts:
+            raise invalid(
+                "person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None
+            )
+        self.record(ContactPersonRemoved(organization_id=self.id, person_id=person_id, reason=reason))
+
+    def sign_agreement(self, agreement_id: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
+        if self.kind is not OrganizationKind.ngo:
+            raise invalid("organization_id", "only an NGO makes an organization agreement with the county",
+                          "the id of a registered NGO")
+        if valid_until is not None and valid_until < valid_from:
+            raise invalid("valid_until", "ends before it starts", f"a date on or after {valid_from}")
+        if agreement_id in self.agreements:
+            raise Conflict(f"agreement {agreement_id} is already recorded")
+        self.record(OrganizationAgreementSigned(
+            organization_id=self.id, agreement_id=agreement_id, valid_from=valid_from, valid_until=valid_until))
+
+    def end_agreement(self, agreement_id: str, ended_on: dt.date) -> None:
+        if agreement_id not in self.agreements:
+            raise invalid("agreement_id", "no such agreement for this organization", ", ".join(self.agreements) or None)
+        self.record(OrganizationAgreementEnded(organization_id=self.id, agreement_id=agreement_id, ended_on=ended_on))
+
+    def when_OrganizationRegistered(self, event: OrganizationRegistered) -> None:
+        self.name, self.kind, self.contact_person_id = event.name, event.kind, event.contact_person_id
+
+    def when_ContactPersonAppointed(self, event: ContactPersonAppointed) -> None:
+        self.contacts[event.person_id] = event.name
+
+    def when_ContactPersonRemoved(self, event: ContactPersonRemoved) -> None:
+        self.contacts.pop(event.person_id, None)
+
+    def when_OrganizationAgreementSigned(self, event: OrganizationAgreementSigned) -> None:
+        self.agreements[event.agreement_id] = (event.valid_from, event.valid_until)
+
+    def when_OrganizationAgreementEnded(self, event: OrganizationAgreementEnded) -> None:
+        valid_from, _ = self.agreements[event.agreement_id]
+        self.agreements[event.agreement_id] = (valid_from, event.ended_on)
+
+
+class OrdererCredentials(Aggregate):
+    stream_prefix = "orderer"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.valid = False
+        self.valid_until: dt.date | None = None
+        self.email: str | None = None
+
+    def grant(self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date,
+              email: str | None = None) -> None:
+        if valid_until is not None and valid_until < today:
+            raise invalid("valid_until", "is in the past", f"a date on or after {today}")
+        self.record(OrdererCredentialsGranted(orderer_id=self.id, orderer_name=orderer_name,
+                                              organization_id=organization_id, valid_until=valid_until, email=email))
+
+    def revoke(self, reason: str) -> None:
+        if not self.valid:
+            raise Conflict(f"orderer {self.id} has no credentials to revoke")
+        self.record(OrdererCredentialsRevoked(orderer_id=self.id, reason=reason))
+
+    def when_OrdererCredentialsGranted(self, event: OrdererCredentialsGranted) -> None:
+        self.valid, self.valid_until, self.email = True, event.valid_until, event.email
+
+    def when_OrdererCredentialsRevoked(self, _: OrdererCredentialsRevoked) -> None:
+        self.valid = False
