@@ -7,7 +7,9 @@ import typer
 
 from kokemus.events import streams_carrying
 
-EVERY_STREAM = ["KOKEMUS_REGISTRY", "KOKEMUS_ORDERS", "KOKEMUS_CONTRACTS", "KOKEMUS_FEEDBACK", "KOKEMUS_AUDIT"]
+EVERY_STREAM = [
+    "KOKEMUS_REGISTRY", "KOKEMUS_ORDERS", "KOKEMUS_CONTRACTS", "KOKEMUS_FEEDBACK", "KOKEMUS_AUDIT", "KOKEMUS_IDENTITY",
+]
 
 
 @pytest.mark.parametrize(("subject", "streams"), [

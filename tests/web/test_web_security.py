@@ -7,6 +7,7 @@ import re
 
 from cryptography.fernet import Fernet
 
+from services.registry.domain.experts import Profile
 from services.web.cookies import SESSION_COOKIE
 from shared.messaging.rpc import RemoteError
 from tests.web.fakes import FakeServices, capacity, form_token, sign_in, web_client
@@ -63,6 +64,7 @@ def test_a_cookie_sealed_with_another_key_or_too_old_signs_nobody_in():
         sign_in(client, staff_role="coordinator")
         assert client.get("/coordinator", follow_redirects=False).status_code == 200
         forged = Fernet(Fernet.generate_key()).encrypt(b'{"identity": "x", "act": null}').decode()
+        client.cookies.clear()  # the browser sends only the forged cookie
         client.cookies.set(SESSION_COOKIE, forged)
         assert client.get("/coordinator", follow_redirects=False).headers["location"] == "/sign-in"
     with web_client(services, web_session_hours=1 / 3600) as client:
@@ -163,7 +165,16 @@ def test_a_person_with_several_roles_switches_between_them():
                                                                    "organization_ids": ["mieli"], "email": "o@x.fi",
                                                                    "phone": None, "experience": None,
                                                                    "trainings": [], "consented": False,
-                                                                   "active": True, "county_trained": False}})
+                                                                   "active": True, "county_trained": False,
+                                                                   "training_records": [], "consents": [],
+                                                                   "memberships_offered": [],
+                                                                   "profile": Profile().as_dict(),  # an empty draft
+                                                                   "published": None, "listing_problems": [],
+                                                                   "review": {"state": "draft",
+                                                                              "listing_requested": False,
+                                                                              "returned_reason": None},
+                                                                   "availability": {"weekdays": [],
+                                                                                    "blackouts": []}}})
     with web_client(services) as client:
         assert sign_in(client, email="olli@mieli.fi").headers["location"] == "/expert"
         page = client.get("/expert")
