@@ -64,6 +64,7 @@ def settings(**changes: str) -> dict:
         "KOKEMUS_ENVIRONMENT": "production", "KOKEMUS_SHUTDOWN_GRACE_SECONDS": "20", "KOKEMUS_HTTP_PORT": "8080",
         "KOKEMUS_STREAM_REPLICAS": "3", "OTEL_SERVICE_NAME": "orders", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
         "KOKEMUS_NATS_URL": "nats://nats:4222", "KOKEMUS_DB_HOST": "pg-rw", "KOKEMUS_DB_NAME": "orders",
+        "KOKEMUS_IDENTITY_JWKS": '{"keys": []}',
     }
     data.update(changes)
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
@@ -159,9 +160,9 @@ def test_connection_pools_that_outgrow_postgresql_fail() -> None:
     hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "orders"},
            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "orders"},
                     "minReplicas": 2, "maxReplicas": 3}}
-    objects = [deployment(), pg, hpa, settings()]  # 4 pods x pool 10 (the settings' default) + 1 = 41
+    objects = [deployment(), pg, hpa, settings()]  # 4 pods x pool 10 (the settings' default), + 1 migration = 41
     problems = check_connection_budget(objects)
-    assert any("= 41 connections, but role orders has connectionLimit 20" in p for p in problems), problems
+    assert any("= 40 connections, but role orders has connectionLimit 20" in p for p in problems), problems
     pg["spec"]["managed"]["roles"][0]["connectionLimit"] = 50
     pg["spec"]["postgresql"] = {"parameters": {"max_connections": "40"}}
     problems = check_connection_budget(objects)
