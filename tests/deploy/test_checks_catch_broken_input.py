@@ -26,7 +26,8 @@ def http_get(path: str) -> dict:
 
 def deployment() -> dict:
     """A minimal service Deployment that passes every check (the starting point each test breaks)."""
-    labels = {"app.kubernetes.io/name": "orders", "app.kubernetes.io/part-of": "kokemus", "app.kubernetes.io/component": "service"}
+    labels = {"app.kubernetes.io/name": "orders", "app.kubernetes.io/part-of": "kokemus",
+              "app.kubernetes.io/component": "service"}
     env_from = [{"configMapRef": {"name": "settings"}}]
     return {
         "apiVersion": "apps/v1",
@@ -47,7 +48,8 @@ def deployment() -> dict:
                         "name": "orders", "image": "kokemus:1.0", "args": ["serve", "orders"],
                         "ports": [{"name": "http", "containerPort": 8080}],
                         "envFrom": copy.deepcopy(env_from),
-                        "env": [{"name": "KOKEMUS_NATS_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "s", "key": "password"}}}],
+                        "env": [{"name": "KOKEMUS_NATS_PASSWORD",
+                                 "valueFrom": {"secretKeyRef": {"name": "s", "key": "password"}}}],
                         "livenessProbe": http_get("/healthz"), "readinessProbe": http_get("/readyz"),
                         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
                     }],
@@ -88,18 +90,26 @@ def test_the_starting_point_passes() -> None:
 @pytest.mark.parametrize(
     ("breakage", "expected"),
     [
-        (lambda d: d["spec"]["template"]["spec"].update(terminationGracePeriodSeconds=30), "terminationGracePeriodSeconds 30"),
-        (lambda d: main_container(d)["livenessProbe"]["httpGet"].update(path="/"), "livenessProbe must be an HTTP GET of /healthz"),
+        (lambda d: d["spec"]["template"]["spec"].update(terminationGracePeriodSeconds=30),
+         "terminationGracePeriodSeconds 30"),
+        (lambda d: main_container(d)["livenessProbe"]["httpGet"].update(path="/"),
+         "livenessProbe must be an HTTP GET of /healthz"),
         (lambda d: main_container(d).pop("readinessProbe"), "readinessProbe must be an HTTP GET of /readyz"),
-        (lambda d: main_container(d)["ports"][0].update(containerPort=9090), "livenessProbe must be an HTTP GET of /healthz on port 8080"),
-        (lambda d: main_container(d)["readinessProbe"]["httpGet"].update(port=9090), "readinessProbe must be an HTTP GET of /readyz on port 8080"),
+        (lambda d: main_container(d)["ports"][0].update(containerPort=9090),
+         "livenessProbe must be an HTTP GET of /healthz on port 8080"),
+        (lambda d: main_container(d)["readinessProbe"]["httpGet"].update(port=9090),
+         "readinessProbe must be an HTTP GET of /readyz on port 8080"),
         (lambda d: main_container(d).update(args=["serve", "audit"]), "must run `kokemus serve orders`"),
-        (lambda d: d["spec"]["template"]["spec"].pop("initContainers"), "no init container runs `kokemus migrate orders`"),
+        (lambda d: d["spec"]["template"]["spec"].pop("initContainers"),
+         "no init container runs `kokemus migrate orders`"),
         (lambda d: d["spec"]["template"]["spec"]["volumes"].clear(), "/tmp must be an emptyDir volume"),
-        (lambda d: main_container(d)["env"].append({"name": "KOKEMUS_DB_PASSWORD", "value": "hunter2"}), "must come from a Secret"),
-        (lambda d: main_container(d)["env"].append({"name": "OTEL_SERVICE_NAME", "value": "audit"}), "OTEL_SERVICE_NAME is 'audit'"),
+        (lambda d: main_container(d)["env"].append({"name": "KOKEMUS_DB_PASSWORD", "value": "hunter2"}),
+         "must come from a Secret"),
+        (lambda d: main_container(d)["env"].append({"name": "OTEL_SERVICE_NAME", "value": "audit"}),
+         "OTEL_SERVICE_NAME is 'audit'"),
     ],
-    ids=["grace", "liveness", "readiness", "port-moved", "probe-port", "args", "no-migration", "no-tmp", "literal-secret",
+    ids=["grace", "liveness", "readiness", "port-moved", "probe-port", "args", "no-migration", "no-tmp",
+         "literal-secret",
          "otel-name"],
 )
 def test_a_broken_service_deployment_fails(breakage: Callable[[dict], object], expected: str) -> None:
@@ -124,7 +134,8 @@ def test_a_broken_service_deployment_fails(breakage: Callable[[dict], object], e
         ({"KOKEMUS_STREAM_REPLICAS": "1"}, "KOKEMUS_STREAM_REPLICAS must be 3 in production"),
         ({"KOKEMUS_ENVIRONMENT": "staging"}, "KOKEMUS_ENVIRONMENT='staging' has no NATS values"),
     ],
-    ids=["http-port", "shutdown-grace", "defaults", "refused", "db-name", "nats-url", "production-replicas", "environment"],
+    ids=["http-port", "shutdown-grace", "defaults", "refused", "db-name", "nats-url", "production-replicas",
+         "environment"],
 )
 def test_settings_the_deployment_does_not_fit_fail(changes: dict, expected: str | None) -> None:
     problems = workload_problems(deployment(), settings(**changes))
@@ -197,7 +208,8 @@ def env_entry(container: dict, name: str) -> dict:
 
 
 def config_of(objects: list[dict], workload: str) -> dict:
-    [found] = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith(f"{workload}-config")]
+    [found] = [o for o in objects
+               if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith(f"{workload}-config")]
     return found["data"]
 
 
@@ -226,7 +238,8 @@ def oidc(objects: list[dict]) -> dict:
         (lambda o: config_of(o, "identity").update(KOKEMUS_IDENTITY_SIGNING_KEY='{"kty": "OKP", "d": "x"}'),
          "Deployment/identity: KOKEMUS_IDENTITY_SIGNING_KEY must come from a Secret"),
         (lambda o: drop_volume(o, "audit", "audit-signing-key"),
-         "Deployment/audit: KOKEMUS_AUDIT_SIGNING_KEY=/etc/kokemus/audit-signing-key/signing-key.jwk is in no mounted secret"),
+         "Deployment/audit: KOKEMUS_AUDIT_SIGNING_KEY=/etc/kokemus/audit-signing-key/signing-key.jwk is in no "
+         "mounted secret"),
         # the owner migrates, the runtime role serves
         (lambda o: config_of(o, "identity").update(KOKEMUS_DB_RUNTIME_ROLE="kokemus_identity_owner"),
          "Deployment/identity: KOKEMUS_DB_RUNTIME_ROLE is kokemus_identity_owner, the database's owner"),
@@ -251,7 +264,8 @@ def oidc(objects: list[dict]) -> dict:
         (lambda o: config_of(o, "web").update(KOKEMUS_WEB_PUBLIC_URL="http://kokemus.example.fi"),
          "the web would refuse its settings"),
         (lambda o: oidc(o).update(KOKEMUS_OIDC_PEOPLE_CLIENT_IDS="kokemus-cli"),
-         "the identity service does not accept ID tokens for the web's client kokemus-web (KOKEMUS_OIDC_PEOPLE_CLIENT_IDS)"),
+         "the identity service does not accept ID tokens for the web's client kokemus-web "
+         "(KOKEMUS_OIDC_PEOPLE_CLIENT_IDS)"),
         (lambda o: pod_of(o, "web")["containers"][0]["env"].append(
             {"name": "KOKEMUS_OIDC_STAFF_ISSUER", "value": "https://elsewhere.example.fi"}),
          "the staff provider is https://elsewhere.example.fi, but the identity service trusts"),
