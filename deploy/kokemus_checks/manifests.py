@@ -347,6 +347,12 @@ def check_web_workload(objects: list[dict], expected: bool = True) -> list[str]:
     if settings.web_host in LOOPBACK:
         problems.append(f"{where}: KOKEMUS_WEB_HOST={settings.web_host} is unreachable from outside the pod "
                         "(the probes and the Ingress): 0.0.0.0")
+    pause = (((main.get("lifecycle") or {}).get("preStop") or {}).get("sleep") or {}).get("seconds", 0)
+    termination = pod.get("terminationGracePeriodSeconds", 30)
+    if termination < pause + settings.request_timeout_seconds + GRACE_MARGIN_SECONDS:
+        problems.append(f"{where}: terminationGracePeriodSeconds {termination} is less than the preStop pause "
+                        f"({pause} s) + KOKEMUS_REQUEST_TIMEOUT_SECONDS={settings.request_timeout_seconds:g} + "
+                        f"{GRACE_MARGIN_SECONDS} s: the pod would be killed while it finishes a request")
     if env.get("KOKEMUS_ENVIRONMENT") == "production" and not settings.cookie_secure:
         problems.append(f"{where}: KOKEMUS_WEB_PUBLIC_URL must be https:// in production (the cookie is Secure)")
     return problems + _sign_in_agrees(objects, env, settings)

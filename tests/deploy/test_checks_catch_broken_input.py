@@ -257,6 +257,8 @@ def oidc(objects: list[dict]) -> dict:
          "Deployment/web: KOKEMUS_WEB_COOKIE_KEY must come from a Secret"),
         (lambda o: config_of(o, "web").update(KOKEMUS_WEB_PORT="9000"),
          "Deployment/web: livenessProbe must be an HTTP GET of /healthz on port 9000 (KOKEMUS_WEB_PORT)"),
+        (lambda o: pod_of(o, "web").update(terminationGracePeriodSeconds=15),
+         "Deployment/web: terminationGracePeriodSeconds 15 is less than the preStop pause (5 s)"),
         (lambda o: config_of(o, "web").update(KOKEMUS_WEB_HOST="127.0.0.1"),
          "Deployment/web: KOKEMUS_WEB_HOST=127.0.0.1 is unreachable"),
         (lambda o: config_of(o, "web").update(KOKEMUS_WEB_PUBLIC_URL="http://localhost:8000"),
@@ -272,7 +274,8 @@ def oidc(objects: list[dict]) -> dict:
     ],
     ids=["jwks-unmounted", "no-signing-key", "inline-signing-key", "audit-key-unmounted", "runtime-is-owner",
          "no-runtime-role", "migration-as-runtime", "no-database", "no-web", "literal-cookie-key", "web-port",
-         "web-loopback", "web-http-production", "web-http-public", "client-not-accepted", "issuers-differ"],
+         "web-grace", "web-loopback", "web-http-production", "web-http-public", "client-not-accepted",
+         "issuers-differ"],
 )
 def test_the_real_production_target_broken_fails(rendered: dict, breakage: Callable[[list[dict]], object],
                                                  expected: str) -> None:

@@ -133,11 +133,24 @@ def egress_of(objects: list[dict], name: str) -> tuple[bool, set[int]]:
     return denied, ports
 
 
+def ingress_of(objects: list[dict], name: str) -> set[tuple[str, int]]:
+    """(namespace, port) of every ingress rule that lets another namespace reach the workload's pods."""
+    labels = deployment(objects, name)["spec"]["template"]["metadata"]["labels"]
+    policies = [o["spec"] for o in objects
+                if o["kind"] == "NetworkPolicy" and selects(o["spec"]["podSelector"], labels)]
+    assert any("Ingress" in p["policyTypes"] and not p.get("ingress") for p in policies), "no default deny"
+    return {(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], port["port"])
+            for p in policies for rule in p.get("ingress", []) for peer in rule["from"] for port in rule["ports"]}
+
+
 def test_the_identity_service_and_the_web_reach_only_what_they_need(rendered: dict) -> None:
     dns, nats, postgres, otlp, https = 53, 4222, 5432, {4317, 4318}, 443
     for target, providers in (("dev", set()), ("production", {https})):
         assert egress_of(rendered[target], "identity") == (True, {dns, nats, postgres, *otlp, *providers}), target
         assert egress_of(rendered[target], WEB) == (True, {dns, nats, *providers}), target
+        # only Prometheus reaches the identity service (metrics), only the Ingress controller the web
+        assert ingress_of(rendered[target], "identity") == {("monitoring", 8080)}
+        assert ingress_of(rendered[target], WEB) == {("ingress-nginx", 8000)}
     # the web is reached through the Ingress, at its Service's port
     production = rendered["production"]
     [ingress] = [o for o in production if o["kind"] == "Ingress"]
