@@ -185,7 +185,7 @@ def asyncapi(check: bool = typer.Option(False, "--check", help="fail when a comm
 
 
 def _register_subcommands() -> None:
-    from kokemus import account, audit, demo, dlq, events, relay
+    from kokemus import account, audit, demo, dlq, events, relay, systems
 
     app.command()(account.login)
     app.command()(account.logout)
@@ -194,6 +194,7 @@ def _register_subcommands() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(events.app, name="events")
     app.add_typer(dlq.app, name="dlq")
+    app.add_typer(systems.app, name="systems")
     app.command(name="demo")(demo.demo_command)
 
 

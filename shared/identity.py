@@ -73,7 +73,7 @@ def generate_signing_key() -> OKPKey:
 
 def signing_key(source: str) -> OKPKey:
     """The private signing key (a JWK) from a file or the JSON itself."""
-    key = OKPKey.import_key(_json(source))
+    key = OKPKey.import_key(json_or_file(source))
     if not key.is_private:
         raise ValueError("the identity signing key must be a private JWK (with its 'd')")
     return key
@@ -81,7 +81,7 @@ def signing_key(source: str) -> OKPKey:
 
 def public_keys(source: str) -> KeySet:
     """The published public keys (a JWK set) from a file or the JSON itself."""
-    keys = KeySet.import_key_set(_json(source))
+    keys = KeySet.import_key_set(json_or_file(source))
     if any(key.is_private for key in keys):
         raise ValueError("the published key set holds a private key: publish only the public halves")
     return keys
@@ -93,7 +93,7 @@ def publish(*keys: OKPKey) -> dict[str, Any]:
     return published
 
 
-def _json(source: str) -> Any:
+def json_or_file(source: str) -> Any:
     text = source if source.lstrip().startswith("{") else Path(source).read_text()
     return json.loads(text)
 

@@ -60,6 +60,8 @@ class Settings(NatsAccess, BaseSettings):
     identity_token_seconds: int = Field(60, ge=5, le=300, description="a token's life: a role taken away is gone "
                                                                       "from every token after at most this")
     identity_session_hours: float = Field(12, gt=0, le=24 * 30)
+    identity_systems: str | None = Field(None, description="other systems that sign in on their own: the JSON "
+                                         "{name: digest} or a file of it (`kokemus systems add`)")
     oidc_staff_issuer: str | None = Field(None, description="the county's provider for its staff")
     oidc_staff_client_ids: str = Field("", description="comma-separated: the web's and the command line's")
     oidc_staff_groups_claim: str = "groups"

@@ -3,6 +3,7 @@
 - the identity service's signing key, and the public key set every service verifies tokens with;
 - the audit's checkpoint signing key, and its public half, which ``kokemus audit verify`` checks checkpoints with;
 - the web's cookie key, so a restart does not sign everyone out;
+- the digests of other systems' secrets, once ``kokemus systems add`` registered one;
 - a password for each NATS user (every service, the web, the command line, the stack's admin).
 
 Services are given file paths, never the secrets themselves in their environment. In a deployment the same
@@ -49,6 +50,11 @@ class StackKeys:
         return self.folder / "web-cookie-key"
 
     @property
+    def identity_systems(self) -> Path:
+        """The digests of the secrets of other systems that sign in (``kokemus systems add``); none at first."""
+        return self.folder / "identity-systems.json"
+
+    @property
     def nats_users(self) -> Path:
         return self.folder / "nats-users.json"
 
@@ -91,6 +97,8 @@ class StackKeys:
         env = {"KOKEMUS_IDENTITY_JWKS": str(self.identity_jwks)}
         if service == "identity":
             env["KOKEMUS_IDENTITY_SIGNING_KEY"] = str(self.identity_signing_key)
+            if self.identity_systems.exists():
+                env["KOKEMUS_IDENTITY_SYSTEMS"] = str(self.identity_systems)
         if service == "audit":
             env["KOKEMUS_AUDIT_SIGNING_KEY"] = str(self.audit_signing_key)
         return env

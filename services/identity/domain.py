@@ -17,7 +17,9 @@ from shared.errors import Conflict, Forbidden, Unauthenticated, invalid
 from shared.events import Role
 from shared.identity import Capacity
 
-STAFF_ROLES = (Role.coordinator, Role.auditor)
+# Roles the sign-in itself vouches for, not the registry: staff roles from the staff provider's groups, and
+# integration for a system registered with the identity service (services/identity/systems.py).
+VOUCHED_ROLES = (Role.coordinator, Role.auditor, Role.integration)
 
 
 def new_secret() -> str:
@@ -29,8 +31,8 @@ def reference(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:40]
 
 
-def staff_capacities(person: str, roles: list[Role]) -> list[Capacity]:
-    return [Capacity(role=role, id=person) for role in STAFF_ROLES if role in roles]
+def vouched_capacities(person: str, roles: list[Role]) -> list[Capacity]:
+    return [Capacity(role=role, id=person) for role in VOUCHED_ROLES if role in roles]
 
 
 def choose(

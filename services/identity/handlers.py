@@ -1,9 +1,9 @@
-"""The identity service's handlers: signing in (through a provider, or the development sign-in), a token for
-a session, signing out, and the published keys.
+"""The identity service's handlers: signing in (through a provider, as a registered system, or the development
+sign-in), a token for a session, signing out, and the published keys.
 
 Each handler takes its message, its context and the service's :class:`~services.identity.service.Deps`.
 Signing in, getting a token and signing out are answered without an identity (``PUBLIC``): the provider's ID
-token, or the session's secret, is what proves who asks.
+token, the system's secret, or the session's secret, is what proves who asks.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from services.identity import messages as m
-from services.identity.domain import Session, choose, new_secret, reference, staff_capacities
+from services.identity.domain import Session, choose, new_secret, reference, vouched_capacities
 from services.identity.oidc import Person
 from shared.aggregate import Metadata
-from shared.errors import Forbidden
+from shared.errors import Forbidden, Unauthenticated
 from shared.events import Actor, Role
 from shared.handling import CommandContext, Commands, Queries, QueryContext
 from shared.identity import Capacity
@@ -42,6 +42,15 @@ async def development_sign_in(cmd: m.DevelopmentSignIn, ctx: CommandContext, dep
     return await _begin(ctx, deps, person, cmd.act_as, development=True)
 
 
+async def system_sign_in(cmd: m.SystemSignIn, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Another system signs in with its registered name and secret; its tokens act in the integration role."""
+    if not deps.systems.verify(cmd.system, cmd.secret):
+        raise Unauthenticated("unknown system or wrong secret: the platform team registers systems "
+                              "(`kokemus systems add NAME`)")
+    person = Person("system", cmd.system, "", [Role.integration])
+    return await _begin(ctx, deps, person, m.ActAs(), development=False)
+
+
 async def _begin(ctx: CommandContext, deps: Deps, person: Person, act_as: m.ActAs, *, development: bool
                  ) -> dict[str, Any]:
     capacities = await _capacities(deps, person.key, person.email or None, person.staff_roles)
@@ -56,8 +65,11 @@ async def _begin(ctx: CommandContext, deps: Deps, person: Person, act_as: m.ActA
 
 
 async def _capacities(deps: Deps, person: str, email: str | None, staff_roles: list[Role]) -> list[Capacity]:
-    """The person's roles as the records stand now: staff roles from the provider, the rest from the registry."""
-    found = staff_capacities(person, staff_roles)
+    """The person's roles as the records stand now: staff roles from the provider (a system's from the identity
+    service's own register, so a system taken off it has none), the rest from the registry."""
+    if Role.integration in staff_roles and not deps.systems.known(person.removeprefix("system:")):
+        staff_roles = [role for role in staff_roles if role is not Role.integration]
+    found = vouched_capacities(person, staff_roles)
     if email:
         found += await deps.directory.capacities(email)
     return found
@@ -108,6 +120,7 @@ async def published_keys(query: m.PublishedKeys, ctx: QueryContext, deps: Deps) 
 COMMANDS: Commands = {
     "sign_in": (m.SignIn, sign_in),
     "development_sign_in": (m.DevelopmentSignIn, development_sign_in),
+    "system_sign_in": (m.SystemSignIn, system_sign_in),
     "sign_out": (m.SignOut, sign_out),
 }
 
@@ -116,4 +129,4 @@ QUERIES: Queries = {
     "published_keys": (m.PublishedKeys, published_keys),
 }
 
-PUBLIC = frozenset({"sign_in", "development_sign_in", "sign_out", "token", "published_keys"})
+PUBLIC = frozenset({"sign_in", "development_sign_in", "system_sign_in", "sign_out", "token", "published_keys"})

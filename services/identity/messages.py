@@ -1,7 +1,7 @@
 """Commands and queries the identity service answers on ``kokemus.identity.cmd.*`` and ``kokemus.identity.query.*``.
 
-Signing in, getting a token and signing out are answered without an identity: the ID token or the session
-secret in the request is what proves who asks.
+Signing in, getting a token and signing out are answered without an identity: the ID token, the system's
+secret or the session secret in the request is what proves who asks.
 """
 
 from __future__ import annotations
@@ -44,6 +44,13 @@ class DevelopmentSignIn(Command):
         if self.email is None and self.staff_role is None:
             raise ValueError("give an email, a staff_role, or both")
         return self
+
+
+class SystemSignIn(Command):
+    """Another system signs in with the name and secret the platform team registered for it."""
+
+    system: str = Field(pattern=r"^[a-z][a-z0-9-]{1,62}$")
+    secret: str = Secret
 
 
 class GetToken(Request):

@@ -15,6 +15,7 @@ from services.identity.directory import Directory, RegistryDirectory
 from services.identity.handlers import COMMANDS, PUBLIC, QUERIES
 from services.identity.oidc import ConfiguredProviders, Provider, Providers
 from services.identity.projections import SQL, IdentityTables
+from services.identity.systems import Systems
 from services.identity.views import IdentityViews
 from shared.definition import ServiceDefinition, ServiceDeps
 from shared.events import Role, events_in
@@ -29,6 +30,7 @@ class Deps(ServiceDeps[IdentityViews]):
     issuer: TokenIssuer
     providers: Providers
     directory: Directory
+    systems: Systems = field(default_factory=Systems)
     development: bool = False
     session_lifetime: dt.timedelta = dt.timedelta(hours=12)
     published_keys: dict[str, Any] = field(default_factory=dict)
@@ -53,7 +55,8 @@ def compose(uow: UnitOfWork, views: IdentityViews, settings: Settings, requester
                          issuer=settings.identity_issuer, audience=settings.identity_audience)
     published = json.loads(json.dumps(public_keys(settings.identity_jwks or "{}").as_dict(private=False)))
     return Deps(uow=uow, views=views, issuer=issuer, providers=providers_of(settings),
-                directory=RegistryDirectory(requester, issuer), development=settings.development_sign_in,
+                directory=RegistryDirectory(requester, issuer), systems=Systems.of(settings.identity_systems),
+                development=settings.development_sign_in,
                 session_lifetime=dt.timedelta(hours=settings.identity_session_hours), published_keys=published)
 
 

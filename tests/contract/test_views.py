@@ -48,12 +48,12 @@ from services.registry.views import (
     BankEntry,
     BankPage,
     BankQuery,
-    InMemoryRegistryViews,
     OrdererRow,
     OrganizationRow,
     ProgrammeRow,
     SituationRow,
 )
+from services.registry.views.in_memory import InMemoryRegistryViews
 from shared.envelope import Published, RecordedEvent
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.eventstore.memory import InMemoryEventStore

@@ -128,6 +128,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("audit", "checkpoint_heads"): {A, C},
     ("identity", "sign_in"): EVERYONE,  # answered for anyone: the ID token is the proof
     ("identity", "development_sign_in"): EVERYONE,
+    ("identity", "system_sign_in"): EVERYONE,  # the system's secret is the proof
     ("identity", "sign_out"): EVERYONE,
     ("identity", "token"): EVERYONE,
     ("identity", "published_keys"): EVERYONE,
@@ -327,6 +328,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("audit", "sign_checkpoint"): {},
         ("identity", "sign_in"): {"provider": "staff", "id_token": "not-a-token-" * 4},
         ("identity", "development_sign_in"): {"email": "maija@example.org"},
+        ("identity", "system_sign_in"): {"system": "payroll", "secret": "s" * 30},
         ("identity", "sign_out"): {"session": "s" * 30},
         ("identity", "token"): {"session": "s" * 30},
         ("identity", "published_keys"): {},

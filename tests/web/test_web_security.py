@@ -7,7 +7,7 @@ import re
 
 from cryptography.fernet import Fernet
 
-from services.registry.domain.experts import Profile
+from services.registry.domain import Profile
 from services.web.cookies import SESSION_COOKIE
 from shared.messaging.rpc import RemoteError
 from tests.web.fakes import FakeServices, capacity, form_token, sign_in, web_client

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from services.registry import events, handlers as h, messages as m
 from services.registry.events import TrainingCompleted
 from services.registry.service import compose
-from services.registry.views import InMemoryRegistryViews
+from services.registry.views.in_memory import InMemoryRegistryViews
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import Actor, Role, events_in
 from shared.eventstore.memory import InMemoryEventStore

@@ -6,7 +6,7 @@ import pytest
 
 from services.registry import events, handlers as h, messages as m
 from services.registry.service import compose
-from services.registry.views import InMemoryRegistryViews
+from services.registry.views.in_memory import InMemoryRegistryViews
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import Actor, Role, events_in
 from shared.eventstore.memory import InMemoryEventStore

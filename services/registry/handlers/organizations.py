@@ -1,0 +1,82 @@
+"""Organizations, their agreements and contact persons; orderers' credentials for the bank."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from services.registry import messages as m
+from services.registry.domain import OrdererCredentials, Organization
+from services.registry.handlers.access import require_speaks_for
+from shared.events import Role
+from shared.handling import CommandContext
+
+if TYPE_CHECKING:
+    from services.registry.service import Deps
+
+
+async def register_organization(cmd: m.RegisterOrganization, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Register the county or an NGO (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    existing = await ctx.session.load(Organization, cmd.organization_id, must_exist=False)
+    organization = Organization.register(cmd.organization_id, cmd.name, cmd.kind, cmd.contact_person_id, existing)
+    await ctx.session.save(organization, ctx.meta())
+    return {"organization_id": cmd.organization_id}
+
+
+async def sign_organization_agreement(
+    cmd: m.SignOrganizationAgreement, ctx: CommandContext, deps: Deps
+) -> dict[str, Any]:
+    """Record the county's agreement with an NGO and the dates it is valid (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.sign_agreement(cmd.agreement_id, cmd.valid_from, cmd.valid_until)
+    await ctx.session.save(organization, ctx.meta())
+    return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
+
+
+async def end_organization_agreement(
+    cmd: m.EndOrganizationAgreement, ctx: CommandContext, deps: Deps
+) -> dict[str, Any]:
+    """End an organization agreement early (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.end_agreement(cmd.agreement_id, cmd.ended_on)
+    await ctx.session.save(organization, ctx.meta())
+    return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
+
+
+async def appoint_contact_person(cmd: m.AppointContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Make a person a contact person of the organization (a coordinator, or one of its contact persons)."""
+    require_speaks_for(ctx.actor, cmd.organization_id)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.appoint_contact(cmd.person_id, cmd.name, str(cmd.email))
+    await ctx.session.save(organization, ctx.meta(subject_id=cmd.person_id))
+    return {"organization_id": cmd.organization_id, "person_id": cmd.person_id}
+
+
+async def remove_contact_person(cmd: m.RemoveContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Take the contact person's role away (a coordinator, or one of the organization's contact persons)."""
+    require_speaks_for(ctx.actor, cmd.organization_id)
+    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
+    organization.remove_contact(cmd.person_id, cmd.reason)
+    await ctx.session.save(organization, ctx.meta())
+    return {"organization_id": cmd.organization_id, "person_id": cmd.person_id, "removed": True}
+
+
+async def grant_credentials(cmd: m.GrantCredentials, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Give an orderer credentials to search the bank and place orders (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    credentials = await ctx.session.load(OrdererCredentials, cmd.orderer_id, must_exist=False)
+    credentials.grant(cmd.orderer_name, cmd.organization_id, cmd.valid_until, deps.clock.today(),
+                      str(cmd.email) if cmd.email else None)
+    await ctx.session.save(credentials, ctx.meta(subject_id=cmd.orderer_id))
+    return {"orderer_id": cmd.orderer_id, "valid_until": cmd.valid_until}
+
+
+async def revoke_credentials(cmd: m.RevokeCredentials, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Take an orderer's credentials away (coordinator)."""
+    ctx.require_role(Role.coordinator)
+    credentials = await ctx.session.load(OrdererCredentials, cmd.orderer_id, what="orderer")
+    credentials.revoke(cmd.reason)
+    await ctx.session.save(credentials, ctx.meta())
+    return {"orderer_id": cmd.orderer_id, "revoked": True}
