@@ -13,6 +13,9 @@
 #                                 (key `jwks.json`) that every service checks tokens with
 #   kokemus-audit-signing-key     the audit's checkpoint signing key (the same way), with its public half, the
 #                                 ConfigMap kokemus-audit-checkpoint-keys, for `kokemus audit verify`
+#   kokemus-identity-systems      the register of other systems that sign in on their own (key `systems.json`):
+#                                 made empty here, filled with `kokemus systems add` (deploy/README.md); never
+#                                 rotated by this script, which would forget every system registered
 #   kokemus-web-cookie-key        the Fernet key that seals the web's session cookie (key `cookie-key`)
 #   kokemus-oidc-web              the web's client secrets at the county's OpenID providers (production): not
 #                                 generated but given, as KOKEMUS_WEB_STAFF_CLIENT_SECRET and
@@ -137,6 +140,12 @@ done <<<"$pg_secrets"
 
 key_pair kokemus-identity-signing-key kokemus-identity-jwks
 key_pair kokemus-audit-signing-key kokemus-audit-checkpoint-keys
+
+# not in $keys: --rotate would replace the register with an empty one
+if [[ -z "$rotate" ]] && wanted kokemus-identity-systems "secret kokemus-identity-systems (no system registered)"; then
+  create secret generic kokemus-identity-systems --from-literal "systems.json={}" \
+    | write "secret $namespace/kokemus-identity-systems"
+fi
 
 if wanted kokemus-web-cookie-key "secret kokemus-web-cookie-key"; then
   create secret generic kokemus-web-cookie-key --from-literal "cookie-key=$(new_fernet_key)" \

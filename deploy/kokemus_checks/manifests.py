@@ -106,11 +106,16 @@ def _commands_and_volumes(where: str, name: str, pod: Mapping, main: Mapping) ->
     return problems
 
 
+# Settings naming a file of secrets that a service may be given beside its keys: checked where they are set.
+OPTIONAL_SECRET_FILES = ("KOKEMUS_IDENTITY_SYSTEMS",)
+
+
 def key_variables(service: str) -> list[str]:
-    """The key settings a service cannot start without: what `kokemus up` gives it (kokemus/stack/keys.py)."""
+    """The key settings a service cannot start without: what `kokemus up` always gives it (kokemus/stack/keys.py,
+    with a key folder that holds no optional file)."""
     from kokemus.stack.keys import StackKeys
 
-    return sorted(StackKeys(Path("keys")).service_environment(service))
+    return sorted(StackKeys(Path("/nonexistent/kokemus-keys")).service_environment(service))
 
 
 def _environment(where: str, name: str, env: Mapping[str, str]) -> list[str]:
@@ -125,13 +130,14 @@ def _environment(where: str, name: str, env: Mapping[str, str]) -> list[str]:
 
 
 def _key_files(where: str, name: str, pod: Mapping, main: Mapping, env: Mapping[str, str]) -> list[str]:
-    """A key the settings name as a file is in a volume the container mounts: a signing key (private) only from a
-    Secret, a public key set from a Secret or a ConfigMap. A private key given inline must come from a Secret."""
+    """A key the settings name as a file is in a volume the container mounts: a signing key (private) or another
+    secret only from a Secret, a public key set from a Secret or a ConfigMap. A private one given inline must come
+    from a Secret."""
     volumes = {v.get("name"): v for v in pod.get("volumes") or []}
     mounts = {PurePosixPath(m["mountPath"]): volumes.get(m.get("name"), {}) for m in main.get("volumeMounts") or []}
     problems = []
-    for variable in key_variables(name):
-        value, private = env.get(variable), "SIGNING_KEY" in variable
+    for variable in key_variables(name) + [v for v in OPTIONAL_SECRET_FILES if v in env]:
+        value, private = env.get(variable), "SIGNING_KEY" in variable or variable in OPTIONAL_SECRET_FILES
         if value is None or value == VALUE_FROM or value.lstrip().startswith("{"):
             if private and value not in (None, VALUE_FROM):
                 problems.append(f"{where}: {variable} must come from a Secret, not a literal")

@@ -240,6 +240,9 @@ def oidc(objects: list[dict]) -> dict:
         (lambda o: drop_volume(o, "audit", "audit-signing-key"),
          "Deployment/audit: KOKEMUS_AUDIT_SIGNING_KEY=/etc/kokemus/audit-signing-key/signing-key.jwk is in no "
          "mounted secret"),
+        (lambda o: drop_volume(o, "identity", "identity-systems"),
+         "Deployment/identity: KOKEMUS_IDENTITY_SYSTEMS=/etc/kokemus/identity-systems/systems.json is in no mounted "
+         "secret"),
         # the owner migrates, the runtime role serves
         (lambda o: config_of(o, "identity").update(KOKEMUS_DB_RUNTIME_ROLE="kokemus_identity_owner"),
          "Deployment/identity: KOKEMUS_DB_RUNTIME_ROLE is kokemus_identity_owner, the database's owner"),
@@ -272,7 +275,8 @@ def oidc(objects: list[dict]) -> dict:
             {"name": "KOKEMUS_OIDC_STAFF_ISSUER", "value": "https://elsewhere.example.fi"}),
          "the staff provider is https://elsewhere.example.fi, but the identity service trusts"),
     ],
-    ids=["jwks-unmounted", "no-signing-key", "inline-signing-key", "audit-key-unmounted", "runtime-is-owner",
+    ids=["jwks-unmounted", "no-signing-key", "inline-signing-key", "audit-key-unmounted", "systems-unmounted",
+         "runtime-is-owner",
          "no-runtime-role", "migration-as-runtime", "no-database", "no-web", "literal-cookie-key", "web-port",
          "web-grace", "web-loopback", "web-http-production", "web-http-public", "client-not-accepted",
          "issuers-differ"],

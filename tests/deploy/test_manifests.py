@@ -86,7 +86,8 @@ def secrets_of(container: dict, pod: dict) -> set[str]:
 
 # Each workload's containers read exactly these Secrets: its own credentials and keys, nobody else's.
 SECRETS = {
-    "identity": {"kokemus-nats-identity", "kokemus-pg-identity", "kokemus-identity-signing-key"},
+    "identity": {"kokemus-nats-identity", "kokemus-pg-identity", "kokemus-identity-signing-key",
+                 "kokemus-identity-systems"},
     "audit": {"kokemus-nats-audit", "kokemus-pg-audit", "kokemus-audit-signing-key"},
     WEB: {"kokemus-nats-web", "kokemus-web-cookie-key", "kokemus-oidc-web"},
 }

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 
 from deploy.kokemus_checks.common import DEPLOY, load_objects
 from deploy.kokemus_checks.manifests import container_env
+from services.identity.systems import Systems
 from shared.events import Role
 from shared.identity import Capacity, TokenIssuer, TokenVerifier, public_keys, signing_key
 
@@ -84,6 +85,7 @@ def test_every_secret_and_key_the_manifests_read_is_made(rendered: dict, made: d
         assert ("Secret", "kokemus-identity-signing-key", "signing-key.jwk") in wanted
         assert ("ConfigMap", "kokemus-identity-jwks", "jwks.json") in wanted
         assert ("Secret", "kokemus-web-cookie-key", "cookie-key") in wanted
+        assert ("Secret", "kokemus-identity-systems", "systems.json") in wanted
         missing = {(kind, name, key) for kind, name, key in wanted
                    if made.get(name, {}).get("kind") != kind or key not in made[name]}
         assert not missing, f"{target}: read by the manifests but not made by deploy/secrets.sh: {sorted(missing)}"
@@ -109,6 +111,20 @@ def test_a_token_signed_with_the_made_key_verifies_with_the_made_public_keys(mad
     audit_key = signing_key(made["kokemus-audit-signing-key"]["signing-key.jwk"])
     assert [key.kid for key in public_keys(made["kokemus-audit-checkpoint-keys"]["jwks.json"])] == [audit_key.kid]
     assert audit_key.kid != issuer.key.kid
+
+
+def test_the_register_of_systems_starts_empty_and_is_never_rotated(made: dict, tmp_path: Path) -> None:
+    assert Systems.of(made["kokemus-identity-systems"]["systems.json"]) == Systems({})
+    # what `kokemus systems add --file` writes there is what the identity service reads
+    register = tmp_path / "systems.json"
+    register.write_text(made["kokemus-identity-systems"]["systems.json"])
+    result = subprocess.run([sys.executable, "-m", "kokemus", "systems", "add", "payroll", "--file", str(register)],
+                            capture_output=True, text=True, check=True)
+    secret = result.stdout.splitlines()[1]
+    assert Systems.of(register.read_text()).verify("payroll", secret)
+    refused = subprocess.run(["bash", str(DEPLOY / "secrets.sh"), "--rotate", "kokemus-identity-systems", "--print"],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "no secret named kokemus-identity-systems" in refused.stderr
 
 
 def test_the_cookie_key_seals_and_the_client_secrets_are_the_ones_given(made: dict) -> None:
