@@ -75,7 +75,8 @@ pg_secrets=$(awk '/^      - name: /{role=$3} /^          name: kokemus-pg-/{prin
   deploy/kustomize/postgres/cluster.yaml)
 keys="kokemus-identity-signing-key kokemus-audit-signing-key kokemus-web-cookie-key kokemus-oidc-web"
 
-if [[ -n "$rotate" ]] && ! grep -qx "$rotate" <<<"$nats_secrets"$'\n'"$(cut -d' ' -f1 <<<"$pg_secrets")"$'\n'"${keys// /$'\n'}"; then
+rotatable="$nats_secrets"$'\n'"$(cut -d' ' -f1 <<<"$pg_secrets")"$'\n'"${keys// /$'\n'}"
+if [[ -n "$rotate" ]] && ! grep -qx "$rotate" <<<"$rotatable"; then
   echo "$0: no secret named $rotate (expected kokemus-nats-<user>, kokemus-pg-<service>[-owner] or one of: $keys)" >&2
   exit 1
 fi
@@ -125,7 +126,14 @@ basic_auth() {  # name username [label]
 
 key_pair() {  # secret config_map: a private JWK in the Secret, its public key set in the ConfigMap
   local secret=$1 config_map=$2 private_jwk public_jwks
-  wanted "$secret" "secret $secret and its public keys, configmap $config_map" || return 0
+  if ! wanted "$secret" "secret $secret and its public keys, configmap $config_map"; then
+    if [[ -z "$rotate" && $mode == apply ]] \
+        && ! kubectl get configmap "$config_map" --namespace "$namespace" >/dev/null 2>&1; then
+      echo "$0: configmap $namespace/$config_map (the public half of $secret) is missing: make both anew with" \
+           "--rotate $secret" >&2
+    fi
+    return 0
+  fi
   new_signing_key
   create secret generic "$secret" --from-literal "signing-key.jwk=$private_jwk" | write "secret $namespace/$secret"
   create configmap "$config_map" --from-literal "jwks.json=$public_jwks" | write "configmap $namespace/$config_map"

@@ -136,3 +136,48 @@ def test_the_cookie_key_seals_and_the_client_secrets_are_the_ones_given(made: di
     without = secrets_script()
     assert "kokemus-oidc-web" not in without
     assert set(without) == set(made) - {"kokemus-oidc-web"}
+
+
+FAKE_KUBECTL = """#!/usr/bin/env bash
+# kubectl for deploy/secrets.sh without a cluster: `get` finds what $EXISTING names, `apply` records the object
+# in $APPLIED, everything else (create --dry-run=client, label --local) is the real kubectl's.
+case "$1" in
+  get) grep -qx "$3" <<<"${EXISTING// /$'\\n'}" ;;
+  apply) cat >"$APPLIED/$(date +%s%N).yaml" ;;
+  *) exec "$REAL_KUBECTL" "$@" ;;
+esac
+"""
+
+
+def test_it_creates_what_is_missing_keeps_what_exists_and_rotates_one(tmp_path: Path, made: dict) -> None:
+    tools = str(Path(sys.executable).parent)
+    real = shutil.which("kubectl", path=tools) or shutil.which("kubectl")
+    assert real is not None
+    bin_dir, applied = tmp_path / "bin", tmp_path / "applied"
+    bin_dir.mkdir()
+    applied.mkdir()
+    (bin_dir / "kubectl").write_text(FAKE_KUBECTL)
+    (bin_dir / "kubectl").chmod(0o755)
+
+    def run(*args: str, existing: str = "") -> tuple[set[str], str]:
+        for old in applied.iterdir():
+            old.unlink()
+        env = {key: value for key, value in os.environ.items() if key not in CLIENT_SECRETS}
+        env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", REAL_KUBECTL=real,
+                   APPLIED=str(applied), EXISTING=existing, KUBECONFIG=os.devnull)
+        result = subprocess.run(["bash", str(DEPLOY / "secrets.sh"), *args], capture_output=True, text=True, env=env,
+                                check=True)
+        return {load_objects(f.read_text())[0]["metadata"]["name"] for f in applied.iterdir()}, result.stderr
+
+    everything = set(made) - {"kokemus-oidc-web"}
+    # what is missing is made, existing ones are kept; a kept signing key whose public half is gone is pointed
+    # out, not silently remade
+    written, said = run(existing="kokemus-web-cookie-key kokemus-identity-signing-key")
+    kept = {"kokemus-web-cookie-key", "kokemus-identity-signing-key", "kokemus-identity-jwks"}
+    assert written == everything - kept
+    assert "kokemus/kokemus-identity-jwks (the public half of kokemus-identity-signing-key) is missing" in said
+    # --rotate renews just that one, even though it exists (a key pair: both halves)
+    written, _ = run("--rotate", "kokemus-identity-signing-key", existing=" ".join(everything))
+    assert written == {"kokemus-identity-signing-key", "kokemus-identity-jwks"}
+    written, _ = run("--rotate", "kokemus-pg-identity-owner", existing=" ".join(everything))
+    assert written == {"kokemus-pg-identity-owner"}
