@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .common import SERVICES_DIR, service_folders
 from .nats_servers import nats_nodes
@@ -361,7 +362,26 @@ def check_web_workload(objects: list[dict], expected: bool = True) -> list[str]:
                         f"{GRACE_MARGIN_SECONDS} s: the pod would be killed while it finishes a request")
     if env.get("KOKEMUS_ENVIRONMENT") == "production" and not settings.cookie_secure:
         problems.append(f"{where}: KOKEMUS_WEB_PUBLIC_URL must be https:// in production (the cookie is Secure)")
-    return problems + _sign_in_agrees(objects, env, settings)
+    return problems + _ingress_host(objects, settings) + _sign_in_agrees(objects, env, settings)
+
+
+def _ingress_host(objects: list[dict], web: WebSettings) -> list[str]:
+    """An Ingress that routes to the web serves the host of KOKEMUS_WEB_PUBLIC_URL, where the providers send
+    people back after signing in."""
+    host = urlsplit(web.web_public_url).hostname
+    services = {o["metadata"]["name"] for o in objects if o.get("kind") == "Service"
+                and ((o.get("spec") or {}).get("selector") or {}).get("app.kubernetes.io/name") == WEB}
+    problems = []
+    for ingress in (o for o in objects if o.get("kind") == "Ingress"):
+        rules = (ingress.get("spec") or {}).get("rules") or []
+        hosts = {rule.get("host") for rule in rules
+                 if any(((path.get("backend") or {}).get("service") or {}).get("name") in services
+                        for path in (rule.get("http") or {}).get("paths") or [])}
+        if hosts and host not in hosts:
+            routed = ", ".join(sorted(map(str, hosts)))
+            problems.append(f"Ingress/{ingress['metadata']['name']}: routes {routed} to the web, but "
+                            f"KOKEMUS_WEB_PUBLIC_URL is {web.web_public_url}")
+    return problems
 
 
 def _sign_in_agrees(objects: list[dict], web_env: Mapping[str, str], web: WebSettings) -> list[str]:

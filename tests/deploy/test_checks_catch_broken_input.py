@@ -268,6 +268,9 @@ def oidc(objects: list[dict]) -> dict:
          "Deployment/web: KOKEMUS_WEB_PUBLIC_URL must be https:// in production"),
         (lambda o: config_of(o, "web").update(KOKEMUS_WEB_PUBLIC_URL="http://kokemus.example.fi"),
          "the web would refuse its settings"),
+        (lambda o: config_of(o, "web").update(KOKEMUS_WEB_PUBLIC_URL="https://kokemus.hyvinvointialue.fi"),
+         "Ingress/web: routes kokemus.example.fi to the web, but KOKEMUS_WEB_PUBLIC_URL is "
+         "https://kokemus.hyvinvointialue.fi"),
         (lambda o: oidc(o).update(KOKEMUS_OIDC_PEOPLE_CLIENT_IDS="kokemus-cli"),
          "the identity service does not accept ID tokens for the web's client kokemus-web "
          "(KOKEMUS_OIDC_PEOPLE_CLIENT_IDS)"),
@@ -278,7 +281,7 @@ def oidc(objects: list[dict]) -> dict:
     ids=["jwks-unmounted", "no-signing-key", "inline-signing-key", "audit-key-unmounted", "systems-unmounted",
          "runtime-is-owner",
          "no-runtime-role", "migration-as-runtime", "no-database", "no-web", "literal-cookie-key", "web-port",
-         "web-grace", "web-loopback", "web-http-production", "web-http-public", "client-not-accepted",
+         "web-grace", "web-loopback", "web-http-production", "web-http-public", "ingress-host", "client-not-accepted",
          "issuers-differ"],
 )
 def test_the_real_production_target_broken_fails(rendered: dict, breakage: Callable[[list[dict]], object],
