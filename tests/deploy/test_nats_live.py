@@ -28,7 +28,7 @@ from deploy.kokemus_checks.nats_servers import nats_config_text
 from deploy.kokemus_checks.nats_users import nats_auth_values, reply_inbox
 
 nats = pytest.importorskip("nats")
-from nats.errors import (
+from nats.errors import (  # noqa: E402
     NoRespondersError,
     TimeoutError as NatsTimeout,
 )
@@ -154,7 +154,8 @@ async def _ensure_stream(js, service: str) -> None:
         await js.add_stream(config)
 
 
-@pytest.mark.parametrize("credentials", [{}, {"user": "orders", "password": "guess"}], ids=["anonymous", "wrong-password"])
+@pytest.mark.parametrize("credentials", [{}, {"user": "orders", "password": "guess"}],
+                         ids=["anonymous", "wrong-password"])
 async def test_clients_without_valid_credentials_are_refused(server: str, credentials: dict) -> None:
     errors: list[str] = []
 
@@ -188,7 +189,8 @@ async def test_service_owns_its_stream_and_a_consumer_reads_it_with_its_own_dura
     assert json.loads(message.data) == {"n": 1}
     await message.ack_sync()
     # a second pod of orders binds to the same durable (consumer info, no create)
-    again = await orders_js.pull_subscribe("kokemus.registry.events.>", durable="orders-from-registry", stream="KOKEMUS_REGISTRY")
+    again = await orders_js.pull_subscribe("kokemus.registry.events.>", durable="orders-from-registry",
+                                           stream="KOKEMUS_REGISTRY")
     with pytest.raises(NatsTimeout):
         await again.fetch(1, timeout=0.5)
     assert orders.violations == [] and registry.violations == []
@@ -296,7 +298,8 @@ async def test_the_audit_team_reads_the_trail_and_verifies_chains_but_commands_n
 async def test_the_cli_tails_events_with_an_ephemeral_consumer_and_writes_nothing(connect) -> None:
     registry = await connect("registry")
     await _ensure_stream(registry.nc.jetstream(), "registry")
-    await registry.nc.jetstream().publish("kokemus.registry.events.ExpertListed", b'{"n": 2}', headers={"Nats-Msg-Id": "e-tail"})
+    await registry.nc.jetstream().publish("kokemus.registry.events.ExpertListed", b'{"n": 2}',
+                                          headers={"Nats-Msg-Id": "e-tail"})
     cli = await connect("cli")
     received: asyncio.Queue = asyncio.Queue()
 
