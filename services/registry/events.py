@@ -285,6 +285,14 @@ class AvailabilityChanged(DomainEvent):
     blackouts: list[BlackoutPeriod] = Field(default=[])
 
 
+class AssignmentCounted(DomainEvent):
+    """An engagement opened for the expert (orders' ``EngagementOpened``): the bank ranks experts with fewer
+    recent assignments first, so that work spreads. Only the fact is kept here, not the task."""
+
+    expert_id: str
+    engagement_id: str
+
+
 # -- the county's vocabulary of experience themes --------------------------------------------------------
 
 class ThemeDefined(DomainEvent):

@@ -15,6 +15,7 @@ from services.registry.domain.holdings import (
 )
 from services.registry.domain.organizations import Organization
 from services.registry.events import (
+    AssignmentCounted,
     AvailabilityChanged,
     BlackoutPeriod,
     ConsentExpired,
@@ -65,6 +66,7 @@ class Expert(Aggregate):
         self.review = Review()
         self.availability = Availability()
         self.listed_topics: list[str] = []  # the free topics a listing named before profiles had themes
+        self.assignments: set[str] = set()  # engagements opened for the expert
 
     # -- what the expert is --------------------------------------------------------------------------------
 
@@ -309,6 +311,12 @@ class Expert(Aggregate):
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="deactivated"))
 
+    def count_assignment(self, engagement_id: str) -> None:
+        """An engagement opened for the expert; once per engagement (a redelivery changes nothing)."""
+        if self.erased or engagement_id in self.assignments:
+            return
+        self.record(AssignmentCounted(expert_id=self.id, engagement_id=engagement_id))
+
     def erase(self) -> None:
         if self.erased:
             raise Conflict(f"expert {self.id} is already erased")
@@ -377,6 +385,9 @@ class Expert(Aggregate):
 
     def when_ProfileReturned(self, event: ProfileReturned) -> None:
         self.review = Review("returned", returned_reason=event.reason)
+
+    def when_AssignmentCounted(self, event: AssignmentCounted) -> None:
+        self.assignments.add(event.engagement_id)
 
     def when_AvailabilityChanged(self, event: AvailabilityChanged) -> None:
         self.availability = Availability(list(event.weekdays), list(event.blackouts))
