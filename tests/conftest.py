@@ -168,11 +168,11 @@ class Upstream:
 
     async def append(self, stream_id: str, payload, engagement_id=None) -> None:  # type: ignore[no-untyped-def]
         from shared.events import SYSTEM, NewEvent
+        from tests.subjects import subject_of
 
         version = len(await self.store.read_stream(stream_id))
-        await self.store.append(
-            stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)]
-        )
+        await self.store.append(stream_id, version, [
+            NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id, subject_id=subject_of(payload))])
 
     async def record(self, engagement_id, payload) -> None:  # type: ignore[no-untyped-def]
         """An event of the engagement, in the engagement's stream."""

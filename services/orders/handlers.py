@@ -281,6 +281,13 @@ async def keep_registry_view(event: Envelope[Any], ctx: EventContext, deps: Deps
     await deps.views.project(event, ctx.session.connection)
 
 
+async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
+    """The expert was erased: off the views, and this service's key of them shredded, so the reasons they gave
+    (a declined offer, a cancelled engagement) read as erased here too."""
+    await deps.views.project(event, ctx.session.connection)
+    await ctx.session.shred(event.payload.expert_id)
+
+
 async def _react(ctx: EventContext, engagement_id: uuid.UUID, change: Callable[[Engagement], None]) -> None:
     # Orders records an engagement before any other service can know of it, so a missing one is an
     # inconsistency: the error makes the message retry, then wait among the dead letters.
@@ -327,13 +334,13 @@ QUERIES: Queries = {
 }
 
 REGISTRY_FACTS = (
-    registry.ExpertListed, registry.ExpertUnlisted, registry.ExpertErased, registry.OrganizationRegistered,
+    registry.ExpertListed, registry.ExpertUnlisted, registry.OrganizationRegistered,
     registry.OrganizationAgreementSigned, registry.OrganizationAgreementEnded,
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )
 
 CONSUMES: Consumed = {
-    "registry": dict.fromkeys(REGISTRY_FACTS, keep_registry_view),
+    "registry": {**dict.fromkeys(REGISTRY_FACTS, keep_registry_view), registry.ExpertErased: on_expert_erased},
     "contracts": {
         contracts.ContractFullySigned: confirm_engagement,
         contracts.FeeApproved: note_fee_approved,

@@ -41,6 +41,7 @@ from services.registry.events import (
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Invalid, invalid
+from shared.events import DomainEvent
 
 
 class Expert(Aggregate):
@@ -309,6 +310,9 @@ class Expert(Aggregate):
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="deactivated"))
 
+    def subject_of(self, event: DomainEvent) -> str | None:
+        return self.id  # every event of the expert's stream is about them
+
     def erase(self) -> None:
         if self.erased:
             raise Conflict(f"expert {self.id} is already erased")
@@ -379,11 +383,11 @@ class Expert(Aggregate):
         self.review = Review("returned", returned_reason=event.reason)
 
     def when_AvailabilityChanged(self, event: AvailabilityChanged) -> None:
-        self.availability = Availability(list(event.weekdays), list(event.blackouts))
+        self.availability = Availability(list(event.weekdays), list(event.blackouts or []))
 
     def when_ExpertListed(self, event: ExpertListed) -> None:
         self.listed = True
-        self.listed_topics = list(event.topics)
+        self.listed_topics = list(event.topics or [])
         self.review.listing_requested = False
 
     def when_ExpertUnlisted(self, _: ExpertUnlisted) -> None:

@@ -39,7 +39,8 @@ async def published_by(service, payload, engagement_id):
     """An event as another service records and publishes it (envelope metadata included)."""
     store = InMemoryEventStore(service, [type(payload)])
     [event] = await store.append(
-        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id)]
+        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id,
+                                            subject_id=getattr(payload, "expert_id", None))]
     )
     return event
 
