@@ -63,14 +63,18 @@ async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dic
 
 
 async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered)."""
+    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered). The
+    reply names what changed, not the new values: a command's reply is kept in clear for retries, and the topic
+    and place are the orderer's personal data (get_order shows them)."""
     ctx.require_role(Role.orderer)
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     _require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.change(deps.clock.today(), await _engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
                  duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
     await ctx.session.save(order, ctx.meta())
-    return _order_view(order, order.offers.values())
+    changed = sorted(name for name in ("topic", "date", "duration_hours", "place", "remote")
+                     if getattr(cmd, name) is not None)
+    return {"order_id": order.id, "changed": changed}
 
 
 async def cancel_order(cmd: m.CancelOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
