@@ -129,6 +129,24 @@ async def environment(servers: Servers, request: pytest.FixtureRequest) -> Async
 
 
 @contextlib.asynccontextmanager
+async def every_service(environment: Environment, **overrides: object) -> AsyncIterator[nats.NATS]:
+    """Every service running, started together as in production (each waits for the streams of the services it
+    consumes), and a connection to their NATS; stopped in reverse order after."""
+    from services import SERVICE_NAMES, definitions
+    from shared.runtime.service import ServiceRuntime
+
+    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, **overrides)) for name in SERVICE_NAMES]
+    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
+    nc = await nats.connect(environment.nats_url)
+    try:
+        yield nc
+    finally:
+        await nc.close()
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+
+
+@contextlib.asynccontextmanager
 async def scratch_database(servers: Servers) -> AsyncIterator[tuple[asyncpg.Pool, str, str]]:
     """A database with only the kernel's tables in schema ``scratch``, owned by a role of its own."""
     database = f"kokemus_test_{uuid.uuid4().hex[:10]}"

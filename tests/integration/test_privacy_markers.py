@@ -9,22 +9,19 @@ projections, which ALLOWED names with the reason each is allowed.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
 from urllib.parse import urlsplit
 
 import asyncpg
-import nats
 import pytest
 
-from services import SERVICE_NAMES, definitions
+from services import SERVICE_NAMES
 from shared.messaging.rpc import RemoteError, request as rpc_request
 from shared.messaging.subjects import stream_name
-from shared.runtime.service import ServiceRuntime
 from tests.callers import request
-from tests.conftest import eventually
+from tests.conftest import eventually, every_service
 
 pytestmark = pytest.mark.integration
 
@@ -96,14 +93,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
 
 @pytest.fixture
 async def system(environment):
-    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, development_sign_in=True))
-                for name in SERVICE_NAMES]
-    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
-    nc = await nats.connect(environment.nats_url)
-    yield nc
-    await nc.close()
-    for runtime in reversed(runtimes):
-        await runtime.stop()
+    async with every_service(environment, development_sign_in=True) as nc:  # the expert signs in too
+        yield nc
 
 
 async def ask(nc, subject: str, body: dict):
