@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from services import SERVICE_NAMES
+from services import SERVICE_NAMES, definitions
 from shared.messaging.rpc import RemoteError, request as rpc_request
 from shared.messaging.subjects import stream_name
 from tests.callers import request
@@ -37,8 +37,8 @@ def marker(name: str) -> str:
     return f"mk{uuid.uuid4().hex[:12]}{name.replace('_', '')}"
 
 
-# Every planted value, by the event field it goes into. Phone numbers and dates cannot carry letters: theirs are
-# values nothing else in the flow has.
+# Every planted value, by the sealed event field it goes into (None: the field carries another's value, named
+# beside it). Phone numbers and dates cannot carry letters: theirs are values nothing else in the flow has.
 MARKERS = {
     "ContactPersonAppointed.name": marker("contact_name"),
     "ContactPersonAppointed.email": f"{marker('contact_email')}@example.org",
@@ -53,6 +53,8 @@ MARKERS = {
     "ExpertProfileChanged.introduction": marker("introduction"),
     "ExpertProfileChanged.cv": marker("cv"),
     "ExpertProfileChanged.video_url": f"https://video.example.org/{marker('video')}",
+    # The approved profile carries the same values.
+    **{f"ProfileApproved.{name}": None for name in ("themes", "municipality", "introduction", "cv", "video_url")},
     "ProfileReturned.reason": marker("returned"),
     "AvailabilityChanged.blackouts": AWAY_FROM.isoformat(),
     "ExpertUnlisted.reason": marker("unlisted"),
@@ -316,6 +318,12 @@ async def scan(nc, environment) -> tuple[list[tuple[str, str, str]], set[str]]:
             for leak in leaks([(f"{schema}.{table}", text)])}
     assert {leak for leak in held if not allowed(leak)} == set()
     return on_the_bus, held
+
+
+def test_a_marker_goes_into_every_sealed_field_of_every_event():
+    sealed = {f"{cls.event_type()}.{name}" for definition in definitions().values() for cls in definition.events
+              for name in cls.personal_fields()}
+    assert set(MARKERS) == sealed
 
 
 async def test_no_planted_marker_is_in_clear_on_the_bus_or_in_any_store_but_the_owners(system, environment):
