@@ -12,7 +12,7 @@ from services.feedback.events import FeedbackCompleted
 from services.orders import handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, EngagementStatus
 from services.orders.projections import OrdersTables
-from services.registry.events import ExpertListed
+from services.registry.events import ExpertErased, ExpertListed
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import SYSTEM, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
@@ -320,6 +320,30 @@ async def test_registry_facts_go_to_the_registry_view_and_the_table_follows_each
     registry_facts = {cls.event_type() for cls in h.CONSUMES["registry"]}
     assert registry_facts <= OrdersTables(None, "orders").follows()
     assert registry_facts <= world.views.follows()
+
+
+async def test_each_text_is_sealed_with_its_authors_key_and_an_erased_expert_s_reasons_are_gone(world):
+    order_id = await world.order(experts_wanted=2)
+    offer_id = await world.offer(order_id)
+    await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="my depression relapsed"),
+               EXPERT, world.deps)
+    engagement_id = await world.accept(order_id, await world.offer(order_id, OTHER_EXPERT), OTHER_EXPERT)
+    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="in hospital"),
+               OTHER_EXPERT, world.deps)
+    subjects = {(e.event_type, e.subject_id) for e in world.store.published if e.event_type in {
+        "OrderPlaced", "OfferDeclined", "EngagementOpened", "EngagementCancelled"}}
+    assert subjects == {("OrderPlaced", ORDERER.id), ("OfferDeclined", EXPERT.id),
+                        ("EngagementOpened", ORDERER.id), ("EngagementCancelled", OTHER_EXPERT.id)}
+    assert "relapsed" not in str(world.store.published) and "psychosis" not in str(world.store.published)
+
+    for expert in (EXPERT, OTHER_EXPERT):
+        erased = await published_by("registry", ExpertErased(expert_id=expert.id), None)
+        await consume(h.on_expert_erased, erased, world.deps)
+    [declined] = await world.events("OfferDeclined")
+    [cancelled] = await world.events("EngagementCancelled")
+    assert (declined.payload.reason, cancelled.payload.reason) == (None, None)
+    assert (await world.events("OrderPlaced"))[0].payload.topic == "living with psychosis"  # the orderer's
+    assert await world.views.listed_expert(EXPERT.id) is None
 
 
 # -- queries ---------------------------------------------------------------------------------------------
