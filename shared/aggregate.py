@@ -40,6 +40,11 @@ class Aggregate:
         self.apply(event)
         self.pending.append(event)
 
+    def subject_of(self, event: DomainEvent) -> str | None:
+        """Whose personal data ``event`` holds, when the aggregate knows better than the command's metadata
+        (an order's own events are its orderer's, an offer's answer its expert's); None: the metadata's."""
+        return None
+
 
 @dataclass(frozen=True)
 class Metadata:

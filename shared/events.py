@@ -34,6 +34,9 @@ class PersonalData:
 
 PERSONAL = PersonalData()
 Personal = Annotated[str | None, PERSONAL]
+# The same for values that are not text: each travels sealed as its JSON (None once the key is shredded).
+PersonalList = Annotated[list[str] | None, PERSONAL]
+PersonalRatings = Annotated[dict[str, int] | None, PERSONAL]
 
 Payload = dict[str, Any]
 

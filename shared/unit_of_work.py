@@ -46,7 +46,8 @@ class Session:
         new = [
             NewEvent(payload=payload, actor=meta.actor, event_id=event_id, engagement_id=meta.engagement_id,
                      causation_id=meta.causation_id or meta.command_id,
-                     correlation_id=meta.correlation_id or meta.command_id, subject_id=meta.subject_id)
+                     correlation_id=meta.correlation_id or meta.command_id,
+                     subject_id=item.subject_of(payload) or meta.subject_id)
             for payload, event_id in zip(item.pending, meta.event_ids(stream_id, len(item.pending)), strict=True)
         ]
         recorded = await self.store.append(stream_id, item.version, new, connection=self.connection)

@@ -39,3 +39,16 @@ def upcast(event: type[DomainEvent], version: int, payload: Payload) -> Payload:
         payload = step(payload)
         version += 1
     return payload
+
+
+def sealed_since(event: type[DomainEvent], *, from_version: int) -> None:
+    """``event`` carried some fields in clear up to ``from_version`` and seals them from the next version on.
+
+    Opened, both forms read the same (a sealed field is opened before upcasting), so the step changes nothing:
+    it is declared so that the version says which form travels, and old events still read.
+    """
+    upcaster(event, from_version=from_version)(_unchanged)
+
+
+def _unchanged(payload: Payload) -> Payload:
+    return payload

@@ -129,6 +129,24 @@ async def environment(servers: Servers, request: pytest.FixtureRequest) -> Async
 
 
 @contextlib.asynccontextmanager
+async def every_service(environment: Environment, **overrides: object) -> AsyncIterator[nats.NATS]:
+    """Every service running, started together as in production (each waits for the streams of the services it
+    consumes), and a connection to their NATS; stopped in reverse order after."""
+    from services import SERVICE_NAMES, definitions
+    from shared.runtime.service import ServiceRuntime
+
+    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, **overrides)) for name in SERVICE_NAMES]
+    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
+    nc = await nats.connect(environment.nats_url)
+    try:
+        yield nc
+    finally:
+        await nc.close()
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+
+
+@contextlib.asynccontextmanager
 async def scratch_database(servers: Servers) -> AsyncIterator[tuple[asyncpg.Pool, str, str]]:
     """A database with only the kernel's tables in schema ``scratch``, owned by a role of its own."""
     database = f"kokemus_test_{uuid.uuid4().hex[:10]}"
@@ -168,11 +186,11 @@ class Upstream:
 
     async def append(self, stream_id: str, payload, engagement_id=None) -> None:  # type: ignore[no-untyped-def]
         from shared.events import SYSTEM, NewEvent
+        from tests.subjects import subject_of
 
         version = len(await self.store.read_stream(stream_id))
-        await self.store.append(
-            stream_id, version, [NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id)]
-        )
+        await self.store.append(stream_id, version, [
+            NewEvent(payload=payload, actor=SYSTEM, engagement_id=engagement_id, subject_id=subject_of(payload))])
 
     async def record(self, engagement_id, payload) -> None:  # type: ignore[no-untyped-def]
         """An event of the engagement, in the engagement's stream."""

@@ -122,8 +122,7 @@ class EngagementFeedback(Aggregate):
         text = (free_text or "").strip() or None
         if text is not None and len(text) > FREE_TEXT_MAX:
             raise invalid("free_text", f"is {len(text)} characters long", f"at most {FREE_TEXT_MAX} characters")
-        self.record(FeedbackSubmitted(engagement_id=self.engagement_id, form=form, respondent_id=state.respondent_id,
-                                      ratings=dict(ratings), free_text=text))
+        self.record(FeedbackSubmitted.of(self.engagement_id, form, state.respondent_id, dict(ratings), text))
         if all(other.status is Status.answered for other in self.forms.values()):
             self.record(FeedbackCompleted(engagement_id=self.engagement_id))
 
@@ -153,7 +152,7 @@ class EngagementFeedback(Aggregate):
 
     def when_FeedbackSubmitted(self, event: FeedbackSubmitted) -> None:
         state = self.forms[event.form]
-        state.status, state.ratings, state.free_text = Status.answered, dict(event.ratings), event.free_text
+        state.status, state.ratings, state.free_text = Status.answered, event.answers(), event.free_text
 
     def when_FeedbackCompleted(self, _: FeedbackCompleted) -> None:
         self.completed = True

@@ -145,6 +145,7 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     their open forms, as nothing personal can be recorded about them any more and nobody is reminded."""
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
+    await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
         await _close_open_forms(ctx, engagement_id)
 

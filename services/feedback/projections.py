@@ -52,6 +52,14 @@ class FeedbackTables(PostgresViews):
         )
         return [row["engagement_id"] for row in rows]
 
+    async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""UPDATE {self.schema}.forms AS f SET ratings = f.ratings - $2::text[]
+                FROM {self.schema}.engagements AS e
+                WHERE f.engagement_id = e.engagement_id AND e.expert_id = $1 AND f.ratings IS NOT NULL""",
+            expert_id, sorted(ev.SEALED_QUESTIONS),
+        )
+
     # -- the forms, from this service's own events -----------------------------------------------------
 
     async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: Envelope[Any]) -> None:
@@ -73,7 +81,7 @@ class FeedbackTables(PostgresViews):
         await conn.execute(
             f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb
                 WHERE engagement_id = $1 AND form = $2""",
-            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.ratings),
+            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.answers()),
         )
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:

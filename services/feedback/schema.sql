@@ -1,5 +1,6 @@
--- The feedback service's read tables, kept by projections.py. No personal data here: answers' free text
--- stays sealed in the event store, and a person appears only by id.
+-- The feedback service's read tables, kept by projections.py. Answers' free text stays sealed in the event
+-- store, and a person appears only by id. The ratings are the service's own decrypted projection, for the
+-- follow-up report: the expert's own-wellbeing rating (sealed on the bus) is dropped when the expert is erased.
 
 -- Who the parties of each engagement are, from the orders service's EngagementOpened.
 CREATE TABLE IF NOT EXISTS {schema}.engagements (

@@ -39,6 +39,11 @@ class FeedbackViews(Protocol):
 
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
 
+    async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
+        """Drop the answers to ``SEALED_QUESTIONS`` from the forms of the expert's engagements (the expert was
+        erased: the events read without them now, and the report counts only what it may still show)."""
+        ...
+
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
         """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send,
         the longest waiting first (then by id), at most ``limit``."""
@@ -81,6 +86,11 @@ class InMemoryFeedbackViews(Projection):
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
         return [eid for eid, parties in self.engagements.items() if parties.expert_id == expert_id]
 
+    async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
+        for (eid, _), form in self.forms.items():
+            if form.ratings and eid in self.engagements and self.engagements[eid].expert_id == expert_id:
+                form.ratings = {q: v for q, v in form.ratings.items() if q not in ev.SEALED_QUESTIONS}
+
     async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: Envelope[Any]) -> None:
         at = e.requested_at or event.recorded_at
         self.forms.setdefault((e.engagement_id, e.form), _Form(at, at))
@@ -91,7 +101,7 @@ class InMemoryFeedbackViews(Projection):
 
     async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
         form = self.forms[(e.engagement_id, e.form)]
-        form.status, form.ratings = Status.answered, dict(e.ratings)
+        form.status, form.ratings = Status.answered, e.answers()
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
         self.forms[(e.engagement_id, e.form)].status = Status.closed

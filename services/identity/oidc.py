@@ -8,6 +8,7 @@ kept; an unknown key id fetches the keys again, so a provider's key rotation nee
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -37,6 +38,11 @@ class Person:
     @property
     def key(self) -> str:
         return f"{self.provider}:{self.subject}"
+
+
+def email_subject(email: str) -> str:
+    """The development sign-in's subject for an address: a digest of it, the same for the same address."""
+    return "email-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 class Providers(Protocol):

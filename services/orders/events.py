@@ -10,10 +10,12 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events import DomainEvent
+from shared.events import DomainEvent, Personal
+from shared.upcasting import sealed_since
 
 
 class TaskType(enum.StrEnum):
@@ -41,32 +43,54 @@ class FeeTerms(BaseModel):
 
 
 class OrderPlaced(DomainEvent):
+    """An orderer ordered experts for one task. Version 2 seals the topic and the place with the orderer's key:
+    free text that may tell of the people the task is for."""
+
+    schema_version: ClassVar[int] = 2
+
     order_id: uuid.UUID
     orderer_id: str
     orderer_organization_id: str | None
     county_service: bool  # ordered for the county's own services: the NGO agreement rule applies
     task_type: TaskType
-    topic: str
+    topic: Personal
     date: dt.date
     duration_hours: Decimal
-    place: str | None
+    place: Personal
     remote: bool
     experts_wanted: int
     fee: FeeTerms
 
 
+sealed_since(OrderPlaced, from_version=1)
+
+
 class OrderChanged(DomainEvent):
+    """The orderer changed the task. Version 2 seals the topic and the place with the orderer's key."""
+
+    schema_version: ClassVar[int] = 2
+
     order_id: uuid.UUID
-    topic: str | None = None
+    topic: Personal = None
     date: dt.date | None = None
     duration_hours: Decimal | None = None
-    place: str | None = None
+    place: Personal = None
     remote: bool | None = None
 
 
+sealed_since(OrderChanged, from_version=1)
+
+
 class OrderCancelled(DomainEvent):
+    """The orderer cancelled the order. Version 2 seals the reason with the orderer's key."""
+
+    schema_version: ClassVar[int] = 2
+
     order_id: uuid.UUID
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(OrderCancelled, from_version=1)
 
 
 class OfferMade(DomainEvent):
@@ -77,10 +101,18 @@ class OfferMade(DomainEvent):
 
 
 class OfferDeclined(DomainEvent):
+    """The expert declined the offer. Version 2 seals the reason with the expert's key: it may tell of their
+    health or life situation (special-category data)."""
+
+    schema_version: ClassVar[int] = 2
+
     order_id: uuid.UUID
     offer_id: uuid.UUID
     expert_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(OfferDeclined, from_version=1)
 
 
 class OfferExpired(DomainEvent):
@@ -97,7 +129,10 @@ class OfferAccepted(DomainEvent):
 
 
 class EngagementOpened(DomainEvent):
-    """An accepted offer became an engagement; contracts drafts its assignment contract from this."""
+    """An accepted offer became an engagement; contracts drafts its assignment contract from this. Version 2
+    seals the order's topic with the orderer's key (no consumer needs it: they read it as null)."""
+
+    schema_version: ClassVar[int] = 2
 
     engagement_id: uuid.UUID
     order_id: uuid.UUID
@@ -105,11 +140,14 @@ class EngagementOpened(DomainEvent):
     expert_id: str
     orderer_id: str
     task_type: TaskType
-    topic: str
+    topic: Personal
     date: dt.date
     duration_hours: Decimal
     remote: bool
     fee: FeeTerms
+
+
+sealed_since(EngagementOpened, from_version=1)
 
 
 class EngagementConfirmed(DomainEvent):
@@ -127,10 +165,17 @@ class DeliveryConfirmed(DomainEvent):
 
 
 class EngagementCancelled(DomainEvent):
+    """Either side cancelled the engagement. Version 2 seals the reason with the key of whoever cancelled."""
+
+    schema_version: ClassVar[int] = 2
+
     engagement_id: uuid.UUID
     cancelled_by: str  # "orderer" or "expert"
-    reason: str
+    reason: Personal = None
     after_signing: bool
+
+
+sealed_since(EngagementCancelled, from_version=1)
 
 
 class EngagementClosed(DomainEvent):
@@ -142,12 +187,18 @@ class EngagementClosed(DomainEvent):
 
 
 class OfferWithdrawn(DomainEvent):
-    """An open offer was withdrawn because its order was cancelled."""
+    """An open offer was withdrawn because its order was cancelled. Version 2 seals the reason (the order's
+    cancellation reason, the orderer's words) with the orderer's key."""
+
+    schema_version: ClassVar[int] = 2
 
     order_id: uuid.UUID
     offer_id: uuid.UUID
     expert_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(OfferWithdrawn, from_version=1)
 
 
 class FeeApprovalNoted(DomainEvent):

@@ -63,14 +63,18 @@ async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dic
 
 
 async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered)."""
+    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered). The
+    reply names what changed, not the new values: a command's reply is kept in clear for retries, and the topic
+    and place are the orderer's personal data (get_order shows them)."""
     ctx.require_role(Role.orderer)
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     _require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.change(deps.clock.today(), await _engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
                  duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
     await ctx.session.save(order, ctx.meta())
-    return _order_view(order, order.offers.values())
+    changed = sorted(name for name in ("topic", "date", "duration_hours", "place", "remote")
+                     if getattr(cmd, name) is not None)
+    return {"order_id": order.id, "changed": changed}
 
 
 async def cancel_order(cmd: m.CancelOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -281,6 +285,13 @@ async def keep_registry_view(event: Envelope[Any], ctx: EventContext, deps: Deps
     await deps.views.project(event, ctx.session.connection)
 
 
+async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
+    """The expert was erased: off the views, and this service's key of them shredded, so the reasons they gave
+    (a declined offer, a cancelled engagement) read as erased here too."""
+    await deps.views.project(event, ctx.session.connection)
+    await ctx.session.shred(event.payload.expert_id)
+
+
 async def _react(ctx: EventContext, engagement_id: uuid.UUID, change: Callable[[Engagement], None]) -> None:
     # Orders records an engagement before any other service can know of it, so a missing one is an
     # inconsistency: the error makes the message retry, then wait among the dead letters.
@@ -327,13 +338,13 @@ QUERIES: Queries = {
 }
 
 REGISTRY_FACTS = (
-    registry.ExpertListed, registry.ExpertUnlisted, registry.ExpertErased, registry.OrganizationRegistered,
+    registry.ExpertListed, registry.ExpertUnlisted, registry.OrganizationRegistered,
     registry.OrganizationAgreementSigned, registry.OrganizationAgreementEnded,
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )
 
 CONSUMES: Consumed = {
-    "registry": dict.fromkeys(REGISTRY_FACTS, keep_registry_view),
+    "registry": {**dict.fromkeys(REGISTRY_FACTS, keep_registry_view), registry.ExpertErased: on_expert_erased},
     "contracts": {
         contracts.ContractFullySigned: confirm_engagement,
         contracts.FeeApproved: note_fee_approved,

@@ -108,11 +108,11 @@ class OrdersTables(PostgresViews):
 
     async def on_ExpertListed(self, e: registry.ExpertListed, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
-            f"""INSERT INTO {self.schema}.listed_experts (expert_id, organization_ids, county_trained, topics)
-                VALUES ($1, $2, $3, $4)
+            f"""INSERT INTO {self.schema}.listed_experts (expert_id, organization_ids, county_trained)
+                VALUES ($1, $2, $3)
                 ON CONFLICT (expert_id) DO UPDATE SET organization_ids = excluded.organization_ids,
-                    county_trained = excluded.county_trained, topics = excluded.topics""",
-            e.expert_id, e.organization_ids, e.county_trained, e.topics,
+                    county_trained = excluded.county_trained""",
+            e.expert_id, e.organization_ids, e.county_trained,
         )
 
     async def on_ExpertUnlisted(self, e: registry.ExpertUnlisted, conn: Any, _: Envelope[Any]) -> None:

@@ -1,12 +1,13 @@
 -- The orders service's read tables, kept by projections.py.
 -- From the registry's events (in the consuming transaction): who is listed, whose credentials hold, which
--- organizations are NGOs and which organization agreements they have. Only ids and dates: no personal data.
+-- organizations are NGOs and which organization agreements they have. Only ids and dates: no personal data
+-- (the topics an expert speaks on are the registry's to keep: they travel sealed and orders never held them).
 CREATE TABLE IF NOT EXISTS {schema}.listed_experts (
     expert_id         text PRIMARY KEY,
     organization_ids  text[] NOT NULL,
-    county_trained    boolean NOT NULL,
-    topics            text[] NOT NULL
+    county_trained    boolean NOT NULL
 );
+ALTER TABLE {schema}.listed_experts DROP COLUMN IF EXISTS topics;  -- kept in clear before ExpertListed v2
 CREATE TABLE IF NOT EXISTS {schema}.orderer_credentials (
     orderer_id       text PRIMARY KEY,
     organization_id  text,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events import DomainEvent, Payload, Personal
-from shared.upcasting import upcaster
+from shared.events import PERSONAL, DomainEvent, Payload, Personal, PersonalList
+from shared.upcasting import sealed_since, upcaster
 
 
 class OrganizationKind(enum.StrEnum):
@@ -35,11 +35,17 @@ class ContactPersonAppointed(DomainEvent):
 
 
 class ContactPersonRemoved(DomainEvent):
-    """The person is no longer a contact person of the organization; their sign-in loses that role."""
+    """The person is no longer a contact person of the organization; their sign-in loses that role. Version 2
+    seals the reason with the person's key (it is about them)."""
+
+    schema_version: ClassVar[int] = 2
 
     organization_id: str
     person_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(ContactPersonRemoved, from_version=1)
 
 
 class OrganizationAgreementSigned(DomainEvent):
@@ -143,24 +149,46 @@ class ConsentExpired(DomainEvent):
 
 
 class ExpertDeactivated(DomainEvent):
+    """The expert is no longer active. Version 2 seals the reason with the expert's key: it may tell of their
+    health or life situation."""
+
+    schema_version: ClassVar[int] = 2
+
     expert_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(ExpertDeactivated, from_version=1)
 
 
 class ExpertListed(DomainEvent):
-    """The expert appears in the experience bank and can receive offers."""
+    """The expert appears in the experience bank and can receive offers. Version 2 seals the topics with the
+    expert's key: with the expert's id they tell whose lived experience is what (special-category data).
+    Only the registry opens them; the bank is searched through the registry."""
+
+    schema_version: ClassVar[int] = 2
 
     expert_id: str
     organization_ids: list[str]
     county_trained: bool
-    topics: list[str]
+    topics: PersonalList = None
     languages: list[str] = Field(default=["fi"])
     regions: list[str] = Field(default=[])
 
 
+sealed_since(ExpertListed, from_version=1)
+
+
 class ExpertUnlisted(DomainEvent):
+    """The expert left the bank. Version 2 seals the reason with the expert's key."""
+
+    schema_version: ClassVar[int] = 2
+
     expert_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(ExpertUnlisted, from_version=1)
 
 
 class ExpertErased(DomainEvent):
@@ -170,16 +198,30 @@ class ExpertErased(DomainEvent):
 
 
 class OrdererCredentialsGranted(DomainEvent):
+    """A coordinator gave an orderer credentials. Version 2 seals the orderer's name with the orderer's key."""
+
+    schema_version: ClassVar[int] = 2
+
     orderer_id: str
-    orderer_name: str
+    orderer_name: Personal
     organization_id: str | None = None
     valid_until: dt.date | None = None
     email: Personal = None  # the orderer signs in with it
 
 
+sealed_since(OrdererCredentialsGranted, from_version=1)
+
+
 class OrdererCredentialsRevoked(DomainEvent):
+    """The orderer's credentials were taken away. Version 2 seals the reason with the orderer's key."""
+
+    schema_version: ClassVar[int] = 2
+
     orderer_id: str
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(OrdererCredentialsRevoked, from_version=1)
 
 
 # -- memberships -----------------------------------------------------------------------------------------
@@ -278,11 +320,17 @@ class BlackoutPeriod(BaseModel):
 
 
 class AvailabilityChanged(DomainEvent):
-    """The days of the week the expert takes assignments on (1 Monday … 7 Sunday), and the dates they do not."""
+    """The days of the week the expert takes assignments on (1 Monday … 7 Sunday), and the dates they do not.
+    Version 2 seals the dates with the expert's key: a period away may tell of a treatment or a crisis."""
+
+    schema_version: ClassVar[int] = 2
 
     expert_id: str
     weekdays: list[int]
-    blackouts: list[BlackoutPeriod] = Field(default=[])
+    blackouts: Annotated[list[BlackoutPeriod] | None, PERSONAL] = Field(default=[])
+
+
+sealed_since(AvailabilityChanged, from_version=1)
 
 
 class AssignmentCounted(DomainEvent):

@@ -121,7 +121,8 @@ class RegistryTables(PostgresViews):
 
     async def on_AvailabilityChanged(self, e: ev.AvailabilityChanged, conn: Any, event: Envelope[Any]) -> None:
         await self._profile(conn, e.expert_id, "weekdays = $2, blackout_starts = $3, blackout_ends = $4",
-                            list(e.weekdays), [b.starts_on for b in e.blackouts], [b.ends_on for b in e.blackouts])
+                            list(e.weekdays), [b.starts_on for b in e.blackouts or []],
+                            [b.ends_on for b in e.blackouts or []])
         await self._touch(conn, e.expert_id, event)
 
     async def on_AssignmentCounted(self, e: ev.AssignmentCounted, conn: Any, event: Envelope[Any]) -> None:
@@ -211,7 +212,8 @@ class RegistryTables(PostgresViews):
                 ON CONFLICT (expert_id) DO UPDATE SET organization_ids = excluded.organization_ids,
                     county_trained = excluded.county_trained, topics = excluded.topics,
                     languages = excluded.languages, regions = excluded.regions, listed_at = excluded.listed_at""",
-            e.expert_id, e.organization_ids, e.county_trained, e.topics, e.languages, e.regions, event.recorded_at,
+            e.expert_id, e.organization_ids, e.county_trained, e.topics or [], e.languages, e.regions,
+            event.recorded_at,
         )
         await self._profile(conn, e.expert_id, """listed = true, organization_ids = $2, county_trained = $3,
             languages = $4, regions = $5""", list(e.organization_ids), e.county_trained, list(e.languages),
@@ -228,7 +230,7 @@ class RegistryTables(PostgresViews):
                 ON CONFLICT (orderer_id) DO UPDATE SET orderer_name = excluded.orderer_name,
                     organization_id = excluded.organization_id, valid_until = excluded.valid_until,
                     revoked = false""",
-            e.orderer_id, e.orderer_name, e.organization_id, e.valid_until,
+            e.orderer_id, e.orderer_name or "", e.organization_id, e.valid_until,
         )
         await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'orderer' AND id = $1", e.orderer_id)
         await self._login(conn, e.email, Capacity(role=Role.orderer, id=e.orderer_id,

@@ -39,6 +39,10 @@ def seal(
         personal = event.payload.personal_fields()
         if personal and event.subject_id is not None:
             payload = encrypt_fields(payload, personal, keys[event.subject_id], str(event.event_id))
+        elif any(payload.get(name) is not None for name in personal):
+            held = sorted(name for name in personal if payload.get(name) is not None)
+            raise ValueError(f"{event.payload.event_type()} holds personal data ({', '.join(held)}) but names no "
+                             "data subject whose key would seal it: it would be recorded in clear")
         envelope = Envelope[dict[str, Any]].model_construct(
             event_id=event.event_id, stream_id=stream_id, version=first_version + offset,
             event_type=event.payload.event_type(), schema_version=event.payload.schema_version,

@@ -60,6 +60,7 @@ from shared.eventstore.memory import InMemoryEventStore
 from shared.eventstore.port import EventStore
 from shared.eventstore.postgres import PostgresEventStore
 from shared.identity import Capacity
+from tests.subjects import subject_of
 
 ACTOR = Actor(id="coordinator-1", role=Role.coordinator, organization_id="county")
 
@@ -116,7 +117,8 @@ class Feed:
         """Record the event in its publisher's store, as the next version of ``stream_id``."""
         store = self.stores[publisher(payload)]
         version = len(await store.read_stream(stream_id))
-        [event] = await store.append(stream_id, version, [NewEvent(payload, ACTOR, engagement_id=engagement_id)],
+        [event] = await store.append(stream_id, version, [NewEvent(payload, ACTOR, engagement_id=engagement_id,
+                                                                          subject_id=subject_of(payload))],
                                      connection=connection)
         await asyncio.sleep(0.001)  # the next event is recorded strictly later, in memory too
         return event
@@ -585,6 +587,7 @@ async def test_contracts(views_of):
 # -- feedback ------------------------------------------------------------------------------------------------
 
 SELF = {"preparation": 4, "own_wellbeing": 3, "experience_heard": 5, "would_do_again": 5}
+SELF_CLEAR = {question: rating for question, rating in SELF.items() if question != "own_wellbeing"}
 ORDERER = {"usefulness": 5, "expert_preparation": 4, "cooperation": 3, "would_order_again": 5}
 
 
@@ -642,7 +645,8 @@ async def test_feedback(views_of):
 
         # e1: both asked at t0; the expert answered, the orderer was reminded at t0 + 3 days.
         await requested(e1, t0)
-        await form(e1, Form.self_assessment, feedback.FeedbackSubmitted, ratings=SELF)
+        await form(e1, Form.self_assessment, feedback.FeedbackSubmitted, ratings=SELF_CLEAR,
+                   sealed_ratings={"own_wellbeing": SELF["own_wellbeing"]})
         await form(e1, Form.orderer_feedback, feedback.FeedbackReminderSent, reminder_number=1, sent_at=t0 + 3 * day)
         # e2: asked a day earlier; the expert was reminded three times (no reminders left), the orderer answered.
         await requested(e2, t0 - day)
@@ -689,6 +693,11 @@ async def test_feedback(views_of):
             e1_forms + e2_forms + e3_forms + e4_forms + e5_forms + e6_forms)
         assert in_report_order(await views.forms_requested(now, now + day)) == e6_forms
         assert await views.forms_requested(t0 + 2 * day, now) == []
+
+        # Maija erased: her own-wellbeing rating leaves the report's rows; the other answers stay.
+        await feed.within(views.forget_sealed_answers, "maija")
+        assert in_report_order(await views.forms_requested(t0 - 2 * day, t0 + day)) == in_report_order(
+            [record(e1, own, t0, Status.answered, SELF_CLEAR), record(e1, theirs, t0), *e2_forms, *e3_forms])
 
 
 # -- audit ---------------------------------------------------------------------------------------------------
@@ -823,7 +832,8 @@ async def test_registry_profiles_and_the_bank(views_of):
             async with feed.transaction() as connection:
                 version = len(await store.read_stream(stream_id, connection=connection))
                 [event] = await store.append(stream_id, version, [
-                    NewEvent(payload, Actor(id=expert_id, role=Role.expert))], connection=connection)
+                    NewEvent(payload, Actor(id=expert_id, role=Role.expert), subject_id=expert_id)],
+                    connection=connection)
                 await views.project(event, connection)
             await asyncio.sleep(0.001)
             return event

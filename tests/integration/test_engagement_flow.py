@@ -12,11 +12,9 @@ import nats
 import pytest
 
 from kokemus.verification import verify_all
-from services import SERVICE_NAMES, definitions
 from shared.messaging.rpc import RemoteError
-from shared.runtime.service import ServiceRuntime
 from tests.callers import AUDIT_KEYS, ActingAs, request
-from tests.conftest import eventually
+from tests.conftest import eventually, every_service
 
 pytestmark = pytest.mark.integration
 
@@ -31,14 +29,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 async def system(environment):
-    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name)) for name in SERVICE_NAMES]
-    # Together, as in production: each waits for the streams of the services it consumes.
-    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
-    nc = await nats.connect(environment.nats_url)
-    yield nc
-    await nc.close()
-    for runtime in reversed(runtimes):
-        await runtime.stop()
+    async with every_service(environment) as nc:
+        yield nc
 
 
 async def ask(nc, subject: str, body: dict):

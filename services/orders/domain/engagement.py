@@ -22,6 +22,7 @@ from services.orders.events import (
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, invalid
+from shared.events import DomainEvent
 
 if TYPE_CHECKING:
     from services.orders.domain.order import Offer, Order
@@ -63,7 +64,7 @@ class Engagement(Aggregate):
         self.expert_id = ""
         self.orderer_id = ""
         self.task_type = TaskType.other
-        self.topic = ""
+        self.topic: str | None = ""  # None once the orderer's key is shredded
         self.date = dt.date.min
         self.duration_hours = Decimal(0)
         self.remote = False
@@ -154,6 +155,12 @@ class Engagement(Aggregate):
     def _close_when_complete(self) -> None:
         if self.fee_approved and self.feedback_complete:
             self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        """A cancellation's reason is its canceller's; the topic and everything else, the orderer's."""
+        if isinstance(event, EngagementCancelled) and event.cancelled_by == "expert":
+            return self.expert_id
+        return self.orderer_id
 
     def when_EngagementOpened(self, e: EngagementOpened) -> None:
         self.order_id, self.offer_id, self.expert_id, self.orderer_id = (

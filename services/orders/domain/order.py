@@ -27,6 +27,7 @@ from services.orders.events import (
 from shared.aggregate import Aggregate
 from shared.clock import start_of
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
+from shared.events import DomainEvent
 
 OFFER_TIME = dt.timedelta(days=7)
 MAX_EXPERTS = 20
@@ -87,7 +88,7 @@ class Order(Aggregate):
         self.orderer_organization_id: str | None = None
         self.county_service = False
         self.task_type = TaskType.other
-        self.topic = ""
+        self.topic: str | None = ""  # None once the orderer's key is shredded
         self.date = dt.date.min
         self.duration_hours = Decimal(0)
         self.place: str | None = None
@@ -227,6 +228,13 @@ class Order(Aggregate):
     def _expiry(self, offer: Offer) -> dt.datetime:
         # The task's date may have moved earlier since the offer was made.
         return min(offer.expires_at, start_of(self.date))
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        """An offer's events are its expert's (a decline's reason is theirs); the order's own, the orderer's."""
+        expert_id = getattr(event, "expert_id", None)
+        if isinstance(event, OfferWithdrawn):  # its reason is the orderer's cancellation reason
+            return self.orderer_id
+        return expert_id if isinstance(expert_id, str) else self.orderer_id
 
     def _require_open(self) -> None:
         if self.cancelled:

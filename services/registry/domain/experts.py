@@ -42,6 +42,7 @@ from services.registry.events import (
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Invalid, invalid
+from shared.events import DomainEvent
 
 
 class Expert(Aggregate):
@@ -317,6 +318,9 @@ class Expert(Aggregate):
             return
         self.record(AssignmentCounted(expert_id=self.id, engagement_id=engagement_id))
 
+    def subject_of(self, event: DomainEvent) -> str | None:
+        return self.id  # every event of the expert's stream is about them
+
     def erase(self) -> None:
         if self.erased:
             raise Conflict(f"expert {self.id} is already erased")
@@ -390,11 +394,11 @@ class Expert(Aggregate):
         self.assignments.add(event.engagement_id)
 
     def when_AvailabilityChanged(self, event: AvailabilityChanged) -> None:
-        self.availability = Availability(list(event.weekdays), list(event.blackouts))
+        self.availability = Availability(list(event.weekdays), list(event.blackouts or []))
 
     def when_ExpertListed(self, event: ExpertListed) -> None:
         self.listed = True
-        self.listed_topics = list(event.topics)
+        self.listed_topics = list(event.topics or [])
         self.review.listing_requested = False
 
     def when_ExpertUnlisted(self, _: ExpertUnlisted) -> None:

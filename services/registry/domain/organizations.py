@@ -16,6 +16,7 @@ from services.registry.events import (
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, invalid
+from shared.events import DomainEvent
 
 
 class Organization(Aggregate):
@@ -50,6 +51,12 @@ class Organization(Aggregate):
                 "person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None
             )
         self.record(ContactPersonRemoved(organization_id=self.id, person_id=person_id, reason=reason))
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        """A contact person's appointment and removal hold their personal data."""
+        if isinstance(event, ContactPersonAppointed | ContactPersonRemoved):
+            return event.person_id
+        return None
 
     def sign_agreement(self, agreement_id: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
         if self.kind is not OrganizationKind.ngo:
@@ -99,6 +106,9 @@ class OrdererCredentials(Aggregate):
             raise invalid("valid_until", "is in the past", f"a date on or after {today}")
         self.record(OrdererCredentialsGranted(orderer_id=self.id, orderer_name=orderer_name,
                                               organization_id=organization_id, valid_until=valid_until, email=email))
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        return self.id  # every event of the credentials is the orderer's
 
     def revoke(self, reason: str) -> None:
         if not self.valid:

@@ -155,7 +155,7 @@ class InMemoryRegistryViews(Projection):
     async def on_AvailabilityChanged(self, e: ev.AvailabilityChanged, connection: Any, event: Envelope[Any]) -> None:
         held = self._facts(e.expert_id)
         held.weekdays = list(e.weekdays)
-        held.blackouts = [(b.starts_on, b.ends_on) for b in e.blackouts]
+        held.blackouts = [(b.starts_on, b.ends_on) for b in e.blackouts or []]
         self._touch(e.expert_id, event)
 
     async def on_AssignmentCounted(self, e: ev.AssignmentCounted, connection: Any, event: Envelope[Any]) -> None:
@@ -212,8 +212,9 @@ class InMemoryRegistryViews(Projection):
         self._forget(lambda c: c != gone)
 
     async def on_ExpertListed(self, e: ev.ExpertListed, connection: Any, event: Envelope[Any]) -> None:
-        self.bank[e.expert_id] = (event.recorded_at, BankEntry(e.expert_id, list(e.organization_ids), e.county_trained,
-                                                               list(e.topics), list(e.languages), list(e.regions)))
+        entry = BankEntry(e.expert_id, list(e.organization_ids), e.county_trained, list(e.topics or []),
+                          list(e.languages), list(e.regions))
+        self.bank[e.expert_id] = (event.recorded_at, entry)
         held = self._facts(e.expert_id)
         held.listed, held.county_trained = True, e.county_trained
         held.organization_ids, held.languages, held.regions = list(e.organization_ids), list(e.languages), list(
@@ -227,8 +228,8 @@ class InMemoryRegistryViews(Projection):
     async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
                                            event: Envelope[Any]) -> None:
         self.credentials[e.orderer_id] = _Credentials(e.valid_until)
-        self.orderer_rows[e.orderer_id] = OrdererRow(e.orderer_id, e.orderer_name, e.organization_id, e.valid_until,
-                                                     False)
+        self.orderer_rows[e.orderer_id] = OrdererRow(e.orderer_id, e.orderer_name or "", e.organization_id,
+                                                     e.valid_until, False)
         self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))
         self._login(e.email, Capacity(role=Role.orderer, id=e.orderer_id, organization_id=e.organization_id))
 

@@ -49,6 +49,7 @@ from shared.runtime.service import ServiceRuntime
 from tests.callers import AUDIT_KEYS, request
 from tests.command_line import command_line_signed_in
 from tests.conftest import eventually
+from tests.subjects import subject_of
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.services("registry", "orders", "contracts", "feedback", "audit", "identity")]
@@ -77,7 +78,8 @@ class System:
                      subject_id: str | None = None, event_id: uuid.UUID | None = None) -> uuid.UUID:
         store = self.sources[service].store
         version = len(await store.read_stream(stream_id))
-        event = NewEvent(payload=payload, actor=actor, event_id=event_id or uuid.uuid4(), subject_id=subject_id,
+        event = NewEvent(payload=payload, actor=actor, event_id=event_id or uuid.uuid4(),
+                         subject_id=subject_id or subject_of(payload),
                          engagement_id=self.engagement_id if engagement else None,
                          causation_id=self.ids[cause] if cause else None)
         # As a command would: inside a span, whose trace the event carries.

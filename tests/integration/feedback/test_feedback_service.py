@@ -115,15 +115,20 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         assert (report["requested"], report["answered"], report["completed"]) == (2, 2, 1)
         assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] == 2.0
 
-        # The expert is erased in the registry: what anyone wrote about them reads as erased, ratings stay.
+        # The expert is erased in the registry: what anyone wrote about them reads as erased, and so does their
+        # own-wellbeing rating (special-category, sealed with their key); the other ratings stay, in the report too.
         await upstreams["registry"].append("expert-expert-1", registry.ExpertErased(expert_id="expert-1"))
 
         async def erased():  # type: ignore[no-untyped-def]
             forms = (await feedback())["forms"]
             return forms if all(view["free_text"] is None for view in forms.values()) else None
         forms = await eventually(erased)
-        assert forms["self_assessment"]["ratings"] == SELF
+        assert forms["self_assessment"]["ratings"] == {q: v for q, v in SELF.items() if q != "own_wellbeing"}
         assert forms["orderer_feedback"]["ratings"] == ORDERER_RATINGS
+        report = await request(nc, "kokemus.feedback.query.follow_up_report",
+                               {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
+        assert (report["requested"], report["answered"], report["completed"]) == (2, 2, 1)
+        assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] is None
     finally:
         await runtime.stop()
         await nc.close()

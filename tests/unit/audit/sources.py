@@ -10,6 +10,7 @@ from shared.envelope import Published
 from shared.events import Actor, DomainEvent, NewEvent
 from shared.eventstore import chain, codec
 from shared.eventstore.crypto import new_key
+from tests.subjects import subject_of
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -27,6 +28,7 @@ class SourceLog:
                engagement_id: uuid.UUID | None = None, causation_id: uuid.UUID | None = None,
                subject_id: str | None = None) -> Published:
         version, prev_hash = self.heads.get(stream_id, (0, chain.GENESIS))
+        subject_id = subject_id or subject_of(payload)
         event = NewEvent(payload=payload, actor=actor, engagement_id=engagement_id, causation_id=causation_id,
                          subject_id=subject_id)
         keys = {subject_id: new_key()} if subject_id else {}

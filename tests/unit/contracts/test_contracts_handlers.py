@@ -55,7 +55,7 @@ async def deliver(deps, orders_store, payload, engagement_id):
     """Record ``payload`` in the orders store and hand it to the matching handler, as the consumer does."""
     [event] = await orders_store.append(
         f"engagement-{engagement_id}", len(await orders_store.read_stream(f"engagement-{engagement_id}")),
-        [NewEvent(payload=payload, actor=ORDERS_SYSTEM, engagement_id=engagement_id)],
+        [NewEvent(payload=payload, actor=ORDERS_SYSTEM, engagement_id=engagement_id, subject_id=ORDERER.id)],
     )
     handler = {cls.event_type(): handler for cls, handler in h.CONSUMES["orders"].items()}[event.event_type]
     await consume(handler, event, deps)
@@ -281,6 +281,7 @@ async def test_a_cancellation_made_before_the_last_signature_arrived_here_owes_n
                 ),
                 actor=ORDERS_SYSTEM,
                 engagement_id=engagement_id,
+                subject_id=ORDERER.id,
             )
         ],
     )

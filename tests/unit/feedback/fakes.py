@@ -19,6 +19,7 @@ from shared.envelope import RecordedEvent
 from shared.events import Actor, DomainEvent, NewEvent, Role, events_in
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
+from tests.subjects import subject_of
 from tests.unit.calls import consume
 
 ORDERER = Actor(id="orderer-1", role=Role.orderer)
@@ -58,7 +59,7 @@ class Upstream:
         version = self.versions.get(stream_id, 0)
         [event] = await self.stores[service].append(
             stream_id, version, [NewEvent(payload=payload, actor=Actor(id="system", role=Role.system),
-                                          engagement_id=engagement_id)])
+                                          engagement_id=engagement_id, subject_id=subject_of(payload))])
         self.versions[stream_id] = version + 1
         return event
 

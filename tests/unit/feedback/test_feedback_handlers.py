@@ -198,14 +198,15 @@ async def test_each_respondent_sees_their_own_form_and_a_coordinator_both(deps, 
         await call(get_feedback, m.GetFeedback(engagement_id=uuid.uuid4()), COORDINATOR, deps)
 
 
-async def test_erasing_the_expert_erases_the_free_text_but_keeps_the_ratings(deps, upstream):
+async def test_erasing_the_expert_erases_the_free_text_and_own_wellbeing_but_keeps_the_other_ratings(deps, upstream):
     engagement_id = uuid.uuid4()
     await upstream.open_and_deliver(engagement_id)
     await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id, "About my illness."), EXPERT, deps)
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertErased(expert_id=EXPERT.id))
     seen = await call(get_feedback, m.GetFeedback(engagement_id=engagement_id), COORDINATOR, deps)
     assert seen["forms"]["self_assessment"]["free_text"] is None
-    assert seen["forms"]["self_assessment"]["ratings"] == SELF
+    # The wellbeing rating tells of the expert's health: it was sealed with their key and is gone with it.
+    assert seen["forms"]["self_assessment"]["ratings"] == {q: v for q, v in SELF.items() if q != "own_wellbeing"}
     # Nothing more about the erased expert is recorded: their open form is closed, nobody is reminded.
     assert seen["forms"]["orderer_feedback"]["status"] == "closed"
 

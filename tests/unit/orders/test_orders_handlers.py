@@ -12,7 +12,7 @@ from services.feedback.events import FeedbackCompleted
 from services.orders import handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, EngagementStatus
 from services.orders.projections import OrdersTables
-from services.registry.events import ExpertListed
+from services.registry.events import ExpertErased, ExpertListed
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import SYSTEM, NewEvent
 from shared.eventstore.memory import InMemoryEventStore
@@ -39,7 +39,8 @@ async def published_by(service, payload, engagement_id):
     """An event as another service records and publishes it (envelope metadata included)."""
     store = InMemoryEventStore(service, [type(payload)])
     [event] = await store.append(
-        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id)]
+        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id,
+                                            subject_id=getattr(payload, "expert_id", None))]
     )
     return event
 
@@ -111,7 +112,8 @@ async def test_only_the_orderer_changes_the_order_and_not_after_delivery(world):
     changed = await call(
         h.change_order, m.ChangeOrder(order_id=order_id, topic="recovery stories"), ORDERER, world.deps
     )
-    assert changed["topic"] == "recovery stories"
+    assert changed == {"order_id": str(order_id), "changed": ["topic"]}  # kept for retries: no topic in clear
+    assert (await call(h.get_order, m.GetOrder(order_id=order_id), ORDERER, world.deps))["topic"] == "recovery stories"
     await delivered(world, engagement_id)
     with pytest.raises(Conflict, match="already delivered"):
         await call(h.change_order, m.ChangeOrder(order_id=order_id, topic="again"), ORDERER, world.deps)
@@ -318,6 +320,30 @@ async def test_registry_facts_go_to_the_registry_view_and_the_table_follows_each
     registry_facts = {cls.event_type() for cls in h.CONSUMES["registry"]}
     assert registry_facts <= OrdersTables(None, "orders").follows()
     assert registry_facts <= world.views.follows()
+
+
+async def test_each_text_is_sealed_with_its_authors_key_and_an_erased_expert_s_reasons_are_gone(world):
+    order_id = await world.order(experts_wanted=2)
+    offer_id = await world.offer(order_id)
+    await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="my depression relapsed"),
+               EXPERT, world.deps)
+    engagement_id = await world.accept(order_id, await world.offer(order_id, OTHER_EXPERT), OTHER_EXPERT)
+    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="in hospital"),
+               OTHER_EXPERT, world.deps)
+    subjects = {(e.event_type, e.subject_id) for e in world.store.published if e.event_type in {
+        "OrderPlaced", "OfferDeclined", "EngagementOpened", "EngagementCancelled"}}
+    assert subjects == {("OrderPlaced", ORDERER.id), ("OfferDeclined", EXPERT.id),
+                        ("EngagementOpened", ORDERER.id), ("EngagementCancelled", OTHER_EXPERT.id)}
+    assert "relapsed" not in str(world.store.published) and "psychosis" not in str(world.store.published)
+
+    for expert in (EXPERT, OTHER_EXPERT):
+        erased = await published_by("registry", ExpertErased(expert_id=expert.id), None)
+        await consume(h.on_expert_erased, erased, world.deps)
+    [declined] = await world.events("OfferDeclined")
+    [cancelled] = await world.events("EngagementCancelled")
+    assert (declined.payload.reason, cancelled.payload.reason) == (None, None)
+    assert (await world.events("OrderPlaced"))[0].payload.topic == "living with psychosis"  # the orderer's
+    assert await world.views.listed_expert(EXPERT.id) is None
 
 
 # -- queries ---------------------------------------------------------------------------------------------
