@@ -89,7 +89,7 @@ def render(table: list[Row], results: list[Verdict]) -> str:
                  if v.contender == m.contender and v.target.workload == m.workload]
         lines.append(
             f"{WORKLOADS[m.workload]:<22}{m.contender:<19}{m.events:>8}{m.seconds:>9.2f}{m.per_second:>11,.0f}"
-            f"{_ratio(row.to_raw):>7}{_ratio(row.to_library):>17}{m.client_cpu_per_event * 1e6:>17.0f}  "
+            f"{ratio_text(row.to_raw):>7}{ratio_text(row.to_library):>17}{m.client_cpu_per_event * 1e6:>17.0f}  "
             f"{'; '.join(marks)}".rstrip()
         )
     return "\n".join(lines)
@@ -114,7 +114,7 @@ def as_json(table: list[Row], results: list[Verdict], settings: dict[str, Any]) 
     }
 
 
-def _ratio(value: float | None) -> str:
+def ratio_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
