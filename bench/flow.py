@@ -130,6 +130,7 @@ class Bus:
     def __init__(self, nc: NATS) -> None:
         self.nc = nc
         self._seen: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
+        self.arrived: dict[uuid.UUID, float] = {}  # each event's arrival here, on the wall clock (as recorded_at)
 
     async def listen(self) -> None:
         await self.nc.subscribe("kokemus.*.events.>", cb=self._on_event)
@@ -137,6 +138,7 @@ class Bus:
 
     async def _on_event(self, msg: Msg) -> None:
         event = json.loads(msg.data)
+        self.arrived[uuid.UUID(event["event_id"])] = time.time()
         future = self._future(str(event.get("engagement_id")), event["event_type"])
         if not future.done():
             future.set_result(event)
@@ -261,9 +263,10 @@ async def play_level(demo: EagerDemo, experts: list[tuple[str, Person]], at_once
 # -- hops ---------------------------------------------------------------------------------------------------
 
 
-async def hops(dsn: str, engagements: list[str]) -> dict[str, list[float]]:
+async def hops(dsn: str, engagements: list[str], arrived: dict[uuid.UUID, float]) -> dict[str, list[float]]:
     """Seconds from each event recorded in one service to each event it caused in another (the effect's
-    causation id is the cause's event id), and to the audit's copy of it, for the given engagements."""
+    causation id is the cause's event id), and to the audit's copy of it, for the given engagements; and from
+    each event recorded to its arrival at a subscriber on the bus (what the relay takes)."""
     ids = [uuid.UUID(e) for e in engagements]
     recorded = " UNION ALL ".join(
         f"SELECT '{s}' AS service, event_id, event_type, recorded_at, causation_id, engagement_id FROM {s}.events"
@@ -283,9 +286,16 @@ async def hops(dsn: str, engagements: list[str]) -> dict[str, list[float]]:
                    extract(epoch FROM copy.received_at - source.recorded_at)::float8 AS seconds
             FROM audit.source_events copy JOIN recorded source ON copy.event_id = source.event_id
             WHERE source.engagement_id = ANY($1)""", ids)
+        published = await conn.fetch(f"""
+            WITH recorded AS ({recorded})
+            SELECT service, event_id, extract(epoch FROM recorded_at)::float8 AS at FROM recorded
+            WHERE engagement_id = ANY($1)""", ids)
     finally:
         await conn.close()
     found: dict[str, list[float]] = defaultdict(list)
+    for row in published:
+        if row["event_id"] in arrived:
+            found[f"relay of {row['service']}: recorded → on the bus"].append(arrived[row["event_id"]] - row["at"])
     for row in [*between, *to_audit]:
         found[row["hop"]].append(row["seconds"])
     return dict(sorted(found.items()))
@@ -333,7 +343,7 @@ async def measure(stack: Stack, levels: tuple[int, ...], floor_samples: int, pat
                                   note=f"{len(result.engagements)} engagements in {result.seconds:.1f} s"))
         log("reading the hops from the event stores")
         for level, result in played.items():
-            for hop, seconds in (await hops(stack.postgres.dsn("kokemus"), result.engagements)).items():
+            for hop, seconds in (await hops(stack.postgres.dsn("kokemus"), result.engagements, bus.arrived)).items():
                 figures.append(Figure(f"hops, {level} at once", hop, seconds))
     finally:
         await nc.close()
