@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import math
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ from nats.aio.msg import Msg
 from rich.console import Console
 
 from bench.eventstore import Log, fresh_databases
-from bench.report import ratio_text
+from bench.report import percentile, ratio_text
 from kokemus.demo import Demo, Person
 from kokemus.stack.bus_users import ADMIN
 from kokemus.stack.servers import free_port, port_is_free
@@ -71,14 +70,6 @@ class Figure:
     @property
     def p99(self) -> float:
         return percentile(self.samples, 0.99)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank: the smallest value at or above ``q`` of them (so p99 of fewer than 100 is the largest)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 # -- the floor ----------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ stack and minutes; nothing here is timed)."""
 
 from __future__ import annotations
 
-from bench.flow import Figure, Result, as_json, percentile, render
+from bench.flow import Figure, Result, as_json, render
+from bench.report import percentile
 
 
 def test_percentiles_are_nearest_rank_so_a_p99_of_few_samples_is_the_largest():
