@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 
 from bench.eventstore import Log, fresh_databases, postgres_server
+from bench.report import percentile
 from services.registry.projections import SQL, RegistryTables
 from services.registry.views import BankQuery
 from shared.database import migrate
@@ -100,11 +101,6 @@ async def timed(searches: list[tuple[str, str, str]], search: Callable[[str, str
         found += await search(theme, region, language)
         spent.append((time.perf_counter() - started) * 1000)
     return spent, found
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 @dataclass(frozen=True)

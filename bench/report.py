@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def render(table: list[Row], results: list[Verdict]) -> str:
                  if v.contender == m.contender and v.target.workload == m.workload]
         lines.append(
             f"{WORKLOADS[m.workload]:<22}{m.contender:<19}{m.events:>8}{m.seconds:>9.2f}{m.per_second:>11,.0f}"
-            f"{_ratio(row.to_raw):>7}{_ratio(row.to_library):>17}{m.client_cpu_per_event * 1e6:>17.0f}  "
+            f"{ratio_text(row.to_raw):>7}{ratio_text(row.to_library):>17}{m.client_cpu_per_event * 1e6:>17.0f}  "
             f"{'; '.join(marks)}".rstrip()
         )
     return "\n".join(lines)
@@ -114,9 +115,18 @@ def as_json(table: list[Row], results: list[Verdict], settings: dict[str, Any]) 
     }
 
 
-def _ratio(value: float | None) -> str:
+def ratio_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least ``share`` of them at or below it (so the p99 of fewer
+    than 100 is the largest); NaN of none."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

@@ -54,6 +54,9 @@ class Person:
 
 
 class Demo:
+    RETRY_FIRST_SECONDS = 0.1  # a step retried waits this long at first, then 1.5 times longer each time
+    RETRY_MAX_SECONDS = 2.0
+
     def __init__(self, nc: NATS, console: Console, run: str, patience: float = 180.0) -> None:
         self.nc = nc
         self.console = console
@@ -73,7 +76,7 @@ class Demo:
         """One request as ``person``, retried while the answer is one of ``retry_on`` (or ``until`` is not yet
         true). A person whose records the registry is still making is signed in once it has them."""
         deadline = time.monotonic() + self.patience
-        delay = 0.1
+        delay = self.RETRY_FIRST_SECONDS
         if ".cmd." in subject and body.get("command_id") is None:
             body = {**body, "command_id": str(uuid.uuid4())}  # the same id on every retry: recorded once
         while True:
@@ -90,7 +93,7 @@ class Demo:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"gave up on {subject} after {self.patience:.0f} s: {failure}")
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 2.0)
+            delay = min(delay * 1.5, self.RETRY_MAX_SECONDS)
 
     def step(self, text: str) -> None:
         self.console.print(f"  [dim]{time.strftime('%H:%M:%S')}[/dim] {text}")

@@ -98,11 +98,19 @@ class PostgresUnitOfWork:
     @contextlib.asynccontextmanager
     async def begin(self, connection: Any = None) -> AsyncIterator[Session]:
         if connection is not None:
+            outermost = not connection.is_in_transaction()
             async with connection.transaction():
-                yield Session(self.store, connection, self.project)
+                nested = Session(self.store, connection, self.project)
+                yield nested
+            if nested.recorded and outermost:
+                self.store.committed()
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield Session(self.store, conn, self.project)
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                session = Session(self.store, conn, self.project)
+                yield session
+            if session.recorded:
+                self.store.committed()  # only now may the relay read them
 
     async def load(self, cls: type[A], aggregate_id: str, *, must_exist: bool = True, what: str | None = None) -> A:
         return await load(self.store, cls, aggregate_id, must_exist=must_exist, what=what)

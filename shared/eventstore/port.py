@@ -70,6 +70,11 @@ class EventStore(abc.ABC):
         ``connection`` lets a caller make the append part of its own transaction.
         """
 
+    def committed(self) -> None:  # noqa: B027 - a hook: doing nothing is the default
+        """Told that a transaction that appended events has just committed (the unit of work calls this once
+        its commit returned). A store that publishes its events, through the outbox relay, wakes the relay;
+        one that does not (in memory) has nothing to do."""
+
     @abc.abstractmethod
     async def read_stream(
         self, stream_id: str, *, after_version: int = 0, connection: Any = None

@@ -75,8 +75,13 @@ class PostgresEventStore(EventStore):
               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY transaction_id, position
             LIMIT $2"""
+        # Whether committed events follow the cursor: asked when reading the log after it found nothing, they are
+        # held back behind an older transaction still open (or that ended since), so the relay looks again soon.
+        self._held_back_sql = f"""
+            SELECT EXISTS (SELECT FROM {s}.events WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint))"""
         self._notify_sql = f"SELECT pg_notify('{s}_events', '')"
         self._notify_pending: asyncio.Task[None] | None = None
+        self._notify_again = False
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -115,7 +120,8 @@ class PostgresEventStore(EventStore):
             if len(positions) == len(sealed):
                 self._remember_head(stream_id, sealed[-1].version, sealed[-1].hash)
                 position_of = {record["event_id"]: record["position"] for record in positions}
-                self.wake_relay()
+                if not conn.is_in_transaction():
+                    self.wake_relay()  # committed already; in a transaction, its commit is announced instead
                 return [codec.just_recorded(envelope.model_copy(update={"position": position_of[event.event_id]}),
                                             event) for envelope, event in zip(sealed, events, strict=True)]
             if positions:
@@ -127,23 +133,31 @@ class PostgresEventStore(EventStore):
         actual = await self._current_version(conn, stream_id)
         raise ConcurrencyConflict(stream_id, expected_version, actual)
 
-    def wake_relay(self, delay: float = 0.005) -> None:
-        """Tell the relay (whichever replica leads) that events were recorded.
+    def committed(self) -> None:
+        self.wake_relay()
 
-        The NOTIFY goes out shortly after, from a connection of its own, once for a burst of appends: a NOTIFY
+    def wake_relay(self, delay: float = 0.005) -> None:
+        """Tell the relay (whichever replica leads) that events were committed.
+
+        The NOTIFY goes out shortly after, from a connection of its own, once for a burst of commits: a NOTIFY
         inside the appending transaction would take PostgreSQL's notification lock through its commit and
-        make concurrent writers commit one at a time. An append inside a longer transaction may be announced
-        before it commits; the relay's polling picks such an event up.
+        make concurrent writers commit one at a time. An append in autocommit announces itself; an append in
+        a transaction is announced by whoever commits it (the unit of work, through :meth:`committed`), so the
+        relay never wakes before the events are there to read. A wake that comes while the NOTIFY is already
+        being sent sends another after it: that one may have reached the relay before this commit.
         """
+        self._notify_again = True
         if self._notify_pending is None or self._notify_pending.done():
             self._notify_pending = asyncio.get_running_loop().create_task(self._notify_after(delay))
 
     async def _notify_after(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        try:
-            await self.pool.execute(self._notify_sql)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            pass  # the relay polls as well
+        while self._notify_again:
+            await asyncio.sleep(delay)
+            self._notify_again = False
+            try:
+                await self.pool.execute(self._notify_sql)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                return  # the relay polls as well
 
     async def _head_hash(self, conn: asyncpg.Connection, stream_id: str, expected: int, refresh: bool) -> bytes:
         if expected == 0:
@@ -223,6 +237,12 @@ class PostgresEventStore(EventStore):
         """The global log after ``after`` as published (personal fields still sealed), each with its cursor."""
         records = await conn.fetch(self._log_sql, str(after[0]), after[1], limit)
         return [(rows.log_cursor(record), rows.published(record, self.service)) for record in records]
+
+    async def held_back(self, conn: asyncpg.Connection, after: LogCursor) -> bool:
+        """True when committed events follow ``after``. Asked after :meth:`read_log` found nothing there, it
+        means they are held back because a transaction that began before theirs (in any schema of the cluster)
+        is still open, or was until a moment ago: they are in the log once it has ended."""
+        return bool(await conn.fetchval(self._held_back_sql, str(after[0]), after[1]))
 
     async def read_engagement(self, engagement_id: uuid.UUID) -> list[RecordedEvent]:
         async with self.pool.acquire() as conn:

@@ -7,7 +7,10 @@ moves the checkpoint only past what JetStream acknowledged. So a crash, or a NAT
 publishing; nothing is lost and nothing lands twice.
 
 One relay per service publishes at a time (a PostgreSQL advisory lock); a second replica waits to take over.
-It wakes on LISTEN/NOTIFY and polls as a fallback, in case a notification is missed.
+It wakes on LISTEN/NOTIFY, sent once the recording transaction has committed, and polls as a fallback, in
+case a notification is missed; while committed events wait behind an older transaction that is still open
+(the log hands an event out only once every transaction that could commit before it has ended), it looks
+again within milliseconds rather than at its next poll.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ from shared.messaging.subjects import event_subject, stream_name
 log = logging.getLogger(__name__)
 
 PARK_AFTER = 5
+# Committed events held back behind an older open transaction (of any service: the horizon is the cluster's)
+# are looked for again after this pause, doubled each time they are still held, up to HELD_BACK_LONGEST_PAUSE:
+# they go out within that of the transaction's end, which is announced to this relay only if it recorded events
+# of this service, at the cost of one indexed read per pause while anything is held.
+HELD_BACK_FIRST_PAUSE = 0.002
+HELD_BACK_LONGEST_PAUSE = 0.025
 
 PUBLISHED = Counter("kokemus_relay_published_total", "Events the outbox relay published", ["service"])
 FAILURES = Counter("kokemus_relay_failures_total", "Failed publish attempts of the outbox relay", ["service"])
@@ -94,9 +103,16 @@ class OutboxRelay:
             try:
                 await self.parked.count()
                 cursor = await self._load_checkpoint(conn)
+                pause = HELD_BACK_FIRST_PAUSE
                 while not self._stopping.is_set():
                     cursor, published = await self.publish_pending(conn, cursor)
-                    if published == 0:
+                    if published:
+                        pause = HELD_BACK_FIRST_PAUSE
+                    elif await self.store.held_back(conn, cursor):
+                        # Committed events wait behind an older transaction still open, anywhere in the cluster.
+                        await self._sleep(min(pause, self.poll_seconds))
+                        pause = min(pause * 2, HELD_BACK_LONGEST_PAUSE)
+                    else:
                         await self._sleep(self.poll_seconds)
             finally:
                 await conn.remove_listener(f"{self.store.schema}_events", self._on_notify)

@@ -241,3 +241,24 @@ async def test_an_event_too_large_for_the_bus_is_refused_when_it_is_made_and_not
     assert "more than the bus carries" in refused.value.message
     assert await store.read_all() == []
     await store.append("note-1", 0, [NewEvent(Noted(text="x" * 1000), ACTOR)])  # the stream is still usable
+
+
+async def test_an_event_held_back_behind_an_open_transaction_is_known_to_be_waiting(store):
+    """What the relay asks when the log after its cursor is empty: are committed events waiting there behind
+    an older open transaction (look again soon), or is there nothing (wait for the next notification)?"""
+    async with store.pool.acquire() as conn:
+        assert not await store.held_back(conn, (0, 0))
+        older = await store.pool.acquire()
+        try:
+            older_tx = older.transaction()
+            await older_tx.start()
+            await older.fetchval("SELECT pg_current_xact_id()")  # an open transaction with its id: the horizon
+            await store.append("fast", 0, steps(1))  # committed, after the open transaction began
+            assert await store.read_log(conn, (0, 0), 10) == []
+            assert await store.held_back(conn, (0, 0))
+            await older_tx.commit()
+        finally:
+            await store.pool.release(older)
+        [(cursor, envelope)] = await store.read_log(conn, (0, 0), 10)
+        assert envelope.event_type == "StepTaken"
+        assert not await store.held_back(conn, cursor)
