@@ -14,10 +14,16 @@ from services.contracts.events import (
     ContractDrafted,
     ContractFullySigned,
     ContractSigned,
+    ExpenseClaimFiled,
+    ExpenseLine,
+    ExpenseLineApproved,
+    ExpenseLineReturned,
+    ExpenseRatesPublished,
     FeeApproved,
     FeePaid,
     RateTablePublished,
 )
+from services.contracts.expenses import DAILY_ALLOWANCES, ClaimedLine, ExpenseKind, LineStatus, Rates, price_lines
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
 from shared.events import Actor, Role
@@ -68,6 +74,16 @@ class OrdererFee:
     @property
     def is_set(self) -> bool:
         return self.hourly_fee is not None or self.fixed_fee is not None
+
+
+@dataclass(frozen=True)
+class Task:
+    """The task as the engagement opened it: what the contract document tells and its expenses are dated by."""
+
+    date: dt.date
+    task_type: str
+    topic: str
+    remote: bool
 
 
 class ContractStatus(enum.StrEnum):
@@ -175,9 +191,8 @@ def fee_for_hours(terms: ContractDrafted, hours: Decimal) -> Decimal:
 
 def fees_for_delivery(terms: ContractDrafted, actual_hours: Decimal, kilometres: Decimal,
                       other_expenses: Decimal) -> Fees:
-    """Each part is rounded to cents on its own, so the parts shown always add up to the total."""
-    if not terms.expenses_reimbursed:
-        return Fees(fee_for_hours(terms, actual_hours), ZERO, ZERO)
+    """Each part is rounded to cents on its own, so the parts shown always add up to the total. Expenses are
+    reimbursed whatever a contract drafted before that rule says: the expert never pays to work."""
     return Fees(fee_for_hours(terms, actual_hours), cents(kilometres * terms.mileage_per_km), cents(other_expenses))
 
 
@@ -195,7 +210,18 @@ class Contract(Aggregate):
         self.fully_signed = False
         self.cancellation: ContractCancelled | None = None
         self.approval: FeeApproved | None = None
-        self.payment: FeePaid | None = None
+        self.payments: list[FeePaid] = []
+        self.claims = 0
+        self.lines: dict[int, ExpenseLine] = {}
+        self.line_status: dict[int, LineStatus] = {}
+        self.returned_because: dict[int, str] = {}
+        self.route_of_line: dict[int, str | None] = {}
+        self.paid_lines: set[int] = set()
+        self.fee_paid = False
+
+    @property
+    def payment(self) -> FeePaid | None:
+        return self.payments[-1] if self.payments else None
 
     @staticmethod
     def id_for(engagement_id: uuid.UUID) -> uuid.UUID:
@@ -207,10 +233,13 @@ class Contract(Aggregate):
 
     @property
     def status(self) -> ContractStatus:
-        if self.payment is not None:
+        due = self.fee_due or bool(self.unpaid_lines())
+        if self.payments and not due:
             return ContractStatus.paid
         if self.cancellation is not None:
             return ContractStatus.cancelled
+        if self.payments and due:  # lines approved after the last payment (or the fee after them) wait
+            return ContractStatus.fee_approved
         if self.approval is not None:
             return ContractStatus.fee_approved
         if self.fully_signed:
@@ -218,10 +247,12 @@ class Contract(Aggregate):
         return ContractStatus.partly_signed if self.signers else ContractStatus.drafted
 
     def draft(self, expert_id: str, orderer_id: str, orderer_fee: OrdererFee, expenses_reimbursed: bool,
-              duration_hours: Decimal, rates: RateTablePublished | None, on: dt.date) -> None:
+              duration_hours: Decimal, rates: RateTablePublished | None, on: dt.date,
+              task: Task | None = None, expense_rates: ExpenseRatesPublished | None = None) -> None:
         """Fix the terms: the orderer's fee where it set one, else the recommended table in force ``on``
-        (the drafting day); mileage and the minimum always come from that table. The contract keeps these
-        rates, whatever table is published later."""
+        (the drafting day), whose minimum applies; the expense rates are those in force on the task's date
+        (mileage from the fee table where none are given). The contract keeps these rates, whatever is
+        published later. Expenses are always reimbursed: ``expenses_reimbursed`` false is not honoured."""
         if self.exists:
             raise Conflict(f"the contract of engagement {self.id} is already drafted")
         if rates is None:
@@ -234,9 +265,16 @@ class Contract(Aggregate):
         self.record(ContractDrafted(
             contract_id=self.id_for(self.engagement_id), engagement_id=self.engagement_id, expert_id=expert_id,
             orderer_id=orderer_id, fee_basis=basis.value, rate_table_id=rates.rate_table_id, hourly_fee=hourly_fee,
-            fixed_fee=fixed_fee, minimum_fee=rates.minimum_fee, mileage_per_km=rates.mileage_per_km,
-            expenses_reimbursed=expenses_reimbursed, cancellation_fee_share=DEFAULT_CANCELLATION_FEE_SHARE,
+            fixed_fee=fixed_fee, minimum_fee=rates.minimum_fee,
+            mileage_per_km=expense_rates.car_per_km if expense_rates else rates.mileage_per_km,
+            expenses_reimbursed=True, cancellation_fee_share=DEFAULT_CANCELLATION_FEE_SHARE,
             duration_hours=duration_hours,
+            task_date=task.date if task else None, task_type=task.task_type if task else None,
+            topic=task.topic if task else None, remote=task.remote if task else None,
+            expense_rates_id=expense_rates.rates_id if expense_rates else None,
+            per_diem_partial=expense_rates.per_diem_partial if expense_rates else None,
+            per_diem_full=expense_rates.per_diem_full if expense_rates else None,
+            meal_allowance=expense_rates.meal_allowance if expense_rates else None,
         ))
 
     def sign(self, party: Party, actor: Actor) -> None:
@@ -260,16 +298,19 @@ class Contract(Aggregate):
         terms = self._terms()
         return fee_for_hours(terms, terms.duration_hours or ZERO)
 
-    def cancel(self, after_signing: bool) -> None:
+    def cancel(self, after_signing: bool, cancelled_by: str | None = None) -> None:
+        """The cancellation terms: before both signed, nothing is owed either way; after, the orderer cancelling
+        owes the expert the contract's share of the expected fee; the expert cancelling owes the orderer
+        nothing and is owed nothing."""
         terms = self._terms()
         if self.cancellation is not None:
             raise Conflict("the contract is already cancelled")
         if self.approval is not None:
             raise Conflict("the assignment was delivered and its fee approved; it can no longer be cancelled")
-        fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if after_signing else ZERO
-        self.record(
-            ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee_owed=fee_owed)
-        )
+        owes = after_signing and cancelled_by != Party.expert.value
+        fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if owes else ZERO
+        self.record(ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                      fee_owed=fee_owed, cancelled_by=cancelled_by))
 
     def approve_fee(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> Fees:
         terms = self._terms()
@@ -290,19 +331,83 @@ class Contract(Aggregate):
         return fees
 
     def record_payment(self, paid_on: dt.date) -> None:
-        """Pay the approved fee, or the fee a cancellation after signing left owed."""
+        """Pay what is due: the approved fee, or the fee a cancellation after signing left owed, unless paid
+        already; and the expense lines approved and not yet paid."""
         terms = self._terms()
-        if self.payment is not None:
-            raise Conflict(f"already paid on {self.payment.paid_on}")
-        if self.approval is not None:
-            total = self.approval.total
-        elif self.cancellation is not None and self.cancellation.fee_owed > 0:
-            total = self.cancellation.fee_owed
-        else:
-            raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery")
-        self.record(
-            FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total, paid_on=paid_on)
-        )
+        fee = ZERO
+        due_fee = self.fee_due
+        if due_fee:
+            fee = self.approval.total if self.approval is not None else self.cancellation.fee_owed  # type: ignore[union-attr]
+        lines = self.unpaid_lines()
+        if not due_fee and not lines:
+            if self.payment is not None:
+                raise Conflict(f"already paid on {self.payment.paid_on}")
+            raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery, "
+                           "expenses when the orderer or a coordinator approves their lines")
+        total = fee + sum((self.lines[n].amount for n in lines), ZERO)
+        self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total,
+                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines))
+
+    # -- expenses ---------------------------------------------------------------------------------------
+
+    @property
+    def rates(self) -> Rates:
+        terms = self._terms()
+        return Rates(terms.expense_rates_id, terms.mileage_per_km, terms.per_diem_partial, terms.per_diem_full,
+                     terms.meal_allowance)
+
+    @property
+    def fee_due(self) -> bool:
+        """The approved fee, or a cancellation's fee owed, waits to be paid."""
+        owed = self.approval is not None or (self.cancellation is not None and self.cancellation.fee_owed > 0)
+        return owed and not self.fee_paid
+
+    def unpaid_lines(self) -> list[int]:
+        return [number for number, status in self.line_status.items()
+                if status is LineStatus.approved and number not in self.paid_lines]
+
+    def file_claim(self, actor: Actor, lines: list[ClaimedLine], today: dt.date) -> ExpenseClaimFiled:
+        """The expert claims expenses after the task, priced at the contract's rates. A returned line may be
+        claimed again, corrected; the per diem (or meal allowance) only once."""
+        terms = self._terms()
+        if actor.role is not Role.expert or actor.id != terms.expert_id:
+            raise Forbidden("only the contract's expert may claim its expenses")
+        if self.cancellation is not None:
+            raise Conflict("the engagement was cancelled: there is no task to claim expenses for")
+        if not self.fully_signed:
+            raise Conflict("the contract is not signed by both yet: expenses are claimed after the task")
+        if terms.task_date is not None and today < terms.task_date:
+            raise invalid("engagement_id", f"the task is on {terms.task_date}: expenses are claimed after it",
+                          f"on or after {terms.task_date}")
+        daily_claimed = any(ExpenseKind(line.kind) in DAILY_ALLOWANCES
+                            and self.line_status[n] is not LineStatus.returned for n, line in self.lines.items())
+        priced = price_lines(lines, self.rates, len(self.lines) + 1, daily_claimed)
+        route = next((line.route for line in lines if line.route), None)
+        claim = ExpenseClaimFiled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                  claim_no=self.claims + 1, expense_rates_id=terms.expense_rates_id, lines=priced,
+                                  total=sum((line.amount for line in priced), ZERO), route=route)
+        self.record(claim)
+        return claim
+
+    def approve_line(self, line_no: int) -> None:
+        terms = self._terms()
+        self._pending(line_no)
+        self.record(ExpenseLineApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                        line_no=line_no, amount=self.lines[line_no].amount))
+
+    def return_line(self, line_no: int, reason: str) -> None:
+        terms = self._terms()
+        self._pending(line_no)
+        self.record(ExpenseLineReturned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                        line_no=line_no, reason=reason))
+
+    def _pending(self, line_no: int) -> None:
+        if line_no not in self.lines:
+            raise invalid("line_no", "no such expense line in this contract",
+                          f"1 to {len(self.lines)}" if self.lines else "no lines are claimed yet")
+        status = self.line_status[line_no]
+        if status is not LineStatus.pending:
+            raise Conflict(f"expense line {line_no} is already {status.value}")
 
     def _terms(self) -> ContractDrafted:
         if self.terms is None:
@@ -325,4 +430,21 @@ class Contract(Aggregate):
         self.approval = event
 
     def when_FeePaid(self, event: FeePaid) -> None:
-        self.payment = event
+        self.payments.append(event)
+        self.fee_paid = self.fee_paid or event.includes_fee
+        self.paid_lines.update(event.expense_lines)
+
+    def when_ExpenseClaimFiled(self, event: ExpenseClaimFiled) -> None:
+        self.claims = event.claim_no
+        car = next((line.line_no for line in event.lines if line.kind == "car"), None)
+        for line in event.lines:
+            self.lines[line.line_no] = line
+            self.line_status[line.line_no] = LineStatus.pending
+            self.route_of_line[line.line_no] = event.route if line.line_no == car else None
+
+    def when_ExpenseLineApproved(self, event: ExpenseLineApproved) -> None:
+        self.line_status[event.line_no] = LineStatus.approved
+
+    def when_ExpenseLineReturned(self, event: ExpenseLineReturned) -> None:
+        self.line_status[event.line_no] = LineStatus.returned
+        self.returned_because[event.line_no] = event.reason

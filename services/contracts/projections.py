@@ -53,6 +53,13 @@ class ContractTables(PostgresViews):
             e.engagement_id, ContractStatus.paid.value, e.paid_on,
         )
 
+    async def on_ExpenseLineApproved(self, e: ev.ExpenseLineApproved, conn: Any, _: Envelope[Any]) -> None:
+        # A line approved after the last payment waits for the next: the contract is due again.
+        await conn.execute(
+            f"UPDATE {self.schema}.contracts SET status = $2 WHERE engagement_id = $1 AND status = $3",
+            e.engagement_id, ContractStatus.fee_approved.value, ContractStatus.paid.value,
+        )
+
     async def _status(self, conn: Any, engagement_id: Any, status: ContractStatus) -> None:
         await conn.execute(f"UPDATE {self.schema}.contracts SET status = $2 WHERE engagement_id = $1",
                            engagement_id, status.value)

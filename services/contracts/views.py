@@ -65,6 +65,11 @@ class InMemoryContractsViews(Projection):
     async def on_FeePaid(self, e: ev.FeePaid, connection: Any, _: Envelope[Any]) -> None:
         self._change(e.engagement_id, status=ContractStatus.paid.value, paid_on=e.paid_on)
 
+    async def on_ExpenseLineApproved(self, e: ev.ExpenseLineApproved, connection: Any, _: Envelope[Any]) -> None:
+        # A line approved after the last payment waits for the next: the contract is due again.
+        if e.engagement_id in self.rows and self.rows[e.engagement_id][1].status == ContractStatus.paid.value:
+            self._change(e.engagement_id, status=ContractStatus.fee_approved.value)
+
     def _change(self, engagement_id: uuid.UUID, **changes: Any) -> None:
         if engagement_id in self.rows:
             drafted_at, row = self.rows[engagement_id]

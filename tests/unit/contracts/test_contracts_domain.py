@@ -60,9 +60,10 @@ def test_mileage_and_other_expenses_are_added_when_reimbursed():
     assert (fee, mileage, other, total) == (D("60.00"), D("24.78"), D("8.60"), D("93.38"))
 
 
-def test_no_expenses_when_the_contract_does_not_reimburse_them():
+def test_expenses_cannot_be_switched_off_the_expert_never_pays_to_work():
     contract = drafted(OrdererFee(fixed_fee=D("120")), expenses_reimbursed=False)
-    assert approved(contract, "2", km="42", other="8.60") == (D("120.00"), D("0.00"), D("0.00"), D("120.00"))
+    assert contract.terms.expenses_reimbursed is True
+    assert approved(contract, "2", km="42", other="8.60") == (D("120.00"), D("24.78"), D("8.60"), D("153.38"))
 
 
 def test_each_amount_is_rounded_half_up_to_cents_and_the_total_is_their_sum():
