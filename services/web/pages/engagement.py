@@ -14,6 +14,7 @@ from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 from services.web.rendering import QUESTION_TEXTS, render
+from shared.clock import Clock
 from shared.messaging.rpc import RemoteError
 
 PARTIES = ("expert", "orderer")
@@ -52,9 +53,12 @@ async def view(request: Request) -> Response:
     own_form = (feedback or {}).get("forms", {}).get(FORM_OF_ROLE.get(person.act.role, ""))
     may_sign = (person.act.role in PARTIES and contract is not None and contract["status"] in ("drafted",
                 "partly_signed") and not contract["signed_by"].get(person.act.role))
+    # The expert claims expenses once both signed, from the task's day on (the service says the same).
+    may_claim = (person.act.role == "expert" and contract is not None and contract["fully_signed"]
+                 and contract["status"] != "cancelled" and engagement["date"] <= Clock().today().isoformat())
     return render(request, "engagement.html", {
         "engagement": engagement, "contract": contract, "feedback": feedback, "own_form": own_form,
-        "may_sign": may_sign, "questions": QUESTION_TEXTS,
+        "may_sign": may_sign, "may_claim": may_claim, "questions": QUESTION_TEXTS,
     }, person=person)
 
 
