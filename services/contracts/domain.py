@@ -7,8 +7,9 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from services.contracts.document import LANGUAGES, VERSION, Document, render
 from services.contracts.events import (
     ContractCancelled,
     ContractDrafted,
@@ -23,12 +24,19 @@ from services.contracts.events import (
     FeePaid,
     RateTablePublished,
 )
-from services.contracts.expenses import DAILY_ALLOWANCES, ClaimedLine, ExpenseKind, LineStatus, Rates, price_lines
+from services.contracts.expenses import (
+    DAILY_ALLOWANCES,
+    ClaimedLine,
+    ExpenseKind,
+    LineStatus,
+    Rates,
+    cents,
+    price_lines,
+)
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
 from shared.events import Actor, Role
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # Placeholders for the county to set: the source documents name no amounts. A table is published in the
@@ -48,10 +56,6 @@ DEFAULT_CANCELLATION_FEE_SHARE = Decimal("0.5")
 
 # A contract's id follows from its engagement's, so whoever knows the engagement can name its contract.
 CONTRACT_NAMESPACE = uuid.UUID("5d0c1e0a-6b6f-4b8e-9d3a-6b6f6e7472a1")
-
-
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Party(enum.StrEnum):
@@ -84,6 +88,7 @@ class Task:
     task_type: str
     topic: str
     remote: bool
+    place: str | None = None
 
 
 class ContractStatus(enum.StrEnum):
@@ -207,6 +212,7 @@ class Contract(Aggregate):
         super().__init__(aggregate_id)
         self.terms: ContractDrafted | None = None
         self.signers: dict[Party, str] = {}
+        self.signed_documents: dict[Party, ContractSigned] = {}
         self.fully_signed = False
         self.cancellation: ContractCancelled | None = None
         self.approval: FeeApproved | None = None
@@ -271,13 +277,21 @@ class Contract(Aggregate):
             duration_hours=duration_hours,
             task_date=task.date if task else None, task_type=task.task_type if task else None,
             topic=task.topic if task else None, remote=task.remote if task else None,
+            place=task.place if task else None,
             expense_rates_id=expense_rates.rates_id if expense_rates else None,
             per_diem_partial=expense_rates.per_diem_partial if expense_rates else None,
             per_diem_full=expense_rates.per_diem_full if expense_rates else None,
             meal_allowance=expense_rates.meal_allowance if expense_rates else None,
         ))
 
-    def sign(self, party: Party, actor: Actor) -> None:
+    def documents(self) -> dict[str, Document]:
+        """The document to sign now, in each language."""
+        terms = self._terms()
+        return {language: render(terms, self.expected_fee(), language) for language in LANGUAGES}
+
+    def sign(self, party: Party, actor: Actor, document_hash: str | None = None) -> None:
+        """Sign as ``party``. With ``document_hash`` (the SHA-256 of the document the signer saw), the signature
+        records that document, and is refused if it is not the version to sign now."""
         terms = self._terms()
         signer_role, signer_id = (
             (Role.expert, terms.expert_id) if party is Party.expert else (Role.orderer, terms.orderer_id)
@@ -288,8 +302,18 @@ class Contract(Aggregate):
             raise Conflict("the contract is cancelled; it can no longer be signed")
         if party in self.signers:
             raise Conflict(f"the {party.value} has already signed this contract")
+        seen = None
+        if document_hash is not None:
+            seen = next((d for d in self.documents().values() if d.sha256 == document_hash), None)
+            if seen is None:
+                raise Conflict(f"the document signed (sha256 {document_hash[:12]}…) is stale or altered: it is not "
+                               f"version {VERSION} of the contract, the version to sign now; read version "
+                               f"{VERSION} and sign it")
         self.record(ContractSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
-                                   party=party.value, signer_id=actor.id))
+                                   party=party.value, signer_id=actor.id,
+                                   document_version=seen.version if seen else None,
+                                   document_language=seen.language if seen else None,
+                                   document_hash=seen.sha256 if seen else None))
         if len(self.signers) == len(Party):
             self.record(ContractFullySigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id))
 
@@ -372,11 +396,15 @@ class Contract(Aggregate):
         terms = self._terms()
         if actor.role is not Role.expert or actor.id != terms.expert_id:
             raise Forbidden("only the contract's expert may claim its expenses")
-        if self.cancellation is not None:
-            raise Conflict("the engagement was cancelled: there is no task to claim expenses for")
+        # The orderer cancelling after both signed leaves the expert's costs so far to be paid (a ticket
+        # bought, say), from that day on; any other cancellation leaves nothing to claim.
+        cancelled_late = self.cancellation is not None and self.cancellation.fee_owed > 0
+        if self.cancellation is not None and not cancelled_late:
+            raise Conflict("the engagement was cancelled before both signed, or by the expert: there are no "
+                           "expenses to claim")
         if not self.fully_signed:
             raise Conflict("the contract is not signed by both yet: expenses are claimed after the task")
-        if terms.task_date is not None and today < terms.task_date:
+        if not cancelled_late and terms.task_date is not None and today < terms.task_date:
             raise invalid("engagement_id", f"the task is on {terms.task_date}: expenses are claimed after it",
                           f"on or after {terms.task_date}")
         daily_claimed = any(ExpenseKind(line.kind) in DAILY_ALLOWANCES
@@ -419,6 +447,7 @@ class Contract(Aggregate):
 
     def when_ContractSigned(self, event: ContractSigned) -> None:
         self.signers[Party(event.party)] = event.signer_id
+        self.signed_documents[Party(event.party)] = event
 
     def when_ContractFullySigned(self, _: ContractFullySigned) -> None:
         self.fully_signed = True

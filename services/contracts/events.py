@@ -43,6 +43,7 @@ class ContractDrafted(DomainEvent):
     task_type: str | None = None
     topic: str | None = None
     remote: bool | None = None
+    place: str | None = None
     expense_rates_id: str | None = None
     per_diem_partial: Decimal | None = None  # euros, over 6 hours away
     per_diem_full: Decimal | None = None  # euros, over 10 hours away
@@ -54,6 +55,10 @@ class ContractSigned(DomainEvent):
     engagement_id: uuid.UUID
     party: str  # "expert" or "orderer"
     signer_id: str
+    # The document the signer saw: its version, language and SHA-256 (absent from signatures made without it).
+    document_version: int | None = None
+    document_language: str | None = None
+    document_hash: str | None = None
 
 
 class ContractFullySigned(DomainEvent):

@@ -155,6 +155,9 @@ def _contract_view(contract: Contract) -> dict[str, Any]:
             "meal_allowance": _money(terms.meal_allowance),
         },
         "signed_by": {party.value: contract.signers.get(party) for party in Party},
+        "signed_documents": {party.value: {"version": signed.document_version, "language": signed.document_language,
+                                           "sha256": signed.document_hash}
+                             for party, signed in contract.signed_documents.items()},
         "fully_signed": contract.fully_signed,
         "fee": None
         if approval is None
@@ -200,7 +203,7 @@ async def sign_contract(cmd: m.SignContract, ctx: CommandContext, deps: Deps) ->
     """Sign the assignment contract as its expert or its orderer; the second signature makes it binding."""
     ctx.require_role(Role.expert, Role.orderer)
     contract = await _load_contract(ctx.session, cmd.engagement_id)
-    contract.sign(cmd.party, ctx.actor)
+    contract.sign(cmd.party, ctx.actor, cmd.document_hash)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
     return _contract_view(contract)
 
@@ -273,6 +276,18 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     return _contract_view(contract)
 
 
+async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The assignment contract as the document to read and sign, in Finnish or Swedish: its version, HTML and
+    SHA-256, which a signature names (its expert, its orderer, a coordinator)."""
+    ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
+    contract = await _load_contract(deps.uow, query.engagement_id)
+    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+        raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
+    document = contract.documents()[query.language]
+    return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
+            "sha256": document.sha256, "html": document.html}
+
+
 async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """Contracts by status, newest first: all of them for a coordinator (follow-up), one's own for an expert or
     an orderer."""
@@ -302,7 +317,7 @@ async def draft_contract(event: Envelope[orders.EngagementOpened], ctx: EventCon
     today = deps.clock.today()
     fee = opened.fee
     orderer_fee = OrdererFee(fee.hourly_fee, fee.fixed_fee) if fee.mode is orders.FeeMode.orderer else OrdererFee()
-    task = Task(opened.date, opened.task_type.value, opened.topic, opened.remote)
+    task = Task(opened.date, opened.task_type.value, opened.topic, opened.remote, opened.place)
     # Expenses at the rates in force on the task's date; a task before the first rates, at the first.
     rates_on_the_day = expense_rates.in_force(opened.date) or expense_rates.publications[0]
     contract.draft(opened.expert_id, opened.orderer_id, orderer_fee, fee.expenses_reimbursed,
@@ -353,6 +368,7 @@ QUERIES: Queries = {
     "get_contract": (m.GetContract, get_contract),
     "list_contracts": (m.ListContracts, list_contracts),
     "expense_rates": (m.ListExpenseRates, expense_rates),
+    "contract_document": (m.ContractDocument, contract_document),
 }
 
 CONSUMES: Consumed = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -31,6 +31,8 @@ class PublishRateTable(Command):
 class SignContract(Command):
     engagement_id: uuid.UUID
     party: Party
+    # The SHA-256 of the contract document the signer read (contract_document); a stale one is refused.
+    document_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
 
 
 class RecordPayment(Command):
@@ -93,3 +95,8 @@ class ReturnExpenseLine(ApproveExpenseLine):
 
 class ListExpenseRates(Request):
     pass
+
+
+class ContractDocument(Request):
+    engagement_id: uuid.UUID
+    language: Literal["fi", "sv"] = "fi"

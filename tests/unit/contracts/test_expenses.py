@@ -262,8 +262,18 @@ async def test_what_a_cancellation_owes_depends_on_who_cancels_and_when(deps, or
         assert paid["payment"]["total"] == owed
 
 
-async def test_no_expenses_are_claimed_for_a_cancelled_engagement(deps, orders_store, clock):
+async def test_the_expert_cancelling_has_no_expenses_to_claim(deps, orders_store, clock):
     engagement_id, _ = await cancelled(deps, orders_store, clock, "expert", True)
     clock.today = TASK_DAY
     with pytest.raises(Conflict):
         await call(h.claim_expenses, claim(engagement_id, CAR), EXPERT, deps)
+
+
+async def test_the_orderer_cancelling_late_pays_the_costs_already_incurred(deps, orders_store, clock):
+    engagement_id, _ = await cancelled(deps, orders_store, clock, "orderer", True)
+    clock.today = TASK_DAY - dt.timedelta(days=3)  # before the task's day: the ticket was already bought
+    view = await call(h.claim_expenses, claim(engagement_id, TICKET), EXPERT, deps)
+    await call(h.approve_expense_line, m.ApproveExpenseLine(engagement_id=engagement_id, line_no=1), ORDERER, deps)
+    paid = await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), COORDINATOR, deps)
+    assert view["expenses"]["lines"][0]["amount"] == "7.40"
+    assert paid["payment"]["total"] == "52.40"  # the 45 € share of the fee and the ticket
