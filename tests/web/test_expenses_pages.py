@@ -41,18 +41,23 @@ async def web(servers) -> AsyncIterator[tuple[str, str]]:
             running_web(web_settings(servers.nats_url, port), listener) as running:
         nc = await nats.connect(servers.nats_url)
         try:
-            engagement_id = await signed_engagement(nc)
+            await people(nc)
+            engagement_id = await engagement(nc, "Toipuminen masennuksesta", sign_and_deliver=True)
+            unsigned_id = await engagement(nc, "Vertaistuki ryhmässä", sign_and_deliver=False)
         finally:
             await nc.close()
         # The task was tomorrow (an offer is made before the task's day); the claim comes after it: the
         # contracts service lives two days ahead from here on.
         [contracts] = [runtime for runtime in runtimes if runtime.name == "contracts"]
         contracts.deps.clock = Clock(lambda: utc_now() + dt.timedelta(days=2))
+        SEEN["unsigned"] = f"/engagements/{unsigned_id}"
         yield running.url, f"/engagements/{engagement_id}"
 
 
-async def signed_engagement(nc: nats.NATS) -> str:
-    """Maija's engagement for Turun koulu, its task tomorrow, its contract signed by both, delivered."""
+SEEN: dict[str, str] = {}
+
+
+def asking(nc: nats.NATS) -> tuple[Any, Any]:
     async def ask(subject: str, body: dict[str, Any]) -> Any:
         return await request(nc, f"kokemus.{subject}", body)
 
@@ -65,7 +70,12 @@ async def signed_engagement(nc: nats.NATS) -> str:
                     return None
                 raise
         return await eventually(attempt, timeout=30)
+    return ask, until
 
+
+async def people(nc: nats.NATS) -> None:
+    """Mieli ry, its expert Maija in the bank, and Turun koulu with credentials."""
+    ask, _ = asking(nc)
     await ask("registry.cmd.register_organization",
               {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
     await ask("registry.cmd.appoint_contact_person", {"actor": COORDINATOR, "organization_id": "mieli",
@@ -79,14 +89,21 @@ async def signed_engagement(nc: nats.NATS) -> str:
     await ask("registry.cmd.list_expert", {"actor": CONTACT, "expert_id": "maija", "topics": ["toipuminen"]})
     await ask("registry.cmd.grant_credentials", {"actor": COORDINATOR, "orderer_id": "turun-koulu",
                                                  "orderer_name": "Turun koulu", "email": "rehtori@turku.fi"})
+
+
+async def engagement(nc: nats.NATS, topic: str, *, sign_and_deliver: bool) -> str:
+    """Maija's engagement for Turun koulu, its task tomorrow; its contract signed by both and delivered, or not."""
+    ask, until = asking(nc)
     order = await until("orders.cmd.place_order", {
-        "actor": SCHOOL, "task_type": "lecture", "topic": "Toipuminen masennuksesta", "date": str(TASK_DAY),
+        "actor": SCHOOL, "task_type": "lecture", "topic": topic, "date": str(TASK_DAY),
         "duration_hours": "2", "place": "Turku", "fee": {"mode": "recommended"}})
     offer = await until("orders.cmd.make_offer", {"actor": SCHOOL, "order_id": order["order_id"],
                                                   "expert_id": "maija"})
     accepted = await ask("orders.cmd.accept_offer", {"actor": MAIJA, "order_id": order["order_id"],
                                                      "offer_id": offer["offer_id"]})
     engagement_id: str = accepted["engagement_id"]
+    if not sign_and_deliver:
+        return engagement_id
     for actor, party in ((MAIJA, "expert"), (SCHOOL, "orderer")):
         await until("contracts.cmd.sign_contract", {"actor": actor, "engagement_id": engagement_id, "party": party})
     await until("orders.cmd.confirm_delivery", {"actor": SCHOOL, "engagement_id": engagement_id,
@@ -186,3 +203,38 @@ async def test_the_claim_form_in_swedish(web, visitors):
     await expert.visit(f"{engagement}/expenses")
     assert await expert.page.inner_text("h1") == "Ansök om kostnadsersättning"
     await expert.screenshot("expenses-sv-claim-form")
+
+
+async def test_the_contract_is_read_and_signed_as_the_document_its_signer_saw(web, visitors):
+    url, _ = web
+    engagement = SEEN["unsigned"]
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    await expert.until(lambda: expert.poll(f"{engagement}/contract"), lambda: expert.shows("article.contract-document"),
+                       "the contract drafted")
+    text = await expert.page.inner_text("main")
+    for part in ("Toimeksiantosopimus", "Osapuolet", "Vertaistuki ryhmässä", "Turku", "Kulukorvaukset",
+                 "Peruutusehdot", "ei ole velkaa tilaajalle mitään", "Verotus", "Tietosuoja"):
+        assert part in text, part
+    await expert.screenshot("contract-fi-document")
+    # A document that is not the version to sign (altered here in the page): refused, and the page says so.
+    await expert.page.locator("form[action$='/sign'] input[name='document_hash']").evaluate(
+        "input => input.value = 'a'.repeat(64)")
+    await expert.submit("form[action$='/sign']")
+    assert expert.page.url.endswith(f"{engagement}/contract") and await expert.shows(".notice")
+    await expert.submit("form[action$='/sign']")
+    assert expert.page.url.endswith(engagement)
+
+    orderer = await visitors("orderer in Swedish", url)
+    await orderer.context.add_cookies([{"name": "kokemus_lang", "value": "sv", "url": url}])
+    await orderer.sign_in(email="rehtori@turku.fi")
+    await orderer.visit(f"{engagement}/contract")
+    text = await orderer.page.inner_text("main")
+    for part in ("Uppdragsavtal", "Parter", "Kostnadsersättningar", "Villkor för annullering", "Beskattning",
+                 "Dataskydd"):
+        assert part in text, part
+    await orderer.screenshot("contract-sv-document")
+    await orderer.visit(engagement)  # the engagement's page signs the same document, in the same language
+    await orderer.submit("form[action$='/sign']")
+    assert orderer.page.url.endswith(engagement)
+    assert await orderer.shows(".tag--fully_signed")
