@@ -31,6 +31,7 @@ from services.contracts.expenses import (
     LineStatus,
     Rates,
     cents,
+    in_force,
     price_lines,
 )
 from shared.aggregate import Aggregate
@@ -156,11 +157,7 @@ class RateTables(Aggregate):
         return True
 
     def in_force(self, day: dt.date) -> RateTablePublished | None:
-        current = None
-        for table in self.tables:  # oldest first, as publish keeps them
-            if table.effective_from <= day:
-                current = table
-        return current
+        return in_force(self.tables, day)
 
     def when_RateTablePublished(self, event: RateTablePublished) -> None:
         self.tables.append(event)

@@ -14,6 +14,7 @@ import enum
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, TypeVar
 
 from services.contracts.events import ExpenseLine, ExpenseRatesPublished
 from shared.aggregate import Aggregate
@@ -76,6 +77,20 @@ class LineStatus(enum.StrEnum):
     returned = "returned"
 
 
+class EffectiveDated(Protocol):
+    @property
+    def effective_from(self) -> dt.date: ...
+
+
+Dated = TypeVar("Dated", bound=EffectiveDated)
+
+
+def in_force(publications: list[Dated], day: dt.date) -> Dated | None:
+    """Of publications oldest first (as publishing keeps them), the latest that has started on ``day``."""
+    started = [published for published in publications if published.effective_from <= day]
+    return started[-1] if started else None
+
+
 def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -130,11 +145,7 @@ class ExpenseRates(Aggregate):
         return True
 
     def in_force(self, day: dt.date) -> ExpenseRatesPublished | None:
-        current = None
-        for published in self.publications:
-            if published.effective_from <= day:
-                current = published
-        return current
+        return in_force(self.publications, day)
 
     def when_ExpenseRatesPublished(self, event: ExpenseRatesPublished) -> None:
         self.publications.append(event)

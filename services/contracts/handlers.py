@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -42,21 +43,26 @@ def _table_view(table: RateTablePublished) -> dict[str, Any]:
             "mileage_per_km": _money(table.mileage_per_km)}
 
 
-async def seed_default_rate_table(deps: Deps) -> bool:
-    """Publish the placeholder table when none exists; True when this call did.
+async def _seed(deps: Deps, aggregate: RateTables | ExpenseRates, seeded: Callable[[], bool]) -> bool:
+    """Record what ``seeded`` records when the stream is empty; True when this call did.
 
     Every replica tries this at start. The loser of a race gets a conflict from the version check, and that
-    only means the table is there: so it is swallowed, and exactly one table results.
+    only means the seed is there: so it is swallowed, and exactly one seed results.
     """
-    tables = await deps.uow.load(RateTables, RateTables.ID, must_exist=False)
-    if not tables.seed_default():
+    if not seeded():
         return False
     try:
         async with deps.uow.begin() as session:
-            await session.save(tables, Metadata(actor=SYSTEM))
+            await session.save(aggregate, Metadata(actor=SYSTEM))
     except ConcurrencyConflict:
         return False
     return True
+
+
+async def seed_default_rate_table(deps: Deps) -> bool:
+    """Publish the placeholder table when none exists; True when this call did."""
+    tables = await deps.uow.load(RateTables, RateTables.ID, must_exist=False)
+    return await _seed(deps, tables, tables.seed_default)
 
 
 async def publish_rate_table(cmd: m.PublishRateTable, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -72,14 +78,7 @@ async def seed_expense_rates(deps: Deps) -> bool:
     """Publish the tax-free maximums of 2024 to 2026 when no expense rates exist; True when this call did (the
     loser of a race between replicas finds them there)."""
     rates = await deps.uow.load(ExpenseRates, ExpenseRates.ID, must_exist=False)
-    if not rates.seed():
-        return False
-    try:
-        async with deps.uow.begin() as session:
-            await session.save(rates, Metadata(actor=SYSTEM))
-    except ConcurrencyConflict:
-        return False
-    return True
+    return await _seed(deps, rates, rates.seed)
 
 
 def _expense_rates_view(rates: ExpenseRatesPublished) -> dict[str, Any]:
