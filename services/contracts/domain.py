@@ -346,6 +346,8 @@ class Contract(Aggregate):
             raise Conflict("the contract is cancelled; no delivery fee is approved")
         if self.approval is not None:
             raise Conflict(f"the fee is already approved ({self.approval.total} €)")
+        if self._car_claimed():  # the expert's own claim of the journey stands: it is not paid twice
+            kilometres = ZERO
         fees = fees_for_delivery(terms, actual_hours, kilometres, other_expenses)
         self.record(FeeApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee=fees.fee,
                                 mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
@@ -406,6 +408,11 @@ class Contract(Aggregate):
                           f"on or after {terms.task_date}")
         daily_claimed = any(ExpenseKind(line.kind) in DAILY_ALLOWANCES
                             and self.line_status[n] is not LineStatus.returned for n, line in self.lines.items())
+        car_paid = self._car_claimed() or (self.approval is not None and self.approval.mileage > 0)
+        for index, line in enumerate(lines):
+            if line.kind is ExpenseKind.car and car_paid:
+                raise invalid(f"lines.{index}.kind", "the car journey is already claimed, or was reimbursed with the "
+                              "delivery the orderer confirmed", "another kind of line")
         priced = price_lines(lines, self.rates, len(self.lines) + 1, daily_claimed)
         route = next((line.route for line in lines if line.route), None)
         claim = ExpenseClaimFiled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
@@ -413,6 +420,10 @@ class Contract(Aggregate):
                                   total=sum((line.amount for line in priced), ZERO), route=route)
         self.record(claim)
         return claim
+
+    def _car_claimed(self) -> bool:
+        return any(line.kind == ExpenseKind.car.value and self.line_status[n] is not LineStatus.returned
+                   for n, line in self.lines.items())
 
     def approve_line(self, line_no: int) -> None:
         terms = self._terms()

@@ -101,16 +101,16 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
     assert twice.value.code == "conflict"
 
     await orders_side.record(engagement_id, orders.DeliveryConfirmed(
-        engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("30"), other_expenses=D("12.40")))
+        engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("0"), other_expenses=D("12.40")))
 
     async def fee_approved():
         return (await get_contract(nc, engagement_id, EXPERT))["fee"]
 
     assert await eventually(fee_approved) == {
         "fee": "75.00",
-        "mileage": "16.50",  # 30 km at the 2026 rate, 0.55 €/km, in force on the task's date
+        "mileage": "0.00",  # the expert claims the car journey herself
         "other_expenses": "12.40",
-        "total": "103.90",
+        "total": "87.40",
     }
 
     # The expert claims expenses after the task; bad input is named by its field, nothing is recorded.
@@ -124,7 +124,7 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
         {"kind": "car", "kilometres": "20", "route": "Home – school – home"},
         {"kind": "parking", "amount": "4.50"}]})
     assert [(line["amount"], line["route"]) for line in claimed["expenses"]["lines"]] == [
-        ("11.00", "Home – school – home"), ("4.50", None)]
+        ("11.00", "Home – school – home"), ("4.50", None)]  # 20 km at 0.55 €/km, the rate of the task's date
     review = {"actor": ORDERER, "engagement_id": str(engagement_id)}
     await request(nc, "kokemus.contracts.cmd.approve_expense_line", {**review, "line_no": 1})
     await request(nc, "kokemus.contracts.cmd.return_expense_line", {**review, "line_no": 2, "reason": "No receipt"})
@@ -132,9 +132,9 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
     paid = await request(
         nc, "kokemus.contracts.cmd.record_payment", {"actor": COORDINATOR, "engagement_id": str(engagement_id)}
     )
-    assert paid["payment"]["total"] == "114.90"  # the fee and the approved car journey
+    assert paid["payment"]["total"] == "98.40"  # the fee and the approved car journey
     [listed] = await request(nc, "kokemus.contracts.query.list_contracts", {"actor": ORDERER})
-    assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "103.90")
+    assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "87.40")
 
     # The engagement's audit trail in this service: every event names it, each reaction follows its cause.
     store = runtime.store

@@ -277,3 +277,24 @@ async def test_the_orderer_cancelling_late_pays_the_costs_already_incurred(deps,
     paid = await call(h.record_payment, m.RecordPayment(engagement_id=engagement_id), COORDINATOR, deps)
     assert view["expenses"]["lines"][0]["amount"] == "7.40"
     assert paid["payment"]["total"] == "52.40"  # the 45 € share of the fee and the ticket
+
+
+async def test_the_car_journey_is_not_paid_twice(deps, orders_store, clock):
+    # Claimed by the expert first: the kilometres the orderer then confirms with the delivery are not added.
+    engagement_id = await signed_engagement(deps, orders_store, clock)
+    await call(h.claim_expenses, claim(engagement_id, CAR), EXPERT, deps)
+    await deliver(deps, orders_store, orders.DeliveryConfirmed(engagement_id=engagement_id, actual_hours=D("2"),
+                                                               kilometres=D("100")), engagement_id)
+    assert (await contract(deps, engagement_id))["fee"]["mileage"] == "0.00"
+    with pytest.raises(Invalid) as again:  # nor claimed twice
+        await call(h.claim_expenses, claim(engagement_id, CAR), EXPERT, deps)
+    assert again.value.fields[0].field == "lines.0.kind"
+
+    # Reimbursed with the delivery first: the expert's claim of the journey is refused, other lines are not.
+    other = await signed_engagement(deps, orders_store, clock)
+    await deliver(deps, orders_store, orders.DeliveryConfirmed(engagement_id=other, actual_hours=D("2"),
+                                                               kilometres=D("100")), other)
+    with pytest.raises(Invalid) as refused:
+        await call(h.claim_expenses, claim(other, PARKING, CAR), EXPERT, deps)
+    assert refused.value.fields[0].field == "lines.1.kind"
+    await call(h.claim_expenses, claim(other, PARKING), EXPERT, deps)
