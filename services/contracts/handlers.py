@@ -141,7 +141,7 @@ def _contract_view(contract: Contract) -> dict[str, Any]:
             "fixed_fee": _money(terms.fixed_fee),
             "minimum_fee": _money(terms.minimum_fee),
             "mileage_per_km": _money(terms.mileage_per_km),
-            "expenses_reimbursed": terms.expenses_reimbursed,
+            "expenses_reimbursed": True,  # always, whatever a contract drafted before the rule recorded
             "cancellation_fee_share": str(terms.cancellation_fee_share),
             "duration_hours": _money(terms.duration_hours),
             "task_date": terms.task_date.isoformat() if terms.task_date else None,
