@@ -294,7 +294,7 @@ async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) 
     own = {Role.expert: {"expert_id": ctx.actor.id}, Role.orderer: {"orderer_id": ctx.actor.id}}.get(ctx.actor.role, {})
     rows = await deps.views.contracts(status=query.status, **own)
     return [{**row.__dict__, "engagement_id": str(row.engagement_id), "contract_id": str(row.contract_id),
-             "total": _money(row.total), "fee_owed": _money(row.fee_owed),
+             "total": _money(row.total), "fee_owed": _money(row.fee_owed), "expenses_due": _money(row.expenses_due),
              "paid_on": row.paid_on.isoformat() if row.paid_on else None} for row in rows]
 
 

@@ -156,8 +156,8 @@ async def test_an_expense_claim_filed_reviewed_line_by_line_and_paid(web, visito
     await expert.submit()
     assert page.url.endswith(engagement)
     text = await page.inner_text("main")
-    rate = "55,00" if TASK_DAY.year >= 2026 else "59,00"  # 100 km at the rate in force on the task's date
-    assert rate in text and "Salo – Turku – Salo" in text and "Odottaa hyväksyntää" in text
+    assert "55,00" in text  # 100 km at 0.55 €/km, the rate in force on the task's date (2026 on)
+    assert "Salo – Turku – Salo" in text and "Odottaa hyväksyntää" in text
 
     # The orderer approves the car, the ticket and the per diem, and returns the parking with the reason.
     orderer = await visitors("orderer", url)
@@ -188,6 +188,10 @@ async def test_an_expense_claim_filed_reviewed_line_by_line_and_paid(web, visito
     rates = await coordinator.page.inner_text("main")
     assert "tax-free-2026" in rates and "0,55" in rates and "54,00" in rates and "13,50" in rates
     await coordinator.screenshot("expenses-coordinator-rates")
+    await coordinator.visit("/coordinator/payments")  # the fee, and the approved lines: the car, ticket, per diem
+    due = await coordinator.page.inner_text("main")
+    assert "60,00" in due and "116,40" in due  # 55 + 7.40 + 54 €, at the rates of 2026 on
+    await coordinator.screenshot("expenses-coordinator-payments")
     await coordinator.visit(f"{engagement}/payment")
     await coordinator.submit()
     await coordinator.visit(engagement)
