@@ -7,22 +7,37 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from services.contracts.document import LANGUAGES, VERSION, Document, render
 from services.contracts.events import (
     ContractCancelled,
     ContractDrafted,
     ContractFullySigned,
     ContractSigned,
+    ExpenseClaimFiled,
+    ExpenseLine,
+    ExpenseLineApproved,
+    ExpenseLineReturned,
+    ExpenseRatesPublished,
     FeeApproved,
     FeePaid,
     RateTablePublished,
+)
+from services.contracts.expenses import (
+    DAILY_ALLOWANCES,
+    ClaimedLine,
+    ExpenseKind,
+    LineStatus,
+    Rates,
+    cents,
+    in_force,
+    price_lines,
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
 from shared.events import Actor, Role
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # Placeholders for the county to set: the source documents name no amounts. A table is published in the
@@ -42,10 +57,6 @@ DEFAULT_CANCELLATION_FEE_SHARE = Decimal("0.5")
 
 # A contract's id follows from its engagement's, so whoever knows the engagement can name its contract.
 CONTRACT_NAMESPACE = uuid.UUID("5d0c1e0a-6b6f-4b8e-9d3a-6b6f6e7472a1")
-
-
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Party(enum.StrEnum):
@@ -68,6 +79,17 @@ class OrdererFee:
     @property
     def is_set(self) -> bool:
         return self.hourly_fee is not None or self.fixed_fee is not None
+
+
+@dataclass(frozen=True)
+class Task:
+    """The task as the engagement opened it: what the contract document tells and its expenses are dated by."""
+
+    date: dt.date
+    task_type: str
+    topic: str
+    remote: bool
+    place: str | None = None
 
 
 class ContractStatus(enum.StrEnum):
@@ -135,11 +157,7 @@ class RateTables(Aggregate):
         return True
 
     def in_force(self, day: dt.date) -> RateTablePublished | None:
-        current = None
-        for table in self.tables:  # oldest first, as publish keeps them
-            if table.effective_from <= day:
-                current = table
-        return current
+        return in_force(self.tables, day)
 
     def when_RateTablePublished(self, event: RateTablePublished) -> None:
         self.tables.append(event)
@@ -175,9 +193,8 @@ def fee_for_hours(terms: ContractDrafted, hours: Decimal) -> Decimal:
 
 def fees_for_delivery(terms: ContractDrafted, actual_hours: Decimal, kilometres: Decimal,
                       other_expenses: Decimal) -> Fees:
-    """Each part is rounded to cents on its own, so the parts shown always add up to the total."""
-    if not terms.expenses_reimbursed:
-        return Fees(fee_for_hours(terms, actual_hours), ZERO, ZERO)
+    """Each part is rounded to cents on its own, so the parts shown always add up to the total. Expenses are
+    reimbursed whatever a contract drafted before that rule says: the expert never pays to work."""
     return Fees(fee_for_hours(terms, actual_hours), cents(kilometres * terms.mileage_per_km), cents(other_expenses))
 
 
@@ -192,10 +209,22 @@ class Contract(Aggregate):
         super().__init__(aggregate_id)
         self.terms: ContractDrafted | None = None
         self.signers: dict[Party, str] = {}
+        self.signed_documents: dict[Party, ContractSigned] = {}
         self.fully_signed = False
         self.cancellation: ContractCancelled | None = None
         self.approval: FeeApproved | None = None
-        self.payment: FeePaid | None = None
+        self.payments: list[FeePaid] = []
+        self.claims = 0
+        self.lines: dict[int, ExpenseLine] = {}
+        self.line_status: dict[int, LineStatus] = {}
+        self.returned_because: dict[int, str] = {}
+        self.route_of_line: dict[int, str | None] = {}
+        self.paid_lines: set[int] = set()
+        self.fee_paid = False
+
+    @property
+    def payment(self) -> FeePaid | None:
+        return self.payments[-1] if self.payments else None
 
     @staticmethod
     def id_for(engagement_id: uuid.UUID) -> uuid.UUID:
@@ -207,10 +236,13 @@ class Contract(Aggregate):
 
     @property
     def status(self) -> ContractStatus:
-        if self.payment is not None:
+        due = self.fee_due or bool(self.unpaid_lines())
+        if self.payments and not due:
             return ContractStatus.paid
         if self.cancellation is not None:
             return ContractStatus.cancelled
+        if self.payments and due:  # lines approved after the last payment (or the fee after them) wait
+            return ContractStatus.fee_approved
         if self.approval is not None:
             return ContractStatus.fee_approved
         if self.fully_signed:
@@ -218,10 +250,12 @@ class Contract(Aggregate):
         return ContractStatus.partly_signed if self.signers else ContractStatus.drafted
 
     def draft(self, expert_id: str, orderer_id: str, orderer_fee: OrdererFee, expenses_reimbursed: bool,
-              duration_hours: Decimal, rates: RateTablePublished | None, on: dt.date) -> None:
+              duration_hours: Decimal, rates: RateTablePublished | None, on: dt.date,
+              task: Task | None = None, expense_rates: ExpenseRatesPublished | None = None) -> None:
         """Fix the terms: the orderer's fee where it set one, else the recommended table in force ``on``
-        (the drafting day); mileage and the minimum always come from that table. The contract keeps these
-        rates, whatever table is published later."""
+        (the drafting day), whose minimum applies; the expense rates are those in force on the task's date
+        (mileage from the fee table where none are given). The contract keeps these rates, whatever is
+        published later. Expenses are always reimbursed: ``expenses_reimbursed`` false is not honoured."""
         if self.exists:
             raise Conflict(f"the contract of engagement {self.id} is already drafted")
         if rates is None:
@@ -234,12 +268,27 @@ class Contract(Aggregate):
         self.record(ContractDrafted(
             contract_id=self.id_for(self.engagement_id), engagement_id=self.engagement_id, expert_id=expert_id,
             orderer_id=orderer_id, fee_basis=basis.value, rate_table_id=rates.rate_table_id, hourly_fee=hourly_fee,
-            fixed_fee=fixed_fee, minimum_fee=rates.minimum_fee, mileage_per_km=rates.mileage_per_km,
-            expenses_reimbursed=expenses_reimbursed, cancellation_fee_share=DEFAULT_CANCELLATION_FEE_SHARE,
+            fixed_fee=fixed_fee, minimum_fee=rates.minimum_fee,
+            mileage_per_km=expense_rates.car_per_km if expense_rates else rates.mileage_per_km,
+            expenses_reimbursed=True, cancellation_fee_share=DEFAULT_CANCELLATION_FEE_SHARE,
             duration_hours=duration_hours,
+            task_date=task.date if task else None, task_type=task.task_type if task else None,
+            topic=task.topic if task else None, remote=task.remote if task else None,
+            place=task.place if task else None,
+            expense_rates_id=expense_rates.rates_id if expense_rates else None,
+            per_diem_partial=expense_rates.per_diem_partial if expense_rates else None,
+            per_diem_full=expense_rates.per_diem_full if expense_rates else None,
+            meal_allowance=expense_rates.meal_allowance if expense_rates else None,
         ))
 
-    def sign(self, party: Party, actor: Actor) -> None:
+    def documents(self) -> dict[str, Document]:
+        """The document to sign now, in each language."""
+        terms = self._terms()
+        return {language: render(terms, self.expected_fee(), language) for language in LANGUAGES}
+
+    def sign(self, party: Party, actor: Actor, document_hash: str | None = None) -> None:
+        """Sign as ``party``. With ``document_hash`` (the SHA-256 of the document the signer saw), the signature
+        records that document, and is refused if it is not the version to sign now."""
         terms = self._terms()
         signer_role, signer_id = (
             (Role.expert, terms.expert_id) if party is Party.expert else (Role.orderer, terms.orderer_id)
@@ -250,8 +299,18 @@ class Contract(Aggregate):
             raise Conflict("the contract is cancelled; it can no longer be signed")
         if party in self.signers:
             raise Conflict(f"the {party.value} has already signed this contract")
+        seen = None
+        if document_hash is not None:
+            seen = next((d for d in self.documents().values() if d.sha256 == document_hash), None)
+            if seen is None:
+                raise Conflict(f"the document signed (sha256 {document_hash[:12]}…) is stale or altered: it is not "
+                               f"version {VERSION} of the contract, the version to sign now; read version "
+                               f"{VERSION} and sign it")
         self.record(ContractSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
-                                   party=party.value, signer_id=actor.id))
+                                   party=party.value, signer_id=actor.id,
+                                   document_version=seen.version if seen else None,
+                                   document_language=seen.language if seen else None,
+                                   document_hash=seen.sha256 if seen else None))
         if len(self.signers) == len(Party):
             self.record(ContractFullySigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id))
 
@@ -260,16 +319,19 @@ class Contract(Aggregate):
         terms = self._terms()
         return fee_for_hours(terms, terms.duration_hours or ZERO)
 
-    def cancel(self, after_signing: bool) -> None:
+    def cancel(self, after_signing: bool, cancelled_by: str | None = None) -> None:
+        """The cancellation terms: before both signed, nothing is owed either way; after, the orderer cancelling
+        owes the expert the contract's share of the expected fee; the expert cancelling owes the orderer
+        nothing and is owed nothing."""
         terms = self._terms()
         if self.cancellation is not None:
             raise Conflict("the contract is already cancelled")
         if self.approval is not None:
             raise Conflict("the assignment was delivered and its fee approved; it can no longer be cancelled")
-        fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if after_signing else ZERO
-        self.record(
-            ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee_owed=fee_owed)
-        )
+        owes = after_signing and cancelled_by != Party.expert.value
+        fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if owes else ZERO
+        self.record(ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                      fee_owed=fee_owed, cancelled_by=cancelled_by))
 
     def approve_fee(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> Fees:
         terms = self._terms()
@@ -284,25 +346,104 @@ class Contract(Aggregate):
             raise Conflict("the contract is cancelled; no delivery fee is approved")
         if self.approval is not None:
             raise Conflict(f"the fee is already approved ({self.approval.total} €)")
+        if self._car_claimed():  # the expert's own claim of the journey stands: it is not paid twice
+            kilometres = ZERO
         fees = fees_for_delivery(terms, actual_hours, kilometres, other_expenses)
         self.record(FeeApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee=fees.fee,
                                 mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
         return fees
 
     def record_payment(self, paid_on: dt.date) -> None:
-        """Pay the approved fee, or the fee a cancellation after signing left owed."""
+        """Pay what is due: the approved fee, or the fee a cancellation after signing left owed, unless paid
+        already; and the expense lines approved and not yet paid."""
         terms = self._terms()
-        if self.payment is not None:
-            raise Conflict(f"already paid on {self.payment.paid_on}")
-        if self.approval is not None:
-            total = self.approval.total
-        elif self.cancellation is not None and self.cancellation.fee_owed > 0:
-            total = self.cancellation.fee_owed
-        else:
-            raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery")
-        self.record(
-            FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total, paid_on=paid_on)
-        )
+        fee = ZERO
+        due_fee = self.fee_due
+        if due_fee:
+            fee = self.approval.total if self.approval is not None else self.cancellation.fee_owed  # type: ignore[union-attr]
+        lines = self.unpaid_lines()
+        if not due_fee and not lines:
+            if self.payment is not None:
+                raise Conflict(f"already paid on {self.payment.paid_on}")
+            raise Conflict("nothing to pay yet: the fee is approved when the orderer confirms the delivery, "
+                           "expenses when the orderer or a coordinator approves their lines")
+        total = fee + sum((self.lines[n].amount for n in lines), ZERO)
+        self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total,
+                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines))
+
+    # -- expenses ---------------------------------------------------------------------------------------
+
+    @property
+    def rates(self) -> Rates:
+        terms = self._terms()
+        return Rates(terms.expense_rates_id, terms.mileage_per_km, terms.per_diem_partial, terms.per_diem_full,
+                     terms.meal_allowance)
+
+    @property
+    def fee_due(self) -> bool:
+        """The approved fee, or a cancellation's fee owed, waits to be paid."""
+        owed = self.approval is not None or (self.cancellation is not None and self.cancellation.fee_owed > 0)
+        return owed and not self.fee_paid
+
+    def unpaid_lines(self) -> list[int]:
+        return [number for number, status in self.line_status.items()
+                if status is LineStatus.approved and number not in self.paid_lines]
+
+    def file_claim(self, actor: Actor, lines: list[ClaimedLine], today: dt.date) -> ExpenseClaimFiled:
+        """The expert claims expenses after the task, priced at the contract's rates. A returned line may be
+        claimed again, corrected; the per diem (or meal allowance) only once."""
+        terms = self._terms()
+        if actor.role is not Role.expert or actor.id != terms.expert_id:
+            raise Forbidden("only the contract's expert may claim its expenses")
+        # The orderer cancelling after both signed leaves the expert's costs so far to be paid (a ticket
+        # bought, say), from that day on; any other cancellation leaves nothing to claim.
+        cancelled_late = self.cancellation is not None and self.cancellation.fee_owed > 0
+        if self.cancellation is not None and not cancelled_late:
+            raise Conflict("the engagement was cancelled before both signed, or by the expert: there are no "
+                           "expenses to claim")
+        if not self.fully_signed:
+            raise Conflict("the contract is not signed by both yet: expenses are claimed after the task")
+        if not cancelled_late and terms.task_date is not None and today < terms.task_date:
+            raise invalid("engagement_id", f"the task is on {terms.task_date}: expenses are claimed after it",
+                          f"on or after {terms.task_date}")
+        daily_claimed = any(ExpenseKind(line.kind) in DAILY_ALLOWANCES
+                            and self.line_status[n] is not LineStatus.returned for n, line in self.lines.items())
+        car_paid = self._car_claimed() or (self.approval is not None and self.approval.mileage > 0)
+        for index, line in enumerate(lines):
+            if line.kind is ExpenseKind.car and car_paid:
+                raise invalid(f"lines.{index}.kind", "the car journey is already claimed, or was reimbursed with the "
+                              "delivery the orderer confirmed", "another kind of line")
+        priced = price_lines(lines, self.rates, len(self.lines) + 1, daily_claimed)
+        route = next((line.route for line in lines if line.route), None)
+        claim = ExpenseClaimFiled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                  claim_no=self.claims + 1, expense_rates_id=terms.expense_rates_id, lines=priced,
+                                  total=sum((line.amount for line in priced), ZERO), route=route)
+        self.record(claim)
+        return claim
+
+    def _car_claimed(self) -> bool:
+        return any(line.kind == ExpenseKind.car.value and self.line_status[n] is not LineStatus.returned
+                   for n, line in self.lines.items())
+
+    def approve_line(self, line_no: int) -> None:
+        terms = self._terms()
+        self._pending(line_no)
+        self.record(ExpenseLineApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                        line_no=line_no, amount=self.lines[line_no].amount))
+
+    def return_line(self, line_no: int, reason: str) -> None:
+        terms = self._terms()
+        self._pending(line_no)
+        self.record(ExpenseLineReturned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                        line_no=line_no, reason=reason))
+
+    def _pending(self, line_no: int) -> None:
+        if line_no not in self.lines:
+            raise invalid("line_no", "no such expense line in this contract",
+                          f"1 to {len(self.lines)}" if self.lines else "no lines are claimed yet")
+        status = self.line_status[line_no]
+        if status is not LineStatus.pending:
+            raise Conflict(f"expense line {line_no} is already {status.value}")
 
     def _terms(self) -> ContractDrafted:
         if self.terms is None:
@@ -314,6 +455,7 @@ class Contract(Aggregate):
 
     def when_ContractSigned(self, event: ContractSigned) -> None:
         self.signers[Party(event.party)] = event.signer_id
+        self.signed_documents[Party(event.party)] = event
 
     def when_ContractFullySigned(self, _: ContractFullySigned) -> None:
         self.fully_signed = True
@@ -325,4 +467,21 @@ class Contract(Aggregate):
         self.approval = event
 
     def when_FeePaid(self, event: FeePaid) -> None:
-        self.payment = event
+        self.payments.append(event)
+        self.fee_paid = self.fee_paid or event.includes_fee
+        self.paid_lines.update(event.expense_lines)
+
+    def when_ExpenseClaimFiled(self, event: ExpenseClaimFiled) -> None:
+        self.claims = event.claim_no
+        car = next((line.line_no for line in event.lines if line.kind == "car"), None)
+        for line in event.lines:
+            self.lines[line.line_no] = line
+            self.line_status[line.line_no] = LineStatus.pending
+            self.route_of_line[line.line_no] = event.route if line.line_no == car else None
+
+    def when_ExpenseLineApproved(self, event: ExpenseLineApproved) -> None:
+        self.line_status[event.line_no] = LineStatus.approved
+
+    def when_ExpenseLineReturned(self, event: ExpenseLineReturned) -> None:
+        self.line_status[event.line_no] = LineStatus.returned
+        self.returned_because[event.line_no] = event.reason

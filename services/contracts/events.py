@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from shared.events import DomainEvent
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events import DomainEvent, Personal
 
 
 class RateTablePublished(DomainEvent):
@@ -35,6 +37,17 @@ class ContractDrafted(DomainEvent):
     # The engagement's planned hours, so that a cancellation can price the expected fee from the contract
     # alone; optional, as an addition to the published contract.
     duration_hours: Decimal | None = None
+    # Additions, optional so that contracts drafted before them still read: the task as the engagement
+    # opened it, and the expense rates in force on the task's date, frozen into the contract.
+    task_date: dt.date | None = None
+    task_type: str | None = None
+    topic: str | None = None
+    remote: bool | None = None
+    place: str | None = None
+    expense_rates_id: str | None = None
+    per_diem_partial: Decimal | None = None  # euros, over 6 hours away
+    per_diem_full: Decimal | None = None  # euros, over 10 hours away
+    meal_allowance: Decimal | None = None  # euros
 
 
 class ContractSigned(DomainEvent):
@@ -42,6 +55,10 @@ class ContractSigned(DomainEvent):
     engagement_id: uuid.UUID
     party: str  # "expert" or "orderer"
     signer_id: str
+    # The document the signer saw: its version, language and SHA-256 (absent from signatures made without it).
+    document_version: int | None = None
+    document_language: str | None = None
+    document_hash: str | None = None
 
 
 class ContractFullySigned(DomainEvent):
@@ -53,6 +70,7 @@ class ContractCancelled(DomainEvent):
     contract_id: uuid.UUID
     engagement_id: uuid.UUID
     fee_owed: Decimal
+    cancelled_by: str | None = None  # "expert" or "orderer"; absent from cancellations recorded before it was
 
 
 class FeeApproved(DomainEvent):
@@ -67,7 +85,67 @@ class FeeApproved(DomainEvent):
 
 
 class FeePaid(DomainEvent):
+    """A payment to the expert: the approved fee (or a cancellation's fee owed) and the expense lines approved
+    by then, or only expense lines approved after the fee was paid."""
+
     contract_id: uuid.UUID
     engagement_id: uuid.UUID
     total: Decimal
     paid_on: dt.date
+    includes_fee: bool = True  # payments recorded before expense claims always paid the fee
+    expense_lines: list[int] = Field(default_factory=list)  # the expense lines this payment covers
+
+
+# -- expenses ----------------------------------------------------------------------------------------------
+
+class ExpenseRatesPublished(DomainEvent):
+    """Expense rates (at most the Tax Administration's tax-free amounts), in force from ``effective_from`` until
+    a later publication. An engagement is reimbursed at the rates in force on its task's date."""
+
+    rates_id: str
+    effective_from: dt.date
+    car_per_km: Decimal  # euros per kilometre (kilometrikorvaus)
+    per_diem_partial: Decimal  # euros, more than 6 hours away (osapäiväraha)
+    per_diem_full: Decimal  # euros, more than 10 hours away (kokopäiväraha)
+    meal_allowance: Decimal  # euros (ateriakorvaus)
+
+
+class ExpenseLine(BaseModel):
+    """One line of an expense claim, with the amount the contract's rates give it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_no: int  # numbered across the contract's claims, from 1
+    kind: str  # car, public_transport, parking, per_diem, meal_allowance
+    amount: Decimal  # euros
+    kilometres: Decimal | None = None  # car
+    hours_away: Decimal | None = None  # per diem
+    description: str | None = None  # a ticket's or a parking's what and where
+
+
+class ExpenseClaimFiled(DomainEvent):
+    """The expert claimed expenses after the task; each line waits for the orderer or a coordinator."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    claim_no: int
+    expense_rates_id: str | None
+    lines: list[ExpenseLine]
+    total: Decimal
+    route: Personal = None  # the car journey's route, which may name where the expert lives
+
+
+class ExpenseLineApproved(DomainEvent):
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    line_no: int
+    amount: Decimal
+
+
+class ExpenseLineReturned(DomainEvent):
+    """A line sent back to the expert with the reason; the expert may claim it again, corrected."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    line_no: int
+    reason: str

@@ -4,10 +4,20 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.contracts.domain import ContractStatus, Party
+from services.contracts.expenses import MAX_HOURS_AWAY, MAX_KILOMETRES, MAX_LINE_AMOUNT, ExpenseKind
 from shared.commands import Command, Request
-from shared.fields import Day, Euros, Identifier
+from shared.fields import Day, Euros, Identifier, Reason
+
+MAX_LINES = 20  # lines in one claim
+Route = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=7, decimal_places=2)]
 
 
 class PublishRateTable(Command):
@@ -21,6 +31,8 @@ class PublishRateTable(Command):
 class SignContract(Command):
     engagement_id: uuid.UUID
     party: Party
+    # The SHA-256 of the contract document the signer read (contract_document); a stale one is refused.
+    document_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
 
 
 class RecordPayment(Command):
@@ -42,3 +54,49 @@ class GetContract(Request):
 
 class ListContracts(Request):
     status: ContractStatus | None = None
+
+
+class PublishExpenseRates(Command):
+    rates_id: Identifier
+    effective_from: Day
+    car_per_km: Rate
+    per_diem_partial: Rate
+    per_diem_full: Rate
+    meal_allowance: Rate
+
+
+class ClaimLine(BaseModel):
+    """One line of a claim; which fields a kind takes: car (kilometres, route), public_transport and parking
+    (amount, description), per_diem (hours_away), meal_allowance (none)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ExpenseKind
+    kilometres: Decimal | None = Field(None, ge=0, le=MAX_KILOMETRES, max_digits=5, decimal_places=1)
+    route: Route | None = None
+    amount: Decimal | None = Field(None, ge=0, le=MAX_LINE_AMOUNT, max_digits=7, decimal_places=2)
+    hours_away: Decimal | None = Field(None, ge=0, le=MAX_HOURS_AWAY, max_digits=4, decimal_places=2)
+    description: Description | None = None
+
+
+class ClaimExpenses(Command):
+    engagement_id: uuid.UUID
+    lines: list[ClaimLine] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class ApproveExpenseLine(Command):
+    engagement_id: uuid.UUID
+    line_no: int = Field(ge=1, le=10000)
+
+
+class ReturnExpenseLine(ApproveExpenseLine):
+    reason: Reason
+
+
+class ListExpenseRates(Request):
+    pass
+
+
+class ContractDocument(Request):
+    engagement_id: uuid.UUID
+    language: Literal["fi", "sv"] = "fi"

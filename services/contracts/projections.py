@@ -49,8 +49,17 @@ class ContractTables(PostgresViews):
 
     async def on_FeePaid(self, e: ev.FeePaid, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
-            f"UPDATE {self.schema}.contracts SET status = $2, paid_on = $3 WHERE engagement_id = $1",
+            f"UPDATE {self.schema}.contracts SET status = $2, paid_on = $3, expenses_due = 0 WHERE engagement_id = $1",
             e.engagement_id, ContractStatus.paid.value, e.paid_on,
+        )
+
+    async def on_ExpenseLineApproved(self, e: ev.ExpenseLineApproved, conn: Any, _: Envelope[Any]) -> None:
+        # A line approved after the last payment waits for the next: the contract is due again.
+        await conn.execute(
+            f"""UPDATE {self.schema}.contracts SET expenses_due = expenses_due + $4,
+                    status = CASE WHEN status = $3 THEN $2 ELSE status END
+                WHERE engagement_id = $1""",
+            e.engagement_id, ContractStatus.fee_approved.value, ContractStatus.paid.value, e.amount,
         )
 
     async def _status(self, conn: Any, engagement_id: Any, status: ContractStatus) -> None:
@@ -60,7 +69,8 @@ class ContractTables(PostgresViews):
     async def contracts(self, *, status: ContractStatus | None = None, expert_id: str | None = None,
                         orderer_id: str | None = None) -> list[ContractRow]:
         rows = await self.db.fetch(
-            f"""SELECT engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, total, fee_owed, paid_on
+            f"""SELECT engagement_id, contract_id, expert_id, orderer_id, fee_basis, status, total, fee_owed, paid_on,
+                       expenses_due
                 FROM {self.schema}.contracts
                 WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR expert_id = $2)
                   AND ($3::text IS NULL OR orderer_id = $3)

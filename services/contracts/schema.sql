@@ -12,7 +12,10 @@ CREATE TABLE IF NOT EXISTS {schema}.contracts (
     total           numeric(12, 2),
     fee_owed        numeric(12, 2),
     paid_on         date,
-    drafted_at      timestamptz NOT NULL
+    drafted_at      timestamptz NOT NULL,
+    expenses_due    numeric(12, 2) NOT NULL DEFAULT 0
 );
+-- Added with expense claims: the approved expense lines not yet paid.
+ALTER TABLE {schema}.contracts ADD COLUMN IF NOT EXISTS expenses_due numeric(12, 2) NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS contracts_expert ON {schema}.contracts (expert_id);
 CREATE INDEX IF NOT EXISTS contracts_orderer ON {schema}.contracts (orderer_id);

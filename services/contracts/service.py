@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from services.contracts import events
-from services.contracts.handlers import COMMANDS, CONSUMES, QUERIES, seed_default_rate_table
+from services.contracts.handlers import COMMANDS, CONSUMES, QUERIES, seed_default_rate_table, seed_expense_rates
 from services.contracts.projections import SQL, ContractTables
 from services.contracts.views import ContractsViews
 from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
@@ -22,6 +22,8 @@ async def seed_at_start(deps: Deps) -> None:
     # Once, not every tick: drafting a contract seeds too, should this fail or come late.
     if await seed_default_rate_table(deps):
         log.info("published the default rate table")
+    if await seed_expense_rates(deps):
+        log.info("published the tax-free expense rates of 2024 to 2026")
 
 
 def definition() -> ServiceDefinition[Deps, Any]:

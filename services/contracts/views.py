@@ -31,6 +31,7 @@ class ContractRow:
     total: Decimal | None = None
     fee_owed: Decimal | None = None
     paid_on: dt.date | None = None
+    expenses_due: Decimal = Decimal("0.00")  # approved expense lines not yet paid
 
 
 class ContractsViews(Protocol):
@@ -63,7 +64,15 @@ class InMemoryContractsViews(Projection):
         self._change(e.engagement_id, status=ContractStatus.fee_approved.value, total=e.total)
 
     async def on_FeePaid(self, e: ev.FeePaid, connection: Any, _: Envelope[Any]) -> None:
-        self._change(e.engagement_id, status=ContractStatus.paid.value, paid_on=e.paid_on)
+        # A payment pays all that is due, the approved expense lines with it.
+        self._change(e.engagement_id, status=ContractStatus.paid.value, paid_on=e.paid_on, expenses_due=Decimal("0.00"))
+
+    async def on_ExpenseLineApproved(self, e: ev.ExpenseLineApproved, connection: Any, _: Envelope[Any]) -> None:
+        # A line approved after the last payment waits for the next: the contract is due again.
+        if e.engagement_id in self.rows:
+            row = self.rows[e.engagement_id][1]
+            status = ContractStatus.fee_approved.value if row.status == ContractStatus.paid.value else row.status
+            self._change(e.engagement_id, status=status, expenses_due=row.expenses_due + e.amount)
 
     def _change(self, engagement_id: uuid.UUID, **changes: Any) -> None:
         if engagement_id in self.rows:

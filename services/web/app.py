@@ -27,6 +27,7 @@ from services.web.pages import (
     auditor,
     coordinator,
     engagement,
+    expenses,
     expert,
     orderer,
     organization,
@@ -138,7 +139,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static")]
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES,
+              Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [
         Middleware(SecurityHeadersMiddleware, form_targets=[issuer for issuer, *_ in providers.values()]),

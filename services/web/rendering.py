@@ -34,7 +34,8 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
                              ("/organization/trainings", N_("Trainings")), ("/bank", N_("Search the bank")),
                              ("/organization/situation", N_("Situational picture"))],
     "coordinator": [("/coordinator", N_("Organizations")), ("/coordinator/orderers", N_("Orderers")),
-                    ("/coordinator/rates", N_("Rate tables")), ("/coordinator/engagements", N_("Engagements")),
+                    ("/coordinator/rates", N_("Rate tables")), ("/coordinator/expense-rates", N_("Expense rates")),
+                    ("/coordinator/engagements", N_("Engagements")),
                     ("/coordinator/payments", N_("Payments")), ("/coordinator/report", N_("Follow-up")),
                     ("/coordinator/dead-letters", N_("Dead letters")), ("/coordinator/themes", N_("Themes")),
                     ("/coordinator/reviews", N_("Profiles to review")), ("/coordinator/trainings", N_("Trainings")),
@@ -49,6 +50,7 @@ STATUS_NAMES = {
     "declined": N_("Declined"), "expired": N_("Expired"), "withdrawn": N_("Withdrawn"),
     "drafted": N_("Waiting for signatures"), "partly_signed": N_("Signed by one party"),
     "fully_signed": N_("Signed by both"), "paid": N_("Paid"), "answered": N_("Answered"),
+    "pending": N_("Waiting for approval"), "approved": N_("Approved"), "returned": N_("Returned"),
 }
 SERVICE_NAMES = {
     "registry": N_("Registry"), "orders": N_("Orders"), "contracts": N_("Contracts"), "feedback": N_("Feedback"),
@@ -59,6 +61,11 @@ TASK_TYPES = {
     "lecture": N_("Talk or lecture"), "co_teaching": N_("Co-teaching"), "development_group": N_("Development group"),
     "service_evaluation": N_("Service evaluation"), "peer_support": N_("Peer support"), "media": N_("Media work"),
     "other": N_("Other work"),
+}
+
+EXPENSE_KINDS = {  # the contracts service's expense line kinds
+    "car": N_("Own car"), "public_transport": N_("Public transport ticket"), "parking": N_("Parking"),
+    "per_diem": N_("Per diem"), "meal_allowance": N_("Meal allowance"),
 }
 
 QUESTION_TEXTS = {  # the feedback service's question ids, in the catalogues
@@ -80,7 +87,8 @@ environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True
 environment.filters.update(training=lambda name: i18n.gettext(TRAININGS[name]) if name in TRAININGS else name,
                            date=i18n.date, datetime=i18n.datetime, number=i18n.number, euros=i18n.euros)
 environment.globals.update(SERVICE_NAMES=SERVICE_NAMES, QUESTIONS=QUESTION_TEXTS, ROLE_NAMES=ROLE_NAMES,
-                           STATUS_NAMES=STATUS_NAMES, TASK_TYPES=TASK_TYPES, LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+                           STATUS_NAMES=STATUS_NAMES, TASK_TYPES=TASK_TYPES, EXPENSE_KINDS=EXPENSE_KINDS,
+                           LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
                            CSRF_FIELD=CSRF_FIELD)
 
 

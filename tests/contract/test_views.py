@@ -583,6 +583,21 @@ async def test_contracts(views_of):
         assert await views.contracts(orderer_id="clinic-1") == [
             row(e4, ContractStatus.fee_approved, total=Decimal("80.00")), cancelled]
 
+        # An expense line approved after the payment makes the paid contract due again; before it, no change.
+        # Each approved expense line adds to what is due, until a payment pays it all.
+        await step(e4, contracts.ExpenseLineApproved, line_no=1, amount=Decimal("7.40"))
+        await step(e4, contracts.ExpenseLineApproved, line_no=2, amount=Decimal("4.50"))
+        assert await views.contracts(status=ContractStatus.fee_approved) == [
+            row(e4, ContractStatus.fee_approved, total=Decimal("80.00"), expenses_due=Decimal("11.90"))]
+        await step(e1, contracts.ExpenseLineApproved, line_no=1, amount=Decimal("7.40"))
+        assert await views.contracts(expert_id="maija", status=ContractStatus.fee_approved) == [
+            row(e1, ContractStatus.fee_approved, total=Decimal("116.40"), paid_on=dt.date(2026, 4, 15),
+                expenses_due=Decimal("7.40"))]
+        await step(e1, contracts.FeePaid, total=Decimal("7.40"), paid_on=dt.date(2026, 4, 20), includes_fee=False,
+                   expense_lines=[1])
+        assert await views.contracts(expert_id="maija", status=ContractStatus.paid) == [
+            row(e1, ContractStatus.paid, total=Decimal("116.40"), paid_on=dt.date(2026, 4, 20))]
+
 
 # -- feedback ------------------------------------------------------------------------------------------------
 

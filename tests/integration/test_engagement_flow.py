@@ -180,7 +180,8 @@ async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(syste
     await ask(nc, "orders.cmd.confirm_delivery", delivery)
     await reaches(nc, engagement_id, "fee_approved")
     fee = (await ask(nc, "contracts.query.get_contract", {"actor": COORDINATOR, "engagement_id": engagement_id}))["fee"]
-    assert fee == {"fee": "90.00", "mileage": "23.60", "other_expenses": "5.00", "total": "118.60"}
+    # 40 km at the tax-free rate in force on the task's date (0.55 €/km from 2026)
+    assert fee == {"fee": "90.00", "mileage": "22.00", "other_expenses": "5.00", "total": "117.00"}
     error = await refused(nc, "orders.cmd.close_engagement", close, "conflict")  # the feedback is not complete
     assert "feedback" in error.message
 

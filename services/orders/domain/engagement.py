@@ -80,7 +80,7 @@ class Engagement(Aggregate):
         engagement.record(EngagementOpened(
             engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
             orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
-            duration_hours=order.duration_hours, remote=order.remote, fee=order.fee,
+            duration_hours=order.duration_hours, remote=order.remote, fee=order.fee, place=order.place,
         ))
         return engagement
 

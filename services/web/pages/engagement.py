@@ -11,9 +11,10 @@ from starlette.routing import Route
 
 from services.web.backend import Person
 from services.web.forms import Field, Form
-from services.web.i18n import N_, gettext as _
+from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 from services.web.rendering import QUESTION_TEXTS, render
+from shared.clock import Clock
 from shared.messaging.rpc import RemoteError
 
 PARTIES = ("expert", "orderer")
@@ -52,18 +53,49 @@ async def view(request: Request) -> Response:
     own_form = (feedback or {}).get("forms", {}).get(FORM_OF_ROLE.get(person.act.role, ""))
     may_sign = (person.act.role in PARTIES and contract is not None and contract["status"] in ("drafted",
                 "partly_signed") and not contract["signed_by"].get(person.act.role))
+    # The expert claims expenses once both signed, from the task's day on (the service says the same).
+    may_claim = (person.act.role == "expert" and contract is not None and contract["fully_signed"]
+                 and contract["status"] != "cancelled" and engagement["date"] <= Clock().today().isoformat())
+    # Signing names the document the signer is shown (in their language): a stale one is refused.
+    document = await _document(request, person, engagement_id) if may_sign else None
     return render(request, "engagement.html", {
         "engagement": engagement, "contract": contract, "feedback": feedback, "own_form": own_form,
-        "may_sign": may_sign, "questions": QUESTION_TEXTS,
+        "may_sign": may_sign, "may_claim": may_claim, "questions": QUESTION_TEXTS, "document": document,
     }, person=person)
+
+
+async def _document(request: Request, person: Person, engagement_id: str) -> Any:
+    """The contract document in the person's language (Finnish for English: the county writes it in both
+    national languages)."""
+    return await ask(request, person, "contracts.query.contract_document",
+                     {"engagement_id": engagement_id, "language": "sv" if language() == "sv" else "fi"})
+
+
+async def contract_document(request: Request) -> Response:
+    person = await acting_as(request, *PARTIES, "coordinator")
+    engagement_id = str(request.path_params["engagement_id"])
+    contract = await ask(request, person, "contracts.query.get_contract", {"engagement_id": engagement_id})
+    may_sign = (person.act.role in PARTIES and contract["status"] in ("drafted", "partly_signed")
+                and not contract["signed_by"].get(person.act.role))
+    return render(request, "contract_document.html", {
+        "engagement_id": engagement_id, "contract": contract, "document": await _document(request, person,
+                                                                                           engagement_id),
+        "may_sign": may_sign}, person=person)
 
 
 async def sign(request: Request) -> Response:
     person = await acting_as(request, *PARTIES)
-    await posted(request)
+    data = await posted(request)
     engagement_id = str(request.path_params["engagement_id"])
-    await ask(request, person, "contracts.cmd.sign_contract", {"engagement_id": engagement_id,
-                                                               "party": person.act.role})
+    seen = str(data.get("document_hash") or "") or None
+    try:
+        await ask(request, person, "contracts.cmd.sign_contract", {"engagement_id": engagement_id,
+                                                                   "party": person.act.role, "document_hash": seen})
+    except RemoteError as error:
+        if error.code != "conflict" or seen is None:
+            raise
+        return redirect(f"/engagements/{engagement_id}/contract",
+                        N_("The contract is not the one you read: read this version and sign it."), request)
     return redirect(f"/engagements/{engagement_id}", N_("You signed the contract."), request)
 
 
@@ -108,6 +140,7 @@ async def payment(request: Request) -> Response:
 ROUTES = [
     Route("/engagements/{engagement_id:uuid}", view),
     Route("/engagements/{engagement_id:uuid}/sign", sign, methods=["POST"]),
+    Route("/engagements/{engagement_id:uuid}/contract", contract_document),
     Route("/engagements/{engagement_id:uuid}/delivery", delivery, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/feedback", feedback, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/payment", payment, methods=["GET", "POST"]),

@@ -29,7 +29,6 @@ ORDER_FORM = Form(fields=(
     Field("fee.hourly_fee", N_("Our fee in euros an hour"), kind="number", width="short", required=False),
     Field("fee.fixed_fee", N_("Or our fee in euros for the whole task"), kind="number", width="short",
           required=False),
-    Field("fee.expenses_reimbursed", N_("We reimburse travel and other expenses"), kind="checkbox", default="yes"),
 ), submit=N_("Place the order"), aliases=(("fee", "fee.mode"),))
 
 OFFER_FORM = Form(fields=(

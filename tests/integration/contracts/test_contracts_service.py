@@ -6,6 +6,7 @@ orders schema, and the real outbox relay publishes them to the orders stream the
 
 import asyncio
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal as D
 
@@ -100,30 +101,59 @@ async def test_an_engagement_is_drafted_signed_delivered_and_paid(services, envi
     assert twice.value.code == "conflict"
 
     await orders_side.record(engagement_id, orders.DeliveryConfirmed(
-        engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("30"), other_expenses=D("12.40")))
+        engagement_id=engagement_id, actual_hours=D("2.5"), kilometres=D("0"), other_expenses=D("12.40")))
 
     async def fee_approved():
         return (await get_contract(nc, engagement_id, EXPERT))["fee"]
 
     assert await eventually(fee_approved) == {
         "fee": "75.00",
-        "mileage": "17.70",
+        "mileage": "0.00",  # the expert claims the car journey herself
         "other_expenses": "12.40",
-        "total": "105.10",
+        "total": "87.40",
     }
+
+    # The expert claims expenses after the task; bad input is named by its field, nothing is recorded.
+    claim = {"actor": EXPERT, "engagement_id": str(engagement_id)}
+    with pytest.raises(RemoteError) as negative:
+        await request(nc, "kokemus.contracts.cmd.claim_expenses",
+                      {**claim, "lines": [{"kind": "car", "kilometres": "-20", "route": "Home – school"}]})
+    assert negative.value.code == "validation" and [f["field"] for f in negative.value.fields] == [
+        "lines.0.kilometres"]
+    claimed = await request(nc, "kokemus.contracts.cmd.claim_expenses", {**claim, "lines": [
+        {"kind": "car", "kilometres": "20", "route": "Home – school – home"},
+        {"kind": "parking", "amount": "4.50"}]})
+    assert [(line["amount"], line["route"]) for line in claimed["expenses"]["lines"]] == [
+        ("11.00", "Home – school – home"), ("4.50", None)]  # 20 km at 0.55 €/km, the rate of the task's date
+    review = {"actor": ORDERER, "engagement_id": str(engagement_id)}
+    await request(nc, "kokemus.contracts.cmd.approve_expense_line", {**review, "line_no": 1})
+    await request(nc, "kokemus.contracts.cmd.return_expense_line", {**review, "line_no": 2, "reason": "No receipt"})
 
     paid = await request(
         nc, "kokemus.contracts.cmd.record_payment", {"actor": COORDINATOR, "engagement_id": str(engagement_id)}
     )
-    assert paid["payment"]["total"] == "105.10"
+    assert paid["payment"]["total"] == "98.40"  # the fee and the approved car journey
     [listed] = await request(nc, "kokemus.contracts.query.list_contracts", {"actor": ORDERER})
-    assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "105.10")
+    assert (listed["engagement_id"], listed["status"], listed["total"]) == (str(engagement_id), "paid", "87.40")
 
     # The engagement's audit trail in this service: every event names it, each reaction follows its cause.
     store = runtime.store
     trail = await store.read_engagement(engagement_id)
     assert [e.event_type for e in trail] == ["ContractDrafted", "ContractSigned", "ContractSigned",
-                                              "ContractFullySigned", "FeeApproved", "FeePaid"]
+                                              "ContractFullySigned", "FeeApproved", "ExpenseClaimFiled",
+                                              "ExpenseLineApproved", "ExpenseLineReturned", "FeePaid"]
+    # The route may name where the expert lives: on the bus it travels sealed, under the expert's key.
+    js = nc.jetstream()
+
+    async def published_claim():  # type: ignore[no-untyped-def]
+        try:
+            return json.loads((await js.get_last_msg("KOKEMUS_CONTRACTS",
+                                                     "kokemus.contracts.events.ExpenseClaimFiled")).data)
+        except nats.js.errors.NotFoundError:
+            return None
+    filed = await eventually(published_claim)
+    assert filed["subject_id"] == "maija" and "$encrypted" in filed["payload"]["route"]
+    assert "school" not in json.dumps(filed)
     orders_events = await orders_side.store.read_engagement(engagement_id)
     assert trail[0].causation_id == orders_events[0].event_id and trail[4].causation_id == orders_events[1].event_id
     assert await request(nc, "kokemus.contracts.query.dead_letters", {"actor": COORDINATOR}) == []
@@ -143,11 +173,11 @@ async def test_a_cancellation_after_signing_leaves_half_the_orderers_fee_owed(se
     async def cancellation():
         return (await get_contract(nc, engagement_id, ORDERER))["cancellation"]
 
-    assert await eventually(cancellation) == {"fee_owed": "120.00"}
+    assert await eventually(cancellation) == {"fee_owed": "120.00", "cancelled_by": "orderer"}
 
 
 class RacingStore(PostgresEventStore):
-    """Lets both replicas read the empty rate-table stream before either writes: the race, every time."""
+    """Lets both replicas read the empty rates stream before either writes: the race, every time."""
 
     def __init__(self, pool, barrier: asyncio.Barrier) -> None:
         super().__init__(pool, "contracts", "contracts", definition().events)
@@ -159,17 +189,21 @@ class RacingStore(PostgresEventStore):
         return events
 
 
-async def test_two_replicas_seeding_at_once_leave_exactly_one_default_table(environment):
+@pytest.mark.parametrize(("seed", "event_type", "published"), [
+    (h.seed_default_rate_table, "RateTablePublished", 1),
+    (h.seed_expense_rates, "ExpenseRatesPublished", 3),  # the tax-free maximums of 2024, 2025 and 2026
+])
+async def test_two_replicas_seeding_at_once_publish_the_seed_once(environment, seed, event_type, published):
     barrier = asyncio.Barrier(2)
     pools = [await asyncpg.create_pool(environment.dsns["contracts"], min_size=1, max_size=2) for _ in range(2)]
     try:
         stores = [RacingStore(pool, barrier) for pool in pools]
         replicas = [compose(PostgresUnitOfWork(store, store.pool, views.project), views)
                     for store in stores for views in [ContractTables(store.pool, "contracts")]]
-        outcomes = await asyncio.gather(*(h.seed_default_rate_table(deps) for deps in replicas))
+        outcomes = await asyncio.gather(*(seed(deps) for deps in replicas))
         assert sorted(outcomes) == [False, True]
-        count = await pools[0].fetchval("SELECT count(*) FROM contracts.events WHERE event_type = 'RateTablePublished'")
-        assert count == 1
+        count = await pools[0].fetchval("SELECT count(*) FROM contracts.events WHERE event_type = $1", event_type)
+        assert count == published
     finally:
         for pool in pools:
             await pool.close()

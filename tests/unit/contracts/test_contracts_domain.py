@@ -14,7 +14,8 @@ from services.contracts.domain import (
     Party,
     RateTables,
 )
-from services.contracts.events import ContractFullySigned, ContractSigned
+from services.contracts.events import ContractDrafted, ContractFullySigned, ContractSigned, FeeApproved, FeePaid
+from services.contracts.expenses import ClaimedLine, ExpenseKind
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import Actor, Role
 
@@ -60,9 +61,10 @@ def test_mileage_and_other_expenses_are_added_when_reimbursed():
     assert (fee, mileage, other, total) == (D("60.00"), D("24.78"), D("8.60"), D("93.38"))
 
 
-def test_no_expenses_when_the_contract_does_not_reimburse_them():
+def test_expenses_cannot_be_switched_off_the_expert_never_pays_to_work():
     contract = drafted(OrdererFee(fixed_fee=D("120")), expenses_reimbursed=False)
-    assert approved(contract, "2", km="42", other="8.60") == (D("120.00"), D("0.00"), D("0.00"), D("120.00"))
+    assert contract.terms.expenses_reimbursed is True
+    assert approved(contract, "2", km="42", other="8.60") == (D("120.00"), D("24.78"), D("8.60"), D("153.38"))
 
 
 def test_each_amount_is_rounded_half_up_to_cents_and_the_total_is_their_sum():
@@ -236,3 +238,37 @@ def test_the_default_table_is_seeded_only_when_there_is_none():
     assert tables.tables == [DEFAULT_RATE_TABLE]
     assert (DEFAULT_RATE_TABLE.effective_from, DEFAULT_RATE_TABLE.hourly_fee, DEFAULT_RATE_TABLE.minimum_fee,
             DEFAULT_RATE_TABLE.mileage_per_km) == (dt.date(2024, 1, 1), D("30.00"), D("50.00"), D("0.59"))
+
+
+# -- contracts recorded before expenses, cancellation terms and documents ---------------------------------
+
+def test_a_contract_recorded_before_the_additions_still_reads_pays_and_takes_a_claim():
+    """Events in the form they had before: no task date, expense rates, canceller, document or paid lines."""
+    engagement_id = uuid.uuid4()
+    contract_id = Contract.id_for(engagement_id)
+    old = [
+        ContractDrafted.model_validate({
+            "contract_id": str(contract_id), "engagement_id": str(engagement_id), "expert_id": "maija",
+            "orderer_id": "school-1", "fee_basis": "recommended", "rate_table_id": "default-2024",
+            "hourly_fee": "30.00", "fixed_fee": None, "minimum_fee": "50.00", "mileage_per_km": "0.59",
+            "expenses_reimbursed": False, "cancellation_fee_share": "0.5"}),
+        *(ContractSigned.model_validate({"contract_id": str(contract_id), "engagement_id": str(engagement_id),
+                                         "party": party, "signer_id": signer})
+          for party, signer in (("expert", "maija"), ("orderer", "school-1"))),
+        ContractFullySigned(contract_id=contract_id, engagement_id=engagement_id),
+        FeeApproved.model_validate({"contract_id": str(contract_id), "engagement_id": str(engagement_id),
+                                    "fee": "60.00", "mileage": "0.00", "other_expenses": "0.00", "total": "60.00"}),
+        FeePaid.model_validate({"contract_id": str(contract_id), "engagement_id": str(engagement_id),
+                                "total": "60.00", "paid_on": "2025-05-02"}),
+    ]
+    contract = Contract(str(engagement_id))
+    for event in old:
+        contract.apply(event)
+    assert contract.status is ContractStatus.paid and contract.fee_paid
+    assert contract.signed_documents[Party.expert].document_hash is None
+    assert contract.documents()["fi"].sha256  # its document renders from what it has
+    # Expenses were never the expert's to pay: the old contract takes a claim, at the mileage it kept.
+    claim = contract.file_claim(EXPERT, [ClaimedLine(kind=ExpenseKind.car, kilometres=D("10"), route="A – B")], TODAY)
+    assert claim.lines[0].amount == D("5.90")
+    with pytest.raises(Conflict):  # but it has no per diem rate: a coordinator settles that by hand
+        contract.file_claim(EXPERT, [ClaimedLine(kind=ExpenseKind.per_diem, hours_away=D("8"))], TODAY)

@@ -7,48 +7,16 @@ from decimal import Decimal as D
 
 import pytest
 
-from services.contracts import events, handlers as h, messages as m
-from services.contracts.service import compose
-from services.contracts.views import InMemoryContractsViews
+from services.contracts import handlers as h, messages as m
 from services.orders import events as orders
-from shared.clock import Clock
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events import Actor, NewEvent, Role, events_in
-from shared.eventstore.memory import InMemoryEventStore
-from shared.unit_of_work import InMemoryUnitOfWork
-from tests.unit.calls import call, consume, fixed_clock
+from shared.events import Actor, NewEvent, Role
+from tests.unit.calls import call, consume
 
 COORDINATOR = Actor(id="coord", role=Role.coordinator)
 EXPERT = Actor(id="maija", role=Role.expert)
 ORDERER = Actor(id="school-1", role=Role.orderer)
 ORDERS_SYSTEM = Actor(id="orders", role=Role.system)
-
-
-class Calendar:
-    """A clock whose day the test turns."""
-
-    def __init__(self, today: dt.date) -> None:
-        self.today = today
-
-    def now(self) -> dt.datetime:
-        return fixed_clock(self.today).now()
-
-
-@pytest.fixture
-def clock():
-    return Calendar(dt.date(2026, 3, 2))
-
-
-@pytest.fixture
-def deps(clock):
-    views = InMemoryContractsViews()
-    store = InMemoryEventStore("contracts", events_in(events))
-    return compose(InMemoryUnitOfWork(store, views.project), views, clock=Clock(clock.now))
-
-
-@pytest.fixture
-def orders_store():
-    return InMemoryEventStore("orders", events_in(orders))
 
 
 async def deliver(deps, orders_store, payload, engagement_id):
@@ -101,8 +69,10 @@ async def test_an_opened_engagement_gets_a_contract_at_the_recommended_rates(dep
     assert view["status"] == "drafted"
     assert view["terms"] == {
         "fee_basis": "recommended", "rate_table_id": "default-2024", "hourly_fee": "30.00", "fixed_fee": None,
-        "minimum_fee": "50.00", "mileage_per_km": "0.59", "expenses_reimbursed": True,
-        "cancellation_fee_share": "0.5", "duration_hours": "2",
+        "minimum_fee": "50.00", "mileage_per_km": "0.55", "expenses_reimbursed": True,
+        "cancellation_fee_share": "0.5", "duration_hours": "2", "task_date": "2026-04-01", "task_type": "lecture",
+        "topic": "recovery", "remote": False, "expense_rates_id": "tax-free-2026", "per_diem_partial": "25.00",
+        "per_diem_full": "54.00", "meal_allowance": "13.50",
     }
 
 
@@ -143,11 +113,12 @@ async def test_the_engagement_keeps_the_rates_in_force_the_day_its_contract_was_
 
     early_view, late_view = await contract(deps, early), await contract(deps, late)
     assert (early_view["terms"]["rate_table_id"], early_view["terms"]["hourly_fee"]) == ("2026-spring", "35.00")
-    assert early_view["fee"] == {"fee": "70.00", "mileage": "5.70", "other_expenses": "0.00", "total": "75.70"}
+    # The fee from the table in force when drafted; mileage from the expense rates on the task's date (2026).
+    assert early_view["fee"] == {"fee": "70.00", "mileage": "5.50", "other_expenses": "0.00", "total": "75.50"}
     assert (late_view["terms"]["rate_table_id"], late_view["terms"]["hourly_fee"]) == ("2026-autumn", "40.00")
 
 
-async def test_the_orderers_fee_is_the_contracts_fee(deps, orders_store):
+async def test_the_orderers_fee_is_the_contracts_fee_and_expenses_cannot_be_switched_off(deps, orders_store):
     fee = orders.FeeTerms(mode=orders.FeeMode.orderer, fixed_fee=D("180.00"), expenses_reimbursed=False)
     engagement_id = await open_engagement(deps, orders_store, fee=fee)
     terms = (await contract(deps, engagement_id))["terms"]
@@ -155,7 +126,7 @@ async def test_the_orderers_fee_is_the_contracts_fee(deps, orders_store):
         "orderer",
         "180.00",
         None,
-        False,
+        True,
     )
 
 
@@ -250,7 +221,7 @@ async def test_a_confirmed_delivery_approves_the_fee_and_expenses(deps, orders_s
     )
     view = await contract(deps, engagement_id, actor=EXPERT)
     assert view["status"] == "fee_approved"
-    assert view["fee"] == {"fee": "106.25", "mileage": "22.42", "other_expenses": "6.40", "total": "135.07"}
+    assert view["fee"] == {"fee": "106.25", "mileage": "20.90", "other_expenses": "6.40", "total": "133.55"}
 
 
 async def test_cancelling_after_signing_owes_half_the_expected_fee(deps, orders_store):
@@ -259,14 +230,14 @@ async def test_cancelling_after_signing_owes_half_the_expected_fee(deps, orders_
     await deliver(deps, orders_store, orders.EngagementCancelled(
         engagement_id=engagement_id, cancelled_by="orderer", reason="ill", after_signing=True), engagement_id)
     view = await contract(deps, engagement_id)
-    assert (view["status"], view["cancellation"]) == ("cancelled", {"fee_owed": "45.00"})
+    assert (view["status"], view["cancellation"]) == ("cancelled", {"fee_owed": "45.00", "cancelled_by": "orderer"})
 
 
 async def test_cancelling_before_signing_owes_nothing(deps, orders_store):
     engagement_id = await open_engagement(deps, orders_store, hours="3")
     await deliver(deps, orders_store, orders.EngagementCancelled(
         engagement_id=engagement_id, cancelled_by="expert", reason="ill", after_signing=False), engagement_id)
-    assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "0.00"}
+    assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "0.00", "cancelled_by": "expert"}
 
 
 async def test_a_cancellation_made_before_the_last_signature_arrived_here_owes_nothing(deps, orders_store):
@@ -287,7 +258,7 @@ async def test_a_cancellation_made_before_the_last_signature_arrived_here_owes_n
     )
     await sign_both(deps, engagement_id)  # the signatures land here after the orders service cancelled
     await consume(h.cancel_contract, cancellation, deps)
-    assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "0.00"}
+    assert (await contract(deps, engagement_id))["cancellation"]["fee_owed"] == "0.00"
 
 
 async def test_a_contract_signed_by_both_before_the_cancellation_owes_even_if_orders_had_not_heard(deps, orders_store):
@@ -295,7 +266,7 @@ async def test_a_contract_signed_by_both_before_the_cancellation_owes_even_if_or
     await sign_both(deps, engagement_id)
     await deliver(deps, orders_store, orders.EngagementCancelled(
         engagement_id=engagement_id, cancelled_by="orderer", reason="x", after_signing=False), engagement_id)
-    assert (await contract(deps, engagement_id))["cancellation"] == {"fee_owed": "45.00"}
+    assert (await contract(deps, engagement_id))["cancellation"]["fee_owed"] == "45.00"
 
 
 async def test_a_delivery_for_a_contract_not_yet_drafted_is_retried(deps, orders_store):
