@@ -36,7 +36,7 @@ from services.contracts.expenses import (
 )
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
-from shared.events import Actor, Role
+from shared.events import Actor, DomainEvent, Role
 
 ZERO = Decimal("0.00")
 
@@ -87,7 +87,7 @@ class Task:
 
     date: dt.date
     task_type: str
-    topic: str
+    topic: str | None  # sealed by orders with the orderer's key: contracts reads it as erased (None)
     remote: bool
     place: str | None = None
 
@@ -449,6 +449,11 @@ class Contract(Aggregate):
         if self.terms is None:
             raise Conflict(f"the contract of engagement {self.id} is not drafted")
         return self.terms
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        """The task's topic and place in the draft are the orderer's; the rest: the metadata's (an expense
+        claim's route, its expert's)."""
+        return event.orderer_id if isinstance(event, ContractDrafted) else None
 
     def when_ContractDrafted(self, event: ContractDrafted) -> None:
         self.terms = event

@@ -41,9 +41,9 @@ class ContractDrafted(DomainEvent):
     # opened it, and the expense rates in force on the task's date, frozen into the contract.
     task_date: dt.date | None = None
     task_type: str | None = None
-    topic: str | None = None
+    topic: Personal = None  # the orderer's, sealed by orders: None while contracts cannot open it
     remote: bool | None = None
-    place: str | None = None
+    place: Personal = None
     expense_rates_id: str | None = None
     per_diem_partial: Decimal | None = None  # euros, over 6 hours away
     per_diem_full: Decimal | None = None  # euros, over 10 hours away

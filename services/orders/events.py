@@ -145,7 +145,7 @@ class EngagementOpened(DomainEvent):
     duration_hours: Decimal
     remote: bool
     fee: FeeTerms
-    place: str | None = None  # where the task is done (added for the contract document; absent before)
+    place: Personal = None  # where the task is done, sealed with the orderer's key like the topic
 
 
 sealed_since(EngagementOpened, from_version=1)
