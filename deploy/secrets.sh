@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Secrets kokemus runs with, each with a freshly generated password or key, leaving existing ones
-# alone; or renews one (--rotate). Nothing is written to disk, and nothing is printed but with --print.
+# alone; or renews one (--rotate). Nothing is written to disk (but the NATS certificate's files, in a folder only
+# this user may read, removed on exit), and nothing is printed but with --print.
 #
 #   kokemus-nats-<user>           one per NATS user in deploy/nats/values-auth.yaml (the services, the web, the
 #                                 CLI users, ops, admin); read by the NATS servers and by that user's workload
@@ -17,6 +18,11 @@
 #                                 made empty here, filled with `kokemus systems add` (deploy/README.md); never
 #                                 rotated by this script, which would forget every system registered
 #   kokemus-web-cookie-key        the Fernet key that seals the web's session cookie (key `cookie-key`)
+#   nats-server-tls               the NATS servers' TLS certificate and key for nats.kokemus.svc and each server's
+#                                 headless name, signed by a CA made for it alone (keys `tls.crt`, `tls.key`,
+#                                 `ca.crt`); the CA's own key is thrown away, so renewing means --rotate (every
+#                                 pod then trusts the new CA on its restart). Where cert-manager issues it, make
+#                                 it there first and this script keeps it.
 #   kokemus-oidc-web              the web's client secrets at the county's OpenID providers (production): not
 #                                 generated but given, as KOKEMUS_WEB_STAFF_CLIENT_SECRET and
 #                                 KOKEMUS_WEB_PEOPLE_CLIENT_SECRET in this script's environment; skipped without
@@ -73,7 +79,7 @@ nats_secrets=$(grep -o 'name: kokemus-nats-[a-z0-9-]*' deploy/nats/values-auth.y
 # "secret role" pairs: each managed role's passwordSecret, whose username must be the role's name
 pg_secrets=$(awk '/^      - name: /{role=$3} /^          name: kokemus-pg-/{print $2, role}' \
   deploy/kustomize/postgres/cluster.yaml)
-keys="kokemus-identity-signing-key kokemus-audit-signing-key kokemus-web-cookie-key kokemus-oidc-web"
+keys="kokemus-identity-signing-key kokemus-audit-signing-key kokemus-web-cookie-key kokemus-oidc-web nats-server-tls"
 
 rotatable="$nats_secrets"$'\n'"$(cut -d' ' -f1 <<<"$pg_secrets")"$'\n'"${keys// /$'\n'}"
 if [[ -n "$rotate" ]] && ! grep -qx "$rotate" <<<"$rotatable"; then
@@ -158,6 +164,23 @@ fi
 if wanted kokemus-web-cookie-key "secret kokemus-web-cookie-key"; then
   create secret generic kokemus-web-cookie-key --from-literal "cookie-key=$(new_fernet_key)" \
     | write "secret $namespace/kokemus-web-cookie-key"
+fi
+
+# The NATS servers' certificate (deploy/nats/values.yaml, config.nats.tls), for the names the services and the
+# cluster routes use, from a CA of its own whose certificate every kokemus pod checks the servers with.
+if wanted nats-server-tls "secret nats-server-tls (the NATS servers' certificate and its CA)"; then
+  tls=$(mktemp -d)
+  trap 'rm -rf "$tls"' EXIT
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=kokemus NATS CA"     -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=nats.$namespace.svc"     -keyout "$tls/tls.key" -out "$tls/tls.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:nats,DNS:nats.%s.svc,DNS:nats.%s.svc.cluster.local,DNS:*.nats-headless.%s.svc.cluster.local
+extendedKeyUsage=serverAuth,clientAuth
+' \
+    "$namespace" "$namespace" "$namespace" >"$tls/extensions"
+  openssl x509 -req -in "$tls/tls.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 825 \
+    -extfile "$tls/extensions" -out "$tls/tls.crt" 2>/dev/null
+  create secret generic nats-server-tls --from-file "tls.crt=$tls/tls.crt" --from-file "tls.key=$tls/tls.key" \
+    --from-file "ca.crt=$tls/ca.crt" | write "secret $namespace/nats-server-tls"
 fi
 
 if [[ -z "${KOKEMUS_WEB_STAFF_CLIENT_SECRET:-}" || -z "${KOKEMUS_WEB_PEOPLE_CLIENT_SECRET:-}" ]]; then

@@ -93,12 +93,35 @@ SECRETS = {
 }
 
 
+NATS_TLS = "nats-server-tls"
+
+
+def test_in_production_every_workload_reaches_nats_over_tls_and_sees_only_the_ca_of_its_secret(rendered: dict) -> None:
+    def common(objects: list[dict]) -> dict:
+        [found] = [o for o in objects
+                   if o["kind"] == "ConfigMap" and o["metadata"]["name"].startswith("kokemus-common")]
+        return found
+
+    production = rendered["production"]
+    assert common(production)["data"]["KOKEMUS_NATS_URL"].startswith("tls://")
+    mount = common(production)["data"]["KOKEMUS_NATS_TLS_CA"]
+    for workload in (o for o in production if o["kind"] == "Deployment"):
+        pod = workload["spec"]["template"]["spec"]
+        [volume] = [v for v in pod["volumes"] if v.get("secret", {}).get("secretName") == NATS_TLS]
+        assert volume["secret"]["items"] == [{"key": "ca.crt", "path": "ca.crt"}]  # never the server's key
+        [mounted] = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+        assert f"{mounted['mountPath']}/ca.crt" == mount and mounted["readOnly"]
+    dev = common(rendered["dev"])
+    assert dev["data"]["KOKEMUS_NATS_URL"].startswith("nats://") and "KOKEMUS_NATS_TLS_CA" not in dev["data"]
+
+
 def test_each_workload_reads_its_own_credentials_and_keys(rendered: dict) -> None:
     production = rendered["production"]
     for workload in (o for o in production if o["kind"] == "Deployment"):
         name, pod = workload["metadata"]["name"], workload["spec"]["template"]["spec"]
         [main] = pod["containers"]
-        assert secrets_of(main, pod) == SECRETS.get(name, {f"kokemus-nats-{name}", f"kokemus-pg-{name}"}), name
+        own = SECRETS.get(name, {f"kokemus-nats-{name}", f"kokemus-pg-{name}"})
+        assert secrets_of(main, pod) == own | {NATS_TLS}, name  # and the CA of the NATS servers' certificate
         migrations = [secrets_of(init, pod) for init in pod.get("initContainers", [])]
         assert migrations == ([] if name == WEB else [{f"kokemus-pg-{name}-owner"}]), name
 

@@ -181,3 +181,18 @@ def test_it_creates_what_is_missing_keeps_what_exists_and_rotates_one(tmp_path: 
     assert written == {"kokemus-identity-signing-key", "kokemus-identity-jwks"}
     written, _ = run("--rotate", "kokemus-pg-identity-owner", existing=" ".join(everything))
     assert written == {"kokemus-pg-identity-owner"}
+
+
+def test_the_nats_servers_certificate_is_signed_by_the_ca_the_pods_check_it_with(made: dict) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    tls = made["nats-server-tls"]
+    ca = x509.load_pem_x509_certificate(tls["ca.crt"].encode())
+    server = x509.load_pem_x509_certificate(tls["tls.crt"].encode())
+    server.verify_directly_issued_by(ca)
+    names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName)
+    assert "nats.kokemus.svc" in names and "*.nats-headless.kokemus.svc.cluster.local" in names
+    assert "PRIVATE KEY" in tls["tls.key"] and "PRIVATE KEY" not in tls["ca.crt"]  # the CA's own key is not kept
+    assert isinstance(server.public_key(), ec.EllipticCurvePublicKey)
