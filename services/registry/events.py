@@ -333,14 +333,6 @@ class AvailabilityChanged(DomainEvent):
 sealed_since(AvailabilityChanged, from_version=1)
 
 
-class AssignmentCounted(DomainEvent):
-    """An engagement opened for the expert (orders' ``EngagementOpened``): the bank ranks experts with fewer
-    recent assignments first, so that work spreads. Only the fact is kept here, not the task."""
-
-    expert_id: str
-    engagement_id: str
-
-
 # -- the county's vocabulary of experience themes --------------------------------------------------------
 
 class ThemeDefined(DomainEvent):

@@ -125,9 +125,6 @@ class RegistryTables(PostgresViews):
                             [b.ends_on for b in e.blackouts or []])
         await self._touch(conn, e.expert_id, event)
 
-    async def on_AssignmentCounted(self, e: ev.AssignmentCounted, conn: Any, event: Envelope[Any]) -> None:
-        await self._profile(conn, e.expert_id, "assignments = assignments || $2::timestamptz", event.recorded_at)
-
     async def on_ConsentGiven(self, e: ev.ConsentGiven, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.consents (expert_id, scope, valid_until) VALUES ($1, $2, $3)

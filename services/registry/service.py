@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.registry import events
-from services.registry.handlers import COMMANDS, CONSUMES, QUERIES, remind_and_expire_consents
+from services.registry.handlers import COMMANDS, QUERIES, remind_and_expire_consents
 from services.registry.projections import SQL, RegistryTables
 from services.registry.views import RegistryViews
 from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
@@ -24,7 +24,6 @@ def definition() -> ServiceDefinition[Deps, Any]:
         views=RegistryTables,
         compose=compose,
         commands=COMMANDS,
-        consumes=CONSUMES,
         queries=QUERIES,
         jobs=(Job("remind_and_expire_consents", remind_and_expire_consents, every_seconds=CONSENT_CHECK_SECONDS),),
         sql=(SQL,),

@@ -916,12 +916,6 @@ async def test_registry_profiles_and_the_bank(views_of):
                 maija.weekdays, maija.themes_matched, maija.recent_assignments) == (
             ["eating-disorders"], ["depression"], ["Varsinais-Suomi"], ["fi", "sv"], ["talk"], [6, 7], 0, 0)
         assert maija.last_active is not None
-        await feed.follow("expert-maija", registry.AssignmentCounted(expert_id="maija", engagement_id="e-1"))
-        [maija] = (await views.find_in_bank(BankQuery(municipality="Turku"))).entries
-        assert maija.recent_assignments == 1
-        since_later = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)  # counted from a moment after it: not recent
-        assert (await views.find_in_bank(BankQuery(municipality="Turku", since=since_later))).entries[0] \
-            .recent_assignments == 0
         empty = await views.find_in_bank(BankQuery(themes=("nothing",), offset=40))
         assert empty == BankPage(0, [])
 

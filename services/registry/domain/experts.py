@@ -15,7 +15,6 @@ from services.registry.domain.holdings import (
 )
 from services.registry.domain.organizations import Organization
 from services.registry.events import (
-    AssignmentCounted,
     AvailabilityChanged,
     BlackoutPeriod,
     ConsentExpired,
@@ -67,7 +66,6 @@ class Expert(Aggregate):
         self.review = Review()
         self.availability = Availability()
         self.listed_topics: list[str] = []  # the free topics a listing named before profiles had themes
-        self.assignments: set[str] = set()  # engagements opened for the expert
 
     # -- what the expert is --------------------------------------------------------------------------------
 
@@ -312,12 +310,6 @@ class Expert(Aggregate):
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="deactivated"))
 
-    def count_assignment(self, engagement_id: str) -> None:
-        """An engagement opened for the expert; once per engagement (a redelivery changes nothing)."""
-        if self.erased or engagement_id in self.assignments:
-            return
-        self.record(AssignmentCounted(expert_id=self.id, engagement_id=engagement_id))
-
     def subject_of(self, event: DomainEvent) -> str | None:
         return self.id  # every event of the expert's stream is about them
 
@@ -389,9 +381,6 @@ class Expert(Aggregate):
 
     def when_ProfileReturned(self, event: ProfileReturned) -> None:
         self.review = Review("returned", returned_reason=event.reason)
-
-    def when_AssignmentCounted(self, event: AssignmentCounted) -> None:
-        self.assignments.add(event.engagement_id)
 
     def when_AvailabilityChanged(self, event: AvailabilityChanged) -> None:
         self.availability = Availability(list(event.weekdays), list(event.blackouts or []))

@@ -6,7 +6,6 @@ Each handler takes its message, its context (who asks; a command's transaction) 
 
 from __future__ import annotations
 
-from services.orders import events as orders
 from services.registry import messages as m
 from services.registry.handlers.experts import (
     answer_membership,
@@ -18,7 +17,6 @@ from services.registry.handlers.experts import (
     join_organization,
     leave_organization,
     list_expert,
-    on_engagement_opened,
     record_training,
     register_expert,
     remind_and_expire_consents,
@@ -64,9 +62,9 @@ from services.registry.handlers.training import (
     record_module_completion,
     retire_theme,
 )
-from shared.handling import Commands, Consumed, Queries
+from shared.handling import Commands, Queries
 
-__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "remind_and_expire_consents"]
+__all__ = ["COMMANDS", "QUERIES", "remind_and_expire_consents"]
 
 COMMANDS: Commands = {
     "register_organization": (m.RegisterOrganization, register_organization),
@@ -118,10 +116,4 @@ QUERIES: Queries = {
     "list_orderers": (m.ListOrderers, list_orderers),
     "list_experts": (m.ListExperts, list_experts),
     "whois": (m.Whois, whois),
-}
-
-CONSUMES: Consumed = {
-    "orders": {
-        orders.EngagementOpened: on_engagement_opened,
-    },
 }

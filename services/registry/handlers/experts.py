@@ -8,17 +8,15 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from services.orders import events as orders
 from services.registry import messages as m
 from services.registry.domain import COUNTY, Expert, Organization, Profile, ThemeVocabulary
 from services.registry.events import BlackoutPeriod
 from services.registry.handlers.access import is_reviewer, is_self, require_speaks_for, speaks_for
 from shared.aggregate import Metadata
-from shared.envelope import Envelope
 from shared.errors import Forbidden
 from shared.events import SYSTEM, Role
 from shared.eventstore.port import ConcurrencyConflict
-from shared.handling import CommandContext, EventContext
+from shared.handling import CommandContext
 
 if TYPE_CHECKING:
     from services.registry.service import Deps
@@ -210,14 +208,3 @@ async def remind_and_expire_consents(deps: Deps) -> int:
         except ConcurrencyConflict:
             continue  # the expert changed meanwhile: the next tick looks again
     return touched
-
-
-async def on_engagement_opened(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
-    """Count the assignment for the bank's ranking; an expert the registry does not know (or has erased) is
-    left alone."""
-    e = event.payload
-    expert = await ctx.session.load(Expert, e.expert_id, must_exist=False)
-    if not expert.exists:
-        return
-    expert.count_assignment(str(e.engagement_id))
-    await ctx.session.save(expert, ctx.meta(subject_id=e.expert_id))

@@ -158,9 +158,6 @@ class InMemoryRegistryViews(Projection):
         held.blackouts = [(b.starts_on, b.ends_on) for b in e.blackouts or []]
         self._touch(e.expert_id, event)
 
-    async def on_AssignmentCounted(self, e: ev.AssignmentCounted, connection: Any, event: Envelope[Any]) -> None:
-        self._facts(e.expert_id).assignments.append(event.recorded_at)
-
     async def on_ConsentGiven(self, e: ev.ConsentGiven, connection: Any, event: Envelope[Any]) -> None:
         self.consent_ends[(e.expert_id, e.scope)] = (e.valid_until, None)
         self._touch(e.expert_id, event)

@@ -3,25 +3,21 @@ programmes completed module by module, memberships the expert accepts, consents 
 availability, the ranked bank search, who looked at whom, and the situational picture."""
 
 import datetime as dt
-import uuid
 
 import pytest
 from pydantic import ValidationError
 
-from services.orders import events as orders
 from services.registry import events, handlers as h, messages as m
 from services.registry.events import TrainingCompleted
 from services.registry.service import compose
 from services.registry.views.in_memory import InMemoryRegistryViews
-from shared.envelope import RecordedEvent
 from shared.errors import Conflict, Forbidden, Invalid
-from shared.events import Actor, NewEvent, Role, events_in
+from shared.events import Actor, Role, events_in
 from shared.eventstore.crypto import is_encrypted
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
 from shared.upcasting import upcast
-from tests.unit.calls import call, consume, fixed_clock
-from tests.unit.feedback.fakes import engagement_opened
+from tests.unit.calls import call, fixed_clock
 
 TODAY = dt.date(2026, 11, 23)  # a Monday
 COORDINATOR = Actor(id="coord", role=Role.coordinator)
@@ -432,28 +428,3 @@ async def test_the_situational_picture_counts_each_organizations_experts_by_them
     assert [row["organization_id"] for row in own] == ["mieli"]
     with pytest.raises(Forbidden):
         await call(h.situation, m.Situation(organization_id="other"), CONTACT, deps)
-
-
-async def test_an_engagement_opened_for_an_expert_counts_once_toward_her_recent_assignments(deps):
-    await county(deps)
-    await listed(deps, "maija", themes=[{"theme": "eating-disorders", "relation": "own"}])
-    await listed(deps, "pekka", themes=[{"theme": "eating-disorders", "relation": "own"}])
-    orders_store = InMemoryEventStore("orders", events_in(orders))
-
-    async def opened(expert_id: str) -> RecordedEvent:
-        engagement_id = uuid.uuid4()
-        [event] = await orders_store.append(f"engagement-{engagement_id}", 0, [NewEvent(
-            payload=engagement_opened(engagement_id, expert_id, "school"),
-            actor=Actor(id="orders", role=Role.system), engagement_id=engagement_id, subject_id="school")])
-        return event
-
-    first = await opened("maija")
-    await consume(h.on_engagement_opened, first, deps)
-    await consume(h.on_engagement_opened, first, deps)  # delivered again: counted once
-    await consume(h.on_engagement_opened, await opened("nobody-we-know"), deps)
-    counted = published(deps, "AssignmentCounted")
-    assert [(e.payload["expert_id"], e.payload["engagement_id"], e.engagement_id) for e in counted] == [
-        ("maija", str(first.payload.engagement_id), first.payload.engagement_id)]
-
-    page = await call(h.find_experts, m.FindExperts(themes=["eating-disorders"]), SCHOOL, deps)
-    assert {r["expert_id"]: r["recent_assignments"] for r in page["results"]} == {"maija": 1, "pekka": 0}
