@@ -68,12 +68,21 @@ MARKERS = {
     "OrderChanged.place": marker("changed_place"),
     "OfferDeclined.reason": marker("declined"),
     "EngagementOpened.topic": None,  # the order's topic as changed: OrderChanged.topic
+    "EngagementOpened.place": None,  # the order's place as changed: OrderChanged.place
     "EngagementCancelled.reason": marker("cancelled"),
     "OrderCancelled.reason": marker("order_cancelled"),
     "OfferWithdrawn.reason": None,  # the order's cancellation reason: OrderCancelled.reason
     "FeedbackSubmitted.free_text": marker("free_text"),
     "FeedbackSubmitted.sealed_ratings": '"own_wellbeing"',  # the question's id as a JSON key: a rating is a digit
     "SignedIn.email": None,  # the expert's address, signed in with: ExpertRegistered.email
+}
+
+# Sealed fields this flow cannot fill, each with why and where else it is shown sealed.
+NOT_REACHED = {
+    "ExpenseClaimFiled.route": "a claim comes after the task's day, which this flow's order (20 days ahead) has not "
+                               "reached; tests/integration/contracts/test_contracts_service.py sees it sealed",
+    "ContractDrafted.topic": "contracts reads the order's topic as orders sealed it, erased: it never holds one",
+    "ContractDrafted.place": "contracts reads the order's place as orders sealed it, erased: it never holds one",
 }
 
 # The owner's own decrypted projections: a service keeps in its tables what it opened of its own events, because
@@ -323,7 +332,7 @@ async def scan(nc, environment) -> tuple[list[tuple[str, str, str]], set[str]]:
 def test_a_marker_goes_into_every_sealed_field_of_every_event():
     sealed = {f"{cls.event_type()}.{name}" for definition in definitions().values() for cls in definition.events
               for name in cls.personal_fields()}
-    assert set(MARKERS) == sealed
+    assert set(MARKERS) | set(NOT_REACHED) == sealed and not set(MARKERS) & set(NOT_REACHED)
 
 
 async def test_no_planted_marker_is_in_clear_on_the_bus_or_in_any_store_but_the_owners(system, environment):
