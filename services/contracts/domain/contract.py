@@ -1,15 +1,26 @@
-"""The contracts service's aggregates: the recommended fee and expense tables, and each engagement's
-assignment contract (toimeksiantosopimus) with the arithmetic of its fee. No I/O here."""
+"""Each engagement's assignment contract (toimeksiantosopimus): drafted, signed against its document,
+delivered, claimed, approved, paid or cancelled. No I/O here."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 from services.contracts.document import LANGUAGES, VERSION, Document, render
+from services.contracts.domain.terms import (
+    CONTRACT_NAMESPACE,
+    DEFAULT_CANCELLATION_FEE_SHARE,
+    ZERO,
+    ContractStatus,
+    FeeBasis,
+    Fees,
+    OrdererFee,
+    Party,
+    Task,
+    fee_for_hours,
+    fees_for_delivery,
+)
 from services.contracts.events import (
     ContractCancelled,
     ContractDrafted,
@@ -31,174 +42,12 @@ from services.contracts.expenses import (
     LineStatus,
     Rates,
     cents,
-    in_force,
     price_lines,
 )
 from shared.aggregate import Aggregate
-from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, invalid
+from shared.errors import Conflict, Forbidden, invalid
 from shared.events import Actor, DomainEvent, Role
 
-ZERO = Decimal("0.00")
-
-# Placeholders for the county to set: the source documents name no amounts. A table is published in the
-# service (publish_rate_table) the day the county decides its own, and this one stays as the history of 2024.
-DEFAULT_RATE_TABLE = RateTablePublished(
-    rate_table_id="default-2024",
-    effective_from=dt.date(2024, 1, 1),
-    hourly_fee=Decimal("30.00"),
-    minimum_fee=Decimal("50.00"),
-    mileage_per_km=Decimal("0.59"),
-)
-
-# Half the agreed fee is owed when an engagement is cancelled after both signed: by then the expert has
-# kept the day free and prepared (a talk on one's own illness takes preparing), and the expert must never
-# be the one who pays for a change of plan; not all of it, because the assignment itself was not done.
-DEFAULT_CANCELLATION_FEE_SHARE = Decimal("0.5")
-
-# A contract's id follows from its engagement's, so whoever knows the engagement can name its contract.
-CONTRACT_NAMESPACE = uuid.UUID("5d0c1e0a-6b6f-4b8e-9d3a-6b6f6e7472a1")
-
-
-class Party(enum.StrEnum):
-    expert = "expert"
-    orderer = "orderer"
-
-
-class FeeBasis(enum.StrEnum):
-    orderer = "orderer"  # the fee the orderer set
-    recommended = "recommended"  # the recommended table in force when the contract was drafted
-
-
-@dataclass(frozen=True)
-class OrdererFee:
-    """The fee an orderer set for the task, if it set one: by the hour or for the whole task."""
-
-    hourly_fee: Decimal | None = None
-    fixed_fee: Decimal | None = None
-
-    @property
-    def is_set(self) -> bool:
-        return self.hourly_fee is not None or self.fixed_fee is not None
-
-
-@dataclass(frozen=True)
-class Task:
-    """The task as the engagement opened it: what the contract document tells and its expenses are dated by."""
-
-    date: dt.date
-    task_type: str
-    topic: str | None  # sealed by orders with the orderer's key: contracts reads it as erased (None)
-    remote: bool
-    place: str | None = None
-
-
-class ContractStatus(enum.StrEnum):
-    drafted = "drafted"
-    partly_signed = "partly_signed"
-    fully_signed = "fully_signed"
-    fee_approved = "fee_approved"
-    paid = "paid"
-    cancelled = "cancelled"
-
-
-# -- rate tables -----------------------------------------------------------------------------------------
-
-class RateTables(Aggregate):
-    """Every recommended fee and expense table ever published, oldest first.
-
-    One stream for all of them: the version check then orders publications, so two coordinators (or two
-    replicas seeding the default) cannot both add "the latest" table.
-    """
-
-    stream_prefix = "rate-tables"
-    ID = "rate-tables"
-
-    def __init__(self, aggregate_id: str = ID) -> None:
-        super().__init__(aggregate_id)
-        self.tables: list[RateTablePublished] = []
-
-    @classmethod
-    def stream_id(cls, aggregate_id: str | uuid.UUID = ID) -> str:
-        return cls.stream_prefix
-
-    @property
-    def latest(self) -> RateTablePublished | None:
-        return self.tables[-1] if self.tables else None
-
-    def publish(self, rate_table_id: str, effective_from: dt.date, hourly_fee: Decimal, minimum_fee: Decimal,
-                mileage_per_km: Decimal) -> RateTablePublished:
-        problems = []
-        if hourly_fee <= 0:
-            problems.append(FieldProblem("hourly_fee", "must be more than zero", "> 0 euros per hour"))
-        if minimum_fee < 0:
-            problems.append(FieldProblem("minimum_fee", "is negative", ">= 0 euros"))
-        if mileage_per_km < 0:
-            problems.append(FieldProblem("mileage_per_km", "is negative", ">= 0 euros per kilometre"))
-        if problems:
-            raise Invalid("the rate table is not valid: " + "; ".join(f"{p.field} {p.reason}" for p in problems),
-                          problems)
-        latest = self.latest
-        # A new table only starts after the latest one: what was in force on a past day never changes.
-        if latest is not None and effective_from <= latest.effective_from:
-            raise invalid("effective_from", f"must be later than the latest table's ({latest.rate_table_id}, "
-                          f"in force from {latest.effective_from})", f"a date after {latest.effective_from}")
-        if any(table.rate_table_id == rate_table_id for table in self.tables):
-            raise Conflict(f"rate table {rate_table_id} is already published")
-        table = RateTablePublished(rate_table_id=rate_table_id, effective_from=effective_from, hourly_fee=hourly_fee,
-                                   minimum_fee=minimum_fee, mileage_per_km=mileage_per_km)
-        self.record(table)
-        return table
-
-    def seed_default(self) -> bool:
-        """Publish the placeholder table when there is none; True when it did."""
-        if self.exists:
-            return False
-        self.record(DEFAULT_RATE_TABLE)
-        return True
-
-    def in_force(self, day: dt.date) -> RateTablePublished | None:
-        return in_force(self.tables, day)
-
-    def when_RateTablePublished(self, event: RateTablePublished) -> None:
-        self.tables.append(event)
-
-
-# -- the fee ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fees:
-    fee: Decimal
-    mileage: Decimal
-    other_expenses: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.fee + self.mileage + self.other_expenses
-
-
-def fee_for_hours(terms: ContractDrafted, hours: Decimal) -> Decimal:
-    """The fee for ``hours`` of work under the contract's terms, rounded to cents."""
-    if terms.fixed_fee is not None:
-        fee = terms.fixed_fee
-    elif terms.hourly_fee is not None:
-        fee = terms.hourly_fee * hours
-    else:
-        raise ValueError(f"contract {terms.contract_id} has neither an hourly nor a fixed fee")
-    # The table's minimum keeps a short assignment worth the trip; a fee the orderer set is what the
-    # parties agreed, so it stands as it is.
-    if terms.fee_basis == FeeBasis.recommended.value:
-        fee = max(fee, terms.minimum_fee)
-    return cents(fee)
-
-
-def fees_for_delivery(terms: ContractDrafted, actual_hours: Decimal, kilometres: Decimal,
-                      other_expenses: Decimal) -> Fees:
-    """Each part is rounded to cents on its own, so the parts shown always add up to the total. Expenses are
-    reimbursed whatever a contract drafted before that rule says: the expert never pays to work."""
-    return Fees(fee_for_hours(terms, actual_hours), cents(kilometres * terms.mileage_per_km), cents(other_expenses))
-
-
-# -- the assignment contract ------------------------------------------------------------------------------
 
 class Contract(Aggregate):
     """The assignment contract of one engagement; its aggregate id is the engagement id."""
