@@ -35,6 +35,7 @@ TEXTS = {
         "title": "Toimeksiantosopimus", "version": "Versio", "parties": "Osapuolet", "expert": "Kokemusasiantuntija",
         "orderer": "Tilaaja", "task": "Tehtävä", "topic": "Aihe", "date": "Päivämäärä", "length": "Kesto",
         "hours": "tuntia", "place": "Paikka", "remote": "Etätehtävä", "not_given": "sovitaan erikseen",
+        "as_ordered": "tilauksen mukaan",
         "fee": "Palkkio", "fee_orderer": "Tilaajan asettama palkkio.",
         "fee_recommended": "Hyvinvointialueen suositeltu palkkiotaulukko {table}, voimassa sopimusta laadittaessa.",
         "hourly": "{amount} tunnilta", "fixed": "{amount} koko tehtävästä", "minimum": "vähintään {amount}",
@@ -66,6 +67,7 @@ TEXTS = {
         "title": "Uppdragsavtal", "version": "Version", "parties": "Parter", "expert": "Erfarenhetsexpert",
         "orderer": "Beställare", "task": "Uppdrag", "topic": "Ämne", "date": "Datum", "length": "Längd",
         "hours": "timmar", "place": "Plats", "remote": "Distansuppdrag", "not_given": "avtalas separat",
+        "as_ordered": "enligt beställningen",
         "fee": "Arvode", "fee_orderer": "Arvodet som beställaren fastställt.",
         "fee_recommended": "Välfärdsområdets rekommenderade arvodestabell {table}, i kraft då avtalet upprättades.",
         "hourly": "{amount} per timme", "fixed": "{amount} för hela uppdraget", "minimum": "minst {amount}",
@@ -107,10 +109,10 @@ TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 <h2>{{ t.task }}</h2>
 <dl>
 <dt>{{ t.task }}</dt><dd>{{ task_type }}</dd>
-<dt>{{ t.topic }}</dt><dd>{{ terms.topic or t.not_given }}</dd>
+<dt>{{ t.topic }}</dt><dd>{{ terms.topic or t.as_ordered }}</dd>
 <dt>{{ t.date }}</dt><dd>{{ date }}</dd>
 <dt>{{ t.length }}</dt><dd>{{ hours }} {{ t.hours }}</dd>
-<dt>{{ t.place }}</dt><dd>{{ t.remote if terms.remote else (terms.place or t.not_given) }}</dd>
+<dt>{{ t.place }}</dt><dd>{{ t.remote if terms.remote else (terms.place or t.as_ordered) }}</dd>
 </dl>
 <h2>{{ t.fee }}</h2>
 <p>{{ basis }}</p>

@@ -192,6 +192,9 @@ class ServiceRuntime:
             subscribe(broker, self.name, source, consumer, inbox_prefix=s.nats_inbox_prefix())
         document_events(broker, definition)
         await broker.start()
+        # The subscriptions are at the server once a ping comes back: a request sent on another connection
+        # as soon as start() returns finds the service answering, not "no responders".
+        await broker.connection.flush(timeout=10)
 
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self._jobs = [asyncio.create_task(self._run_job(job), name=f"{self.name}-{job.name}")
