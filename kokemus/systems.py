@@ -32,7 +32,16 @@ def _register(file: Path | None) -> Path:
 
 
 def _read(path: Path) -> dict[str, str]:
-    return Systems.of(str(path)).digests if path.exists() else {}
+    """The register as it stands; one line, not a traceback, when someone has broken it by hand."""
+    try:
+        return Systems.of(str(path)).digests if path.exists() else {}
+    except ValueError as error:  # not JSON, or an entry without a digest
+        console.print(f"[red]{path} is not a register of systems: {error}[/red]", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _write(path: Path, systems: dict[str, str]) -> None:
+    write_private(path, json.dumps(systems, indent=2) + "\n")
 
 
 @app.command()
@@ -46,7 +55,7 @@ def add(name: str = typer.Argument(..., help="lower-case letters, digits and -, 
     systems = _read(path)
     secret = new_system_secret()
     systems[name] = digest(secret)
-    write_private(path, json.dumps(systems, indent=2) + "\n")
+    _write(path, systems)
     # plain lines, never wrapped: the secret is copied from here
     typer.echo(f"registered {name}; its secret, shown only now:")
     typer.echo(secret)
@@ -62,7 +71,7 @@ def remove(name: str, file: Path | None = FILE) -> None:
     if systems.pop(name, None) is None:
         console.print(f"[red]{name} is not registered in {path}[/red]")
         raise typer.Exit(1)
-    write_private(path, json.dumps(systems, indent=2) + "\n")
+    _write(path, systems)
     console.print(f"removed {name} from {path}")
 
 

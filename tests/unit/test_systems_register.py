@@ -46,3 +46,8 @@ def test_a_malformed_name_or_register_is_refused_with_what_is_allowed(tmp_path):
     register.write_text(json.dumps({"payroll": "plain-text-secret"}))
     with pytest.raises(ValueError, match="'payroll' needs a lower-case name and a digest made by `kokemus systems"):
         Systems.of(str(register))
+    for command in (["list"], ["add", "reporting"], ["remove", "payroll"]):
+        broken = runner.invoke(app, ["systems", *command, "--file", str(register)])
+        assert broken.exit_code == 1 and isinstance(broken.exception, SystemExit)  # a clean exit, no traceback
+        assert f"{register} is not a register of systems" in " ".join(broken.output.split())
+    assert json.loads(register.read_text()) == {"payroll": "plain-text-secret"}  # left as it was
