@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 from services.registry import events as registry
@@ -23,6 +24,7 @@ from services.registry.views import (
 from shared.envelope import RecordedEvent
 from shared.events import Actor, DomainEvent, NewEvent, Role
 from shared.identity import Capacity
+from tests.contract.feed import opened
 
 
 def bank_entry(e: registry.ExpertListed) -> BankEntry:
@@ -212,7 +214,7 @@ async def test_registry_profiles_and_the_bank(views_of):
         async def found(**criteria: Any) -> list[str]:
             return [entry.expert_id for entry in (await views.find_in_bank(BankQuery(**criteria))).entries]
 
-        assert await found() == ["maija", "pekka", "liisa"]  # the recently active first; liisa never was
+        assert await found() == ["maija", "pekka", "liisa"]  # the most recently active first
         assert await found(themes=("eating-disorders", "depression")) == ["maija", "pekka"]
         assert await found(themes=("depression", "substance-use")) == ["maija", "liisa"]
         assert await found(themes=("eating-disorders",), relation="relative") == ["pekka"]
@@ -236,9 +238,23 @@ async def test_registry_profiles_and_the_bank(views_of):
         empty = await views.find_in_bank(BankQuery(themes=("nothing",), offset=40))
         assert empty == BankPage(0, [])
 
+        # The orders service's engagements count as recent assignments: among the recently active (all three),
+        # fewer first.
+        for expert_id in ("pekka", "maija", "maija", "nobody"):  # nobody: no expert of this registry, no row
+            engagement = opened(uuid.uuid4(), expert_id, "school-1", dt.date(2026, 3, 20))
+            await feed.follow(f"engagement-{engagement.engagement_id}", engagement,
+                              engagement_id=engagement.engagement_id)
+        page = await views.find_in_bank(BankQuery())
+        assert [(entry.expert_id, entry.recent_assignments) for entry in page.entries] == [
+            ("liisa", 0), ("pekka", 1), ("maija", 2)]
+        long_after = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # nothing counts as recent: by activity again
+        assert [(entry.expert_id, entry.recent_assignments) for entry in (
+            await views.find_in_bank(BankQuery(since=long_after))).entries] == [
+            ("maija", 0), ("pekka", 0), ("liisa", 0)]
+
         # Unlisted: out of the bank, still an expert of the organization.
         await feed.follow("expert-pekka", registry.ExpertUnlisted(expert_id="pekka", reason="on leave"))
-        assert await found() == ["maija", "liisa"]
+        assert await found() == ["liisa", "maija"]  # maija's two assignments after liisa's none
         await feed.follow("expert-liisa", registry.ExpertLeftOrganization(expert_id="liisa", organization_id="other"))
         assert await views.members("other") == []
 

@@ -102,7 +102,8 @@ class RegistryTables(RecordedTables):
                            AS recent,
                        count(*) OVER () AS total
                 FROM {self.schema}.profiles WHERE {where}
-                ORDER BY matched DESC, last_active DESC NULLS LAST, recent, expert_id
+                ORDER BY matched DESC, coalesce(last_active >= $9, last_active IS NOT NULL) DESC, recent,
+                         last_active DESC NULLS LAST, expert_id
                 OFFSET $10 LIMIT $11""",
             *values, query.since, query.offset, query.limit)
         total = rows[0]["total"] if rows else await self.db.fetchval(

@@ -78,8 +78,12 @@ class InMemoryRegistryViews(InMemoryRecordedViews):
                     list(held.further_trainings), list(held.weekdays), _matched(held, query), held.last_active,
                     recent))
         never = dt.datetime.min.replace(tzinfo=dt.UTC)
-        found.sort(key=lambda p: (-p.themes_matched, -(p.last_active or never).timestamp(), p.recent_assignments,
-                                  p.expert_id))
+
+        def active(p: ProfileEntry) -> bool:
+            return p.last_active is not None and (query.since is None or p.last_active >= query.since)
+
+        found.sort(key=lambda p: (-p.themes_matched, not active(p), p.recent_assignments,
+                                  -(p.last_active or never).timestamp(), p.expert_id))
         return BankPage(len(found), found[query.offset:query.offset + query.limit])
 
     async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:

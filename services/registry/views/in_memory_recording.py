@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.orders import events as orders
 from services.registry import events as ev
 from services.registry.views import (
     AccessRow,
@@ -115,6 +116,10 @@ class InMemoryRecordedViews(Projection):
         """The expert did something themself: recent activity, for the bank's ranking."""
         if event.actor.role is Role.expert and event.actor.id == expert_id and expert_id in self.facts:
             self.facts[expert_id].last_active = event.recorded_at
+
+    async def on_EngagementOpened(self, e: orders.EngagementOpened, connection: Any, event: Envelope[Any]) -> None:
+        if e.expert_id in self.facts:
+            self.facts[e.expert_id].assignments.append(event.recorded_at)
 
     async def on_TrainingCompleted(self, e: ev.TrainingCompleted, connection: Any, event: Envelope[Any]) -> None:
         held = self._facts(e.expert_id)

@@ -9,8 +9,8 @@ from decimal import Decimal as D
 
 from services.contracts import handlers as h, messages as m
 from services.orders import events as orders
-from shared.events import Actor, NewEvent, Role
-from tests.unit.calls import call, consume
+from shared.events import Actor, Role
+from tests.unit.calls import call, hand_over
 
 COORDINATOR = Actor(id="coord", role=Role.coordinator)
 EXPERT = Actor(id="maija", role=Role.expert)
@@ -20,13 +20,8 @@ ORDERS_SYSTEM = Actor(id="orders", role=Role.system)
 
 async def deliver(deps, orders_store, payload, engagement_id):
     """Record ``payload`` in the orders store and hand it to the matching handler, as the consumer does."""
-    [event] = await orders_store.append(
-        f"engagement-{engagement_id}", len(await orders_store.read_stream(f"engagement-{engagement_id}")),
-        [NewEvent(payload=payload, actor=ORDERS_SYSTEM, engagement_id=engagement_id, subject_id=ORDERER.id)],
-    )
-    handler = {cls.event_type(): handler for cls, handler in h.CONSUMES["orders"].items()}[event.event_type]
-    await consume(handler, event, deps)
-    return event
+    return await hand_over(h.CONSUMES, deps, orders_store, payload, f"engagement-{engagement_id}",
+                           engagement_id=engagement_id, subject_id=ORDERER.id, actor=ORDERS_SYSTEM)
 
 
 RECOMMENDED = orders.FeeTerms(mode=orders.FeeMode.recommended)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
+from services.orders import events as orders
 from services.registry import handlers as h, messages as m
 from shared.errors import Forbidden
-from shared.events import Actor, Role
-from tests.unit.calls import call
+from shared.events import Actor, Role, events_in
+from shared.eventstore.memory import InMemoryEventStore
+from tests.unit.calls import call, hand_over
 from tests.unit.registry.depth import (
     CONTACT,
     COORDINATOR,
@@ -60,6 +63,36 @@ async def test_the_bank_filters_by_availability_and_every_criterion_and_ranks_so
     second = await call(h.find_experts, m.FindExperts(page_size=2, page=2), SCHOOL, deps)
     assert first["total"] == second["total"] == 3
     assert [r["expert_id"] for r in first["results"] + second["results"]] == ["maija", "pekka", "liisa"]
+
+
+async def test_among_equals_the_expert_with_fewer_recent_engagements_comes_first(deps):
+    """The orders service's engagements reach the registry as events: each counts for a year, so work spreads."""
+    await county(deps)
+    await listed(deps, "maija")
+    await listed(deps, "pekka")
+    orders_store = InMemoryEventStore("orders", events_in(orders))
+
+    async def engaged(expert_id: str) -> None:
+        engagement_id = uuid.uuid4()
+        await hand_over(h.CONSUMES, deps, orders_store, orders.EngagementOpened(
+            engagement_id=engagement_id, order_id=uuid.uuid4(), offer_id=uuid.uuid4(), expert_id=expert_id,
+            orderer_id="school", task_type=orders.TaskType.lecture, topic="recovery", date=dt.date(2026, 12, 14),
+            duration_hours=2, remote=True, fee=orders.FeeTerms(mode=orders.FeeMode.recommended)),
+            f"engagement-{engagement_id}", engagement_id=engagement_id, subject_id="school")
+
+    async def ranked() -> list[tuple[str, int]]:
+        page = await call(h.find_experts, m.FindExperts(themes=["eating-disorders"]), SCHOOL, deps)
+        return [(r["expert_id"], r["recent_assignments"]) for r in page["results"]]
+
+    assert await ranked() == [("pekka", 0), ("maija", 0)]  # both active this year: pekka more lately
+    await engaged("pekka")
+    assert await ranked() == [("maija", 0), ("pekka", 1)]  # fewer engagements before later activity
+    await engaged("maija")
+    await engaged("maija")
+    assert await ranked() == [("pekka", 1), ("maija", 2)]
+    # A year on, those engagements no longer count.
+    assert [r["recent_assignments"] for r in (await call(
+        h.find_experts, m.FindExperts(), SCHOOL, later(deps, dt.date(2028, 1, 3))))["results"]] == [0, 0]
 
 
 async def test_only_credentialed_orderers_contact_persons_and_coordinators_search(deps):
