@@ -93,11 +93,57 @@ class OrderCancelled(DomainEvent):
 sealed_since(OrderCancelled, from_version=1)
 
 
+class OfferReason(enum.StrEnum):
+    """Why an offer was made: by hand, to the first candidates of a ranked list, or moving on to the next
+    candidate after an earlier offer was declined or expired."""
+
+    chosen = "chosen"
+    ranked = "ranked"
+    declined = "declined"
+    expired = "expired"
+
+
 class OfferMade(DomainEvent):
+    """An offer to an expert. An offer to a ranked candidate carries its rank, and one that moved on after an
+    earlier offer's decline or expiry names that offer."""
+
     order_id: uuid.UUID
     offer_id: uuid.UUID
     expert_id: str
     expires_at: dt.datetime
+    reason: OfferReason = OfferReason.chosen
+    rank: int | None = None  # 1 = the orderer's first choice
+    after_offer_id: uuid.UUID | None = None  # the declined or expired offer this one moved on from
+
+
+class CandidatesRanked(DomainEvent):
+    """The orderer (or the coordinator routing the order) named the experts to offer the task to, in order of
+    preference: offers go to the first ones, and on to the next as offers are declined or expire."""
+
+    order_id: uuid.UUID
+    candidates: list[str]
+
+
+class SkipReason(enum.StrEnum):
+    not_listed = "not_listed"  # no longer (or not yet) in the experience bank
+    county_agreement = "county_agreement"  # NGO-trained, and no agreement with the county on the task's date
+    double_booked = "double_booked"  # already engaged at an overlapping time that day
+
+
+class CandidateSkipped(DomainEvent):
+    """A candidate's turn came but no offer could be made to them (the reason says why)."""
+
+    order_id: uuid.UUID
+    expert_id: str
+    reason: SkipReason
+
+
+class NoCandidatesLeft(DomainEvent):
+    """Every ranked candidate has had their turn and the order still wants experts: the orderer (or the
+    coordinator) must name more."""
+
+    order_id: uuid.UUID
+    still_wanted: int
 
 
 class OfferDeclined(DomainEvent):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import AwareDatetime, Field
 
-from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus, OfferStatus
+from services.orders.domain import MAX_CANDIDATES, MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus, OfferStatus
 from services.orders.events import FeeTerms, TaskType
 from shared.commands import Command, Request
 from shared.fields import Day, Identifier, Name, Reason
@@ -25,6 +25,8 @@ class PlaceOrder(Command):
     experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
     county_service: bool = False  # for the county's own services: the NGO agreement rule applies
     fee: FeeTerms
+    # Experts to offer the task to, in order of preference: the first experts_wanted of them at once.
+    candidates: list[Identifier] = Field(default_factory=list, max_length=MAX_CANDIDATES)
 
 
 class OrderCommand(Command):
@@ -46,6 +48,10 @@ class CancelOrder(OrderCommand):
 class MakeOffer(OrderCommand):
     expert_id: Identifier
     expires_at: AwareDatetime | None = None  # default: in 7 days, or when the task's day begins if sooner
+
+
+class RankCandidates(OrderCommand):
+    candidates: list[Identifier] = Field(min_length=1, max_length=MAX_CANDIDATES)  # in order of preference
 
 
 class AnswerOffer(OrderCommand):

@@ -25,7 +25,8 @@ from shared.errors import Conflict, invalid
 from shared.events import DomainEvent
 
 if TYPE_CHECKING:
-    from services.orders.domain.order import Offer, Order
+    from services.orders.domain.offer import Offer
+    from services.orders.domain.order import Order
 
 MAX_HOURS = Decimal(24)
 MAX_KILOMETRES = Decimal(2000)

@@ -12,7 +12,7 @@ from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
 from services.orders.handlers.engagements import cancel_engagement, close_engagement, confirm_delivery
-from services.orders.handlers.offers import accept_offer, decline_offer, expire_offers, make_offer
+from services.orders.handlers.offers import accept_offer, decline_offer, expire_offers, make_offer, rank_candidates
 from services.orders.handlers.orders import cancel_order, change_order, place_order
 from services.orders.handlers.queries import get_engagement, get_order, list_engagements, list_offers, list_orders
 from services.orders.handlers.reactions import (
@@ -32,6 +32,7 @@ COMMANDS: Commands = {
     "change_order": (m.ChangeOrder, change_order),
     "cancel_order": (m.CancelOrder, cancel_order),
     "make_offer": (m.MakeOffer, make_offer),
+    "rank_candidates": (m.RankCandidates, rank_candidates),
     "accept_offer": (m.AnswerOffer, accept_offer),
     "decline_offer": (m.DeclineOffer, decline_offer),
     "confirm_delivery": (m.ConfirmDelivery, confirm_delivery),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from services.orders.domain import Engagement, Offer, Order
+from services.orders.domain import Candidate, Engagement, Offer, Order
 from shared.errors import Forbidden
 from shared.events import Actor
 from shared.unit_of_work import Session
+
+if TYPE_CHECKING:
+    from services.orders.service import Deps
 
 
 def as_json(value: dict[str, Any]) -> dict[str, Any]:
@@ -29,4 +32,9 @@ async def engagements_of(session: Session, order: Order) -> list[Engagement]:
 
 def offer_view(offer: Offer) -> dict[str, Any]:
     return {"offer_id": offer.offer_id, "expert_id": offer.expert_id, "expires_at": offer.expires_at,
-            "status": offer.status, "engagement_id": offer.engagement_id}
+            "status": offer.status, "engagement_id": offer.engagement_id, "reason": offer.reason, "rank": offer.rank}
+
+
+async def candidates_of(deps: Deps, expert_ids: list[str]) -> dict[str, Candidate]:
+    """What an offer to each of the experts is decided with: their listing."""
+    return {expert_id: Candidate(await deps.views.listed_expert(expert_id)) for expert_id in expert_ids}

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
 from services.orders.domain import Order
-from services.orders.handlers.common import engagements_of, require_own
+from services.orders.events import OfferReason
+from services.orders.handlers.common import as_json, engagements_of, offer_view, require_own
+from services.orders.handlers.offers import move_on
 from shared.events import Role
 from shared.handling import CommandContext
 
@@ -15,7 +17,8 @@ if TYPE_CHECKING:
 
 
 async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Order experts for one task (an orderer whose credentials are valid). Returns the order id."""
+    """Order experts for one task (an orderer whose credentials are valid). With candidates named in order of
+    preference, the first ones are offered the task at once. Returns the order id and the offers made."""
     ctx.require_role(Role.orderer)
     order_id = ctx.new_id("order")
     order = Order.place_order(
@@ -24,8 +27,12 @@ async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dic
         place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
         fee=cmd.fee,
     )
+    offers = []
+    if cmd.candidates:
+        order.rank_candidates(list(cmd.candidates))
+        offers = await move_on(deps, ctx.session, order, OfferReason.ranked)
     await ctx.session.save(order, ctx.meta())
-    return {"order_id": str(order_id)}
+    return as_json({"order_id": order_id, "offers": [offer_view(offer) for offer in offers]})
 
 
 async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

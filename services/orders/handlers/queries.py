@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
-from services.orders.domain import Engagement, Offer, Order
+from services.orders.domain import Engagement, Offer, OfferStatus, Order
 from services.orders.handlers.common import as_json, offer_view
 from shared.errors import Forbidden
 from shared.events import Role
@@ -16,13 +16,32 @@ if TYPE_CHECKING:
     from services.orders.service import Deps
 
 
-def _order_view(order: Order, offers: Iterable[Offer]) -> dict[str, Any]:
+ANSWERED = (OfferStatus.accepted, OfferStatus.declined, OfferStatus.expired)
+
+
+def _candidates_view(order: Order) -> dict[str, Any]:
+    """Who has answered, who is still waiting to, and whose turn comes next: the orderer's picture of it."""
+    offers = order.offers.values()
+    return {
+        "ranked": order.candidates,
+        "answered": [{"expert_id": o.expert_id, "answer": o.status} for o in offers if o.status in ANSWERED],
+        "waiting": [{"expert_id": o.expert_id, "expires_at": o.expires_at} for o in offers
+                    if o.status is OfferStatus.open],
+        "next": order.next_candidates,
+        "skipped": [{"expert_id": expert_id, "reason": reason} for expert_id, reason in order.skipped.items()],
+        "none_left": order.out_of_candidates,
+    }
+
+
+def _order_view(order: Order, offers: Iterable[Offer], *, whole: bool = True) -> dict[str, Any]:
+    """The order with the given offers; ``whole`` adds its candidates (not for an expert offered it)."""
     return as_json({
         "order_id": order.id, "orderer_id": order.orderer_id, "orderer_organization_id": order.orderer_organization_id,
         "county_service": order.county_service, "task_type": order.task_type, "topic": order.topic,
         "date": order.date, "duration_hours": order.duration_hours, "place": order.place, "remote": order.remote,
         "experts_wanted": order.experts_wanted, "fee": order.fee, "cancelled": order.cancelled,
         "offers": [offer_view(offer) for offer in offers],
+        "candidates": _candidates_view(order) if whole else None,
     })
 
 
@@ -35,7 +54,7 @@ async def get_order(query: m.GetOrder, ctx: QueryContext, deps: Deps) -> dict[st
         return _order_view(order, order.offers.values())
     own = [offer for offer in order.offers.values() if offer.expert_id == actor.id]
     if actor.role is Role.expert and own:
-        return _order_view(order, own)
+        return _order_view(order, own, whole=False)
     raise Forbidden(
         f"only the orderer of order {query.order_id}, an expert offered it, a coordinator or an auditor may see it"
     )
