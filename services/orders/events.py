@@ -60,6 +60,7 @@ class OrderPlaced(DomainEvent):
     remote: bool
     experts_wanted: int
     fee: FeeTerms
+    start_time: dt.time | None = None  # Finnish time; None: some time that day
 
 
 sealed_since(OrderPlaced, from_version=1)
@@ -76,6 +77,7 @@ class OrderChanged(DomainEvent):
     duration_hours: Decimal | None = None
     place: Personal = None
     remote: bool | None = None
+    start_time: dt.time | None = None
 
 
 sealed_since(OrderChanged, from_version=1)
@@ -192,6 +194,7 @@ class EngagementOpened(DomainEvent):
     remote: bool
     fee: FeeTerms
     place: Personal = None  # where the task is done, sealed with the orderer's key like the topic
+    start_time: dt.time | None = None  # Finnish time; None: some time that day
 
 
 sealed_since(EngagementOpened, from_version=1)

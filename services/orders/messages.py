@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ class PlaceOrder(Command):
     task_type: TaskType
     topic: Name
     date: Day
+    start_time: dt.time | None = None  # Finnish time; with it, an expert's overlapping engagements are refused
     duration_hours: Decimal = Hours
     place: Name | None = None
     remote: bool = False
@@ -36,6 +38,7 @@ class OrderCommand(Command):
 class ChangeOrder(OrderCommand):
     topic: Name | None = None
     date: Day | None = None
+    start_time: dt.time | None = None
     duration_hours: Decimal | None = Field(None, gt=0, le=MAX_HOURS, max_digits=4, decimal_places=2)
     place: Name | None = None
     remote: bool | None = None

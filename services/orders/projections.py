@@ -11,7 +11,9 @@ from typing import Any
 
 from services.orders import events as ev
 from services.orders.domain import (
+    MAX_HOURS,
     Agreement,
+    Booking,
     Credentials,
     EngagementStatus,
     ListedExpert,
@@ -67,10 +69,11 @@ class OrdersTables(PostgresViews):
     async def on_EngagementOpened(self, e: ev.EngagementOpened, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.engagements
-                    (engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status, opened_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'opened', $8) ON CONFLICT (engagement_id) DO NOTHING""",
+                    (engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status, opened_at,
+                     start_time, duration_hours)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'opened', $8, $9, $10) ON CONFLICT (engagement_id) DO NOTHING""",
             e.engagement_id, e.order_id, e.offer_id, e.expert_id, e.orderer_id, e.task_type.value, e.date,
-            event.recorded_at,
+            event.recorded_at, e.start_time, e.duration_hours,
         )
 
     async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, conn: Any, _: Envelope[Any]) -> None:
@@ -206,6 +209,14 @@ class OrdersTables(PostgresViews):
         rows = await self.db.fetch(
             f"SELECT DISTINCT order_id FROM {self.schema}.offers WHERE status = 'open' AND expires_at <= $1", now)
         return [row["order_id"] for row in rows]
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        rows = await self.db.fetch(
+            f"""SELECT date, start_time, duration_hours FROM {self.schema}.engagements
+                WHERE expert_id = $1 AND date = $2 AND NOT cancelled""",
+            expert_id, date,
+        )
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"] or MAX_HOURS) for row in rows)
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from services.orders import events as ev
 from services.orders.domain import (
     Agreement,
+    Booking,
     Credentials,
     EngagementStatus,
     ListedExpert,
@@ -46,6 +47,10 @@ class OrdersViews(Protocol):
 
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
         """The orders that have an open offer whose time is up at ``now``."""
+        ...
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        """When the expert is already engaged on the day: their engagements that day not cancelled."""
         ...
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
@@ -147,6 +152,7 @@ class InMemoryOrdersViews(Projection):
             "engagement_id": e.engagement_id, "order_id": e.order_id, "offer_id": e.offer_id,
             "expert_id": e.expert_id, "orderer_id": e.orderer_id, "task_type": e.task_type.value, "date": e.date,
             "status": EngagementStatus.opened.value, "opened_at": event.recorded_at, **dict.fromkeys(FLAGS, False),
+            "start_time": e.start_time, "duration_hours": e.duration_hours,
         })
 
     async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, connection: Any, _: Envelope[Any]) -> None:
@@ -191,6 +197,11 @@ class InMemoryOrdersViews(Projection):
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
         due = {o.order_id for o in self.offers.values() if o.status is OfferStatus.open and o.expires_at <= now}
         return sorted(due)
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"])
+                     for row in self.engagement_rows.values()
+                     if row["expert_id"] == expert_id and row["date"] == date and not row["cancelled"])
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:

@@ -38,7 +38,15 @@ from services.feedback.events import Form
 from services.feedback.report import FormRecord
 from services.feedback.views import InMemoryFeedbackViews, Parties
 from services.orders import events as orders
-from services.orders.domain import Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus
+from services.orders.domain import (
+    Agreement,
+    Booking,
+    Credentials,
+    EngagementStatus,
+    ListedExpert,
+    Membership,
+    OfferStatus,
+)
 from services.orders.events import FeeMode, FeeTerms, TaskType
 from services.orders.views import InMemoryOrdersViews
 from services.registry import events as registry
@@ -479,6 +487,12 @@ async def test_orders_offers_and_engagements(views_of):
         assert await views.engagements(orderer_id="school-1", status=S.confirmed) == summaries(e2)
         assert await views.engagements(orderer_id="school-1", expert_id="maija", status=S.cancelled) == []
         assert await views.engagements(orderer_id="stranger") == []
+
+        # An expert's bookings of a day, for refusing a double booking: every engagement that day but a cancelled one.
+        assert await views.bookings("maija", day) == (Booking(day, None, Decimal("2")),)
+        assert await views.bookings("pekka", day + dt.timedelta(days=1)) == (
+            Booking(day + dt.timedelta(days=1), None, Decimal("2")),)
+        assert await views.bookings("liisa", day + dt.timedelta(days=1)) == ()
 
 
 def placed(order_id: uuid.UUID, orderer_id: str) -> orders.OrderPlaced:

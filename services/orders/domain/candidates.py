@@ -34,6 +34,5 @@ def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, 
             f"valid on {date} (the county's rule for NGO-trained experts)")
     for booking in candidate.bookings:
         if booking.overlaps(date, start_time, duration_hours):
-            when = "that day" if booking.start_time is None else f"from {booking.start_time:%H:%M} that day"
-            return SkipReason.double_booked, f"is already engaged at an overlapping time on {date} ({when})"
+            return SkipReason.double_booked, f"is already engaged at an overlapping time on {date} ({booking.when})"
     return None

@@ -67,6 +67,7 @@ class Engagement(Aggregate):
         self.task_type = TaskType.other
         self.topic: str | None = ""  # None once the orderer's key is shredded
         self.date = dt.date.min
+        self.start_time: dt.time | None = None
         self.duration_hours = Decimal(0)
         self.remote = False
         self.fee = FeeTerms(mode=FeeMode.recommended)
@@ -82,6 +83,7 @@ class Engagement(Aggregate):
             engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
             orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
             duration_hours=order.duration_hours, remote=order.remote, fee=order.fee, place=order.place,
+            start_time=order.start_time,
         ))
         return engagement
 
@@ -171,7 +173,7 @@ class Engagement(Aggregate):
             e.orderer_id,
         )
         self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
-        self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
+        self.duration_hours, self.remote, self.fee, self.start_time = e.duration_hours, e.remote, e.fee, e.start_time
 
     def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
         self.confirmed, self.contract_id = True, e.contract_id

@@ -62,18 +62,25 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Booking:
-    """A time the expert is already engaged: a task's day, when it starts (None: some time that day, so any
-    task that day overlaps it) and how long it lasts."""
+    """A time the expert is already engaged: a task's day, when it starts (None: not given) and how long it lasts.
+
+    Only times can overlap: a task without a start time, or a booking without one, is not refused for sharing
+    a day (an expert may well give a morning lecture and sit in an afternoon group); an orderer who gives the
+    start time has it checked."""
 
     date: dt.date
     start_time: dt.time | None
     duration_hours: Decimal
 
+    @property
+    def when(self) -> str:
+        return f"from {self.start_time:%H:%M}, {self.duration_hours} hours"
+
     def overlaps(self, date: dt.date, start_time: dt.time | None, duration_hours: Decimal) -> bool:
         if date != self.date:
             return False
         if self.start_time is None or start_time is None:
-            return True
+            return False
         starts, other_starts = _minutes(self.start_time), _minutes(start_time)
         return starts < other_starts + duration_hours * 60 and other_starts < starts + self.duration_hours * 60
 

@@ -37,6 +37,7 @@ from shared.errors import Conflict, Forbidden, NotFound, invalid
 from shared.events import DomainEvent
 
 MAX_EXPERTS = 20
+CHANGEABLE = ("topic", "date", "start_time", "duration_hours", "place", "remote")
 
 
 class Order(Aggregate):
@@ -65,10 +66,11 @@ class Order(Aggregate):
     @classmethod
     def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
                   task_type: TaskType, topic: str, date: dt.date, duration_hours: Decimal, place: str | None,
-                  remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms) -> Order:
+                  remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms,
+                  start_time: dt.time | None = None) -> Order:
         if credentials is None or not credentials.valid_on(today):
             raise Forbidden(f"orderer {orderer_id} has no valid credentials: a coordinator grants them")
-        check_task(date, duration_hours, place, remote, today)
+        check_task(date, duration_hours, place, remote, today, start_time)
         if not 1 <= experts_wanted <= MAX_EXPERTS:
             raise invalid("experts_wanted", "is out of range", f"1 to {MAX_EXPERTS}")
         check_fee_terms(fee)
@@ -77,6 +79,7 @@ class Order(Aggregate):
             order_id=order_id, orderer_id=orderer_id, orderer_organization_id=credentials.organization_id,
             county_service=county_service, task_type=task_type, topic=topic, date=date,
             duration_hours=duration_hours, place=place, remote=remote, experts_wanted=experts_wanted, fee=fee,
+            start_time=start_time,
         ))
         return order
 
@@ -96,16 +99,17 @@ class Order(Aggregate):
 
     def change(self, today: dt.date, engagements: list[Engagement], *, topic: str | None = None,
                date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
-               remote: bool | None = None) -> None:
+               remote: bool | None = None, start_time: dt.time | None = None) -> None:
         """Change the task before anyone has delivered it. Engagements already opened keep the terms their
         contract was made on; the change is for the offers still to come."""
         self._require_open()
         if any(engagement.delivered for engagement in engagements):
             raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
-        changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote}
+        changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote,
+                   "start_time": start_time}
         changes = {name: value for name, value in changes.items() if value is not None}
         if not changes:
-            raise invalid("(message)", "nothing to change", "one or more of topic, date, duration_hours, place, remote")
+            raise invalid("(message)", "nothing to change", f"one or more of {', '.join(CHANGEABLE)}")
         check_task(
             # An unchanged date is not re-checked against today: a topic may be corrected on the day itself.
             date if date is not None else max(self.date, today),
@@ -113,6 +117,7 @@ class Order(Aggregate):
             place if place is not None else self.place,
             remote if remote is not None else self.remote,
             today,
+            start_time if start_time is not None else self.start_time,
         )
         self.record(OrderChanged(order_id=self.order_id, **changes))
 
@@ -213,11 +218,16 @@ class Order(Aggregate):
                        county_service=self.county_service)
 
     def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
-               engagement_id: uuid.UUID) -> Engagement:
-        """The expert takes the offer on: the offer is accepted and a new engagement opens."""
+               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = ()) -> Engagement:
+        """The expert takes the offer on: the offer is accepted and a new engagement opens. ``bookings`` are the
+        expert's engagements that day: one taken on since the offer was made may now overlap the task."""
         offer = self._open_offer(offer_id, now)
         if len(_active(engagements)) >= self.experts_wanted:
             raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
+        clash = next((b for b in bookings if b.overlaps(self.date, self.start_time, self.duration_hours)), None)
+        if clash is not None:
+            raise Conflict(f"you are already engaged at an overlapping time on {self.date} ({clash.when}): "
+                           "cancel that engagement first, or decline this offer")
         self.record(OfferAccepted(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id,
                                   engagement_id=engagement_id))
         return Engagement.open(engagement_id, self, offer)
@@ -262,10 +272,10 @@ class Order(Aggregate):
         self.orderer_id, self.orderer_organization_id = e.orderer_id, e.orderer_organization_id
         self.county_service, self.task_type, self.topic, self.date = e.county_service, e.task_type, e.topic, e.date
         self.duration_hours, self.place, self.remote = e.duration_hours, e.place, e.remote
-        self.experts_wanted, self.fee = e.experts_wanted, e.fee
+        self.experts_wanted, self.fee, self.start_time = e.experts_wanted, e.fee, e.start_time
 
     def when_OrderChanged(self, e: OrderChanged) -> None:
-        for name in ("topic", "date", "duration_hours", "place", "remote"):
+        for name in CHANGEABLE:
             value = getattr(e, name)
             if value is not None:
                 setattr(self, name, value)

@@ -30,11 +30,18 @@ def check_fee_terms(fee: FeeTerms) -> None:
                       "hourly_fee or fixed_fee above 0, or expenses_reimbursed true")
 
 
-def check_task(date: dt.date, duration_hours: Decimal, place: str | None, remote: bool, today: dt.date) -> None:
+def check_task(date: dt.date, duration_hours: Decimal, place: str | None, remote: bool, today: dt.date,
+               start_time: dt.time | None = None) -> None:
     if date < today:
         raise invalid("date", "is in the past", f"{today} or later")
     if not 0 < duration_hours <= MAX_HOURS:
         raise invalid("duration_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
+    if start_time is not None:
+        if start_time.tzinfo is not None:
+            raise invalid("start_time", "has a time zone", "a Finnish clock time without a zone, such as 09:30")
+        if start_time.hour * 60 + start_time.minute + duration_hours * 60 > 24 * 60:
+            raise invalid("start_time", f"the task of {duration_hours} hours would run past midnight",
+                          "a start that ends the task the same day")
     if not place and not remote:
         raise Invalid("the task needs a place or remote: true", [
             FieldProblem("place", "is missing and the task is not remote", "a place, or remote: true")])

@@ -35,6 +35,11 @@ def offer_view(offer: Offer) -> dict[str, Any]:
             "status": offer.status, "engagement_id": offer.engagement_id, "reason": offer.reason, "rank": offer.rank}
 
 
-async def candidates_of(deps: Deps, expert_ids: list[str]) -> dict[str, Candidate]:
-    """What an offer to each of the experts is decided with: their listing."""
-    return {expert_id: Candidate(await deps.views.listed_expert(expert_id)) for expert_id in expert_ids}
+async def candidate(deps: Deps, expert_id: str, order: Order) -> Candidate:
+    """What an offer of the order's task to the expert is decided with: their listing, and their bookings that day."""
+    return Candidate(await deps.views.listed_expert(expert_id), await deps.views.bookings(expert_id, order.date))
+
+
+async def candidates_of(deps: Deps, order: Order) -> dict[str, Candidate]:
+    """The same for each of the order's next candidates."""
+    return {expert_id: await candidate(deps, expert_id, order) for expert_id in order.next_candidates}

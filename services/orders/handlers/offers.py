@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Offer, Order
 from services.orders.events import OfferReason
-from services.orders.handlers.common import as_json, candidates_of, engagements_of, offer_view, require_own
+from services.orders.handlers.common import as_json, candidate, candidates_of, engagements_of, offer_view, require_own
 from shared.aggregate import Metadata
 from shared.errors import Forbidden
 from shared.events import SYSTEM, Actor, Role
@@ -25,13 +25,13 @@ async def make_offer(cmd: m.MakeOffer, ctx: CommandContext, deps: Deps) -> dict[
     """Offer the task to a listed expert (the order's orderer, or a coordinator routing the order). For the
     county's own services an NGO-trained expert needs their NGO's organization agreement valid on the date."""
     ctx.require_role(Role.orderer, Role.coordinator)
-    expert = await deps.views.listed_expert(cmd.expert_id)
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     if ctx.actor.role is Role.orderer:
         require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     offer_id = ctx.new_id("offer")
-    order.make_offer(offer_id, cmd.expert_id, expert, deps.clock.now(), await engagements_of(ctx.session, order),
-                     cmd.expires_at)
+    expert = await candidate(deps, cmd.expert_id, order)
+    order.make_offer(offer_id, cmd.expert_id, expert.listed, deps.clock.now(),
+                     await engagements_of(ctx.session, order), cmd.expires_at, expert.bookings)
     await ctx.session.save(order, ctx.meta())
     offer = order.offer(offer_id)
     return as_json({"order_id": cmd.order_id, **offer_view(offer)})
@@ -48,7 +48,9 @@ async def accept_offer(cmd: m.AnswerOffer, ctx: CommandContext, deps: Deps) -> d
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     _require_offered_to(ctx.actor, order.offer(cmd.offer_id))
     engagement_id = ctx.new_id("engagement")
-    engagement = order.accept(cmd.offer_id, deps.clock.now(), await engagements_of(ctx.session, order), engagement_id)
+    bookings = await deps.views.bookings(ctx.actor.id, order.date)
+    engagement = order.accept(cmd.offer_id, deps.clock.now(), await engagements_of(ctx.session, order), engagement_id,
+                              bookings)
     meta = ctx.meta(engagement_id=engagement_id)
     await ctx.session.save(order, meta)
     await ctx.session.save(engagement, meta)
@@ -85,7 +87,7 @@ async def rank_candidates(cmd: m.RankCandidates, ctx: CommandContext, deps: Deps
 async def move_on(deps: Deps, session: Session, order: Order, reason: OfferReason,
                   after: Sequence[Offer] = ()) -> list[Offer]:
     """Offer the order's task to its next ranked candidates, as many as it still wants."""
-    candidates = await candidates_of(deps, order.next_candidates)
+    candidates = await candidates_of(deps, order)
     return order.offer_to_candidates(deps.clock.now(), candidates, await engagements_of(session, order), reason, after)
 
 

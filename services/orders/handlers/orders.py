@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
 from services.orders.domain import Order
+from services.orders.domain.order import CHANGEABLE
 from services.orders.events import OfferReason
 from services.orders.handlers.common import as_json, engagements_of, offer_view, require_own
 from services.orders.handlers.offers import move_on
@@ -25,7 +26,7 @@ async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dic
         order_id, ctx.actor.id, await deps.views.credentials(ctx.actor.id), deps.clock.today(),
         task_type=cmd.task_type, topic=cmd.topic, date=cmd.date, duration_hours=cmd.duration_hours,
         place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
-        fee=cmd.fee,
+        fee=cmd.fee, start_time=cmd.start_time,
     )
     offers = []
     if cmd.candidates:
@@ -43,10 +44,10 @@ async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> d
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.change(deps.clock.today(), await engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
-                 duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote)
+                 duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote,
+                 start_time=cmd.start_time)
     await ctx.session.save(order, ctx.meta())
-    changed = sorted(name for name in ("topic", "date", "duration_hours", "place", "remote")
-                     if getattr(cmd, name) is not None)
+    changed = sorted(name for name in CHANGEABLE if getattr(cmd, name) is not None)
     return {"order_id": order.id, "changed": changed}
 
 

@@ -38,7 +38,8 @@ def _order_view(order: Order, offers: Iterable[Offer], *, whole: bool = True) ->
     return as_json({
         "order_id": order.id, "orderer_id": order.orderer_id, "orderer_organization_id": order.orderer_organization_id,
         "county_service": order.county_service, "task_type": order.task_type, "topic": order.topic,
-        "date": order.date, "duration_hours": order.duration_hours, "place": order.place, "remote": order.remote,
+        "date": order.date, "start_time": order.start_time, "duration_hours": order.duration_hours,
+        "place": order.place, "remote": order.remote,
         "experts_wanted": order.experts_wanted, "fee": order.fee, "cancelled": order.cancelled,
         "offers": [offer_view(offer) for offer in offers],
         "candidates": _candidates_view(order) if whole else None,
@@ -70,7 +71,8 @@ async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) 
     return as_json({
         "engagement_id": e.id, "status": e.status, "order_id": e.order_id, "offer_id": e.offer_id,
         "expert_id": e.expert_id, "orderer_id": e.orderer_id, "contract_id": e.contract_id,
-        "task_type": e.task_type, "topic": e.topic, "date": e.date, "duration_hours": e.duration_hours,
+        "task_type": e.task_type, "topic": e.topic, "date": e.date, "start_time": e.start_time,
+        "duration_hours": e.duration_hours,
         "remote": e.remote, "fee": e.fee, "fee_approved": e.fee_approved, "feedback_complete": e.feedback_complete,
         "cancelled_after_signing": e.cancelled_after_signing,
     })
