@@ -212,6 +212,7 @@ class DeliveryConfirmed(DomainEvent):
     actual_hours: Decimal
     kilometres: Decimal
     other_expenses: Decimal = Decimal("0")
+    delivered_on: dt.date | None = None  # the day confirmed (Finnish); the feedback forms' answer period runs from it
 
 
 class EngagementCancelled(DomainEvent):
@@ -229,7 +230,11 @@ sealed_since(EngagementCancelled, from_version=1)
 
 
 class EngagementClosed(DomainEvent):
+    """The engagement is closed: its fee approved and both feedback forms in, or the forms' answer period ended
+    with the forms named in ``feedback_missing`` unanswered."""
+
     engagement_id: uuid.UUID
+    feedback_missing: list[str] = Field(default_factory=list)  # "self_assessment", "orderer_feedback"
 
 
 # Added by the orders service (optional to follow): the facts that close an engagement, noted on its own
@@ -256,6 +261,14 @@ class FeeApprovalNoted(DomainEvent):
 
     engagement_id: uuid.UUID
     contract_id: uuid.UUID
+
+
+class FeedbackFormNoted(DomainEvent):
+    """Orders noted the feedback service's ``FeedbackSubmitted`` for one of the engagement's forms (which is in,
+    nothing of what it says)."""
+
+    engagement_id: uuid.UUID
+    form: str  # "self_assessment" or "orderer_feedback"
 
 
 class FeedbackCompletionNoted(DomainEvent):

@@ -21,7 +21,7 @@ from services.orders.domain import (
     OfferStatus,
     engagement_status,
 )
-from services.orders.views import FLAGS
+from services.orders.views import FLAGS, delivered_on
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
 from shared.clock import start_of
@@ -79,8 +79,10 @@ class OrdersTables(PostgresViews):
     async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "confirmed")
 
-    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, _: Envelope[Any]) -> None:
+    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, event: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "delivered")
+        await conn.execute(f"UPDATE {self.schema}.engagements SET delivered_on = $2 WHERE engagement_id = $1",
+                           e.engagement_id, delivered_on(e, event))
 
     async def on_FeeApprovalNoted(self, e: ev.FeeApprovalNoted, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "fee_approved")
@@ -217,6 +219,15 @@ class OrdersTables(PostgresViews):
             expert_id, date,
         )
         return tuple(Booking(row["date"], row["start_time"], row["duration_hours"] or MAX_HOURS) for row in rows)
+
+    async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"""SELECT engagement_id FROM {self.schema}.engagements
+                WHERE fee_approved AND NOT feedback_complete AND NOT closed AND NOT cancelled
+                  AND delivered_on < $1 ORDER BY engagement_id""",
+            delivered_before,
+        )
+        return [row["engagement_id"] for row in rows]
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:

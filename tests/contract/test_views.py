@@ -494,6 +494,14 @@ async def test_orders_offers_and_engagements(views_of):
             Booking(day + dt.timedelta(days=1), None, Decimal("2")),)
         assert await views.bookings("liisa", day + dt.timedelta(days=1)) == ()
 
+        # Engagements whose feedback forms' answer period may have ended: delivered before the day, fee approved,
+        # feedback not complete, not closed (e5's feedback is complete, e1 is closed).
+        await step(e2, orders.DeliveryConfirmed(engagement_id=e2, actual_hours=Decimal("2"), kilometres=Decimal("0"),
+                                                delivered_on=day),
+                   orders.FeeApprovalNoted(engagement_id=e2, contract_id=uuid.uuid4()))
+        assert await views.engagements_awaiting_feedback(delivered_before=day) == []
+        assert await views.engagements_awaiting_feedback(delivered_before=day + dt.timedelta(days=1)) == [e2]
+
 
 def placed(order_id: uuid.UUID, orderer_id: str) -> orders.OrderPlaced:
     return orders.OrderPlaced(

@@ -2,6 +2,8 @@
 
 from services.orders.domain.candidates import MAX_CANDIDATES
 from services.orders.domain.engagement import (
+    FEEDBACK_ANSWER_PERIOD,
+    FORMS,
     MAX_HOURS,
     MAX_KILOMETRES,
     Engagement,
@@ -14,6 +16,7 @@ from services.orders.domain.order import MAX_EXPERTS, Order
 from services.orders.domain.terms import check_fee_terms
 
 __all__ = [
+    "FEEDBACK_ANSWER_PERIOD", "FORMS",
     "MAX_CANDIDATES", "MAX_EXPERTS", "MAX_HOURS", "MAX_KILOMETRES", "OFFER_TIME", "Agreement", "Booking", "Candidate",
     "Credentials", "Engagement", "EngagementStatus", "ListedExpert", "Membership", "Offer", "OfferStatus", "Order",
     "check_fee_terms", "engagement_status",

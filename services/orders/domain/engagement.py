@@ -16,6 +16,7 @@ from services.orders.events import (
     EngagementOpened,
     FeeApprovalNoted,
     FeedbackCompletionNoted,
+    FeedbackFormNoted,
     FeeMode,
     FeeTerms,
     TaskType,
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
 
 MAX_HOURS = Decimal(24)
 MAX_KILOMETRES = Decimal(2000)
+# How long after delivery the two feedback forms may be answered: then an engagement whose fee is approved closes
+# with the unanswered forms named, so that one missing form never keeps it open for ever.
+FEEDBACK_ANSWER_PERIOD = dt.timedelta(days=30)
+FORMS = ("self_assessment", "orderer_feedback")
 
 class EngagementStatus(enum.StrEnum):
     opened = "opened"
@@ -75,6 +80,9 @@ class Engagement(Aggregate):
         self.confirmed = self.delivered = self.fee_approved = self.feedback_complete = False
         self.closed = self.cancelled = False
         self.cancelled_after_signing = False
+        self.delivered_on: dt.date | None = None
+        self.forms_in: set[str] = set()
+        self.feedback_missing: list[str] = []
 
     @classmethod
     def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
@@ -107,7 +115,8 @@ class Engagement(Aggregate):
             return
         self.record(EngagementConfirmed(engagement_id=self.engagement_id, contract_id=contract_id))
 
-    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> None:
+    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal,
+                         today: dt.date | None = None) -> None:
         if self.cancelled:
             raise Conflict(f"engagement {self.id} is cancelled")
         if self.delivered:
@@ -121,7 +130,7 @@ class Engagement(Aggregate):
         if other_expenses < 0:
             raise invalid("other_expenses", "is negative", "0 or more euros")
         self.record(DeliveryConfirmed(engagement_id=self.engagement_id, actual_hours=actual_hours,
-                                      kilometres=kilometres, other_expenses=other_expenses))
+                                      kilometres=kilometres, other_expenses=other_expenses, delivered_on=today))
 
     def cancel(self, cancelled_by: str, reason: str) -> None:
         """Either side may cancel before delivery; after signing, the contract may still owe a fee."""
@@ -143,6 +152,30 @@ class Engagement(Aggregate):
             return
         self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
         self._close_when_complete()
+
+    def note_form_in(self, form: str) -> None:
+        if form in self.forms_in or self.ended:
+            return
+        self.record(FeedbackFormNoted(engagement_id=self.engagement_id, form=form))
+
+    @property
+    def answers_due_by(self) -> dt.date | None:
+        """The last day the feedback forms may be answered, once delivered (from the task's day when the delivery
+        was confirmed before its day was recorded)."""
+        if not self.delivered:
+            return None
+        return (self.delivered_on or self.date) + FEEDBACK_ANSWER_PERIOD
+
+    def close_unanswered(self, today: dt.date) -> bool:
+        """Close the engagement whose fee is approved once the feedback forms' answer period has ended, naming
+        the forms that never came. Nothing happens before then, or while the fee is not approved (what the
+        expert is owed keeps the engagement open)."""
+        due_by = self.answers_due_by
+        if self.ended or self.feedback_complete or not self.fee_approved or due_by is None or today <= due_by:
+            return False
+        missing = [form for form in FORMS if form not in self.forms_in]
+        self.record(EngagementClosed(engagement_id=self.engagement_id, feedback_missing=missing))
+        return True
 
     def close(self) -> None:
         if self.closed:
@@ -178,8 +211,11 @@ class Engagement(Aggregate):
     def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
         self.confirmed, self.contract_id = True, e.contract_id
 
-    def when_DeliveryConfirmed(self, _: DeliveryConfirmed) -> None:
-        self.delivered = True
+    def when_DeliveryConfirmed(self, e: DeliveryConfirmed) -> None:
+        self.delivered, self.delivered_on = True, e.delivered_on
+
+    def when_FeedbackFormNoted(self, e: FeedbackFormNoted) -> None:
+        self.forms_in.add(e.form)
 
     def when_FeeApprovalNoted(self, _: FeeApprovalNoted) -> None:
         self.fee_approved = True
@@ -187,8 +223,8 @@ class Engagement(Aggregate):
     def when_FeedbackCompletionNoted(self, _: FeedbackCompletionNoted) -> None:
         self.feedback_complete = True
 
-    def when_EngagementClosed(self, _: EngagementClosed) -> None:
-        self.closed = True
+    def when_EngagementClosed(self, e: EngagementClosed) -> None:
+        self.closed, self.feedback_missing = True, list(e.feedback_missing)
 
     def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
         self.cancelled, self.cancelled_after_signing = True, e.after_signing

@@ -11,7 +11,12 @@ from __future__ import annotations
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
-from services.orders.handlers.engagements import cancel_engagement, close_engagement, confirm_delivery
+from services.orders.handlers.engagements import (
+    cancel_engagement,
+    close_engagement,
+    close_unanswered,
+    confirm_delivery,
+)
 from services.orders.handlers.offers import accept_offer, decline_offer, expire_offers, make_offer, rank_candidates
 from services.orders.handlers.orders import cancel_order, change_order, place_order
 from services.orders.handlers.queries import get_engagement, get_order, list_engagements, list_offers, list_orders
@@ -20,12 +25,13 @@ from services.orders.handlers.reactions import (
     keep_registry_view,
     note_fee_approved,
     note_feedback_complete,
+    note_form_in,
     on_expert_erased,
 )
 from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
 
-__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "expire_offers"]
+__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "close_unanswered", "expire_offers"]
 
 COMMANDS: Commands = {
     "place_order": (m.PlaceOrder, place_order),
@@ -60,5 +66,8 @@ CONSUMES: Consumed = {
         contracts.ContractFullySigned: confirm_engagement,
         contracts.FeeApproved: note_fee_approved,
     },
-    "feedback": {feedback.FeedbackCompleted: note_feedback_complete},
+    "feedback": {
+        feedback.FeedbackSubmitted: note_form_in,
+        feedback.FeedbackCompleted: note_feedback_complete,
+    },
 }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
-from services.orders.domain import Engagement
+from services.orders.domain import FEEDBACK_ANSWER_PERIOD, Engagement
 from services.orders.handlers.common import require_own
-from shared.events import Actor, Role
+from shared.aggregate import Metadata
+from shared.events import SYSTEM, Actor, Role
+from shared.eventstore.port import ConcurrencyConflict
 from shared.handling import CommandContext
 
 if TYPE_CHECKING:
@@ -34,7 +37,7 @@ async def confirm_delivery(cmd: m.ConfirmDelivery, ctx: CommandContext, deps: De
     ctx.require_role(Role.orderer)
     return await _change_engagement(
         cmd, ctx, _the_orderer(ctx.actor),
-        lambda e: e.confirm_delivery(cmd.actual_hours, cmd.kilometres, cmd.other_expenses),
+        lambda e: e.confirm_delivery(cmd.actual_hours, cmd.kilometres, cmd.other_expenses, deps.clock.today()),
     )
 
 
@@ -54,3 +57,25 @@ async def close_engagement(cmd: m.EngagementCommand, ctx: CommandContext, deps: 
     ctx.require_role(Role.coordinator, Role.orderer)
     may = _the_orderer(ctx.actor) if ctx.actor.role is Role.orderer else (lambda _: None)
     return await _change_engagement(cmd, ctx, may, Engagement.close)
+
+
+async def close_unanswered(deps: Deps) -> int:
+    """Close each engagement whose fee is approved and whose feedback forms' answer period has ended, naming the
+    forms missing; return how many closed (a background job)."""
+    today = deps.clock.today()
+    closed = 0
+    due = await deps.views.engagements_awaiting_feedback(delivered_before=today - FEEDBACK_ANSWER_PERIOD)
+    for engagement_id in due:
+        try:
+            async with deps.uow.begin() as session:
+                engagement = await session.load(Engagement, str(engagement_id), what="engagement")
+                # Every replica runs this job: the same engagement at the same version gets the same event ids.
+                meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(engagement.engagement_id,
+                                                                    f"close@{engagement.version}"),
+                                engagement_id=engagement.engagement_id)
+                if engagement.close_unanswered(today):
+                    await session.save(engagement, meta)
+                    closed += 1
+        except ConcurrencyConflict:
+            continue  # a form or the fee arrived meanwhile: the next run looks again
+    return closed

@@ -53,3 +53,9 @@ async def note_fee_approved(event: Envelope[contracts.FeeApproved], ctx: EventCo
 async def note_feedback_complete(event: Envelope[feedback.FeedbackCompleted], ctx: EventContext, deps: Deps) -> None:
     """Both feedback forms are in; with the fee approved too, the engagement closes."""
     await _react(ctx, event.payload.engagement_id, Engagement.note_feedback_complete)
+
+
+async def note_form_in(event: Envelope[feedback.FeedbackSubmitted], ctx: EventContext, deps: Deps) -> None:
+    """One feedback form is in: noted, so that an engagement closed without the other names the one missing."""
+    form = event.payload.form.value
+    await _react(ctx, event.payload.engagement_id, lambda e: e.note_form_in(form))
