@@ -263,6 +263,24 @@ class FeeApprovalNoted(DomainEvent):
     contract_id: uuid.UUID
 
 
+class CancellationTermsNoted(DomainEvent):
+    """Orders noted the contracts service's ``ContractCancelled`` for the cancelled engagement: what its contract's
+    cancellation terms left owed. Nothing owed: the engagement closes."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+    fee_owed: Decimal
+
+
+class OwedFeePaidNoted(DomainEvent):
+    """Orders noted the contracts service's ``FeePaid`` paying the fee a cancellation left owed: the cancelled
+    engagement is settled, and closes."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+    paid_on: dt.date
+
+
 class FeedbackFormNoted(DomainEvent):
     """Orders noted the feedback service's ``FeedbackSubmitted`` for one of the engagement's forms (which is in,
     nothing of what it says)."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.orders.events import (
+    CancellationTermsNoted,
     DeliveryConfirmed,
     EngagementCancelled,
     EngagementClosed,
@@ -19,6 +20,7 @@ from services.orders.events import (
     FeedbackFormNoted,
     FeeMode,
     FeeTerms,
+    OwedFeePaidNoted,
     TaskType,
 )
 from shared.aggregate import Aggregate
@@ -50,8 +52,8 @@ def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, f
                       closed: bool, cancelled: bool) -> EngagementStatus:
     """The furthest step reached; the read tables use the same function as the aggregate."""
     steps = [
+        (closed, EngagementStatus.closed),  # a cancelled engagement closes once what it owed is settled
         (cancelled, EngagementStatus.cancelled),
-        (closed, EngagementStatus.closed),
         (feedback_complete, EngagementStatus.feedback_complete),
         (fee_approved, EngagementStatus.fee_approved),
         (delivered, EngagementStatus.delivered),
@@ -83,6 +85,8 @@ class Engagement(Aggregate):
         self.delivered_on: dt.date | None = None
         self.forms_in: set[str] = set()
         self.feedback_missing: list[str] = []
+        self.fee_owed: Decimal | None = None  # once cancelled: what its contract's cancellation terms left owed
+        self.owed_fee_paid = False
 
     @classmethod
     def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
@@ -153,6 +157,25 @@ class Engagement(Aggregate):
         self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
         self._close_when_complete()
 
+    def note_cancellation_terms(self, contract_id: uuid.UUID, fee_owed: Decimal) -> None:
+        """The contract's cancellation terms decided what is owed: with nothing owed, the engagement closes."""
+        if not self.cancelled or self.closed or self.fee_owed is not None:
+            return
+        self.record(CancellationTermsNoted(engagement_id=self.engagement_id, contract_id=contract_id,
+                                           fee_owed=fee_owed))
+        self._close_when_settled()
+
+    def note_owed_fee_paid(self, contract_id: uuid.UUID, paid_on: dt.date) -> None:
+        """The fee a cancellation left owed is paid: the engagement closes."""
+        if not self.cancelled or self.closed or not self.fee_owed or self.owed_fee_paid:
+            return
+        self.record(OwedFeePaidNoted(engagement_id=self.engagement_id, contract_id=contract_id, paid_on=paid_on))
+        self._close_when_settled()
+
+    def _close_when_settled(self) -> None:
+        if self.fee_owed is not None and (self.fee_owed == 0 or self.owed_fee_paid):
+            self.record(EngagementClosed(engagement_id=self.engagement_id))
+
     def note_form_in(self, form: str) -> None:
         if form in self.forms_in or self.ended:
             return
@@ -213,6 +236,12 @@ class Engagement(Aggregate):
 
     def when_DeliveryConfirmed(self, e: DeliveryConfirmed) -> None:
         self.delivered, self.delivered_on = True, e.delivered_on
+
+    def when_CancellationTermsNoted(self, e: CancellationTermsNoted) -> None:
+        self.fee_owed = e.fee_owed
+
+    def when_OwedFeePaidNoted(self, _: OwedFeePaidNoted) -> None:
+        self.owed_fee_paid = True
 
     def when_FeedbackFormNoted(self, e: FeedbackFormNoted) -> None:
         self.forms_in.add(e.form)

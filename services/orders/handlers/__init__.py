@@ -23,7 +23,9 @@ from services.orders.handlers.queries import get_engagement, get_order, list_eng
 from services.orders.handlers.reactions import (
     confirm_engagement,
     keep_registry_view,
+    note_cancellation_terms,
     note_fee_approved,
+    note_fee_paid,
     note_feedback_complete,
     note_form_in,
     on_expert_erased,
@@ -65,6 +67,8 @@ CONSUMES: Consumed = {
     "contracts": {
         contracts.ContractFullySigned: confirm_engagement,
         contracts.FeeApproved: note_fee_approved,
+        contracts.ContractCancelled: note_cancellation_terms,
+        contracts.FeePaid: note_fee_paid,
     },
     "feedback": {
         feedback.FeedbackSubmitted: note_form_in,

@@ -74,7 +74,8 @@ async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) 
         "task_type": e.task_type, "topic": e.topic, "date": e.date, "start_time": e.start_time,
         "duration_hours": e.duration_hours,
         "remote": e.remote, "fee": e.fee, "fee_approved": e.fee_approved, "feedback_complete": e.feedback_complete,
-        "cancelled_after_signing": e.cancelled_after_signing, "forms_in": sorted(e.forms_in),
+        "cancelled": e.cancelled, "cancelled_after_signing": e.cancelled_after_signing, "fee_owed": e.fee_owed,
+        "owed_fee_paid": e.owed_fee_paid, "forms_in": sorted(e.forms_in),
         "answers_due_by": e.answers_due_by, "feedback_missing": e.feedback_missing,
     })
 

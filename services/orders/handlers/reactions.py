@@ -59,3 +59,18 @@ async def note_form_in(event: Envelope[feedback.FeedbackSubmitted], ctx: EventCo
     """One feedback form is in: noted, so that an engagement closed without the other names the one missing."""
     form = event.payload.form.value
     await _react(ctx, event.payload.engagement_id, lambda e: e.note_form_in(form))
+
+
+async def note_cancellation_terms(event: Envelope[contracts.ContractCancelled], ctx: EventContext, deps: Deps) -> None:
+    """The cancelled engagement's contract says what is owed; with nothing owed, the engagement closes."""
+    cancelled = event.payload
+    await _react(ctx, cancelled.engagement_id,
+                 lambda e: e.note_cancellation_terms(cancelled.contract_id, cancelled.fee_owed))
+
+
+async def note_fee_paid(event: Envelope[contracts.FeePaid], ctx: EventContext, deps: Deps) -> None:
+    """A payment of the fee a cancellation left owed settles the cancelled engagement, which closes. (A delivered
+    engagement's payment changes nothing here: it closed on the fee's approval and the feedback.)"""
+    paid = event.payload
+    if paid.includes_fee:
+        await _react(ctx, paid.engagement_id, lambda e: e.note_owed_fee_paid(paid.contract_id, paid.paid_on))

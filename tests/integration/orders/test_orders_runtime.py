@@ -7,12 +7,13 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import asyncpg
 import nats
 import pytest
 
-from services.contracts.events import ContractFullySigned, FeeApproved
+from services.contracts.events import ContractCancelled, ContractFullySigned, FeeApproved, FeePaid
 from services.feedback.events import FeedbackCompleted
 from services.orders import service as orders
 from services.orders.handlers import expire_offers
@@ -200,4 +201,26 @@ async def test_contracts_and_feedback_events_carry_the_engagement_to_closed(stac
     assert await status() == "closed"
     closed = await stack.query("list_engagements", actor=COORDINATOR, status="closed")
     assert [e["engagement_id"] for e in closed] == [engagement_id]
+    assert (await stack.published("EngagementClosed"))["engagement_id"] == engagement_id
+
+
+async def test_a_cancelled_engagement_closes_once_what_it_owes_is_paid(stack):
+    await listed_ngo_expert_and_orderer(stack)
+    order_id = await place_order(stack)
+    offer = await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+    engagement_id = (await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id,
+                                     offer_id=offer["offer_id"]))["engagement_id"]
+    engagement, contract = uuid.UUID(engagement_id), uuid.uuid4()
+    assert await stack.feed("contracts", ContractFullySigned(contract_id=contract, engagement_id=engagement))
+    await stack.cmd("cancel_engagement", actor=ORDERER, engagement_id=engagement_id, reason="the class was merged")
+
+    async def seen():
+        return await stack.query("get_engagement", actor=ORDERER, engagement_id=engagement_id)
+
+    assert await stack.feed("contracts", ContractCancelled(contract_id=contract, engagement_id=engagement,
+                                                           fee_owed=Decimal("40.00"), cancelled_by="orderer"))
+    assert ((await seen())["status"], (await seen())["fee_owed"]) == ("cancelled", "40.00")
+    assert await stack.feed("contracts", FeePaid(contract_id=contract, engagement_id=engagement,
+                                                 total=Decimal("40.00"), paid_on=TODAY))
+    assert ((await seen())["status"], (await seen())["owed_fee_paid"]) == ("closed", True)
     assert (await stack.published("EngagementClosed"))["engagement_id"] == engagement_id

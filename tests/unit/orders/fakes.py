@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from services.contracts.events import ContractFullySigned, FeeApproved
+from services.contracts.events import ContractCancelled, ContractFullySigned, FeeApproved, FeePaid
 from services.feedback.events import FeedbackCompleted, FeedbackSubmitted, Form
 from services.orders import events, handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, Engagement
@@ -147,4 +147,19 @@ async def form_in(world, engagement_id, form: Form, respondent_id: str):
     event = await published_by("feedback", FeedbackSubmitted(engagement_id=engagement_id, form=form,
                                                              respondent_id=respondent_id, ratings={}), engagement_id)
     await consume(h.note_form_in, event, world.deps)
+    return event
+
+
+async def contract_cancelled(world, engagement_id, fee_owed: Decimal, contract_id: uuid.UUID):
+    event = await published_by("contracts", ContractCancelled(contract_id=contract_id, engagement_id=engagement_id,
+                                                              fee_owed=fee_owed), engagement_id)
+    await consume(h.note_cancellation_terms, event, world.deps)
+    return event
+
+
+async def fee_paid(world, engagement_id, contract_id: uuid.UUID, includes_fee: bool = True):
+    event = await published_by("contracts", FeePaid(contract_id=contract_id, engagement_id=engagement_id,
+                                                    total=Decimal(30), paid_on=NOW.date(), includes_fee=includes_fee),
+                               engagement_id)
+    await consume(h.note_fee_paid, event, world.deps)
     return event
