@@ -18,22 +18,23 @@ from services.feedback.events import FeedbackSubmitted, Form
 from services.orders import service as orders
 from services.orders.domain import FEEDBACK_ANSWER_PERIOD
 from services.orders.handlers import expire_offers
-from services.registry import service as registry
 from shared.clock import Clock
-from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually
-from tests.integration.orders.test_orders_runtime import Stack
+from tests.integration.orders.test_orders_runtime import (
+    COORDINATOR,
+    EXPERT as MAIJA,
+    ORDERER,
+    TASK_DAY,
+    TODAY,
+    Stack,
+    beside_the_registry,
+)
 from tests.unit.orders.fakes import MovableClock
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
 
-COORDINATOR = {"id": "coord", "role": "coordinator"}
-ORDERER = {"id": "school-1", "role": "orderer"}
-MAIJA = {"id": "maija", "role": "expert"}
-TODAY = dt.date.today()
-TASK_DAY = TODAY + dt.timedelta(days=14)
 
 
 @dataclass
@@ -66,21 +67,13 @@ class Timers:
 
 @pytest.fixture
 async def timers(environment) -> AsyncIterator[Timers]:
-    nc = await nats.connect(environment.nats_url)
-    for source in ("contracts", "feedback"):  # not running here; orders waits for their streams to exist
-        await ensure_stream(nc.jetstream(), source, 1, 60)
-    registry_runtime = ServiceRuntime(registry.definition(), environment.settings("registry"))
-    await registry_runtime.start(serve_http=False)
-    db = await asyncpg.connect(environment.dsns["orders"])
-    found = Timers(environment, nc, db)
-    try:
-        await found.start_orders()
-        yield found
-    finally:
-        await found.stop_orders()
-        await db.close()
-        await nc.close()
-        await registry_runtime.stop()
+    async with beside_the_registry(environment) as (nc, db):
+        found = Timers(environment, nc, db)
+        try:
+            await found.start_orders()
+            yield found
+        finally:
+            await found.stop_orders()
 
 
 async def list_experts_and_an_orderer(timers: Timers, *expert_ids: str) -> None:
