@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import NoReturn
 
 from services.orders.domain.facts import Candidate
 from services.orders.events import SkipReason
-from shared.errors import invalid
+from shared.errors import Conflict, invalid
 
 MAX_CANDIDATES = 30
 
@@ -36,3 +37,18 @@ def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, 
         if booking.overlaps(date, start_time, duration_hours):
             return SkipReason.double_booked, f"is already engaged at an overlapping time on {date} ({booking.when})"
     return None
+
+
+ALLOWED = {
+    SkipReason.not_listed: "an expert listed in the bank",
+    SkipReason.county_agreement: "a county-trained expert, or one whose NGO has an organization agreement valid on "
+                                 "the order's date",
+}
+
+
+def refuse(expert_id: str, reason: SkipReason, words: str) -> NoReturn:
+    """Refuse an offer to the expert the orderer chose: a double booking is a conflict with the expert's other
+    engagement; otherwise the expert_id names someone who may not be offered the task."""
+    if reason is SkipReason.double_booked:
+        raise Conflict(f"expert {expert_id} {words}")
+    raise invalid("expert_id", words, ALLOWED[reason])

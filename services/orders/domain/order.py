@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from services.orders.domain.candidates import check_ranking, refusal
+from services.orders.domain.candidates import check_ranking, refusal, refuse
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
@@ -140,13 +140,7 @@ class Order(Aggregate):
         self._require_open()
         refused = self._refusal(Candidate(expert, bookings))
         if refused is not None:
-            reason, words = refused
-            if reason is SkipReason.double_booked:
-                raise Conflict(f"expert {expert_id} {words}")
-            allowed = {SkipReason.not_listed: "an expert listed in the bank",
-                       SkipReason.county_agreement: "a county-trained expert, or one whose NGO has an organization "
-                                                    "agreement valid on the order's date"}[reason]
-            raise invalid("expert_id", words, allowed)
+            refuse(expert_id, *refused)
         task_starts = start_of(self.date)
         if now >= task_starts:
             raise Conflict(f"the task's day {self.date} has come: it is too late for offers")
