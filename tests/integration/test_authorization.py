@@ -64,6 +64,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("registry", "erase_expert"): {C, E},
     ("registry", "grant_credentials"): {C},
     ("registry", "revoke_credentials"): {C},
+    ("registry", "erase_orderer"): {C, ORD},
     ("registry", "search_bank"): {C, K, ORD},
     ("registry", "get_expert"): {C, K, E, ORD},
     ("registry", "get_organization"): EVERYONE,
@@ -265,6 +266,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("registry", "erase_expert"): {"expert_id": "maija"},
         ("registry", "grant_credentials"): {"orderer_id": "new-orderer", "orderer_name": "New"},
         ("registry", "revoke_credentials"): {"orderer_id": "school", "reason": "x"},
+        ("registry", "erase_orderer"): {"orderer_id": "school", "ground": "objection"},
         ("registry", "search_bank"): {},
         ("registry", "get_expert"): {"expert_id": "maija"},
         ("registry", "get_organization"): {"organization_id": "mieli"},
@@ -390,6 +392,7 @@ ANOTHERS = [
     # an expert on another expert
     (PEKKA, "registry.cmd.give_consent", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.erase_expert", {"expert_id": "maija"}),
+    (OTHER_SCHOOL, "registry.cmd.erase_orderer", {"orderer_id": "school", "ground": "objection"}),
     (PEKKA, "registry.query.get_expert", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.change_profile", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.submit_profile", {"expert_id": "maija"}),
