@@ -42,9 +42,19 @@ class FeeTerms(BaseModel):
     expenses_reimbursed: bool = True
 
 
+class OrderRoute(enum.StrEnum):
+    """How an order reaches its experts (the POPSTER model's four ways)."""
+
+    bank = "bank"  # the orderer chose from the experience bank (with credentials)
+    organization = "organization"  # addressed to an NGO, whose contact person proposes experts
+    direct = "direct"  # to an expert the orderer knows, listed or not, a trained member of an organization
+    coordinator = "coordinator"  # taken by the regional coordinator for the orderer, who routes it
+
+
 class OrderPlaced(DomainEvent):
     """An orderer ordered experts for one task. Version 2 seals the topic and the place with the orderer's key:
-    free text that may tell of the people the task is for."""
+    free text that may tell of the people the task is for. Orders placed before routes were recorded came from
+    the bank (the defaults)."""
 
     schema_version: ClassVar[int] = 2
 
@@ -61,6 +71,10 @@ class OrderPlaced(DomainEvent):
     experts_wanted: int
     fee: FeeTerms
     start_time: dt.time | None = None  # Finnish time; None: some time that day
+    route: OrderRoute = OrderRoute.bank
+    organization_id: str | None = None  # the organization the order is addressed to (route organization)
+    taken_by: str | None = None  # the coordinator who took the order for the orderer (route coordinator)
+    taken_via: str | None = None  # how the coordinator took it: "phone" or "email"
 
 
 sealed_since(OrderPlaced, from_version=1)
@@ -126,8 +140,34 @@ class CandidatesRanked(DomainEvent):
     candidates: list[str]
 
 
+class OrderRoutedToOrganization(DomainEvent):
+    """The coordinator routed an order to an organization, whose contact person proposes experts."""
+
+    order_id: uuid.UUID
+    organization_id: str
+
+
+class ExpertsProposed(DomainEvent):
+    """The contact person of the organization the order is addressed to proposed its experts, in order of
+    preference: they are the order's candidates, offered the task in turn."""
+
+    order_id: uuid.UUID
+    organization_id: str
+    candidates: list[str]
+
+
+class OrderDeclinedByOrganization(DomainEvent):
+    """The organization the order was addressed to will not propose experts for it: the order goes to the
+    coordinator to route. The reason is sealed with the orderer's key (the order's history is theirs)."""
+
+    order_id: uuid.UUID
+    organization_id: str
+    reason: Personal = None
+
+
 class SkipReason(enum.StrEnum):
     not_listed = "not_listed"  # no longer (or not yet) in the experience bank
+    not_trained_member = "not_trained_member"  # not a trained, active member of an organization (or not of the one)
     county_agreement = "county_agreement"  # NGO-trained, and no agreement with the county on the task's date
     double_booked = "double_booked"  # already engaged at an overlapping time that day
 

@@ -25,9 +25,13 @@ def check_ranking(candidates: list[str]) -> None:
 
 
 def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, duration_hours: Decimal,
-            county_service: bool) -> tuple[SkipReason, str] | None:
-    """Why the expert cannot be offered the task (the reason, and the words that explain it), or None."""
+            county_service: bool, from_bank: bool = True) -> tuple[SkipReason, str] | None:
+    """Why the expert cannot be offered the task (the reason, and the words that explain it), or None. An order
+    from the bank offers to listed experts; the other routes to any trained, active member of an organization
+    (``candidate.listed`` then holds what is known of them as one)."""
     if candidate.listed is None:
+        if not from_bank:
+            return SkipReason.not_trained_member, "is not a trained, active member of an organization"
         return SkipReason.not_listed, "is not listed in the experience bank"
     if county_service and not candidate.listed.may_serve_the_county_on(date):
         return SkipReason.county_agreement, (
@@ -41,6 +45,8 @@ def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, 
 
 ALLOWED = {
     SkipReason.not_listed: "an expert listed in the bank",
+    SkipReason.not_trained_member: "an expert who has completed a basic training and is an active member of an "
+                                   "organization",
     SkipReason.county_agreement: "a county-trained expert, or one whose NGO has an organization agreement valid on "
                                  "the order's date",
 }

@@ -12,6 +12,7 @@ from services.orders.domain.candidates import check_ranking, refusal, refuse
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
+from services.orders.domain.routes import RoutedAggregate
 from services.orders.domain.terms import check_fee_terms, check_task
 from services.orders.events import (
     CandidateSkipped,
@@ -28,10 +29,10 @@ from services.orders.events import (
     OrderCancelled,
     OrderChanged,
     OrderPlaced,
+    OrderRoute,
     SkipReason,
     TaskType,
 )
-from shared.aggregate import Aggregate
 from shared.clock import start_of
 from shared.errors import Conflict, Forbidden, NotFound, invalid
 from shared.events import DomainEvent
@@ -40,7 +41,7 @@ MAX_EXPERTS = 20
 CHANGEABLE = ("topic", "date", "start_time", "duration_hours", "place", "remote")
 
 
-class Order(Aggregate):
+class Order(RoutedAggregate):
     stream_prefix = "order"
 
     def __init__(self, aggregate_id: str) -> None:
@@ -57,7 +58,6 @@ class Order(Aggregate):
         self.experts_wanted = 0
         self.fee = FeeTerms(mode=FeeMode.recommended)
         self.start_time: dt.time | None = None
-        self.cancelled = False
         self.offers: dict[uuid.UUID, Offer] = {}
         self.candidates: list[str] = []  # in order of preference
         self.skipped: dict[str, SkipReason] = {}  # candidates passed over since the list was last ranked
@@ -67,8 +67,14 @@ class Order(Aggregate):
     def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
                   task_type: TaskType, topic: str, date: dt.date, duration_hours: Decimal, place: str | None,
                   remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms,
-                  start_time: dt.time | None = None) -> Order:
+                  start_time: dt.time | None = None, route: OrderRoute = OrderRoute.bank,
+                  organization_id: str | None = None, taken_by: str | None = None,
+                  taken_via: str | None = None) -> Order:
+        """Place an order for an orderer whose credentials hold (they sign in with them to sign the contract)."""
         if credentials is None or not credentials.valid_on(today):
+            if taken_by:  # the coordinator named an orderer the registry does not know as one
+                raise invalid("orderer_id", f"names no orderer with valid credentials ({orderer_id})",
+                              "an orderer the coordinator has granted credentials")
             raise Forbidden(f"orderer {orderer_id} has no valid credentials: a coordinator grants them")
         check_task(date, duration_hours, place, remote, today, start_time)
         if not 1 <= experts_wanted <= MAX_EXPERTS:
@@ -79,13 +85,10 @@ class Order(Aggregate):
             order_id=order_id, orderer_id=orderer_id, orderer_organization_id=credentials.organization_id,
             county_service=county_service, task_type=task_type, topic=topic, date=date,
             duration_hours=duration_hours, place=place, remote=remote, experts_wanted=experts_wanted, fee=fee,
-            start_time=start_time,
+            start_time=start_time, route=route, organization_id=organization_id, taken_by=taken_by,
+            taken_via=taken_via,
         ))
         return order
-
-    @property
-    def order_id(self) -> uuid.UUID:
-        return uuid.UUID(self.id)
 
     @property
     def engagement_ids(self) -> list[uuid.UUID]:
@@ -102,7 +105,7 @@ class Order(Aggregate):
                remote: bool | None = None, start_time: dt.time | None = None) -> None:
         """Change the task before anyone has delivered it. Engagements already opened keep the terms their
         contract was made on; the change is for the offers still to come."""
-        self._require_open()
+        self._still_open()
         if any(engagement.delivered for engagement in engagements):
             raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
         changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote,
@@ -123,7 +126,7 @@ class Order(Aggregate):
 
     def cancel(self, reason: str, engagements: list[Engagement]) -> None:
         """Cancel the order: its open offers are withdrawn and its engagements not yet delivered cancelled."""
-        self._require_open()
+        self._still_open()
         self.record(OrderCancelled(order_id=self.order_id, reason=reason))
         for offer in self.offers.values():
             if offer.status is OfferStatus.open:
@@ -137,7 +140,7 @@ class Order(Aggregate):
                    engagements: list[Engagement], expires_at: dt.datetime | None = None,
                    bookings: tuple[Booking, ...] = ()) -> Offer:
         """Offer the task to one expert the orderer chose."""
-        self._require_open()
+        self._still_open()
         refused = self._refusal(Candidate(expert, bookings))
         if refused is not None:
             refuse(expert_id, *refused)
@@ -161,7 +164,7 @@ class Order(Aggregate):
 
     def rank_candidates(self, candidates: list[str]) -> None:
         """Name the experts to offer the task to, in order of preference (replacing an earlier list)."""
-        self._require_open()
+        self._still_open()
         check_ranking(candidates)
         if not candidates:
             raise invalid("candidates", "is empty", "one or more expert ids, in order of preference")
@@ -209,7 +212,7 @@ class Order(Aggregate):
 
     def _refusal(self, candidate: Candidate) -> tuple[SkipReason, str] | None:
         return refusal(candidate, date=self.date, start_time=self.start_time, duration_hours=self.duration_hours,
-                       county_service=self.county_service)
+                       county_service=self.county_service, from_bank=self.route is OrderRoute.bank)
 
     def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
                engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = ()) -> Engagement:
@@ -258,15 +261,14 @@ class Order(Aggregate):
             return self.orderer_id
         return expert_id if isinstance(expert_id, str) else self.orderer_id
 
-    def _require_open(self) -> None:
-        if self.cancelled:
-            raise Conflict(f"order {self.id} is cancelled")
-
     def when_OrderPlaced(self, e: OrderPlaced) -> None:
         self.orderer_id, self.orderer_organization_id = e.orderer_id, e.orderer_organization_id
         self.county_service, self.task_type, self.topic, self.date = e.county_service, e.task_type, e.topic, e.date
         self.duration_hours, self.place, self.remote = e.duration_hours, e.place, e.remote
         self.experts_wanted, self.fee, self.start_time = e.experts_wanted, e.fee, e.start_time
+        self.route, self.organization_id, self.taken_by, self.taken_via = (
+            e.route, e.organization_id, e.taken_by, e.taken_via)
+        self._await(e)
 
     def when_OrderChanged(self, e: OrderChanged) -> None:
         for name in CHANGEABLE:
@@ -281,13 +283,18 @@ class Order(Aggregate):
         self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at, reason=e.reason, rank=e.rank)
 
     def when_CandidatesRanked(self, e: CandidatesRanked) -> None:
-        self.candidates, self.skipped, self.out_of_candidates = list(e.candidates), {}, False
+        self._ranked(list(e.candidates))
+        self._await(e)
+
+    def _ranked(self, candidates: list[str]) -> None:
+        self.candidates, self.skipped, self.out_of_candidates = candidates, {}, False
 
     def when_CandidateSkipped(self, e: CandidateSkipped) -> None:
         self.skipped[e.expert_id] = e.reason
 
-    def when_NoCandidatesLeft(self, _: NoCandidatesLeft) -> None:
+    def when_NoCandidatesLeft(self, e: NoCandidatesLeft) -> None:
         self.out_of_candidates = True
+        self._await(e)
 
     def when_OfferAccepted(self, e: OfferAccepted) -> None:
         offer = self.offers[e.offer_id]

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from services.orders.domain import Candidate, Engagement, Offer, Order
+from services.orders.domain import Candidate, Engagement, ListedExpert, Offer, Order
+from services.orders.events import OrderRoute
 from shared.errors import Forbidden
 from shared.events import Actor
 from shared.unit_of_work import Session
@@ -36,8 +37,17 @@ def offer_view(offer: Offer) -> dict[str, Any]:
 
 
 async def candidate(deps: Deps, expert_id: str, order: Order) -> Candidate:
-    """What an offer of the order's task to the expert is decided with: their listing, and their bookings that day."""
-    return Candidate(await deps.views.listed_expert(expert_id), await deps.views.bookings(expert_id, order.date))
+    """What an offer of the order's task to the expert is decided with: their listing (for an order that did not
+    come from the bank, their trained membership of an organization will do), and their bookings that day."""
+    expert = await deps.views.listed_expert(expert_id)
+    if expert is None and order.route is not OrderRoute.bank:
+        expert = await deps.views.trained_member(expert_id)
+    return Candidate(expert, await deps.views.bookings(expert_id, order.date))
+
+
+async def member(deps: Deps, expert_id: str) -> ListedExpert | None:
+    """The expert as a trained, active member of their organizations (listed in the bank or not), or None."""
+    return await deps.views.listed_expert(expert_id) or await deps.views.trained_member(expert_id)
 
 
 async def candidates_of(deps: Deps, order: Order) -> dict[str, Candidate]:
