@@ -61,7 +61,10 @@ class OrderPlaced(DomainEvent):
     order_id: uuid.UUID
     orderer_id: str
     orderer_organization_id: str | None
-    county_service: bool  # ordered for the county's own services: the NGO agreement rule applies
+    # In the county's own services, so the NGO agreement rule applies: from the registry's record of the orderer's
+    # organization (the county's). Orders placed before it was taken from the records carry the orderer's word,
+    # which they were decided on: kept as it was, so their history reads the same.
+    county_service: bool
     task_type: TaskType
     topic: Personal
     date: dt.date
@@ -331,5 +334,21 @@ class FeedbackFormNoted(DomainEvent):
 
 class FeedbackCompletionNoted(DomainEvent):
     """Orders noted the feedback service's ``FeedbackCompleted`` for the engagement."""
+
+    engagement_id: uuid.UUID
+
+
+class CountyAgreementLapsed(DomainEvent):
+    """The engagement is in the county's services, and no organization agreement between the county and the
+    expert's NGOs covers the task's date any longer (one ended, or ran out, before it): the coordinator sees the
+    engagement among those needing attention."""
+
+    engagement_id: uuid.UUID
+    expert_id: str
+    date: dt.date
+
+
+class CountyAgreementRestored(DomainEvent):
+    """An organization agreement covers the task's date again (a new one was signed): no longer needing attention."""
 
     engagement_id: uuid.UUID

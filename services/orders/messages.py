@@ -26,7 +26,9 @@ class PlaceOrder(Command):
     place: Name | None = None
     remote: bool = False
     experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
-    county_service: bool = False  # for the county's own services: the NGO agreement rule applies
+    # Ignored, kept so that older callers are not refused: whether a task is in the county's services (so the NGO
+    # agreement rule applies) comes from the records, the orderer's organization being the county's.
+    county_service: bool | None = Field(None, deprecated="the orderer's organization decides it")
     fee: FeeTerms
     # The route (one of these three, or none): experts from the bank to offer the task to, in order of preference
     # (the first experts_wanted of them at once); an organization whose contact person proposes experts; or one
@@ -136,4 +138,8 @@ class ListIncomingOrders(Request):
 
 
 class ListOrdersToRoute(Request):
+    pass
+
+
+class ListEngagementsNeedingAttention(Request):
     pass

@@ -36,10 +36,11 @@ class OrdersTables(RoutingTables):
     async def on_OrderPlaced(self, e: ev.OrderPlaced, conn: Any, event: Envelope[Any]) -> None:
         awaiting = awaiting_after(e, e.route, e.organization_id, None)
         await conn.execute(
-            f"""INSERT INTO {self.schema}.orders (order_id, orderer_id, placed_at, route, organization_id, awaiting)
-                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING""",
+            f"""INSERT INTO {self.schema}.orders
+                    (order_id, orderer_id, placed_at, route, organization_id, awaiting, county_service)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id) DO NOTHING""",
             e.order_id, e.orderer_id, event.recorded_at, e.route.value, e.organization_id,
-            awaiting.value if awaiting else None,
+            awaiting.value if awaiting else None, e.county_service,
         )
 
     async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: Envelope[Any]) -> None:

@@ -4,11 +4,13 @@ a trained, active member of which organization (in the consuming transaction), a
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from services.orders import events as ev
 from services.orders.domain.routes import Awaiting, awaiting_after
+from services.orders.routing_views import ATTENTION, SUMMARY
 from services.registry import events as registry
 from services.registry.events import TrainingKind
 from shared.envelope import Envelope
@@ -92,6 +94,33 @@ class RoutingTables(PostgresViews):
 
     async def on_OrderCancelled(self, e: ev.OrderCancelled, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"UPDATE {self.schema}.orders SET cancelled = true WHERE order_id = $1", e.order_id)
+
+    # -- engagements needing the coordinator's attention ------------------------------------------------------
+
+    async def on_CountyAgreementLapsed(self, e: ev.CountyAgreementLapsed, conn: Any, _: Envelope[Any]) -> None:
+        await self._lapsed(conn, e.engagement_id, True)
+
+    async def on_CountyAgreementRestored(self, e: ev.CountyAgreementRestored, conn: Any, _: Envelope[Any]) -> None:
+        await self._lapsed(conn, e.engagement_id, False)
+
+    async def _lapsed(self, conn: Any, engagement_id: uuid.UUID, lapsed: bool) -> None:
+        await conn.execute(f"UPDATE {self.schema}.engagements SET agreement_lapsed = $2 WHERE engagement_id = $1",
+                           engagement_id, lapsed)
+
+    async def county_engagements_ahead(self, today: dt.date) -> list[dict[str, Any]]:
+        rows = await self.db.fetch(
+            f"""SELECT e.engagement_id, e.expert_id, e.date, e.agreement_lapsed
+                FROM {self.schema}.engagements e JOIN {self.schema}.orders o USING (order_id)
+                WHERE o.county_service AND e.date >= $1 AND NOT (e.delivered OR e.cancelled OR e.closed)
+                ORDER BY e.date, e.engagement_id""", today)
+        return [dict(row) for row in rows]
+
+    async def engagements_needing_attention(self) -> list[dict[str, Any]]:
+        rows = await self.db.fetch(
+            f"""SELECT {', '.join(SUMMARY)} FROM {self.schema}.engagements
+                WHERE agreement_lapsed AND NOT (delivered OR cancelled OR closed)
+                ORDER BY date, engagement_id""")
+        return [{**dict(row), "attention": ATTENTION} for row in rows]
 
     # -- reads --------------------------------------------------------------------------------------------
 

@@ -17,6 +17,9 @@ from services.registry.events import TrainingKind
 from shared.envelope import Envelope
 from shared.projection import Projection
 
+SUMMARY = ("engagement_id", "order_id", "offer_id", "expert_id", "orderer_id", "task_type", "date", "status")
+ATTENTION = "county_agreement"  # why an engagement needs the coordinator's attention
+
 
 @dataclass
 class Member:
@@ -34,6 +37,7 @@ class Route:
     organization_id: str | None
     awaiting: Awaiting | None
     placed_at: dt.datetime
+    county_service: bool = False
     cancelled: bool = False
 
 
@@ -41,6 +45,7 @@ class Route:
 class InMemoryRoutingViews(Projection):
     members: dict[str, Member] = field(default_factory=dict)
     routes: dict[uuid.UUID, Route] = field(default_factory=dict)
+    engagement_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
     # -- the registry's facts of membership and training -------------------------------------------------
 
@@ -78,7 +83,8 @@ class InMemoryRoutingViews(Projection):
 
     def _placed_route(self, e: ev.OrderPlaced, placed_at: dt.datetime) -> None:
         self.routes.setdefault(e.order_id, Route(e.route, e.organization_id,
-                                                 awaiting_after(e, e.route, e.organization_id, None), placed_at))
+                                                 awaiting_after(e, e.route, e.organization_id, None), placed_at,
+                                                 e.county_service))
 
     def _follow_route(self, event: Any, order_id: uuid.UUID) -> None:
         route = self.routes.get(order_id)
@@ -109,6 +115,37 @@ class InMemoryRoutingViews(Projection):
     async def on_OrderCancelled(self, e: ev.OrderCancelled, connection: Any, _: Envelope[Any]) -> None:
         if e.order_id in self.routes:
             self.routes[e.order_id].cancelled = True
+
+    # -- engagements needing the coordinator's attention ------------------------------------------------------
+
+    async def on_CountyAgreementLapsed(self, e: ev.CountyAgreementLapsed, connection: Any, _: Envelope[Any]) -> None:
+        if e.engagement_id in self.engagement_rows:
+            self.engagement_rows[e.engagement_id]["agreement_lapsed"] = True
+
+    async def on_CountyAgreementRestored(self, e: ev.CountyAgreementRestored, connection: Any,
+                                         _: Envelope[Any]) -> None:
+        if e.engagement_id in self.engagement_rows:
+            self.engagement_rows[e.engagement_id]["agreement_lapsed"] = False
+
+    def _to_be_done(self, row: dict[str, Any]) -> bool:
+        return not (row["delivered"] or row["cancelled"] or row["closed"])
+
+    def _by_date(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(rows, key=lambda row: (row["date"], str(row["engagement_id"])))
+
+    async def county_engagements_ahead(self, today: dt.date) -> list[dict[str, Any]]:
+        def in_county_services(row: dict[str, Any]) -> bool:
+            route = self.routes.get(row["order_id"])
+            return route is not None and route.county_service
+        return [{name: row[name] for name in ("engagement_id", "expert_id", "date")}
+                | {"agreement_lapsed": row.get("agreement_lapsed", False)}
+                for row in self._by_date(list(self.engagement_rows.values()))
+                if in_county_services(row) and row["date"] >= today and self._to_be_done(row)]
+
+    async def engagements_needing_attention(self) -> list[dict[str, Any]]:
+        return [{name: row[name] for name in SUMMARY} | {"attention": ATTENTION}
+                for row in self._by_date(list(self.engagement_rows.values()))
+                if row.get("agreement_lapsed") and self._to_be_done(row)]
 
     # -- reads --------------------------------------------------------------------------------------------
 

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     opened_at          timestamptz NOT NULL,
     start_time         time,
     duration_hours     numeric,
-    delivered_on       date
+    delivered_on       date,
+    agreement_lapsed   boolean NOT NULL DEFAULT false
 );
 -- When the task is (for refusing a double booking): engagements opened before these were kept know only the day.
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS start_time time;
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS {schema}.orders (
     route            text NOT NULL DEFAULT 'bank',
     organization_id  text,
     awaiting         text,
-    cancelled        boolean NOT NULL DEFAULT false
+    cancelled        boolean NOT NULL DEFAULT false,
+    county_service   boolean NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS orders_by_orderer ON {schema}.orders (orderer_id, placed_at);
 CREATE INDEX IF NOT EXISTS offers_by_expert ON {schema}.offers (expert_id);
@@ -91,3 +93,8 @@ CREATE TABLE IF NOT EXISTS {schema}.members (
     county_trained    boolean NOT NULL DEFAULT false,
     active            boolean NOT NULL DEFAULT true
 );
+-- Tasks in the county's services, and engagements whose expert's NGO agreement no longer covers the task's date
+-- (the coordinator's engagements needing attention). Orders kept before this read as not in the county's services
+-- until the views are rebuilt from the events.
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS county_service boolean NOT NULL DEFAULT false;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS agreement_lapsed boolean NOT NULL DEFAULT false;

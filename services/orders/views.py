@@ -23,7 +23,7 @@ from services.orders.domain import (
     OfferStatus,
     engagement_status,
 )
-from services.orders.routing_views import InMemoryRoutingViews
+from services.orders.routing_views import SUMMARY, InMemoryRoutingViews
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
 from shared.clock import TIMEZONE, start_of
@@ -93,6 +93,16 @@ class OrdersViews(Protocol):
         """The orders waiting for the coordinator to route them, not cancelled, oldest first."""
         ...
 
+    async def county_engagements_ahead(self, today: dt.date) -> list[dict[str, Any]]:
+        """Engagements in the county's services still to be done on or after ``today`` (engagement_id, expert_id,
+        date, agreement_lapsed), soonest first."""
+        ...
+
+    async def engagements_needing_attention(self) -> list[dict[str, Any]]:
+        """Engagement summaries (as :meth:`engagements`, with ``attention``: why) flagged to the coordinator and still
+        to be done, soonest first."""
+        ...
+
 
 @dataclass
 class _Offer:
@@ -109,7 +119,6 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
     agreements: dict[tuple[str, str], Agreement] = field(default_factory=dict)
     orderers: dict[str, Credentials] = field(default_factory=dict)
     offers: dict[uuid.UUID, _Offer] = field(default_factory=dict)
-    engagement_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     placed: dict[uuid.UUID, tuple[str, dt.datetime]] = field(default_factory=dict)  # order -> orderer, placed at
 
     # -- the registry's facts ---------------------------------------------------------------------------
@@ -273,5 +282,3 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
         mine.sort(key=lambda item: item[0], reverse=True)
         return [order_id for _, order_id in mine]
 
-
-SUMMARY = ("engagement_id", "order_id", "offer_id", "expert_id", "orderer_id", "task_type", "date", "status")

@@ -11,7 +11,7 @@ from services.orders.domain import ListedExpert, Membership
 from services.orders.events import OrderRoute
 from services.registry import events as registry
 from services.registry.events import OrganizationKind, TrainingKind
-from tests.contract.feed import ids
+from tests.contract.feed import ids, opened
 from tests.contract.test_orders_views import placed
 
 
@@ -82,3 +82,38 @@ async def test_orders_incoming_to_an_organization_and_to_route(views_of):
         assert await views.incoming_orders("mieli") == [to_mieli, taken]
         assert await views.incoming_orders("other") == []
         assert await views.orders_to_route() == [declined, ran_out]
+
+
+async def test_orders_engagements_in_the_county_s_services_and_those_needing_attention(views_of):
+    async with views_of("orders") as feed:
+        views = feed.views
+        day = dt.date(2026, 3, 20)
+        county_order, school_order = ids(2)
+        await feed.follow(f"order-{county_order}", placed(county_order, "ward-1").model_copy(
+            update={"county_service": True}))
+        await feed.follow(f"order-{school_order}", placed(school_order, "school-1"))
+        soon, later, past, delivered, of_the_school = ids(5)
+        for engagement_id, order_id, expert_id, when in (
+                (later, county_order, "aino", day + dt.timedelta(days=1)), (soon, county_order, "olga", day),
+                (past, county_order, "eero", day - dt.timedelta(days=1)),
+                (delivered, county_order, "ville", day), (of_the_school, school_order, "aino", day)):
+            e = opened(engagement_id, expert_id, "ward-1", when).model_copy(update={"order_id": order_id})
+            await feed.follow(f"engagement-{engagement_id}", e, engagement_id=engagement_id)
+        await feed.follow(f"engagement-{delivered}", orders.DeliveryConfirmed(
+            engagement_id=delivered, actual_hours=2, kilometres=0), engagement_id=delivered)
+
+        ahead = await views.county_engagements_ahead(day)
+        assert [(r["engagement_id"], r["expert_id"], r["date"], r["agreement_lapsed"]) for r in ahead] == [
+            (soon, "olga", day, False), (later, "aino", day + dt.timedelta(days=1), False)]
+
+        for engagement_id in (later, delivered):
+            await feed.follow(f"engagement-{engagement_id}", orders.CountyAgreementLapsed(
+                engagement_id=engagement_id, expert_id="x", date=day), engagement_id=engagement_id)
+        [needing] = await views.engagements_needing_attention()
+        assert (needing["engagement_id"], needing["expert_id"], needing["status"], needing["attention"]) == (
+            later, "aino", "opened", "county_agreement")
+        assert [r["agreement_lapsed"] for r in await views.county_engagements_ahead(day)] == [False, True]
+
+        await feed.follow(f"engagement-{later}", orders.CountyAgreementRestored(engagement_id=later),
+                          engagement_id=later)
+        assert await views.engagements_needing_attention() == []

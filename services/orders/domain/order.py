@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from services.orders.domain.candidates import check_ranking, refusal, refuse
+from services.orders.domain.candidates import check_new_date, check_ranking, county_rule, refusal, refuse
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
@@ -102,9 +102,11 @@ class Order(RoutedAggregate):
 
     def change(self, today: dt.date, engagements: list[Engagement], *, topic: str | None = None,
                date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
-               remote: bool | None = None, start_time: dt.time | None = None) -> None:
+               remote: bool | None = None, start_time: dt.time | None = None,
+               offered: Mapping[str, ListedExpert | None] | None = None) -> None:
         """Change the task before anyone has delivered it. Engagements already opened keep the terms their
-        contract was made on; the change is for the offers still to come."""
+        contract was made on; the change is for the offers still to come. ``offered``: what is known of the
+        experts with open offers (a new date must be one the county's rule lets them serve on)."""
         self._still_open()
         if any(engagement.delivered for engagement in engagements):
             raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
@@ -122,6 +124,8 @@ class Order(RoutedAggregate):
             today,
             start_time if start_time is not None else self.start_time,
         )
+        if date is not None:
+            check_new_date(self.county_service, date, offered or {})
         self.record(OrderChanged(order_id=self.order_id, **changes))
 
     def cancel(self, reason: str, engagements: list[Engagement]) -> None:
@@ -215,9 +219,11 @@ class Order(RoutedAggregate):
                        county_service=self.county_service, from_bank=self.route is OrderRoute.bank)
 
     def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
-               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = ()) -> Engagement:
+               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = (),
+               expert: ListedExpert | None = None) -> Engagement:
         """The expert takes the offer on: the offer is accepted and a new engagement opens. ``bookings`` are the
-        expert's engagements that day: one taken on since the offer was made may now overlap the task."""
+        expert's engagements that day: one taken on since the offer was made may now overlap the task; ``expert``
+        what is known of them now: their NGO's agreement with the county may have ended since."""
         offer = self._open_offer(offer_id, now)
         if len(_active(engagements)) >= self.experts_wanted:
             raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
@@ -225,6 +231,9 @@ class Order(RoutedAggregate):
         if clash is not None:
             raise Conflict(f"you are already engaged at an overlapping time on {self.date} ({clash.when}): "
                            "cancel that engagement first, or decline this offer")
+        lapsed = county_rule(self.county_service, expert, self.date)
+        if lapsed is not None:
+            raise Conflict(f"expert {offer.expert_id} {lapsed}: the task cannot be taken on")
         self.record(OfferAccepted(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id,
                                   engagement_id=engagement_id))
         return Engagement.open(engagement_id, self, offer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
+from services.orders.handlers.attention import check_county_agreements, list_engagements_needing_attention
 from services.orders.handlers.engagements import (
     cancel_engagement,
     close_engagement,
@@ -41,7 +42,7 @@ from services.orders.handlers.routes import (
 from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
 
-__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "close_unanswered", "expire_offers"]
+__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "check_county_agreements", "close_unanswered", "expire_offers"]
 
 COMMANDS: Commands = {
     "place_order": (m.PlaceOrder, place_order),
@@ -68,6 +69,7 @@ QUERIES: Queries = {
     "list_orders": (m.ListOrders, list_orders),
     "list_incoming_orders": (m.ListIncomingOrders, list_incoming_orders),
     "list_orders_to_route": (m.ListOrdersToRoute, list_orders_to_route),
+    "list_engagements_needing_attention": (m.ListEngagementsNeedingAttention, list_engagements_needing_attention),
 }
 
 REGISTRY_FACTS = (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Order
 from services.orders.domain.order import CHANGEABLE
-from services.orders.handlers.common import engagements_of, require_own
+from services.orders.handlers.common import engagements_of, offered_experts, require_own
 from services.orders.handlers.routes import place
 from shared.events import Role
 from shared.handling import CommandContext
@@ -33,7 +33,7 @@ async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> d
     require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.change(deps.clock.today(), await engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
                  duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote,
-                 start_time=cmd.start_time)
+                 start_time=cmd.start_time, offered=await offered_experts(deps, order) if cmd.date else None)
     await ctx.session.save(order, ctx.meta())
     changed = sorted(name for name in CHANGEABLE if getattr(cmd, name) is not None)
     return {"order_id": order.id, "changed": changed}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Order
 from services.orders.events import OfferReason, OrderRoute
-from services.orders.handlers.common import as_json, candidate, member, offer_view
+from services.orders.handlers.common import as_json, candidate, in_county_services, member, offer_view
 from services.orders.handlers.offers import move_on
 from services.orders.handlers.queries import order_view
 from shared.errors import invalid
@@ -42,10 +42,12 @@ async def place(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps, orderer_id: 
                       "the id of a registered organization")
     taken_by = ctx.actor.id if taken_via else None
     order_id = ctx.new_id("order")
+    credentials = await deps.views.credentials(orderer_id)
     order = Order.place_order(
-        order_id, orderer_id, await deps.views.credentials(orderer_id), deps.clock.today(),
+        order_id, orderer_id, credentials, deps.clock.today(),
         task_type=cmd.task_type, topic=cmd.topic, date=cmd.date, duration_hours=cmd.duration_hours,
-        place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
+        place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted,
+        county_service=await in_county_services(deps, credentials),
         fee=cmd.fee, start_time=cmd.start_time, route=OrderRoute.coordinator if taken_by else route,
         organization_id=None if taken_by else cmd.organization_id, taken_by=taken_by,
         taken_via=taken_via.value if taken_via else None,

@@ -36,6 +36,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders"
 COORDINATOR = {"id": "coord", "role": "coordinator"}
 ORDERER = {"id": "school-1", "role": "orderer"}
 EXPERT = {"id": "maija", "role": "expert"}
+WARD = {"id": "ward-1", "role": "orderer"}
 TODAY = dt.date.today()
 TASK_DAY = TODAY + dt.timedelta(days=14)
 
@@ -123,8 +124,8 @@ async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
     await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'school-1'")
 
 
-async def place_order(stack: Stack, **terms) -> str:
-    placed = await stack.cmd("place_order", actor=ORDERER, task_type="lecture", topic="recovery", date=str(TASK_DAY),
+async def place_order(stack: Stack, actor=ORDERER, **terms) -> str:
+    placed = await stack.cmd("place_order", actor=actor, task_type="lecture", topic="recovery", date=str(TASK_DAY),
                              duration_hours="2", place="Turku", fee={"mode": "recommended"}, **terms)
     return placed["order_id"]
 
@@ -158,16 +159,23 @@ async def test_a_listed_expert_accepts_an_offer_and_the_engagement_opens(stack):
 
 async def test_the_county_rule_follows_the_registry_s_organization_agreements(stack):
     await listed_ngo_expert_and_orderer(stack)
-    order_id = await place_order(stack, county_service=True)
+    # A ward of the county orders: its tasks are in the county's services (the registry's record says so).
+    await stack.registry("register_organization", actor=COORDINATOR, organization_id="varha", name="Varha",
+                         kind="county")
+    await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="ward-1", orderer_name="Ward",
+                         organization_id="varha")
+    await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'ward-1'")
+    await stack.orders_table_has("organizations WHERE organization_id = 'varha'")
+    order_id = await place_order(stack, actor=WARD)
     with pytest.raises(RemoteError) as refused:
-        await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+        await stack.cmd("make_offer", actor=WARD, order_id=order_id, expert_id="maija")
     assert refused.value.fields[0]["field"] == "expert_id"
     assert "organization agreement" in refused.value.fields[0]["reason"]
 
     await stack.registry("sign_organization_agreement", actor=COORDINATOR, organization_id="mieli",
                          agreement_id="2026", valid_from=str(TODAY), valid_until=str(TASK_DAY))
     await stack.orders_table_has("organization_agreements WHERE organization_id = 'mieli'")
-    offer = await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+    offer = await stack.cmd("make_offer", actor=WARD, order_id=order_id, expert_id="maija")
 
     # The expiry job over the real read tables, run as if a week had passed.
     pool = stack.orders.pool
