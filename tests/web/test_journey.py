@@ -108,7 +108,6 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await orderer.page.select_option("#f-task-type", "lecture")
     await fill(orderer, {"#f-topic": "Toipuminen masennuksesta, opettajille", "#f-place": "Turku",
                          "#f-date": TODAY + dt.timedelta(days=14), "#f-duration-hours": "2"})
-    await orderer.page.check("#f-county-service")
     await orderer.until(orderer.submit, lambda: _at(orderer, r"/orders/[0-9a-f-]{36}$"), "placing the order")
     order_path = orderer.page.url.removeprefix(web)
     await orderer.until(lambda: _offer(orderer, order_path), lambda: orderer.shows("main .tag--open"),
@@ -224,8 +223,9 @@ MAIN_PAGES = {
                     "/coordinator/orderers", "/coordinator/orderers/new", "/coordinator/rates",
                     "/coordinator/engagements", "/coordinator/payments", "/coordinator/report",
                     "/coordinator/dead-letters", "/coordinator/organizations/mieli/agreements/sopimus-2026/end",
+                    "/coordinator/orders", "/coordinator/orders/new",
                     "{engagement}"],
-    "contact": ["/organization", "/organization/experts/maija", "/organization/experts/new",
+    "contact": ["/organization", "/organization/orders", "/organization/experts/maija", "/organization/experts/new",
                 "/organization/experts/maija/list"],
     "expert": ["/expert", "/expert/offers", "/expert/engagements", "{engagement}"],
     "orderer": ["/orderer", "/orderer/bank?topic=toipuminen", "/orderer/orders/new", "{order}",
