@@ -10,10 +10,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.web.serve import listen
 from tests.web.conftest import Visitor
-from tests.web.system import running_services, running_web, web_settings
-from tests.web.test_journey import fill
+from tests.web.steps import appoint_contact, fill, grant_orderer, register_ngo, register_trained_expert
+from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +21,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture(scope="module")
 async def web(servers) -> AsyncIterator[str]:
-    listener = listen("127.0.0.1", 0)
-    port = listener.getsockname()[1]
-    async with running_services(servers), running_web(web_settings(servers.nats_url, port), listener) as running:
-        yield running.url
+    async with system_with_web(servers) as url:
+        yield url
 
 
 async def main_text(visitor: Visitor) -> str:
@@ -35,27 +32,14 @@ async def main_text(visitor: Visitor) -> str:
 async def test_an_order_through_an_organization_to_its_member_not_in_the_bank(web, visitors):
     coordinator = await visitors("coordinator", web)
     await coordinator.sign_in(staff_role="coordinator")
-    await coordinator.visit("/coordinator/organizations/new")
-    await fill(coordinator, {"#f-organization-id": "mieli", "#f-name": "Mieli ry"})
-    await coordinator.page.check("#f-kind")
-    await coordinator.submit()
-    await coordinator.visit("/coordinator/organizations/mieli/contact")
-    await fill(coordinator, {"#f-person-id": "olli", "#f-name": "Olli Ohjaaja", "#f-email": "olli@mieli.fi"})
-    await coordinator.submit()
-    await coordinator.visit("/coordinator/orderers/new")
-    await fill(coordinator, {"#f-orderer-id": "turun-koulu", "#f-orderer-name": "Turun koulu",
-                             "#f-email": "rehtori@turku.fi"})
-    await coordinator.submit()
+    await register_ngo(coordinator, "mieli", "Mieli ry")
+    await appoint_contact(coordinator, "mieli", "olli", "Olli Ohjaaja", "olli@mieli.fi")
+    await grant_orderer(coordinator, "turun-koulu", "Turun koulu", "rehtori@turku.fi")
 
     # The contact person registers Aino and records her basic training: she is never listed in the bank.
     contact = await visitors("contact person", web)
     await contact.sign_in(email="olli@mieli.fi")
-    await contact.visit("/organization/experts/new")
-    await fill(contact, {"#f-expert-id": "aino", "#f-name": "Aino Aalto", "#f-email": "aino@example.org"})
-    await contact.submit()
-    await contact.visit("/organization/experts/aino/training")
-    await fill(contact, {"#f-completed-on": TODAY - dt.timedelta(days=30)})
-    await contact.submit()
+    await register_trained_expert(contact, "aino", "Aino Aalto", "aino@example.org", TODAY - dt.timedelta(days=30))
 
     # The orderer addresses an order to the organization (orders learns of it a moment after the registry).
     orderer = await visitors("orderer", web)

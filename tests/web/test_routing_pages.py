@@ -90,6 +90,7 @@ def test_the_coordinator_s_queue_shows_orders_to_route_and_engagements_needing_a
               "attention": "county_agreement"}
     services = FakeServices(acts=[capacity("coordinator", "anna")], answers={
         "orders.query.list_orders_to_route": [queued], "orders.query.list_engagements_needing_attention": [lapsed],
+        "orders.query.list_engagements": [lapsed],
         "orders.query.get_order": queued, "registry.query.list_organizations": [
             {"organization_id": "kuntoutus", "name": "Kuntoutus ry", "kind": "ngo"}]})
     with web_client(services) as client:
@@ -98,5 +99,7 @@ def test_the_coordinator_s_queue_shows_orders_to_route_and_engagements_needing_a
         assert "Ohjattavat tilaukset" in page.text and "Odottaa koordinaattorin ohjausta" in page.text
         assert "Huomiota vaativat toimeksiannot" in page.text and 'href="/engagements/e1"' in page.text
         order = client.get(f"/orders/{ORDER_ID}", headers=FI)
+        every = client.get("/coordinator/engagements", headers=FI)
+    assert 'href="/engagements/e1"' in every.text
     assert "Ohjaa tilaus" in order.text and "Kuntoutus ry" in order.text and "puhelimitse" in order.text
     assert "Kieltäytyneet" in order.text

@@ -8,11 +8,9 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
-from services.orders.domain import Engagement
 from services.orders.handlers.common import as_json, member
-from shared.aggregate import Metadata
-from shared.events import SYSTEM, Role
-from shared.eventstore.port import ConcurrencyConflict
+from services.orders.handlers.engagements import change_each
+from shared.events import Role
 from shared.handling import QueryContext
 
 if TYPE_CHECKING:
@@ -23,27 +21,16 @@ async def check_county_agreements(deps: Deps) -> int:
     """Flag each engagement in the county's services still to be done whose expert may no longer serve the county on
     its date (their NGO's agreement ended or ran out before it), and clear the flag when an agreement covers the date
     again; return how many changed (a background job: an agreement ending is seen within a run of it)."""
-    changed = 0
+    covered: dict[uuid.UUID, bool] = {}
     for row in await deps.views.county_engagements_ahead(deps.clock.today()):
         expert = await member(deps, row["expert_id"])
         if expert is None:  # no longer a member anywhere: not this rule's concern (the orderer or expert cancels)
             continue
-        covered = expert.may_serve_the_county_on(row["date"])
-        if covered is not row["agreement_lapsed"]:
-            continue
-        try:
-            async with deps.uow.begin() as session:
-                engagement = await session.load(Engagement, str(row["engagement_id"]), what="engagement")
-                # Every replica runs this job: the same engagement at the same version gets the same event ids.
-                meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(engagement.engagement_id,
-                                                                    f"county-agreement@{engagement.version}"),
-                                engagement_id=engagement.engagement_id)
-                if engagement.note_county_agreement(covered):
-                    await session.save(engagement, meta)
-                    changed += 1
-        except ConcurrencyConflict:
-            continue  # the engagement moved on meanwhile: the next run looks again
-    return changed
+        still_covered = expert.may_serve_the_county_on(row["date"])
+        if still_covered is row["agreement_lapsed"]:  # flagged but covered again, or not flagged and lapsed
+            covered[row["engagement_id"]] = still_covered
+    return await change_each(deps, covered, "county-agreement",
+                             lambda engagement: engagement.note_county_agreement(covered[engagement.engagement_id]))
 
 
 async def list_engagements_needing_attention(query: m.ListEngagementsNeedingAttention, ctx: QueryContext,
