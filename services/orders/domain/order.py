@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
-from services.orders.domain.candidates import check_new_date, check_ranking, county_rule, refusal, refuse
+from services.orders.domain.candidates import check_new_date, county_rule, refusal, refuse
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
-from services.orders.domain.routes import RoutedAggregate
 from services.orders.domain.terms import check_fee_terms, check_task
+from services.orders.domain.turns import CandidateTurns, filling
 from services.orders.events import (
-    CandidateSkipped,
-    CandidatesRanked,
     FeeMode,
     FeeTerms,
-    NoCandidatesLeft,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
     OfferMade,
-    OfferReason,
     OfferWithdrawn,
     OrderCancelled,
     OrderChanged,
@@ -41,7 +37,7 @@ MAX_EXPERTS = 20
 CHANGEABLE = ("topic", "date", "start_time", "duration_hours", "place", "remote")
 
 
-class Order(RoutedAggregate):
+class Order(CandidateTurns):
     stream_prefix = "order"
 
     def __init__(self, aggregate_id: str) -> None:
@@ -51,17 +47,11 @@ class Order(RoutedAggregate):
         self.county_service = False
         self.task_type = TaskType.other
         self.topic: str | None = ""  # None once the orderer's key is shredded
-        self.date = dt.date.min
         self.duration_hours = Decimal(0)
         self.place: str | None = None
         self.remote = False
-        self.experts_wanted = 0
         self.fee = FeeTerms(mode=FeeMode.recommended)
         self.start_time: dt.time | None = None
-        self.offers: dict[uuid.UUID, Offer] = {}
-        self.candidates: list[str] = []  # in order of preference
-        self.skipped: dict[str, SkipReason] = {}  # candidates passed over since the list was last ranked
-        self.out_of_candidates = False
 
     @classmethod
     def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
@@ -153,7 +143,7 @@ class Order(RoutedAggregate):
             raise Conflict(f"the task's day {self.date} has come: it is too late for offers")
         if any(o.expert_id == expert_id and o.status is OfferStatus.open for o in self.offers.values()):
             raise Conflict(f"expert {expert_id} already has an open offer on order {self.id}")
-        active = _active(engagements)
+        active = filling(engagements)
         if any(engagement.expert_id == expert_id for engagement in active):
             raise Conflict(f"expert {expert_id} already has an engagement on order {self.id}")
         if len(active) >= self.experts_wanted:
@@ -166,54 +156,6 @@ class Order(RoutedAggregate):
         self.record(OfferMade(order_id=self.order_id, offer_id=offer_id, expert_id=expert_id, expires_at=expires_at))
         return self.offers[offer_id]
 
-    def rank_candidates(self, candidates: list[str]) -> None:
-        """Name the experts to offer the task to, in order of preference (replacing an earlier list)."""
-        self._still_open()
-        check_ranking(candidates)
-        if not candidates:
-            raise invalid("candidates", "is empty", "one or more expert ids, in order of preference")
-        self.record(CandidatesRanked(order_id=self.order_id, candidates=candidates))
-
-    @property
-    def next_candidates(self) -> list[str]:
-        """The ranked candidates whose turn has not yet come, next first."""
-        considered = {offer.expert_id for offer in self.offers.values()} | set(self.skipped)
-        return [expert_id for expert_id in self.candidates if expert_id not in considered]
-
-    def offer_to_candidates(self, now: dt.datetime, candidates: Mapping[str, Candidate],
-                            engagements: list[Engagement], reason: OfferReason = OfferReason.ranked,
-                            after: Sequence[Offer] = ()) -> list[Offer]:
-        """Offer the task to the next candidates until the offers open and the engagements fill the order:
-        a candidate who cannot be offered it is skipped with the reason. ``candidates`` holds what is known of
-        each next candidate; ``after`` are the declined or expired offers these move on from."""
-        if self.cancelled or not self.candidates or now >= start_of(self.date):
-            return []
-        made: list[Offer] = []
-        moved_on_from = list(after)
-        while (places := self._places_left(engagements)) > 0:
-            if not self.next_candidates:
-                if not self.out_of_candidates:
-                    self.record(NoCandidatesLeft(order_id=self.order_id, still_wanted=places))
-                break
-            expert_id = self.next_candidates[0]
-            refused = self._refusal(candidates.get(expert_id, Candidate(None)))
-            if refused is not None:
-                self.record(CandidateSkipped(order_id=self.order_id, expert_id=expert_id, reason=refused[0]))
-                continue
-            offer_id = uuid.uuid5(self.order_id, f"offer:{len(self.offers)}")  # the same on a retry
-            self.record(OfferMade(
-                order_id=self.order_id, offer_id=offer_id, expert_id=expert_id,
-                expires_at=min(now + OFFER_TIME, start_of(self.date)), reason=reason,
-                rank=self.candidates.index(expert_id) + 1,
-                after_offer_id=moved_on_from.pop(0).offer_id if moved_on_from else None,
-            ))
-            made.append(self.offers[offer_id])
-        return made
-
-    def _places_left(self, engagements: list[Engagement]) -> int:
-        open_offers = sum(offer.status is OfferStatus.open for offer in self.offers.values())
-        return self.experts_wanted - len(_active(engagements)) - open_offers
-
     def _refusal(self, candidate: Candidate) -> tuple[SkipReason, str] | None:
         return refusal(candidate, date=self.date, start_time=self.start_time, duration_hours=self.duration_hours,
                        county_service=self.county_service, from_bank=self.route is OrderRoute.bank)
@@ -225,7 +167,7 @@ class Order(RoutedAggregate):
         expert's engagements that day: one taken on since the offer was made may now overlap the task; ``expert``
         what is known of them now: their NGO's agreement with the county may have ended since."""
         offer = self._open_offer(offer_id, now)
-        if len(_active(engagements)) >= self.experts_wanted:
+        if len(filling(engagements)) >= self.experts_wanted:
             raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
         clash = next((b for b in bookings if b.overlaps(self.date, self.start_time, self.duration_hours)), None)
         if clash is not None:
@@ -291,20 +233,6 @@ class Order(RoutedAggregate):
     def when_OfferMade(self, e: OfferMade) -> None:
         self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at, reason=e.reason, rank=e.rank)
 
-    def when_CandidatesRanked(self, e: CandidatesRanked) -> None:
-        self._ranked(list(e.candidates))
-        self._await(e)
-
-    def _ranked(self, candidates: list[str]) -> None:
-        self.candidates, self.skipped, self.out_of_candidates = candidates, {}, False
-
-    def when_CandidateSkipped(self, e: CandidateSkipped) -> None:
-        self.skipped[e.expert_id] = e.reason
-
-    def when_NoCandidatesLeft(self, e: NoCandidatesLeft) -> None:
-        self.out_of_candidates = True
-        self._await(e)
-
     def when_OfferAccepted(self, e: OfferAccepted) -> None:
         offer = self.offers[e.offer_id]
         offer.status, offer.engagement_id = OfferStatus.accepted, e.engagement_id
@@ -317,8 +245,3 @@ class Order(RoutedAggregate):
 
     def when_OfferWithdrawn(self, e: OfferWithdrawn) -> None:
         self.offers[e.offer_id].status = OfferStatus.withdrawn
-
-
-def _active(engagements: list[Engagement]) -> list[Engagement]:
-    """The engagements that fill the order: all but the cancelled ones."""
-    return [engagement for engagement in engagements if not engagement.cancelled]
