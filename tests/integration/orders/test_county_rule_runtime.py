@@ -12,22 +12,19 @@ from services.orders.handlers import check_county_agreements
 from services.orders.projections import OrdersTables
 from shared.clock import Clock
 from shared.unit_of_work import PostgresUnitOfWork
-from tests.integration.orders.test_orders_runtime import (
+from tests.integration.orders.stack import (
     COORDINATOR,
     EXPERT,
     TASK_DAY,
     TODAY,
+    WARD,
     listed_ngo_expert_and_orderer,
     place_order,
-    stack,  # noqa: F401  (the fixture)
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
 
-WARD = {"id": "ward-1", "role": "orderer"}
-
-
-async def test_an_agreement_ended_before_the_day_flags_the_engagement_to_the_coordinator(stack):  # noqa: F811
+async def test_an_agreement_ended_before_the_day_flags_the_engagement_to_the_coordinator(stack):
     await listed_ngo_expert_and_orderer(stack)
     await stack.registry("register_organization", actor=COORDINATOR, organization_id="varha", name="Varha",
                          kind="county")

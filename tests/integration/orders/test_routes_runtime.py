@@ -6,7 +6,7 @@ expert not in the bank, the coordinator taking an order by phone and routing it)
 import pytest
 
 from shared.messaging.rpc import RemoteError
-from tests.integration.orders.test_orders_runtime import (
+from tests.integration.orders.stack import (
     COORDINATOR,
     EXPERT,
     ORDERER,
@@ -14,7 +14,6 @@ from tests.integration.orders.test_orders_runtime import (
     TODAY,
     listed_ngo_expert_and_orderer,
     place_order,
-    stack,  # noqa: F401  (the fixture)
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
@@ -32,7 +31,7 @@ async def trained_member_not_in_the_bank(on) -> None:
     await on.orders_table_has("members WHERE expert_id = 'aino' AND trained")
 
 
-async def test_through_an_organization_its_contact_person_proposes_a_member_who_takes_it_on(stack):  # noqa: F811
+async def test_through_an_organization_its_contact_person_proposes_a_member_who_takes_it_on(stack):
     await listed_ngo_expert_and_orderer(stack)
     await trained_member_not_in_the_bank(stack)
     order_id = await place_order(stack, organization_id="mieli")
@@ -49,7 +48,7 @@ async def test_through_an_organization_its_contact_person_proposes_a_member_who_
     assert (await stack.published("ExpertsProposed"))["payload"]["candidates"] == ["aino"]
 
 
-async def test_directly_to_a_trained_member_and_refused_for_someone_untrained(stack):  # noqa: F811
+async def test_directly_to_a_trained_member_and_refused_for_someone_untrained(stack):
     await listed_ngo_expert_and_orderer(stack)
     await trained_member_not_in_the_bank(stack)
     placed = await stack.cmd("place_order", actor=ORDERER, task_type="lecture", topic="recovery", date=str(TASK_DAY),
@@ -62,7 +61,7 @@ async def test_directly_to_a_trained_member_and_refused_for_someone_untrained(st
     assert [o["order_id"] for o in await stack.query("list_orders", actor=ORDERER)] == [placed["order_id"]]
 
 
-async def test_the_coordinator_takes_an_order_an_organization_declines_it_is_routed_on(stack):  # noqa: F811
+async def test_the_coordinator_takes_an_order_an_organization_declines_it_is_routed_on(stack):
     await listed_ngo_expert_and_orderer(stack)
     taken = await stack.cmd("take_order", actor=COORDINATOR, orderer_id="school-1", taken_via="phone",
                             task_type="lecture", topic="recovery", date=str(TASK_DAY), duration_hours="2",
