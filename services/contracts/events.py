@@ -94,6 +94,28 @@ class FeePaid(DomainEvent):
     paid_on: dt.date
     includes_fee: bool = True  # payments recorded before expense claims always paid the fee
     expense_lines: list[int] = Field(default_factory=list)  # the expense lines this payment covers
+    batch_id: str | None = None  # the payment batch that paid it (absent from payments recorded one by one)
+
+
+class BatchPayment(BaseModel):
+    """One contract's payment in a batch."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engagement_id: uuid.UUID
+    total: Decimal
+    taxable: Decimal  # the part that is fee income; the rest are tax-free reimbursements
+
+
+class PaymentBatchRecorded(DomainEvent):
+    """Payroll paid a batch on ``paid_on``: one ``FeePaid`` per contract follows on each contract's stream. The
+    Incomes Register is to be reported to by ``report_by``."""
+
+    batch_id: str
+    paid_on: dt.date
+    report_by: dt.date
+    payments: list[BatchPayment]
+    total: Decimal
 
 
 # -- expenses ----------------------------------------------------------------------------------------------

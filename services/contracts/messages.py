@@ -100,3 +100,13 @@ class ListExpenseRates(Request):
 class ContractDocument(Request):
     engagement_id: uuid.UUID
     language: Literal["fi", "sv"] = "fi"
+
+
+class PaymentBatch(Request):
+    paid_on: Day | None = None  # the payment day payroll will pay on; today when not given
+
+
+class RecordPaymentBatch(Command):
+    # The batch as listed (payment_batch): its id names exactly those payments on that day.
+    batch_id: str = Field(pattern=r"^batch-[0-9a-f]{16}$")
+    paid_on: Day

@@ -122,6 +122,8 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "return_expense_line"): {C, ORD},
     ("contracts", "expense_rates"): EVERYONE,
     ("contracts", "contract_document"): {C, E, ORD},
+    ("contracts", "payment_batch"): {C, INT},
+    ("contracts", "record_payment_batch"): {C, INT},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
@@ -332,6 +334,8 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "return_expense_line"): {**engagement, "line_no": 1, "reason": "x"},
         ("contracts", "expense_rates"): {},
         ("contracts", "contract_document"): {**engagement, "language": "sv"},
+        ("contracts", "payment_batch"): {},
+        ("contracts", "record_payment_batch"): {"batch_id": "batch-0123456789abcdef", "paid_on": str(TODAY)},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},

@@ -151,7 +151,7 @@ class Contract(ContractState):
                                 mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
         return fees
 
-    def record_payment(self, paid_on: dt.date) -> None:
+    def record_payment(self, paid_on: dt.date, batch_id: str | None = None) -> None:
         """Pay what is due: the approved fee, or the fee a cancellation after signing left owed, unless paid
         already; and the expense lines approved and not yet paid."""
         terms = self._terms()
@@ -167,7 +167,7 @@ class Contract(ContractState):
                            "expenses when the orderer or a coordinator approves their lines")
         total = fee + sum((self.lines[n].amount for n in lines), ZERO)
         self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total,
-                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines))
+                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines, batch_id=batch_id))
 
     # -- expenses ---------------------------------------------------------------------------------------
 

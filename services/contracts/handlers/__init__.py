@@ -18,6 +18,7 @@ from services.contracts.handlers.contracts import (
     return_expense_line,
     sign_contract,
 )
+from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
     expense_rates,
     publish_expense_rates,
@@ -43,6 +44,7 @@ COMMANDS: Commands = {
     "claim_expenses": (m.ClaimExpenses, claim_expenses),
     "approve_expense_line": (m.ApproveExpenseLine, approve_expense_line),
     "return_expense_line": (m.ReturnExpenseLine, return_expense_line),
+    "record_payment_batch": (m.RecordPaymentBatch, record_payment_batch),
 }
 
 QUERIES: Queries = {
@@ -52,6 +54,7 @@ QUERIES: Queries = {
     "list_contracts": (m.ListContracts, list_contracts),
     "expense_rates": (m.ListExpenseRates, expense_rates),
     "contract_document": (m.ContractDocument, contract_document),
+    "payment_batch": (m.PaymentBatch, payment_batch),
 }
 
 CONSUMES: Consumed = {
@@ -65,6 +68,6 @@ CONSUMES: Consumed = {
 __all__ = [
     "COMMANDS", "CONSUMES", "QUERIES", "approve_expense_line", "approve_fee", "cancel_contract", "claim_expenses",
     "contract_document", "draft_contract", "expense_rates", "get_contract", "list_contracts",
-    "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "record_payment",
-    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "sign_contract",
+    "payment_batch", "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "record_payment",
+    "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "sign_contract",
 ]
