@@ -48,6 +48,32 @@ class ContractDrafted(DomainEvent):
     per_diem_partial: Decimal | None = None  # euros, over 6 hours away
     per_diem_full: Decimal | None = None  # euros, over 10 hours away
     meal_allowance: Decimal | None = None  # euros
+    start_time: dt.time | None = None  # Finnish time, as the engagement opened it; None: some time that day
+
+
+class ContractAmended(DomainEvent):
+    """The terms changed: a new version of the contract's document, which both parties sign again. Each field given
+    replaces the one before; one left out (None) stays as it was. A fee given replaces the fee and its basis (the
+    parties agreed it)."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    version: int  # the document's new version: 2, 3, …
+    task_date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_hours: Decimal | None = None
+    remote: bool | None = None
+    place: Personal = None  # the orderer's, like the draft's
+    hourly_fee: Decimal | None = None
+    fixed_fee: Decimal | None = None
+
+
+class ContractAmendmentSigned(DomainEvent):
+    """Both parties signed the amended version of a contract both had signed before."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    version: int
 
 
 class ContractSigned(DomainEvent):

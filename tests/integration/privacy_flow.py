@@ -55,6 +55,7 @@ MARKERS = {
     "EngagementOpened.topic": None,  # the order's topic as changed: OrderChanged.topic
     "EngagementOpened.place": None,  # the order's place as changed: OrderChanged.place
     "EngagementCancelled.reason": marker("cancelled"),
+    "ContractAmended.place": marker("amended_place"),
     "OrderCancelled.reason": marker("order_cancelled"),
     "OfferWithdrawn.reason": None,  # the order's cancellation reason: OrderCancelled.reason
     "FeedbackSubmitted.free_text": marker("free_text"),
@@ -178,6 +179,8 @@ async def engage(nc) -> None:
     await once_seen(lambda: ask(nc, "contracts.cmd.sign_contract",
                                 {"actor": EXPERT, "engagement_id": engagement_id, "party": "expert"}))
     await ask(nc, "contracts.cmd.sign_contract", {"actor": ORDERER, "engagement_id": engagement_id, "party": "orderer"})
+    await ask(nc, "contracts.cmd.amend_contract", {"actor": COORDINATOR, "engagement_id": engagement_id,
+                                                   "place": m["ContractAmended.place"]})
     await once_seen(lambda: ask(nc, "orders.cmd.confirm_delivery", {
         "actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "3", "kilometres": "12"}))
     await once_seen(lambda: ask(nc, "feedback.cmd.submit_feedback", {

@@ -124,6 +124,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "contract_document"): {C, E, ORD},
     ("contracts", "payment_batch"): {C, INT},
     ("contracts", "record_payment_batch"): {C, INT},
+    ("contracts", "amend_contract"): {C},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
@@ -336,6 +337,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "contract_document"): {**engagement, "language": "sv"},
         ("contracts", "payment_batch"): {},
         ("contracts", "record_payment_batch"): {"batch_id": "batch-0123456789abcdef", "paid_on": str(TODAY)},
+        ("contracts", "amend_contract"): {**engagement, "duration_hours": "3"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from services.contracts import messages as m
 from services.contracts.handlers.contracts import (
+    amend_contract,
     approve_expense_line,
     claim_expenses,
     contract_document,
@@ -45,6 +46,7 @@ COMMANDS: Commands = {
     "approve_expense_line": (m.ApproveExpenseLine, approve_expense_line),
     "return_expense_line": (m.ReturnExpenseLine, return_expense_line),
     "record_payment_batch": (m.RecordPaymentBatch, record_payment_batch),
+    "amend_contract": (m.AmendContract, amend_contract),
 }
 
 QUERIES: Queries = {
@@ -66,8 +68,8 @@ CONSUMES: Consumed = {
 }
 
 __all__ = [
-    "COMMANDS", "CONSUMES", "QUERIES", "approve_expense_line", "approve_fee", "cancel_contract", "claim_expenses",
-    "contract_document", "draft_contract", "expense_rates", "get_contract", "list_contracts",
+    "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
+    "claim_expenses", "contract_document", "draft_contract", "expense_rates", "get_contract", "list_contracts",
     "payment_batch", "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "record_payment",
     "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "sign_contract",
 ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.contracts import messages as m
 from services.contracts.domain import Contract
+from services.contracts.domain.amendment import Amendment
 from services.contracts.expenses import ClaimedLine
 from shared.errors import Forbidden, NotFound, invalid
 from shared.events import Role
@@ -16,7 +17,7 @@ from shared.unit_of_work import Session, UnitOfWork
 if TYPE_CHECKING:
     from services.contracts.service import Deps
 
-from services.contracts.handlers.views import contract_view, money
+from services.contracts.handlers.views import contract_reply, contract_view, money
 
 
 async def load_contract(source: Session | UnitOfWork, engagement_id: uuid.UUID) -> Contract:
@@ -34,7 +35,7 @@ async def sign_contract(cmd: m.SignContract, ctx: CommandContext, deps: Deps) ->
     contract = await load_contract(ctx.session, cmd.engagement_id)
     contract.sign(cmd.party, ctx.actor, cmd.document_hash)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def record_payment(cmd: m.RecordPayment, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -47,7 +48,7 @@ async def record_payment(cmd: m.RecordPayment, ctx: CommandContext, deps: Deps) 
     contract = await load_contract(ctx.session, cmd.engagement_id)
     contract.record_payment(paid_on)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -59,7 +60,7 @@ async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) 
     contract.file_claim(ctx.actor, lines, deps.clock.today())
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id, subject_id=contract.terms.expert_id
                                               if contract.terms else None))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def _reviewable(ctx: CommandContext, engagement_id: uuid.UUID) -> Contract:
@@ -75,7 +76,7 @@ async def approve_expense_line(cmd: m.ApproveExpenseLine, ctx: CommandContext, d
     contract = await _reviewable(ctx, cmd.engagement_id)
     contract.approve_line(cmd.line_no)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -84,7 +85,7 @@ async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, dep
     contract = await _reviewable(ctx, cmd.engagement_id)
     contract.return_line(cmd.line_no, cmd.reason)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
@@ -112,9 +113,22 @@ async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: 
     contract = await load_contract(deps.uow, query.engagement_id)
     if not _may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
-    document = contract.documents()[query.language]
+    document = contract.documents(query.version)[query.language]
     return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
-            "sha256": document.sha256, "html": document.html}
+            "sha256": document.sha256, "html": document.html, "current_version": contract.document_version,
+            "to_sign": document.version == contract.document_version and not contract.version_signed
+            and contract.cancellation is None}
+
+
+async def amend_contract(cmd: m.AmendContract, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Change the contract's terms before the task is delivered (date, time, duration, place or remote, fee): a
+    new version of its document, which both parties sign again (a coordinator)."""
+    ctx.require_role(Role.coordinator)
+    contract = await load_contract(ctx.session, cmd.engagement_id)
+    contract.amend(Amendment(cmd.task_date, cmd.start_time, cmd.duration_hours, cmd.remote, cmd.place, cmd.hourly_fee,
+                             cmd.fixed_fee), deps.clock.today())
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
+    return contract_reply(contract)
 
 
 async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
