@@ -104,6 +104,10 @@ class ContractDocument(Request):
     version: int | None = Field(None, ge=1, le=1000)  # the version in force when not given
 
 
+class ContractPdf(ContractDocument):
+    pass
+
+
 class AmendContract(Command):
     """The terms that change (at least one); a fee given replaces the fee (hourly or fixed, not both)."""
 

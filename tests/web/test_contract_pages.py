@@ -4,6 +4,7 @@ contract and signs only the version in force."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 from shared.messaging.rpc import RemoteError
@@ -58,3 +59,18 @@ def test_a_party_reads_every_version_and_signs_only_the_one_in_force():
     asked = [b for s, b, _ in fake.asked if s.endswith("contract_document")]
     assert asked == [{"engagement_id": ENGAGEMENT, "language": "fi"},
                      {"engagement_id": ENGAGEMENT, "language": "fi", "version": 1}]
+
+
+def test_the_contract_downloads_as_pdf_in_the_persons_language():
+    pdf = b"%PDF-1.7 the contract"
+    fake = FakeServices(acts=[capacity("orderer", "school-1")], answers={
+        "contracts.query.contract_pdf": lambda body: {
+            "pdf": base64.b64encode(pdf).decode(), "filename": f"contract-{ENGAGEMENT}-v1-{body['language']}.pdf"}})
+    with web_client(fake) as client:
+        sign_in(client, email="school@example.org")
+        answer = client.get(f"/engagements/{ENGAGEMENT}/contract.pdf?version=1", headers={"Accept-Language": "sv"})
+        assert answer.status_code == 200 and answer.content == pdf
+        assert answer.headers["content-type"] == "application/pdf"
+        assert f'filename="contract-{ENGAGEMENT}-v1-sv.pdf"' in answer.headers["content-disposition"]
+    assert [b for s, b, _ in fake.asked if s.endswith("contract_pdf")] == [
+        {"engagement_id": ENGAGEMENT, "language": "sv", "version": 1}]

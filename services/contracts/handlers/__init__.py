@@ -13,6 +13,7 @@ from services.contracts.handlers.contracts import (
     approve_expense_line,
     claim_expenses,
     contract_document,
+    contract_pdf,
     get_contract,
     list_contracts,
     record_payment,
@@ -57,6 +58,7 @@ QUERIES: Queries = {
     "expense_rates": (m.ListExpenseRates, expense_rates),
     "contract_document": (m.ContractDocument, contract_document),
     "payment_batch": (m.PaymentBatch, payment_batch),
+    "contract_pdf": (m.ContractPdf, contract_pdf),
 }
 
 CONSUMES: Consumed = {
@@ -69,7 +71,8 @@ CONSUMES: Consumed = {
 
 __all__ = [
     "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
-    "claim_expenses", "contract_document", "draft_contract", "expense_rates", "get_contract", "list_contracts",
-    "payment_batch", "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "record_payment",
-    "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "sign_contract",
+    "claim_expenses", "contract_document", "contract_pdf", "draft_contract", "expense_rates", "get_contract",
+    "list_contracts", "payment_batch", "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables",
+    "record_payment", "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates",
+    "sign_contract",
 ]

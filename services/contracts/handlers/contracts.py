@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.contracts import messages as m
+from services.contracts.document import TEXTS, Document
 from services.contracts.domain import Contract
 from services.contracts.domain.amendment import Amendment
 from services.contracts.expenses import ClaimedLine
+from services.contracts.pdf import to_pdf
 from shared.errors import Forbidden, NotFound, invalid
 from shared.events import Role
 from shared.handling import CommandContext, QueryContext
@@ -106,14 +110,30 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     return contract_view(contract)
 
 
-async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """The assignment contract as the document to read and sign, in Finnish or Swedish: its version, HTML and
-    SHA-256, which a signature names (its expert, its orderer, a coordinator)."""
+async def _document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> tuple[Contract, Document]:
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await load_contract(deps.uow, query.engagement_id)
     if not _may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
-    document = contract.documents(query.version)[query.language]
+    return contract, contract.documents(query.version)[query.language]
+
+
+async def contract_pdf(query: m.ContractPdf, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The contract document as PDF (base64), in Finnish or Swedish, any version: the same document as
+    contract_document, its SHA-256 printed on it (its expert, its orderer, a coordinator)."""
+    _, document = await _document(query, ctx, deps)
+    title = f"{TEXTS[document.language]['title']} {document.version}"
+    pdf = await asyncio.to_thread(to_pdf, document.html, document.language, title, document.sha256)
+    return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
+            "sha256": document.sha256, "filename": f"contract-{query.engagement_id}-v{document.version}-"
+                                                    f"{document.language}.pdf",
+            "pdf": base64.b64encode(pdf).decode()}
+
+
+async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The assignment contract as the document to read and sign, in Finnish or Swedish: its version, HTML and
+    SHA-256, which a signature names (its expert, its orderer, a coordinator)."""
+    contract, document = await _document(query, ctx, deps)
     return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
             "sha256": document.sha256, "html": document.html, "current_version": contract.document_version,
             "to_sign": document.version == contract.document_version and not contract.version_signed

@@ -3,6 +3,7 @@ the feedback form to fill, the payment to record; each action only for whose it 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from starlette.requests import Request
@@ -100,6 +101,17 @@ def _may_sign(person: Person, contract: dict[str, Any]) -> bool:
             and not contract["signed_by"].get(person.act.role))
 
 
+async def contract_pdf(request: Request) -> Response:
+    person = await acting_as(request, *PARTIES, "coordinator")
+    version = request.query_params.get("version")
+    body: dict[str, Any] = {"engagement_id": str(request.path_params["engagement_id"]),
+                            "language": "sv" if language() == "sv" else "fi"}
+    found = await ask(request, person, "contracts.query.contract_pdf",
+                      {**body, "version": int(version)} if version and version.isdigit() else body)
+    return Response(base64.b64decode(found["pdf"]), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{found["filename"]}"'})
+
+
 async def sign(request: Request) -> Response:
     person = await acting_as(request, *PARTIES)
     data = await posted(request)
@@ -170,6 +182,7 @@ ROUTES = [
     Route("/engagements/{engagement_id:uuid}", view),
     Route("/engagements/{engagement_id:uuid}/sign", sign, methods=["POST"]),
     Route("/engagements/{engagement_id:uuid}/contract", contract_document),
+    Route("/engagements/{engagement_id:uuid}/contract.pdf", contract_pdf),
     Route("/engagements/{engagement_id:uuid}/delivery", delivery, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/feedback", feedback, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/payment", payment, methods=["GET", "POST"]),
