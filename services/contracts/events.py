@@ -197,3 +197,21 @@ class ExpenseLineReturned(DomainEvent):
     engagement_id: uuid.UUID
     line_no: int
     reason: str
+
+
+# -- the expert's own income limit -------------------------------------------------------------------------
+
+class IncomeLimitSet(DomainEvent):
+    """The expert's annual limit of fee income (a benefit or a pension may depend on staying under it): sealed
+    with a key of its own (``income-limit:<expert_id>:<key_no>``), shredded when the expert clears it."""
+
+    expert_id: str
+    key_no: int
+    annual_limit: Personal  # euros, as a string: that a limit exists tells of the expert's life situation
+
+
+class IncomeLimitCleared(DomainEvent):
+    """The expert no longer wants a limit: the key that sealed it is shredded with this."""
+
+    expert_id: str
+    key_no: int

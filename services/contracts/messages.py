@@ -129,3 +129,17 @@ class RecordPaymentBatch(Command):
     # The batch as listed (payment_batch): its id names exactly those payments on that day.
     batch_id: str = Field(pattern=r"^batch-[0-9a-f]{16}$")
     paid_on: Day
+
+
+class SetIncomeLimit(Command):
+    expert_id: Identifier
+    annual_limit: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)  # euros of fees a year
+
+
+class ClearIncomeLimit(Command):
+    expert_id: Identifier
+
+
+class IncomeSummary(Request):
+    expert_id: Identifier
+    year: int | None = Field(None, ge=2000, le=2100)  # this year when not given

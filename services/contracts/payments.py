@@ -10,8 +10,9 @@ tulorekisteri):
   ``fee_income``. A fee owed for a cancellation is paid for the same work and is the same income.
 - The kilometre allowance, the per diem and the meal allowance are tax-free up to the maximums the Tax
   Administration decides each year (Verohallinnon päätös verovapaista matkakustannusten korvauksista); the
-  contract's rates are at most those, as the coordinator publishes them. Tickets, parking and other costs
-  reimbursed at their price against a receipt are tax-free cost reimbursements.
+  coordinator is to publish the contract's rates at most at those; where they are higher, the excess over the
+  maximum of the task's year is taxable wage (``taxable_allowance``). Tickets, parking and other costs reimbursed
+  at their price against a receipt are tax-free cost reimbursements.
 - Every payment is reported to the Incomes Register, the tax-free cost reimbursements too, each as its own
   income type ("verovapaat kustannusten korvaukset on aina ilmoitettava erikseen omina tulolajeinaan", the
   Tax Administration's instructions on reporting to the Incomes Register), no later than on the fifth
@@ -32,6 +33,8 @@ from decimal import Decimal
 
 from services.contracts.domain.contract import Contract
 from services.contracts.domain.terms import ZERO
+from services.contracts.events import ExpenseLine
+from services.contracts.expenses import PER_DIEM_FULL_HOURS, SEEDED_EXPENSE_RATES, cents
 
 REPORT_DAYS = 5  # the Incomes Register's deadline: the fifth calendar day after the payment day
 
@@ -42,6 +45,7 @@ class Character(enum.StrEnum):
     fee_income = "fee_income"  # wage by the tax card, or työkorvaus to a payee in the prepayment register
     tax_free_allowance = "tax_free_allowance"  # kilometre allowance, per diem, meal allowance within the maximums
     cost_reimbursement = "cost_reimbursement"  # a ticket, parking, another cost at its price, against a receipt
+    taxable_allowance = "taxable_allowance"  # the part of an allowance over the year's tax-free maximum
 
 
 RULES = {
@@ -51,8 +55,15 @@ RULES = {
                                   "year: not taxable; reported to the Incomes Register as tax-exempt.",
     Character.cost_reimbursement: "Cost reimbursed at its price against a receipt: not taxable; reported to the "
                                   "Incomes Register as a tax-exempt cost reimbursement.",
+    Character.taxable_allowance: "The part of a travel allowance over the Tax Administration's tax-free maximum of "
+                                 "the task's year is taxable wage (withholding by the tax card); reported to the "
+                                 "Incomes Register.",
 }
-TAXABLE = {Character.fee_income}
+TAXABLE = {Character.fee_income, Character.taxable_allowance}
+# The tax-free maximums by year, as seeded from the Tax Administration's decisions. A contract's rates above them
+# (a coordinator may publish any) leave the excess taxable; for a year not listed here the published rates are
+# taken to be within that year's maximums, as the coordinator is to publish them.
+TAX_FREE_MAXIMUMS = {rates.effective_from.year: rates for rates in SEEDED_EXPENSE_RATES}
 CHARACTER_OF_LINE = {"car": Character.tax_free_allowance, "per_diem": Character.tax_free_allowance,
                      "meal_allowance": Character.tax_free_allowance,
                      "public_transport": Character.cost_reimbursement, "parking": Character.cost_reimbursement}
@@ -94,6 +105,32 @@ class Payment:
         return sum((part.amount for part in self.parts if part.taxable), ZERO)
 
 
+def _allowance(item: str, kind: str, amount: Decimal, tax_free: Decimal | None) -> list[Part]:
+    """An allowance as paid: tax-free up to ``tax_free`` (no limit when None), the rest taxable."""
+    if tax_free is None or amount <= tax_free:
+        return [Part(item, kind, amount, Character.tax_free_allowance)]
+    return [Part(item, kind, tax_free, Character.tax_free_allowance),
+            Part(f"{item}-over-maximum", kind, amount - tax_free, Character.taxable_allowance)]
+
+
+def _tax_free(contract: Contract, kind: str, amount: Decimal, line: ExpenseLine | None) -> Decimal | None:
+    """The most of ``amount`` the year's tax-free maximum allows, or None where no maximum is known."""
+    terms = contract.terms
+    maximum = TAX_FREE_MAXIMUMS.get(terms.task_date.year) if terms and terms.task_date else None
+    if maximum is None or terms is None:
+        return None
+    if kind == "car":  # the kilometres, from the line or from the delivery's mileage at the contract's rate
+        rate = terms.mileage_per_km
+        kilometres = line.kilometres if line is not None and line.kilometres is not None else (
+            amount / rate if rate else ZERO)
+        return cents(kilometres * maximum.car_per_km)
+    if kind == "per_diem" and line is not None and line.hours_away is not None:
+        return maximum.per_diem_full if line.hours_away > PER_DIEM_FULL_HOURS else maximum.per_diem_partial
+    if kind == "meal_allowance":
+        return maximum.meal_allowance
+    return None
+
+
 def payment_of(contract: Contract) -> Payment | None:
     """What the contract owes its expert now, part by part; None when nothing is due."""
     terms = contract.terms
@@ -105,7 +142,8 @@ def payment_of(contract: Contract) -> Payment | None:
             approval = contract.approval
             parts += [Part("fee", "fee", approval.fee, Character.fee_income)]
             if approval.mileage:
-                parts.append(Part("delivery_mileage", "car", approval.mileage, Character.tax_free_allowance))
+                parts += _allowance("delivery_mileage", "car", approval.mileage,
+                                    _tax_free(contract, "car", approval.mileage, None))
             if approval.other_expenses:
                 parts.append(Part("delivery_expenses", "other", approval.other_expenses,
                                   Character.cost_reimbursement))
@@ -114,7 +152,11 @@ def payment_of(contract: Contract) -> Payment | None:
     lines = contract.unpaid_lines()
     for number in lines:
         line = contract.lines[number]
-        parts.append(Part(f"line-{number}", line.kind, line.amount, CHARACTER_OF_LINE[line.kind]))
+        if CHARACTER_OF_LINE[line.kind] is Character.tax_free_allowance:
+            parts += _allowance(f"line-{number}", line.kind, line.amount,
+                                _tax_free(contract, line.kind, line.amount, line))
+        else:
+            parts.append(Part(f"line-{number}", line.kind, line.amount, CHARACTER_OF_LINE[line.kind]))
     if not parts:
         return None
     return Payment(contract.engagement_id, terms.contract_id, terms.expert_id, terms.orderer_id, terms.task_date,

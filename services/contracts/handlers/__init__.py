@@ -20,6 +20,7 @@ from services.contracts.handlers.contracts import (
     return_expense_line,
     sign_contract,
 )
+from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
 from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
     expense_rates,
@@ -48,6 +49,8 @@ COMMANDS: Commands = {
     "return_expense_line": (m.ReturnExpenseLine, return_expense_line),
     "record_payment_batch": (m.RecordPaymentBatch, record_payment_batch),
     "amend_contract": (m.AmendContract, amend_contract),
+    "set_income_limit": (m.SetIncomeLimit, set_income_limit),
+    "clear_income_limit": (m.ClearIncomeLimit, clear_income_limit),
 }
 
 QUERIES: Queries = {
@@ -59,6 +62,7 @@ QUERIES: Queries = {
     "contract_document": (m.ContractDocument, contract_document),
     "payment_batch": (m.PaymentBatch, payment_batch),
     "contract_pdf": (m.ContractPdf, contract_pdf),
+    "income_summary": (m.IncomeSummary, income_summary),
 }
 
 CONSUMES: Consumed = {
@@ -71,8 +75,8 @@ CONSUMES: Consumed = {
 
 __all__ = [
     "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
-    "claim_expenses", "contract_document", "contract_pdf", "draft_contract", "expense_rates", "get_contract",
-    "list_contracts", "payment_batch", "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables",
-    "record_payment", "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates",
-    "sign_contract",
+    "claim_expenses", "clear_income_limit", "contract_document", "contract_pdf", "draft_contract", "expense_rates",
+    "get_contract", "income_summary", "list_contracts", "payment_batch", "publish_expense_rates",
+    "publish_rate_table", "rate_in_force", "rate_tables", "record_payment", "record_payment_batch",
+    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "set_income_limit", "sign_contract",
 ]

@@ -21,6 +21,7 @@ from shared.unit_of_work import Session, UnitOfWork
 if TYPE_CHECKING:
     from services.contracts.service import Deps
 
+from services.contracts.handlers.income import limit_warning
 from services.contracts.handlers.views import contract_reply, contract_view, money
 
 
@@ -107,7 +108,10 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     contract = await load_contract(deps.uow, query.engagement_id)
     if not _may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
-    return contract_view(contract)
+    view = contract_view(contract)
+    if ctx.actor.role in (Role.expert, Role.coordinator):  # not the orderer: the limit is the expert's own affair
+        view["income_limit_warning"] = await limit_warning(deps, contract)
+    return view
 
 
 async def _document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> tuple[Contract, Document]:

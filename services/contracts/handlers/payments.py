@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from services.contracts import messages as m
 from services.contracts.domain import Contract
+from services.contracts.domain.income_limit import IncomeLimit, fee_paid_in
 from services.contracts.domain.payment_batch import PaymentBatch
+from services.contracts.domain.terms import ZERO
 from services.contracts.events import PaymentBatchRecorded
+from services.contracts.handlers.income import contracts_of
 from services.contracts.handlers.views import money
-from services.contracts.payments import RULES, Payment, batch_csv, batch_of
+from services.contracts.payments import RULES, Batch, Payment, batch_csv, batch_of
 from services.contracts.views import ContractRow
 from shared.errors import Conflict, invalid
 from shared.events import Role
@@ -57,10 +60,32 @@ async def payment_batch(query: m.PaymentBatch, ctx: QueryContext, deps: Deps) ->
     paid on ``paid_on``; its id, which recording it names, and its CSV for payroll (a coordinator, payroll)."""
     ctx.require_role(*PAYROLL)
     batch = batch_of((await _owing(deps, deps.uow)).values(), query.paid_on or deps.clock.today())
+    payments = [_payment_view(p) for p in batch.payments]
+    if ctx.actor.role is Role.coordinator:  # that an expert has a limit is theirs and the coordinator's to know
+        flagged = await _past_limits(deps, batch)
+        for view in payments:
+            view["income_limit_warning"] = view["engagement_id"] in flagged
     return {"batch_id": batch.batch_id, "paid_on": batch.paid_on.isoformat(),
             **_deadline(batch.report_by, deps.clock.today()), "total": money(batch.total),
-            "payments": [_payment_view(p) for p in batch.payments],
+            "payments": payments,
             "csv": batch_csv(batch), "filename": f"{batch.batch_id}.csv"}
+
+
+async def _past_limits(deps: Deps, batch: Batch) -> set[str]:
+    """The payments whose fee takes their expert past the expert's own annual limit, counting the fees paid in
+    the payment day's year and those before it in the batch."""
+    flagged = set()
+    for expert_id in sorted({p.expert_id for p in batch.payments}):
+        limit = (await deps.uow.load(IncomeLimit, expert_id, must_exist=False)).limit
+        if limit is None:
+            continue
+        earned = sum((fee_paid_in(c, batch.paid_on.year) for c in await contracts_of(deps, deps.uow, expert_id)),
+                     ZERO)
+        for payment in (p for p in batch.payments if p.expert_id == expert_id):
+            earned += payment.taxable
+            if payment.taxable and earned > limit:
+                flagged.add(str(payment.engagement_id))
+    return flagged
 
 
 def _recorded_view(event: PaymentBatchRecorded, today: dt.date) -> dict[str, Any]:

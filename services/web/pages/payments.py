@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.web.forms import Field, Form, Problems, problems_of
-from services.web.i18n import N_
+from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, posted, redirect
-from services.web.rendering import render
+from services.web.rendering import EXPENSE_KINDS, render
 from shared.messaging.rpc import RemoteError
 
 DAY_FORM = Form(fields=(Field("paid_on", N_("Payment day"), kind="date",
@@ -24,9 +24,20 @@ CHARACTERS = {
     "fee_income": N_("Fee income: wage by the tax card, or a fee for work (työkorvaus)"),
     "tax_free_allowance": N_("Tax-free travel allowance"),
     "cost_reimbursement": N_("Tax-free cost reimbursement"),
+    "taxable_allowance": N_("Taxable: the part over the year's tax-free maximum"),
 }
 ITEMS = {"fee": N_("Fee"), "cancellation_fee": N_("Fee owed for the cancellation"),
          "delivery_mileage": N_("Mileage"), "delivery_expenses": N_("Other expenses")}
+OVER = "-over-maximum"
+
+
+def part_label(part: dict[str, Any]) -> str:
+    """What a part of a payment is, in the person's language: the fee, the mileage, or an expense line's kind."""
+    item = part["item"].removesuffix(OVER)
+    if item in ITEMS:
+        return _(ITEMS[item])
+    return _("Expense line %(line)s", line=item.removeprefix("line-")) + ": " + _(EXPENSE_KINDS.get(part["kind"],
+                                                                                                    part["kind"]))
 
 
 def _day(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
@@ -52,7 +63,7 @@ async def batch(request: Request) -> Response:
     paid = await ask(request, person, "contracts.query.list_contracts", {"status": "paid"})
     return render(request, "coordinator/payments.html",
                   {"batch": found, "paid": paid, "form": DAY_FORM, "values": values, "problems": problems,
-                   "characters": CHARACTERS, "items": ITEMS, "query": urlencode(values)},
+                   "characters": CHARACTERS, "part_label": part_label, "query": urlencode(values)},
                   person=person, status=400 if problems else 200)
 
 

@@ -158,3 +158,28 @@ async def test_only_a_coordinator_or_payroll_sees_and_records_the_batch(deps, ac
     with pytest.raises(Forbidden):
         await call(h.record_payment_batch, m.RecordPaymentBatch(batch_id="batch-" + "0" * 16, paid_on=PAY_DAY),
                    actor, deps)
+
+
+async def test_an_allowance_over_the_years_tax_free_maximum_is_taxable_beyond_it(deps, orders_store, clock):
+    # The county publishes rates above the maximums of 2026 (0.55 €/km, 54 € over 10 h): the excess is wage.
+    await call(h.publish_expense_rates, m.PublishExpenseRates(
+        rates_id="generous-2026", effective_from=dt.date(2026, 2, 1), car_per_km="0.70", per_diem_partial="30",
+        per_diem_full="60", meal_allowance="15"), COORDINATOR, deps)
+    engagement_id = await open_engagement(deps, orders_store)
+    await sign_both(deps, engagement_id)
+    clock.today = TASK_DAY
+    await call(h.claim_expenses, m.ClaimExpenses(engagement_id=engagement_id, lines=[
+        {"kind": "car", "kilometres": "100", "route": "Salo – Turku – Salo"},
+        {"kind": "per_diem", "hours_away": "11"}]), EXPERT, deps)
+    for line_no in (1, 2):
+        await call(h.approve_expense_line, m.ApproveExpenseLine(engagement_id=engagement_id, line_no=line_no),
+                   ORDERER, deps)
+    clock.today = PAY_DAY
+    rows = list(csv.DictReader(io.StringIO((await listed(deps))["csv"])))
+    # By hand: 100 km × 0.70 € = 70 €, of which 100 km × 0.55 € = 55 € tax-free and 15 € taxable; the per diem
+    # 60 €, of which 54 € tax-free and 6 € taxable.
+    assert [(row["item"], row["amount"], row["taxable"], row["character"]) for row in rows] == [
+        ("line-1", "55.00", "no", "tax_free_allowance"),
+        ("line-1-over-maximum", "15.00", "yes", "taxable_allowance"),
+        ("line-2", "54.00", "no", "tax_free_allowance"),
+        ("line-2-over-maximum", "6.00", "yes", "taxable_allowance")]
