@@ -2,7 +2,6 @@
 earnings), a warning where an approved fee would pass it, shown to the expert and the coordinator and never to
 the orderer or payroll; cleared, the figure is shredded with its key. Through the handlers, in memory."""
 
-import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -24,10 +23,9 @@ from tests.unit.contracts.scenario import (
     recorded,
     sign_both,
 )
+from tests.unit.contracts.test_payment_batch import PAY_DAY, PAYROLL
 
-PAYROLL = Actor(id="payroll", role=Role.integration)
 OTHER_EXPERT = Actor(id="pekka", role=Role.expert)
-PAY_DAY = dt.date(2026, 4, 10)
 
 
 async def delivered(deps, orders_store, fixed_fee, kilometres="0"):
