@@ -63,9 +63,11 @@ async def view(request: Request) -> Response:
         feedback = await _optional(request, person, "feedback.query.get_feedback", body)
     own_form = (feedback or {}).get("forms", {}).get(FORM_OF_ROLE.get(person.act.role, ""))
     may_sign = contract is not None and _may_sign(person, contract)
-    # The expert claims expenses once both signed, from the task's day on (the service says the same).
+    # The expert claims expenses once both signed, from the task's day on (the service says the same), the day
+    # as the contract has it: an amendment may have moved it.
+    task_day = (contract or {}).get("terms", {}).get("task_date") or engagement["date"]
     may_claim = (person.act.role == "expert" and contract is not None and contract["fully_signed"]
-                 and contract["status"] != "cancelled" and engagement["date"] <= Clock().today().isoformat())
+                 and contract["status"] != "cancelled" and task_day <= Clock().today().isoformat())
     # Signing names the document the signer is shown (in their language): a stale one is refused.
     document = await _document(request, person, engagement_id) if may_sign else None
     return render(request, "engagement.html", {
