@@ -183,3 +183,13 @@ async def test_an_allowance_over_the_years_tax_free_maximum_is_taxable_beyond_it
         ("line-1-over-maximum", "15.00", "yes", "taxable_allowance"),
         ("line-2", "54.00", "no", "tax_free_allowance"),
         ("line-2-over-maximum", "6.00", "yes", "taxable_allowance")]
+
+
+def test_the_csv_document_names_every_column_and_character():
+    from pathlib import Path
+
+    from services.contracts.payments import CSV_COLUMNS, Character
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "payment-batch-csv.md").read_text()
+    assert [name for name in CSV_COLUMNS if f"| `{name}` |" not in text] == []
+    assert [c.value for c in Character if f"| `{c.value}` |" not in text] == []
