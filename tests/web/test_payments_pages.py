@@ -77,3 +77,10 @@ def test_the_batch_page_is_the_coordinators_alone():
         assert client.get("/coordinator/payments").status_code == 403
         assert client.get("/coordinator/payments/batch.csv").status_code == 403
     assert not [s for s, *_ in fake.asked if "payment_batch" in s]
+
+
+def test_a_batch_for_a_day_still_to_come_is_not_offered_for_recording():
+    with web_client(services()) as client:
+        sign_in(client, staff_role="coordinator")
+        page = client.get("/coordinator/payments?paid_on-day=1&paid_on-month=1&paid_on-year=2099")
+        assert "/coordinator/payments/record" not in page.text and "maksupäivänä tai sen jälkeen" in page.text

@@ -63,7 +63,8 @@ async def batch(request: Request) -> Response:
     paid = await ask(request, person, "contracts.query.list_contracts", {"status": "paid"})
     return render(request, "coordinator/payments.html",
                   {"batch": found, "paid": paid, "form": DAY_FORM, "values": values, "problems": problems,
-                   "characters": CHARACTERS, "part_label": part_label, "query": urlencode(values)},
+                   "characters": CHARACTERS, "part_label": part_label, "query": urlencode(values),
+                   "today": dt.date.today().isoformat()},
                   person=person, status=400 if problems else 200)
 
 
