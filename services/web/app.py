@@ -29,8 +29,10 @@ from services.web.pages import (
     engagement,
     expenses,
     expert,
+    income,
     orderer,
     organization,
+    payments,
     registry_expert,
     registry_staff,
     routing,
@@ -140,7 +142,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
+              *income.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

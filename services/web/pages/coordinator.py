@@ -1,5 +1,5 @@
 """The coordinator's pages: organizations, their agreements and contact persons, orderers' credentials, rate
-tables, every engagement, payments to record, the follow-up report and the dead letters."""
+tables, every engagement, the follow-up report and the dead letters."""
 
 from __future__ import annotations
 
@@ -163,13 +163,6 @@ async def engagements(request: Request) -> Response:
                   person=person)
 
 
-async def payments(request: Request) -> Response:
-    person = await acting_as(request, "coordinator")
-    due = await ask(request, person, "contracts.query.list_contracts", {"status": "fee_approved"})
-    paid = await ask(request, person, "contracts.query.list_contracts", {"status": "paid"})
-    return render(request, "coordinator/payments.html", {"due": due, "paid": paid}, person=person)
-
-
 async def report(request: Request) -> Response:
     person = await acting_as(request, "coordinator")
     today = dt.date.today()
@@ -231,7 +224,6 @@ ROUTES = [
     Route("/coordinator/rates", rates),
     Route("/coordinator/rates/new", new_rates, methods=["GET", "POST"]),
     Route("/coordinator/engagements", engagements),
-    Route("/coordinator/payments", payments),
     Route("/coordinator/report", report),
     Route("/coordinator/dead-letters", dead_letters),
     Route("/coordinator/dead-letters/{service:str}/{dead_letter_id:int}/replay", replay, methods=["POST"]),
