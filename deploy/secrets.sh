@@ -161,6 +161,13 @@ if [[ -z "$rotate" ]] && wanted kokemus-identity-systems "secret kokemus-identit
     | write "secret $namespace/kokemus-identity-systems"
 fi
 
+# The notifications service's mail relay password and SMS gateway key, empty until the county gives them (not in
+# $keys: --rotate would wipe them); fill with kubectl (deploy/README.md, "Notifications").
+if [[ -z "$rotate" ]] && wanted kokemus-notify-relay "secret kokemus-notify-relay (empty relay credentials)"; then
+  create secret generic kokemus-notify-relay --from-literal "smtp-password=" --from-literal "sms-gateway-key=" \
+    | write "secret $namespace/kokemus-notify-relay"
+fi
+
 if wanted kokemus-web-cookie-key "secret kokemus-web-cookie-key"; then
   create secret generic kokemus-web-cookie-key --from-literal "cookie-key=$(new_fernet_key)" \
     | write "secret $namespace/kokemus-web-cookie-key"

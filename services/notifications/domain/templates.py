@@ -1,0 +1,81 @@
+"""The texts of the messages, in Finnish, Swedish and English.
+
+A message says only that something waits for the person and links to the page where it is: never a theme,
+a diagnosis, a free text, a place or a fee. So a text takes no value but the link (``{link}``); a unit test
+holds every template to that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.notifications.events import Language, MessageKind
+
+SIGNATURE = {
+    Language.fi: "Kokemusasiantuntijatoiminnan koordinointi",
+    Language.sv: "Koordineringen av erfarenhetsexperter",
+    Language.en: "Experience expert coordination",
+}
+
+# kind -> language -> (subject, the sentence saying what waits)
+TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
+    MessageKind.offer_made: {
+        Language.fi: ("Uusi toimeksiantotarjous", "Sinulle on uusi toimeksiantotarjous. Vastaathan siihen ennen "
+                                                  "kuin se vanhenee: {link}"),
+        Language.sv: ("Nytt uppdragserbjudande", "Du har ett nytt uppdragserbjudande. Svara innan det går ut: "
+                                                 "{link}"),
+        Language.en: ("A new assignment offer", "You have a new assignment offer. Please answer before it "
+                                                "expires: {link}"),
+    },
+    MessageKind.contract_to_sign: {
+        Language.fi: ("Sopimus odottaa allekirjoitustasi", "Toimeksiantosopimus odottaa allekirjoitustasi: {link}"),
+        Language.sv: ("Ett avtal väntar på din underskrift", "Ett uppdragsavtal väntar på din underskrift: {link}"),
+        Language.en: ("A contract waits for your signature", "An assignment contract waits for your signature: "
+                                                             "{link}"),
+    },
+    MessageKind.engagement_cancelled: {
+        Language.fi: ("Toimeksianto on peruttu", "Toimeksianto on peruttu. Katso tiedot: {link}"),
+        Language.sv: ("Ett uppdrag har ställts in", "Ett uppdrag har ställts in. Se uppgifterna: {link}"),
+        Language.en: ("An assignment was cancelled", "An assignment was cancelled. See the details: {link}"),
+    },
+    MessageKind.expense_approved: {
+        Language.fi: ("Kulukorvaus hyväksytty", "Kulukorvaushakemuksesi rivi on hyväksytty: {link}"),
+        Language.sv: ("Kostnadsersättning godkänd", "En rad i din ansökan om kostnadsersättning har godkänts: "
+                                                    "{link}"),
+        Language.en: ("Expense claim approved", "A line of your expense claim was approved: {link}"),
+    },
+    MessageKind.expense_returned: {
+        Language.fi: ("Kulukorvaus palautettu", "Kulukorvaushakemuksesi rivi palautettiin korjattavaksi: {link}"),
+        Language.sv: ("Kostnadsersättning returnerad", "En rad i din ansökan om kostnadsersättning returnerades "
+                                                       "för korrigering: {link}"),
+        Language.en: ("Expense claim returned", "A line of your expense claim was returned to be corrected: "
+                                                "{link}"),
+    },
+    MessageKind.feedback_requested: {
+        Language.fi: ("Palautelomake odottaa", "Toimeksianto on toteutunut. Palautelomake odottaa täyttämistä: "
+                                               "{link}"),
+        Language.sv: ("Ett responsformulär väntar", "Uppdraget är utfört. Ett responsformulär väntar på dig: "
+                                                    "{link}"),
+        Language.en: ("A feedback form waits", "The assignment was delivered. A feedback form waits for you: "
+                                               "{link}"),
+    },
+    MessageKind.feedback_reminder: {
+        Language.fi: ("Muistutus: palautelomake", "Muistutus: palautelomake odottaa yhä täyttämistä: {link}"),
+        Language.sv: ("Påminnelse: responsformulär", "Påminnelse: ett responsformulär väntar fortfarande: {link}"),
+        Language.en: ("Reminder: a feedback form", "Reminder: a feedback form still waits for you: {link}"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str  # the e-mail's text
+    short: str  # the text message's
+
+
+def render(kind: MessageKind, language: Language, link: str) -> Message:
+    """The message of ``kind`` in ``language``, linking to ``link``; nothing else can go in."""
+    subject, sentence = TEMPLATES[kind][language]
+    text = sentence.format(link=link)
+    return Message(subject=subject, body=f"{text}\n\n-- \n{SIGNATURE[language]}\n", short=text)

@@ -1,0 +1,84 @@
+"""The notifications service's views in PostgreSQL (schema.sql), implementing
+:class:`services.notifications.views.NotificationViews`; the messages' rows are kept from the service's own
+events inside the recording transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from importlib import resources
+from typing import Any
+
+from services.notifications import events as ev
+from services.notifications.domain.notification import Status
+from services.notifications.views import Parties, Row
+from shared.envelope import Envelope
+from shared.projection import PostgresViews
+
+SQL = resources.files("services.notifications").joinpath("schema.sql").read_text()
+
+
+class NotificationTables(PostgresViews):
+    def _db(self, connection: Any) -> Any:
+        return connection if connection is not None else self.db
+
+    async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id) VALUES ($1, $2, $3)
+                ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
+                    orderer_id = excluded.orderer_id""",
+            engagement_id, parties.expert_id, parties.orderer_id)
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
+        row = await self._db(connection).fetchrow(
+            f"SELECT expert_id, orderer_id FROM {self.schema}.engagements WHERE engagement_id = $1", engagement_id)
+        return Parties(row["expert_id"], row["orderer_id"]) if row else None
+
+    async def on_NotificationQueued(self, e: ev.NotificationQueued, conn: Any, event: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.notifications (notification_id, person_id, kind, due_at)
+                VALUES ($1, $2, $3, $4) ON CONFLICT (notification_id) DO NOTHING""",
+            e.notification_id, e.person_id, e.kind.value, e.queued_at or event.recorded_at)
+
+    async def on_NotificationSent(self, e: ev.NotificationSent, conn: Any, _: Envelope[Any]) -> None:
+        await self._update(conn, e.notification_id, Status.sent, e.attempt, None, e.sent_at)
+
+    async def on_NotificationFailed(self, e: ev.NotificationFailed, conn: Any, event: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""UPDATE {self.schema}.notifications SET attempts = $2, reason = $3, due_at = $4, updated_at = $5
+                WHERE notification_id = $1""",
+            e.notification_id, e.attempt, e.reason, e.retry_at, event.recorded_at)
+
+    async def on_NotificationBounced(self, e: ev.NotificationBounced, conn: Any, event: Envelope[Any]) -> None:
+        await self._update(conn, e.notification_id, Status.bounced, e.attempt, e.reason, event.recorded_at)
+
+    async def _update(self, conn: Any, notification_id: uuid.UUID, status: Status, attempts: int,
+                      reason: str | None, at: dt.datetime) -> None:
+        await conn.execute(
+            f"""UPDATE {self.schema}.notifications SET status = $2, attempts = $3, reason = $4, updated_at = $5
+                WHERE notification_id = $1""",
+            notification_id, status.value, attempts, reason, at)
+
+    async def due(self, now: dt.datetime, limit: int = 100) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"""SELECT notification_id FROM {self.schema}.notifications WHERE status = $1 AND due_at <= $2
+                ORDER BY due_at, notification_id LIMIT $3""",
+            Status.queued.value, now, limit)
+        return [row["notification_id"] for row in rows]
+
+    async def claim(self, notification_id: uuid.UUID, now: dt.datetime, connection: Any) -> bool:
+        # Held until the sending transaction ends: another replica skips the row instead of sending it too.
+        found = await connection.fetchval(
+            f"""SELECT 1 FROM {self.schema}.notifications
+                WHERE notification_id = $1 AND status = $2 AND due_at <= $3 FOR UPDATE SKIP LOCKED""",
+            notification_id, Status.queued.value, now)
+        return found is not None
+
+    async def undelivered(self, person_id: str | None, limit: int) -> list[Row]:
+        rows = await self.db.fetch(
+            f"""SELECT * FROM {self.schema}.notifications
+                WHERE status = $1 AND ($2::text IS NULL OR person_id = $2)
+                ORDER BY updated_at DESC NULLS LAST LIMIT $3""",
+            Status.bounced.value, person_id, limit)
+        return [Row(r["notification_id"], r["person_id"], r["kind"], Status(r["status"]), r["due_at"], r["attempts"],
+                    r["reason"], r["updated_at"]) for r in rows]

@@ -1,0 +1,24 @@
+-- The notifications service's read tables, kept by projections.py. No address and no message text here: the
+-- addresses stay sealed in the event store (contact-<person_id> streams), the texts are made at sending.
+
+-- Who the parties of each engagement are, from orders' EngagementOpened and contracts' ContractDrafted.
+CREATE TABLE IF NOT EXISTS {schema}.engagements (
+    engagement_id  uuid PRIMARY KEY,
+    expert_id      text NOT NULL,
+    orderer_id     text NOT NULL
+);
+
+-- Each message, for the sending job (the queued ones, by when they are due) and the undelivered list.
+CREATE TABLE IF NOT EXISTS {schema}.notifications (
+    notification_id  uuid        PRIMARY KEY,
+    person_id        text        NOT NULL,
+    kind             text        NOT NULL,
+    status           text        NOT NULL DEFAULT 'queued',
+    due_at           timestamptz NOT NULL,
+    attempts         integer     NOT NULL DEFAULT 0,
+    reason           text,
+    updated_at       timestamptz
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON {schema}.notifications (due_at) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS notifications_bounced ON {schema}.notifications (person_id, updated_at)
+    WHERE status = 'bounced';

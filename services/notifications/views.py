@@ -1,0 +1,104 @@
+"""What the notifications handlers read and remember besides their streams: the port, and its in-memory fake
+for unit tests. :mod:`services.notifications.projections` keeps the same views in PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.notifications import events as ev
+from services.notifications.domain.notification import Status
+from shared.envelope import Envelope
+from shared.projection import Projection
+
+
+@dataclass(frozen=True)
+class Parties:
+    expert_id: str
+    orderer_id: str
+
+
+@dataclass
+class Row:
+    """One message as the queue and the coordinator see it: no address, no text."""
+
+    notification_id: uuid.UUID
+    person_id: str
+    kind: str
+    status: Status
+    due_at: dt.datetime
+    attempts: int = 0
+    reason: str | None = None
+    updated_at: dt.datetime | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {"notification_id": str(self.notification_id), "person_id": self.person_id, "kind": self.kind,
+                "status": self.status.value, "attempts": self.attempts, "reason": self.reason,
+                "at": (self.updated_at or self.due_at).isoformat()}
+
+
+class NotificationViews(Protocol):
+    """``connection`` joins the caller's transaction (an event handler's, the sending job's); without it the
+    view reads on its own."""
+
+    async def project(self, event: Envelope[Any], connection: Any) -> None: ...
+
+    async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None: ...
+
+    async def due(self, now: dt.datetime, limit: int = 100) -> list[uuid.UUID]:
+        """Queued messages whose time has come, the longest waiting first."""
+        ...
+
+    async def claim(self, notification_id: uuid.UUID, now: dt.datetime, connection: Any) -> bool:
+        """Take the message for this transaction if it is still due and nobody else holds it: two replicas
+        never send the same message at once."""
+        ...
+
+    async def undelivered(self, person_id: str | None, limit: int) -> list[Row]:
+        """Bounced messages, the latest first; one person's when ``person_id`` is given."""
+        ...
+
+
+class InMemoryNotificationViews(Projection):
+    def __init__(self) -> None:
+        self.engagements: dict[uuid.UUID, Parties] = {}
+        self.rows: dict[uuid.UUID, Row] = {}
+
+    async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
+        self.engagements[engagement_id] = parties
+
+    async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
+        return self.engagements.get(engagement_id)
+
+    async def on_NotificationQueued(self, e: ev.NotificationQueued, conn: Any, event: Envelope[Any]) -> None:
+        self.rows.setdefault(e.notification_id, Row(e.notification_id, e.person_id, e.kind.value, Status.queued,
+                                                    e.queued_at or event.recorded_at))
+
+    async def on_NotificationSent(self, e: ev.NotificationSent, conn: Any, _: Envelope[Any]) -> None:
+        row = self.rows[e.notification_id]
+        row.status, row.attempts, row.updated_at = Status.sent, e.attempt, e.sent_at
+
+    async def on_NotificationFailed(self, e: ev.NotificationFailed, conn: Any, event: Envelope[Any]) -> None:
+        row = self.rows[e.notification_id]
+        row.attempts, row.reason, row.due_at, row.updated_at = e.attempt, e.reason, e.retry_at, event.recorded_at
+
+    async def on_NotificationBounced(self, e: ev.NotificationBounced, conn: Any, event: Envelope[Any]) -> None:
+        row = self.rows[e.notification_id]
+        row.status, row.attempts, row.reason, row.updated_at = Status.bounced, e.attempt, e.reason, event.recorded_at
+
+    async def due(self, now: dt.datetime, limit: int = 100) -> list[uuid.UUID]:
+        due = [row for row in self.rows.values() if row.status is Status.queued and row.due_at <= now]
+        return [row.notification_id for row in sorted(due, key=lambda r: (r.due_at, r.notification_id))][:limit]
+
+    async def claim(self, notification_id: uuid.UUID, now: dt.datetime, connection: Any) -> bool:
+        row = self.rows.get(notification_id)
+        return row is not None and row.status is Status.queued and row.due_at <= now
+
+    async def undelivered(self, person_id: str | None, limit: int) -> list[Row]:
+        rows = [row for row in self.rows.values() if row.status is Status.bounced
+                and (person_id is None or row.person_id == person_id)]
+        return sorted(rows, key=lambda r: r.updated_at or r.due_at, reverse=True)[:limit]
