@@ -6,17 +6,16 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
 from kokemus.stack.servers import free_port
+from kokemus.stack.sinks import text_message_server
 
 
 @dataclass
@@ -67,18 +66,11 @@ class SmsGateway:
 
 @contextlib.contextmanager
 def sms_gateway(gateway: SmsGateway) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            gateway.texts.append(json.loads(body))
-            gateway.keys.append(self.headers.get("Authorization"))
-            self.send_response(202)
-            self.end_headers()
+    def take(body: dict[str, Any], authorization: str | None) -> None:
+        gateway.texts.append(body)
+        gateway.keys.append(authorization)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = text_message_server(free_port(), take)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
