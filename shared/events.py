@@ -100,11 +100,13 @@ def _personal_fields(cls: type[DomainEvent]) -> frozenset[str]:
 
 
 def events_in(module: ModuleType) -> tuple[type[DomainEvent], ...]:
-    """The event classes a module defines (a service's ``events.py``), in the order it defines them."""
+    """The event classes a module defines (a service's ``events.py``, or the modules of its ``events/`` package),
+    in the order it defines (or imports) them."""
+    own = (module.__name__, f"{module.__name__}.")
     return tuple(
         value for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, DomainEvent) and value is not DomainEvent
-        and value.__module__ == module.__name__
+        and (value.__module__ == own[0] or value.__module__.startswith(own[1]))
     )
 
 

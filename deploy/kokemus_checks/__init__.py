@@ -7,8 +7,9 @@ them (cli.py); tests/deploy import the modules to run them on the real files and
     nats_servers.py  the NATS Helm values per environment and what they must say
     nats_drift.py    the matrix against the subjects each service's AsyncAPI document uses
     nats_check.py    the `nats` check: all of the above together
-    manifests.py     the `manifests` check: rendered targets against the service settings, the NATS
-                     servers and PostgreSQL's connection limits
+    manifests.py     the `manifests` check: rendered targets against the service settings and the NATS
+                     servers (workloads.py), PostgreSQL's roles and connection limits (database.py), the
+                     web's settings, Ingress and sign-in (web.py); reading the objects (objects.py)
     lock.py          the `lock` check: deploy/*requirements.lock against pyproject.toml
     cli.py           the command line
 

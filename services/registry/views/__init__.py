@@ -83,9 +83,9 @@ class RegistryViews(Protocol):
         ...
 
     async def find_in_bank(self, query: BankQuery) -> BankPage:
-        """Listed experts matching every filter of ``query``: those matching more of its themes first, then the
-        recently active, then those with fewer assignments since ``query.since``; then by id. One page of them,
-        and how many match in all."""
+        """Listed experts matching every filter of ``query``: those matching more of its themes first, then those
+        active themselves since ``query.since``, then those with fewer assignments since then (so that work
+        spreads), then the most recently active; then by id. One page of them, and how many match in all."""
         ...
 
     async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:

@@ -1,4 +1,5 @@
-"""Commands and queries the registry answers on ``kokemus.registry.cmd.*`` and ``kokemus.registry.query.*``."""
+"""The registry's commands and queries about an expert: registering, consent, listing, the bank, the profile and
+its review, availability, memberships."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from services.registry.events import (
     AccessPurpose,
     ConsentPurpose,
     ContactPreference,
-    OrganizationKind,
     TaskKind,
-    TrainingKind,
 )
 from shared.commands import Command, Request
 from shared.fields import Day, Identifier, Language, Name, Phone, Reason, Tag
@@ -22,39 +21,6 @@ INTRODUCTION_LIMIT = 1_500
 VideoLink = Annotated[HttpUrl, UrlConstraints(max_length=500, allowed_schemes=["http", "https"])]
 Weekday = Annotated[int, Field(ge=1, le=7)]  # 1 Monday … 7 Sunday
 Relation = Literal["own", "relative"]
-
-
-class RegisterOrganization(Command):
-    organization_id: Identifier
-    name: Name
-    kind: OrganizationKind
-    contact_person_id: Identifier | None = None
-
-
-class AppointContactPerson(Command):
-    organization_id: Identifier
-    person_id: Identifier
-    name: Name
-    email: EmailStr
-
-
-class RemoveContactPerson(Command):
-    organization_id: Identifier
-    person_id: Identifier
-    reason: Reason
-
-
-class SignOrganizationAgreement(Command):
-    organization_id: Identifier
-    agreement_id: Identifier
-    valid_from: Day
-    valid_until: Day | None = None
-
-
-class EndOrganizationAgreement(Command):
-    organization_id: Identifier
-    agreement_id: Identifier
-    ended_on: Day
 
 
 class RegisterExpert(Command):
@@ -69,16 +35,6 @@ class RegisterExpert(Command):
 class JoinOrganization(Command):
     expert_id: Identifier
     organization_id: Identifier
-
-
-class RecordTraining(Command):
-    """A training programme completed as a whole (outside the system's cohorts, or before them)."""
-
-    expert_id: Identifier
-    training: Name = "basic training"
-    completed_on: Day
-    trained_by: Identifier
-    kind: TrainingKind = TrainingKind.basic
 
 
 class ExpertCommand(Command):
@@ -108,19 +64,6 @@ class ListExpert(ExpertCommand):
 
 
 class UnlistExpert(ExpertCommand):
-    reason: Reason
-
-
-class GrantCredentials(Command):
-    orderer_id: Identifier
-    orderer_name: Name
-    organization_id: Identifier | None = None
-    valid_until: Day | None = None
-    email: EmailStr | None = None  # the orderer signs in with it
-
-
-class RevokeCredentials(Command):
-    orderer_id: Identifier
     reason: Reason
 
 
@@ -215,109 +158,3 @@ class AnswerMembership(ExpertCommand):
 
 class LeaveOrganization(ExpertCommand):
     organization_id: Identifier
-
-
-# -- themes, programmes, cohorts -------------------------------------------------------------------------
-
-class DefineTheme(Command):
-    theme_id: Identifier
-    name_fi: Name
-    name_sv: Name
-    name_en: Name
-
-
-class RetireTheme(Command):
-    theme_id: Identifier
-
-
-class ListThemes(Request):
-    pass
-
-
-class Module(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    module_id: Identifier
-    name: Name
-
-
-class DefineProgramme(Command):
-    programme_id: Identifier
-    name: Name
-    kind: TrainingKind
-    organization_id: Identifier
-    modules: list[Module] = Field(min_length=1, max_length=30)
-
-
-class ListProgrammes(Request):
-    pass
-
-
-class OpenCohort(Command):
-    cohort_id: Identifier
-    programme_id: Identifier
-    organization_id: Identifier
-    starts_on: Day
-    ends_on: Day
-
-
-class EnrollParticipant(Command):
-    cohort_id: Identifier
-    expert_id: Identifier
-
-
-class RecordModuleCompletion(Command):
-    cohort_id: Identifier
-    expert_id: Identifier
-    module_id: Identifier
-    completed_on: Day
-
-
-class GetCohort(Request):
-    cohort_id: Identifier
-
-
-class ListCohorts(Request):
-    organization_id: Identifier | None = None  # a contact person's own; a coordinator's choice or all
-
-
-# -- who looked at whom, the situational picture ---------------------------------------------------------
-
-class WhoViewed(Request):
-    expert_id: Identifier
-
-
-class AccessLog(Request):
-    expert_id: Identifier | None = None
-    viewer_id: Identifier | None = None
-    since: Day | None = None
-    limit: int = Field(200, ge=1, le=1000)
-
-
-class Situation(Request):
-    organization_id: Identifier | None = None  # a contact person's own; a coordinator's choice or all
-
-
-
-class GetOrganization(Request):
-    organization_id: Identifier
-
-
-class ListOrganizations(Request):
-    pass
-
-
-class ListOrderers(Request):
-    pass
-
-
-class ListExperts(Request):
-    """The experts of one organization: its register."""
-
-    organization_id: Identifier
-
-
-class Whois(Request):
-    """Which records name this e-mail address: asked by the identity service when a person signs in."""
-
-    email: EmailStr

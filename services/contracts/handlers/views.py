@@ -1,0 +1,83 @@
+"""What the contracts service answers about a contract and its money, as plain data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from services.contracts.domain import ZERO, Contract, Party
+from services.contracts.expenses import LineStatus
+
+if TYPE_CHECKING:
+    pass
+
+
+
+def money(amount: Decimal | None) -> str | None:
+    """Money travels as a string of euros and cents: a JSON number would not keep 0.10 exact."""
+    return None if amount is None else str(amount)
+
+
+def contract_view(contract: Contract) -> dict[str, Any]:
+    terms = contract.terms
+    assert terms is not None
+    approval, cancellation, payment = contract.approval, contract.cancellation, contract.payment
+    return {
+        "engagement_id": str(contract.engagement_id),
+        "contract_id": str(terms.contract_id),
+        "status": contract.status.value,
+        "expert_id": terms.expert_id,
+        "orderer_id": terms.orderer_id,
+        "terms": {
+            "fee_basis": terms.fee_basis,
+            "rate_table_id": terms.rate_table_id,
+            "hourly_fee": money(terms.hourly_fee),
+            "fixed_fee": money(terms.fixed_fee),
+            "minimum_fee": money(terms.minimum_fee),
+            "mileage_per_km": money(terms.mileage_per_km),
+            "expenses_reimbursed": True,  # always, whatever a contract drafted before the rule recorded
+            "cancellation_fee_share": str(terms.cancellation_fee_share),
+            "duration_hours": money(terms.duration_hours),
+            "task_date": terms.task_date.isoformat() if terms.task_date else None,
+            "task_type": terms.task_type,
+            "topic": terms.topic,
+            "remote": terms.remote,
+            "expense_rates_id": terms.expense_rates_id,
+            "per_diem_partial": money(terms.per_diem_partial),
+            "per_diem_full": money(terms.per_diem_full),
+            "meal_allowance": money(terms.meal_allowance),
+        },
+        "signed_by": {party.value: contract.signers.get(party) for party in Party},
+        "signed_documents": {party.value: {"version": signed.document_version, "language": signed.document_language,
+                                           "sha256": signed.document_hash}
+                             for party, signed in contract.signed_documents.items()},
+        "fully_signed": contract.fully_signed,
+        "fee": None
+        if approval is None
+        else {
+            "fee": money(approval.fee),
+            "mileage": money(approval.mileage),
+            "other_expenses": money(approval.other_expenses),
+            "total": money(approval.total),
+        },
+        "cancellation": None if cancellation is None else {"fee_owed": money(cancellation.fee_owed),
+                                                           "cancelled_by": cancellation.cancelled_by},
+        "payment": None
+        if payment is None
+        else {"total": money(payment.total), "paid_on": payment.paid_on.isoformat()},
+        "expenses": expenses_view(contract),
+    }
+
+
+def expenses_view(contract: Contract) -> dict[str, Any]:
+    lines = []
+    totals = dict.fromkeys(LineStatus, ZERO)
+    for number, line in contract.lines.items():
+        status = contract.line_status[number]
+        totals[status] += line.amount
+        lines.append({"line_no": number, "kind": line.kind, "amount": money(line.amount),
+                      "kilometres": money(line.kilometres), "route": contract.route_of_line.get(number),
+                      "hours_away": money(line.hours_away), "description": line.description,
+                      "status": status.value, "returned_because": contract.returned_because.get(number),
+                      "paid": number in contract.paid_lines})
+    return {"lines": lines, **{f"{status.value}_total": money(total) for status, total in totals.items()}}

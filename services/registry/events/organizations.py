@@ -1,0 +1,82 @@
+"""The registry's events about organizations, their contact persons, agreements and memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import ClassVar
+
+from shared.events import DomainEvent, Personal
+from shared.upcasting import sealed_since
+
+
+class OrganizationKind(enum.StrEnum):
+    county = "county"
+    ngo = "ngo"
+
+
+class OrganizationRegistered(DomainEvent):
+    organization_id: str
+    name: str
+    kind: OrganizationKind
+    contact_person_id: str | None = None
+
+
+class ContactPersonAppointed(DomainEvent):
+    """A person became a contact person of the organization: they register its experts, record their training
+    and list them. They sign in with this e-mail address."""
+
+    organization_id: str
+    person_id: str
+    name: Personal = None
+    email: Personal = None
+
+
+class ContactPersonRemoved(DomainEvent):
+    """The person is no longer a contact person of the organization; their sign-in loses that role. Version 2
+    seals the reason with the person's key (it is about them)."""
+
+    schema_version: ClassVar[int] = 2
+
+    organization_id: str
+    person_id: str
+    reason: Personal = None
+
+
+sealed_since(ContactPersonRemoved, from_version=1)
+
+
+class OrganizationAgreementSigned(DomainEvent):
+    """The county and an NGO signed an organization agreement (järjestösopimus) valid for these dates."""
+
+    organization_id: str
+    agreement_id: str
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+
+
+class OrganizationAgreementEnded(DomainEvent):
+    organization_id: str
+    agreement_id: str
+    ended_on: dt.date
+
+
+# -- memberships -----------------------------------------------------------------------------------------
+
+class MembershipOffered(DomainEvent):
+    """An organization asks the expert to join it: the expert accepts or declines."""
+
+    expert_id: str
+    organization_id: str
+
+
+class MembershipDeclined(DomainEvent):
+    expert_id: str
+    organization_id: str
+
+
+class ExpertLeftOrganization(DomainEvent):
+    """The expert left an organization (they keep at least one)."""
+
+    expert_id: str
+    organization_id: str

@@ -1,0 +1,57 @@
+"""The registry's commands about organizations, their contact persons and agreements, and orderers' credentials."""
+
+from __future__ import annotations
+
+from pydantic import EmailStr
+
+from services.registry.events import (
+    OrganizationKind,
+)
+from shared.commands import Command
+from shared.fields import Day, Identifier, Name, Reason
+
+
+class RegisterOrganization(Command):
+    organization_id: Identifier
+    name: Name
+    kind: OrganizationKind
+    contact_person_id: Identifier | None = None
+
+
+class AppointContactPerson(Command):
+    organization_id: Identifier
+    person_id: Identifier
+    name: Name
+    email: EmailStr
+
+
+class RemoveContactPerson(Command):
+    organization_id: Identifier
+    person_id: Identifier
+    reason: Reason
+
+
+class SignOrganizationAgreement(Command):
+    organization_id: Identifier
+    agreement_id: Identifier
+    valid_from: Day
+    valid_until: Day | None = None
+
+
+class EndOrganizationAgreement(Command):
+    organization_id: Identifier
+    agreement_id: Identifier
+    ended_on: Day
+
+
+class GrantCredentials(Command):
+    orderer_id: Identifier
+    orderer_name: Name
+    organization_id: Identifier | None = None
+    valid_until: Day | None = None
+    email: EmailStr | None = None  # the orderer signs in with it
+
+
+class RevokeCredentials(Command):
+    orderer_id: Identifier
+    reason: Reason
