@@ -1,0 +1,73 @@
+"""The views contract for notifications: the engagements' parties, the sending queue, the undelivered list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from services.notifications import events as ev
+from services.notifications.domain.notification import Status
+from services.notifications.events import Channel, MessageKind
+from services.notifications.views import Parties
+from tests.contract.feed import ids, in_postgres
+
+T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+
+
+def queued(notification_id: uuid.UUID, person_id: str, minutes: int) -> ev.NotificationQueued:
+    return ev.NotificationQueued(notification_id=notification_id, person_id=person_id, kind=MessageKind.offer_made,
+                                 path="/expert/offers", source_event_id=uuid.uuid4(),
+                                 queued_at=T0 + dt.timedelta(minutes=minutes))
+
+
+async def test_notifications(views_of):
+    async with views_of("notifications") as feed:
+        views = feed.views
+        e1, e2 = ids(2)
+        await feed.within(views.remember_parties, e1, Parties("maija", "school"))
+        await feed.within(views.remember_parties, e1, Parties("maija", "clinic"))  # drafted again: the latest
+        assert await views.parties(e1) == Parties("maija", "clinic")
+        assert await feed.within(views.parties, e1) == Parties("maija", "clinic")
+        assert await views.parties(e2) is None
+
+        # Three messages queued a minute apart; the latest waits longest once the earlier ones are handled.
+        n1, n2, n3 = ids(3)
+        for n, person, minutes in ((n3, "maija", 0), (n1, "pekka", 1), (n2, "maija", 2)):
+            await feed.follow(f"notification-{n}", queued(n, person, minutes))
+        assert await views.due(T0 - dt.timedelta(seconds=1)) == []
+        assert await views.due(T0 + dt.timedelta(minutes=5)) == [n3, n1, n2]  # by when due, not by id
+        assert await views.due(T0 + dt.timedelta(minutes=5), limit=2) == [n3, n1]
+        assert await feed.within(views.claim, n1, T0 + dt.timedelta(minutes=1))
+        assert not await feed.within(views.claim, n2, T0 + dt.timedelta(minutes=1))  # not due yet
+
+        # n3 sent; n1 failed for now, due again in an hour; n2 bounced.
+        await feed.follow(f"notification-{n3}", ev.NotificationSent(notification_id=n3, channel=Channel.email,
+                                                                    attempt=1, sent_at=T0))
+        await feed.follow(f"notification-{n1}", ev.NotificationFailed(
+            notification_id=n1, channel=Channel.sms, attempt=1, reason="SMS gateway HTTP 503",
+            retry_at=T0 + dt.timedelta(hours=1)))
+        await feed.follow(f"notification-{n2}", ev.NotificationBounced(
+            notification_id=n2, person_id="maija", channel=Channel.email, attempt=1,
+            reason="SMTP 550 recipient refused"))
+        assert await views.due(T0 + dt.timedelta(minutes=30)) == []
+        assert await views.due(T0 + dt.timedelta(hours=2)) == [n1]
+        assert not await feed.within(views.claim, n3, T0 + dt.timedelta(hours=2))  # sent: never again
+        assert await feed.within(views.claim, n1, T0 + dt.timedelta(hours=2))
+
+        [bounced] = await views.undelivered("maija", 10)
+        assert (bounced.notification_id, bounced.status, bounced.attempts, bounced.reason) == (
+            n2, Status.bounced, 1, "SMTP 550 recipient refused")
+        assert [row.notification_id for row in await views.undelivered(None, 10)] == [n2]
+        assert await views.undelivered("pekka", 10) == []
+
+
+async def test_a_message_one_replica_sends_is_skipped_by_another(servers):
+    # PostgreSQL only: in memory there is one process, and nothing to hold.
+    async with in_postgres(servers, "notifications") as feed:
+        [n] = ids(1)
+        await feed.follow(f"notification-{n}", queued(n, "maija", 0))
+        async with feed.transaction() as sending:
+            assert await feed.views.claim(n, T0, sending)
+            async with feed.transaction() as other:
+                assert not await feed.views.claim(n, T0, other)
+        assert await feed.within(feed.views.claim, n, T0)  # let go (here: unsent), it is there to take again
