@@ -34,6 +34,9 @@ class MessageKind(enum.StrEnum):
     expense_returned = "expense_returned"
     feedback_requested = "feedback_requested"
     feedback_reminder = "feedback_reminder"
+    payment_made = "payment_made"
+    consent_expiring = "consent_expiring"
+    profile_returned = "profile_returned"
 
 
 # Kinds a person cannot turn off: an answer or a signature is waited for, and the contract relies on it.

@@ -97,6 +97,7 @@ CONSUMES: Consumed = {
         contracts.ContractDrafted: r.on_contract_drafted,
         contracts.ExpenseLineApproved: r.on_expense_line_approved,
         contracts.ExpenseLineReturned: r.on_expense_line_returned,
+        contracts.FeePaid: r.on_fee_paid,
     },
     "feedback": {
         feedback.FeedbackRequested: r.on_feedback_requested,
@@ -104,5 +105,7 @@ CONSUMES: Consumed = {
     },
     "registry": {
         registry.ExpertErased: r.on_expert_erased,
+        registry.ConsentExpiryReminded: r.on_consent_expiry_reminded,
+        registry.ProfileReturned: r.on_profile_returned,
     },
 }

@@ -124,7 +124,23 @@ async def on_feedback_reminder_sent(event: Envelope[feedback.FeedbackReminderSen
     await tell(ctx, deps, e.respondent_id, MessageKind.feedback_reminder, _engagement(e.engagement_id, "/feedback"))
 
 
+async def on_fee_paid(event: Envelope[contracts.FeePaid], ctx: EventContext, deps: Deps) -> None:
+    """The expert is told a payment was made, never how much."""
+    parties = await _parties(deps, ctx, event.payload.engagement_id)
+    await tell(ctx, deps, parties.expert_id, MessageKind.payment_made, _engagement(event.payload.engagement_id))
+
+
 # -- registry ----------------------------------------------------------------------------------------------
+
+async def on_consent_expiry_reminded(event: Envelope[registry.ConsentExpiryReminded], ctx: EventContext,
+                                     deps: Deps) -> None:
+    await tell(ctx, deps, event.payload.expert_id, MessageKind.consent_expiring, "/expert")
+
+
+async def on_profile_returned(event: Envelope[registry.ProfileReturned], ctx: EventContext, deps: Deps) -> None:
+    """The reviewer's reason stays on the profile page (it is about the expert)."""
+    await tell(ctx, deps, event.payload.expert_id, MessageKind.profile_returned, "/expert")
+
 
 async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
     """The expert was erased: so are their contact details here."""

@@ -64,6 +64,22 @@ TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
         Language.sv: ("Påminnelse: responsformulär", "Påminnelse: ett responsformulär väntar fortfarande: {link}"),
         Language.en: ("Reminder: a feedback form", "Reminder: a feedback form still waits for you: {link}"),
     },
+    MessageKind.payment_made: {
+        Language.fi: ("Maksu on tehty", "Toimeksiannostasi on tehty maksu. Katso tiedot: {link}"),
+        Language.sv: ("En betalning har gjorts", "En betalning för ditt uppdrag har gjorts. Se uppgifterna: {link}"),
+        Language.en: ("A payment was made", "A payment for your assignment was made. See the details: {link}"),
+    },
+    MessageKind.consent_expiring: {
+        Language.fi: ("Suostumuksesi päättyy pian", "Suostumuksesi päättyy pian. Voit uusia sen täällä: {link}"),
+        Language.sv: ("Ditt samtycke upphör snart", "Ditt samtycke upphör snart. Du kan förnya det här: {link}"),
+        Language.en: ("Your consent ends soon", "Your consent ends soon. You can renew it here: {link}"),
+    },
+    MessageKind.profile_returned: {
+        Language.fi: ("Profiilisi palautettiin", "Profiilisi palautettiin sinulle tarkastuksesta. Katso miksi: {link}"),
+        Language.sv: ("Din profil returnerades", "Din profil returnerades till dig från granskningen. Se varför: "
+                                                  "{link}"),
+        Language.en: ("Your profile was returned", "Your profile was returned to you from review. See why: {link}"),
+    },
 }
 
 

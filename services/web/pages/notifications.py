@@ -26,6 +26,9 @@ KIND_NAMES = {
     MessageKind.expense_returned: N_("An expense line returned to be corrected"),
     MessageKind.feedback_requested: N_("A feedback form to fill"),
     MessageKind.feedback_reminder: N_("Reminders of a feedback form"),
+    MessageKind.payment_made: N_("A payment made to me"),
+    MessageKind.consent_expiring: N_("My consent ending soon"),
+    MessageKind.profile_returned: N_("My profile returned from review"),
 }
 OPTIONAL_KINDS = [kind for kind in MessageKind if kind not in REQUIRED_KINDS]
 

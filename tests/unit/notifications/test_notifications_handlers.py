@@ -199,3 +199,18 @@ async def test_only_a_coordinator_keeps_anothers_details(deps):
 async def test_the_reply_carries_no_address(deps):
     reply = await contact(deps, MAIJA, email="maija@example.org")
     assert "maija@example.org" not in str(reply)
+
+
+async def test_a_payment_a_consent_ending_and_a_returned_profile_tell_the_expert_no_more(deps, upstream, email):
+    await contact(deps, MAIJA, email="maija@example.org", language="en")
+    engagement_id = uuid.uuid4()
+    await upstream.open(engagement_id, "maija", "school")
+    await upstream.publish("contracts", contracts.FeePaid(contract_id=uuid.uuid4(), engagement_id=engagement_id,
+                                                          total="123.45", paid_on="2026-03-02"))
+    await upstream.publish("registry", registry.ConsentExpiryReminded(expert_id="maija", scope="bank",
+                                                                      valid_until="2026-04-01"))
+    await upstream.publish("registry", registry.ProfileReturned(expert_id="maija", reason="mentions a diagnosis"))
+    await send_due(deps)
+    assert sorted(s.message.subject for s in email.sent) == [
+        "A payment was made", "Your consent ends soon", "Your profile was returned"]
+    assert not any(word in s.message.body for s in email.sent for word in ("123", "diagnosis", "2026"))
