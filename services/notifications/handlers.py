@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.contracts import events as contracts
 from services.feedback import events as feedback
-from services.notifications import messages as m, reactions as r
+from services.notifications import messages as m, offers, reactions as r
 from services.notifications.domain.contact import Contact
 from services.orders import events as orders
 from services.registry import events as registry
@@ -89,7 +89,11 @@ QUERIES: Queries = {
 
 CONSUMES: Consumed = {
     "orders": {
-        orders.OfferMade: r.on_offer_made,
+        orders.OfferMade: offers.on_offer_made,
+        orders.OfferAccepted: offers.on_offer_closed,
+        orders.OfferDeclined: offers.on_offer_closed,
+        orders.OfferExpired: offers.on_offer_closed,
+        orders.OfferWithdrawn: offers.on_offer_closed,
         orders.EngagementOpened: r.on_engagement_opened,
         orders.EngagementCancelled: r.on_engagement_cancelled,
     },

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.notifications import events as ev
 from services.notifications.domain.notification import Status
-from services.notifications.views import Parties, Row
+from services.notifications.views import OpenOffer, Parties, Row
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
 
@@ -82,3 +82,23 @@ class NotificationTables(PostgresViews):
             Status.bounced.value, person_id, limit)
         return [Row(r["notification_id"], r["person_id"], r["kind"], Status(r["status"]), r["due_at"], r["attempts"],
                     r["reason"], r["updated_at"]) for r in rows]
+
+    async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, expires_at, made_event_id)
+                VALUES ($1, $2, $3, $4) ON CONFLICT (offer_id) DO NOTHING""",
+            offer.offer_id, offer.expert_id, offer.expires_at, offer.made_event_id)
+
+    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
+        await self._db(connection).execute(f"DELETE FROM {self.schema}.open_offers WHERE offer_id = $1", offer_id)
+
+    async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
+        rows = await self.db.fetch(
+            f"""SELECT offer_id, expert_id, expires_at, made_event_id FROM {self.schema}.open_offers
+                WHERE NOT reminded AND expires_at > $1 AND expires_at <= $2 ORDER BY expires_at, offer_id LIMIT $3""",
+            now, before, limit)
+        return [OpenOffer(r["offer_id"], r["expert_id"], r["expires_at"], r["made_event_id"]) for r in rows]
+
+    async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"UPDATE {self.schema}.open_offers SET reminded = true WHERE offer_id = $1", offer_id)

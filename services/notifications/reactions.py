@@ -33,16 +33,22 @@ class EngagementNotSeen(Exception):
     """An engagement's event came before the event naming its parties was handled (retried, then dead-lettered)."""
 
 
-async def tell(ctx: EventContext, deps: Deps, person_id: str, kind: MessageKind, path: str) -> bool:
+async def queue_message(session: Session, deps: Deps, person_id: str, kind: MessageKind, path: str,
+                        source_event_id: uuid.UUID, meta: Metadata) -> bool:
     """Queue a message of ``kind`` to the person, linking to ``path``, if they want it; True if queued."""
-    contact = await ctx.session.load(Contact, person_id, must_exist=False)
+    contact = await session.load(Contact, person_id, must_exist=False)
     if not contact.wants(kind):
         return False  # no entry, or the kind turned off: nothing about the person is recorded
-    note = await ctx.session.load(Notification, str(notification_id(ctx.cause.event_id, person_id, kind)),
-                                  must_exist=False)
-    note.queue(person_id, kind, path, ctx.cause.event_id, deps.clock.now())
-    await ctx.session.save(note, ctx.meta())
-    return bool(note.version)
+    note = await session.load(Notification, str(notification_id(source_event_id, person_id, kind)),
+                              must_exist=False)
+    note.queue(person_id, kind, path, source_event_id, deps.clock.now())
+    await session.save(note, meta)
+    return True
+
+
+async def tell(ctx: EventContext, deps: Deps, person_id: str, kind: MessageKind, path: str) -> bool:
+    """Queue a message about the consumed event."""
+    return await queue_message(ctx.session, deps, person_id, kind, path, ctx.cause.event_id, ctx.meta())
 
 
 async def forget(session: Session, person_id: str, meta: Metadata) -> bool:
@@ -68,10 +74,6 @@ def _engagement(engagement_id: uuid.UUID, page: str = "") -> str:
 
 
 # -- orders ------------------------------------------------------------------------------------------------
-
-async def on_offer_made(event: Envelope[orders.OfferMade], ctx: EventContext, deps: Deps) -> None:
-    await tell(ctx, deps, event.payload.expert_id, MessageKind.offer_made, "/expert/offers")
-
 
 async def on_engagement_opened(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
     e = event.payload

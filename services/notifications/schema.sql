@@ -8,6 +8,16 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     orderer_id     text NOT NULL
 );
 
+-- Offers not yet answered, from orders' events: a day before one expires its expert is reminded, once.
+CREATE TABLE IF NOT EXISTS {schema}.open_offers (
+    offer_id    uuid        PRIMARY KEY,
+    expert_id   text        NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    made_event_id uuid      NOT NULL,
+    reminded    boolean     NOT NULL DEFAULT false
+);
+CREATE INDEX IF NOT EXISTS open_offers_expiring ON {schema}.open_offers (expires_at) WHERE NOT reminded;
+
 -- Each message, for the sending job (the queued ones, by when they are due) and the undelivered list.
 CREATE TABLE IF NOT EXISTS {schema}.notifications (
     notification_id  uuid        PRIMARY KEY,

@@ -28,6 +28,7 @@ from services.notifications.channels import Sender, SmsGatewaySender, SmtpSender
 from services.notifications.domain.notification import Backoff
 from services.notifications.events import Channel
 from services.notifications.handlers import COMMANDS, CONSUMES, QUERIES
+from services.notifications.offers import remind_expiring_offers
 from services.notifications.projections import SQL, NotificationTables
 from services.notifications.sending import send_due
 from services.notifications.settings import NotifySettings
@@ -44,6 +45,7 @@ class Deps(ServiceDeps[NotificationViews]):
     senders: Mapping[Channel, Sender] = field(default_factory=dict)
     base_url: str = "http://127.0.0.1:8000"
     backoff: Backoff = field(default_factory=Backoff)
+    offer_warning: dt.timedelta = dt.timedelta(hours=24)
 
 
 def senders_of(notify: NotifySettings) -> dict[Channel, Sender]:
@@ -57,7 +59,8 @@ def compose(uow: UnitOfWork, views: NotificationViews, settings: Settings | None
     backoff = Backoff(first=dt.timedelta(seconds=notify.retry_first_seconds),
                       attempts=notify.max_attempts)
     return Deps(uow=uow, views=views, clock=clock or Clock(), senders=senders or senders_of(notify),
-                base_url=notify.web_base_url, backoff=backoff)
+                base_url=notify.web_base_url, backoff=backoff,
+                offer_warning=dt.timedelta(hours=notify.offer_warning_hours))
 
 
 def load_notify_settings() -> NotifySettings:
@@ -82,6 +85,7 @@ def definition(*, notify: NotifySettings | None = None, senders: Mapping[Channel
         commands=COMMANDS,
         queries=QUERIES,
         consumes=CONSUMES,
-        jobs=(Job("send_notifications", send_due, every_seconds=notify.send_every_seconds),),
+        jobs=(Job("send_notifications", send_due, every_seconds=notify.send_every_seconds),
+              Job("remind_expiring_offers", remind_expiring_offers, every_seconds=notify.offer_check_seconds)),
         sql=(SQL,),
     )

@@ -27,6 +27,9 @@ class NotifySettings(BaseSettings):
     send_every_seconds: float = Field(30.0, gt=0, description="how often the queue is looked at")
     retry_first_seconds: float = Field(60.0, gt=0, description="the wait after a first temporary failure; doubles")
     max_attempts: int = Field(6, ge=1, le=30)
+    offer_warning_hours: float = Field(24.0, gt=0, description="how long before an unanswered offer expires its "
+                                                                 "expert is reminded")
+    offer_check_seconds: float = Field(300.0, gt=0, description="how often offers about to expire are looked for")
 
     @field_validator("web_base_url", "sms_gateway_url")
     @classmethod

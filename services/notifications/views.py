@@ -20,6 +20,14 @@ class Parties:
     orderer_id: str
 
 
+@dataclass(frozen=True)
+class OpenOffer:
+    offer_id: uuid.UUID
+    expert_id: str
+    expires_at: dt.datetime
+    made_event_id: uuid.UUID  # the OfferMade event: the reminder follows from it
+
+
 @dataclass
 class Row:
     """One message as the queue and the coordinator see it: no address, no text."""
@@ -62,11 +70,39 @@ class NotificationViews(Protocol):
         """Bounced messages, the latest first; one person's when ``person_id`` is given."""
         ...
 
+    async def remember_offer(self, offer: OpenOffer, connection: Any) -> None: ...
+
+    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
+        """The offer was answered, withdrawn or expired: nobody is reminded of it."""
+        ...
+
+    async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
+        """Open offers not yet reminded of that expire after ``now`` and by ``before``, the soonest first."""
+        ...
+
+    async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None: ...
+
 
 class InMemoryNotificationViews(Projection):
     def __init__(self) -> None:
         self.engagements: dict[uuid.UUID, Parties] = {}
         self.rows: dict[uuid.UUID, Row] = {}
+        self.offers: dict[uuid.UUID, tuple[OpenOffer, bool]] = {}  # offer id -> (offer, reminded)
+
+    async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
+        self.offers.setdefault(offer.offer_id, (offer, False))
+
+    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
+        self.offers.pop(offer_id, None)
+
+    async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
+        found = [offer for offer, reminded in self.offers.values()
+                 if not reminded and now < offer.expires_at <= before]
+        return sorted(found, key=lambda o: (o.expires_at, o.offer_id))[:limit]
+
+    async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None:
+        if offer_id in self.offers:
+            self.offers[offer_id] = (self.offers[offer_id][0], True)
 
     async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         self.engagements[engagement_id] = parties

@@ -8,7 +8,7 @@ import uuid
 from services.notifications import events as ev
 from services.notifications.domain.notification import Status
 from services.notifications.events import Channel, MessageKind
-from services.notifications.views import Parties
+from services.notifications.views import OpenOffer, Parties
 from tests.contract.feed import ids, in_postgres
 
 T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
@@ -59,6 +59,20 @@ async def test_notifications(views_of):
             n2, Status.bounced, 1, "SMTP 550 recipient refused")
         assert [row.notification_id for row in await views.undelivered(None, 10)] == [n2]
         assert await views.undelivered("pekka", 10) == []
+
+        # Offers not yet answered: those expiring within the window, the soonest first, each until reminded.
+        o1, o2, o3 = ids(3)
+        for offer_id, expert, hours in ((o1, "maija", 30), (o2, "pekka", 20), (o3, "maija", 10)):
+            await feed.within(views.remember_offer, OpenOffer(offer_id, expert, T0 + dt.timedelta(hours=hours),
+                                                              uuid.uuid4()))
+        window = T0 + dt.timedelta(hours=24)
+        assert [o.offer_id for o in await views.offers_expiring(T0, window)] == [o3, o2]
+        assert [o.offer_id for o in await views.offers_expiring(T0 + dt.timedelta(hours=15), window)] == [o2]
+        await feed.within(views.offer_reminded, o3)
+        await feed.within(views.forget_offer, o2)
+        assert await views.offers_expiring(T0, window) == []
+        [later] = await views.offers_expiring(T0, T0 + dt.timedelta(hours=48))
+        assert (later.offer_id, later.expert_id) == (o1, "maija")
 
 
 async def test_a_message_one_replica_sends_is_skipped_by_another(servers):

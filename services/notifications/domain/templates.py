@@ -27,6 +27,14 @@ TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
         Language.en: ("A new assignment offer", "You have a new assignment offer. Please answer before it "
                                                 "expires: {link}"),
     },
+    MessageKind.offer_expiring: {
+        Language.fi: ("Tarjous vanhenee pian", "Sinulle tehty toimeksiantotarjous vanhenee pian. Vastaathan siihen: "
+                                               "{link}"),
+        Language.sv: ("Ett erbjudande går snart ut", "Ett uppdragserbjudande till dig går snart ut. Svara på det: "
+                                                     "{link}"),
+        Language.en: ("An offer expires soon", "An assignment offer made to you expires soon. Please answer it: "
+                                               "{link}"),
+    },
     MessageKind.contract_to_sign: {
         Language.fi: ("Sopimus odottaa allekirjoitustasi", "Toimeksiantosopimus odottaa allekirjoitustasi: {link}"),
         Language.sv: ("Ett avtal väntar på din underskrift", "Ett uppdragsavtal väntar på din underskrift: {link}"),

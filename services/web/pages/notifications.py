@@ -20,6 +20,7 @@ PEOPLE = ("expert", "orderer", "organization_contact", "coordinator")
 
 KIND_NAMES = {
     MessageKind.offer_made: N_("A new assignment offer"),
+    MessageKind.offer_expiring: N_("An offer about to expire"),
     MessageKind.contract_to_sign: N_("A contract to sign"),
     MessageKind.engagement_cancelled: N_("An assignment cancelled by the other side"),
     MessageKind.expense_approved: N_("An expense line approved"),

@@ -16,6 +16,7 @@ from services.notifications.handlers import (
     set_contact,
     undelivered_notifications,
 )
+from services.notifications.offers import remind_expiring_offers
 from services.notifications.reactions import EngagementNotSeen
 from services.notifications.sending import send_due
 from services.orders import events as orders
@@ -214,3 +215,22 @@ async def test_a_payment_a_consent_ending_and_a_returned_profile_tell_the_expert
     assert sorted(s.message.subject for s in email.sent) == [
         "A payment was made", "Your consent ends soon", "Your profile was returned"]
     assert not any(word in s.message.body for s in email.sent for word in ("123", "diagnosis", "2026"))
+
+
+async def test_an_offer_still_open_a_day_before_it_expires_is_reminded_of_once(deps, upstream, email, clock):
+    await contact(deps, MAIJA, email="maija@example.org")
+    await contact(deps, PEKKA, email="pekka@example.org")
+    await upstream.offer("maija")
+    answered = await upstream.offer("pekka")  # both expire in 7 days
+    await upstream.publish("orders", orders.OfferAccepted(
+        order_id=answered.payload.order_id, offer_id=answered.payload.offer_id, expert_id="pekka",
+        engagement_id=uuid.uuid4()))
+    await send_due(deps)  # the offers themselves
+    assert await remind_expiring_offers(deps) == 0  # not yet: a week to go
+
+    clock.advance(days=6, hours=1)
+    assert await remind_expiring_offers(deps) == 1
+    assert await remind_expiring_offers(deps) == 0  # once
+    await send_due(deps)
+    assert [(s.address, s.message.subject) for s in email.sent[2:]] == [("maija@example.org",
+                                                                        "Tarjous vanhenee pian")]
