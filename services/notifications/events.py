@@ -30,6 +30,7 @@ class MessageKind(enum.StrEnum):
     offer_made = "offer_made"  # required: an offer expires unanswered otherwise
     offer_expiring = "offer_expiring"  # an offer still unanswered a day before it expires
     contract_to_sign = "contract_to_sign"  # required: the contract binds the parties
+    task_changed = "task_changed"  # the orderer changed the task of an offer or engagement
     engagement_cancelled = "engagement_cancelled"
     expense_approved = "expense_approved"
     expense_returned = "expense_returned"

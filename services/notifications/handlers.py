@@ -94,6 +94,7 @@ CONSUMES: Consumed = {
         orders.OfferDeclined: offers.on_offer_closed,
         orders.OfferExpired: offers.on_offer_closed,
         orders.OfferWithdrawn: offers.on_offer_closed,
+        orders.OrderChanged: offers.on_order_changed,
         orders.EngagementOpened: r.on_engagement_opened,
         orders.EngagementCancelled: r.on_engagement_cancelled,
     },

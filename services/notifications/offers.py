@@ -1,5 +1,6 @@
-"""Offers: the expert is told of a new one at once, and reminded once, a day before it expires, of one still
-unanswered (the reminder job). The offers not yet answered are kept from the orders service's events."""
+"""Offers and orders: the expert is told of a new offer at once, and reminded once, a day before it expires, of
+one still unanswered (the reminder job); and of a change to the task of an offer or engagement. The offers not
+yet answered are kept from the orders service's events."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from services.notifications.events import MessageKind
-from services.notifications.reactions import queue_message, tell
+from services.notifications.reactions import engagement_page, queue_message, tell
 from services.notifications.views import OpenOffer
 from services.orders import events as orders
 from shared.aggregate import Metadata
@@ -26,7 +27,7 @@ OFFERS_PAGE = "/expert/offers"
 
 async def on_offer_made(event: Envelope[orders.OfferMade], ctx: EventContext, deps: Deps) -> None:
     e = event.payload
-    await deps.views.remember_offer(OpenOffer(e.offer_id, e.expert_id, e.expires_at, event.event_id),
+    await deps.views.remember_offer(OpenOffer(e.offer_id, e.expert_id, e.expires_at, event.event_id, e.order_id),
                                     ctx.session.connection)
     await tell(ctx, deps, e.expert_id, MessageKind.offer_made, OFFERS_PAGE)
 
@@ -34,6 +35,16 @@ async def on_offer_made(event: Envelope[orders.OfferMade], ctx: EventContext, de
 async def on_offer_closed(event: Envelope[orders.OfferAccepted | orders.OfferDeclined | orders.OfferExpired
                                           | orders.OfferWithdrawn], ctx: EventContext, deps: Deps) -> None:
     await deps.views.forget_offer(event.payload.offer_id, ctx.session.connection)
+
+
+async def on_order_changed(event: Envelope[orders.OrderChanged], ctx: EventContext, deps: Deps) -> None:
+    """The orderer changed the task: its experts are told (not what changed: the topic and place are the
+    orderer's words), those engaged on their engagement's page, those with an offer on their offers."""
+    order_id, connection = event.payload.order_id, ctx.session.connection
+    for engagement_id, expert_id in await deps.views.engagements_of_order(order_id, connection):
+        await tell(ctx, deps, expert_id, MessageKind.task_changed, engagement_page(engagement_id))
+    for offer in await deps.views.open_offers_of_order(order_id, connection):
+        await tell(ctx, deps, offer.expert_id, MessageKind.task_changed, OFFERS_PAGE)
 
 
 async def remind_expiring_offers(deps: Deps) -> int:

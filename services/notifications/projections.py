@@ -24,15 +24,34 @@ class NotificationTables(PostgresViews):
 
     async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id) VALUES ($1, $2, $3)
+            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, order_id)
+                VALUES ($1, $2, $3, $4)
                 ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
-                    orderer_id = excluded.orderer_id""",
-            engagement_id, parties.expert_id, parties.orderer_id)
+                    orderer_id = excluded.orderer_id,
+                    order_id = coalesce(excluded.order_id, {self.schema}.engagements.order_id)""",
+            engagement_id, parties.expert_id, parties.orderer_id, parties.order_id)
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         row = await self._db(connection).fetchrow(
-            f"SELECT expert_id, orderer_id FROM {self.schema}.engagements WHERE engagement_id = $1", engagement_id)
-        return Parties(row["expert_id"], row["orderer_id"]) if row else None
+            f"SELECT expert_id, orderer_id, order_id FROM {self.schema}.engagements WHERE engagement_id = $1",
+            engagement_id)
+        return Parties(row["expert_id"], row["orderer_id"], row["order_id"]) if row else None
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"UPDATE {self.schema}.engagements SET cancelled = true WHERE engagement_id = $1", engagement_id)
+
+    async def engagements_of_order(self, order_id: uuid.UUID, connection: Any) -> list[tuple[uuid.UUID, str]]:
+        rows = await self._db(connection).fetch(
+            f"""SELECT engagement_id, expert_id FROM {self.schema}.engagements
+                WHERE order_id = $1 AND NOT cancelled ORDER BY engagement_id""", order_id)
+        return [(row["engagement_id"], row["expert_id"]) for row in rows]
+
+    async def open_offers_of_order(self, order_id: uuid.UUID, connection: Any) -> list[OpenOffer]:
+        rows = await self._db(connection).fetch(
+            f"""SELECT offer_id, expert_id, expires_at, made_event_id, order_id FROM {self.schema}.open_offers
+                WHERE order_id = $1 ORDER BY offer_id""", order_id)
+        return [_offer(row) for row in rows]
 
     async def on_NotificationQueued(self, e: ev.NotificationQueued, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
@@ -85,20 +104,24 @@ class NotificationTables(PostgresViews):
 
     async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
         await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, expires_at, made_event_id)
-                VALUES ($1, $2, $3, $4) ON CONFLICT (offer_id) DO NOTHING""",
-            offer.offer_id, offer.expert_id, offer.expires_at, offer.made_event_id)
+            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, expires_at, made_event_id, order_id)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (offer_id) DO NOTHING""",
+            offer.offer_id, offer.expert_id, offer.expires_at, offer.made_event_id, offer.order_id)
 
     async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
         await self._db(connection).execute(f"DELETE FROM {self.schema}.open_offers WHERE offer_id = $1", offer_id)
 
     async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
         rows = await self.db.fetch(
-            f"""SELECT offer_id, expert_id, expires_at, made_event_id FROM {self.schema}.open_offers
+            f"""SELECT offer_id, expert_id, expires_at, made_event_id, order_id FROM {self.schema}.open_offers
                 WHERE NOT reminded AND expires_at > $1 AND expires_at <= $2 ORDER BY expires_at, offer_id LIMIT $3""",
             now, before, limit)
-        return [OpenOffer(r["offer_id"], r["expert_id"], r["expires_at"], r["made_event_id"]) for r in rows]
+        return [_offer(row) for row in rows]
 
     async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None:
         await self._db(connection).execute(
             f"UPDATE {self.schema}.open_offers SET reminded = true WHERE offer_id = $1", offer_id)
+
+
+def _offer(row: Any) -> OpenOffer:
+    return OpenOffer(row["offer_id"], row["expert_id"], row["expires_at"], row["made_event_id"], row["order_id"])

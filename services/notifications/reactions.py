@@ -69,7 +69,7 @@ async def _parties(deps: Deps, ctx: EventContext, engagement_id: uuid.UUID) -> P
     return parties
 
 
-def _engagement(engagement_id: uuid.UUID, page: str = "") -> str:
+def engagement_page(engagement_id: uuid.UUID, page: str = "") -> str:
     return f"/engagements/{engagement_id}{page}"
 
 
@@ -77,7 +77,8 @@ def _engagement(engagement_id: uuid.UUID, page: str = "") -> str:
 
 async def on_engagement_opened(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
     e = event.payload
-    await deps.views.remember_parties(e.engagement_id, Parties(e.expert_id, e.orderer_id), ctx.session.connection)
+    await deps.views.remember_parties(e.engagement_id, Parties(e.expert_id, e.orderer_id, e.order_id),
+                                      ctx.session.connection)
 
 
 async def on_engagement_cancelled(event: Envelope[orders.EngagementCancelled], ctx: EventContext,
@@ -85,8 +86,9 @@ async def on_engagement_cancelled(event: Envelope[orders.EngagementCancelled], c
     """Tell the other side; the reason is not repeated (it may tell of a person's health)."""
     e = event.payload
     parties = await _parties(deps, ctx, e.engagement_id)
+    await deps.views.mark_cancelled(e.engagement_id, ctx.session.connection)
     other = parties.expert_id if e.cancelled_by == "orderer" else parties.orderer_id
-    await tell(ctx, deps, other, MessageKind.engagement_cancelled, _engagement(e.engagement_id))
+    await tell(ctx, deps, other, MessageKind.engagement_cancelled, engagement_page(e.engagement_id))
 
 
 # -- contracts ---------------------------------------------------------------------------------------------
@@ -95,21 +97,21 @@ async def on_contract_drafted(event: Envelope[contracts.ContractDrafted], ctx: E
     e = event.payload
     await deps.views.remember_parties(e.engagement_id, Parties(e.expert_id, e.orderer_id), ctx.session.connection)
     for person_id in (e.expert_id, e.orderer_id):
-        await tell(ctx, deps, person_id, MessageKind.contract_to_sign, _engagement(e.engagement_id))
+        await tell(ctx, deps, person_id, MessageKind.contract_to_sign, engagement_page(e.engagement_id))
 
 
 async def on_expense_line_approved(event: Envelope[contracts.ExpenseLineApproved], ctx: EventContext,
                                    deps: Deps) -> None:
     parties = await _parties(deps, ctx, event.payload.engagement_id)
     await tell(ctx, deps, parties.expert_id, MessageKind.expense_approved,
-               _engagement(event.payload.engagement_id, "/expenses"))
+               engagement_page(event.payload.engagement_id, "/expenses"))
 
 
 async def on_expense_line_returned(event: Envelope[contracts.ExpenseLineReturned], ctx: EventContext,
                                    deps: Deps) -> None:
     parties = await _parties(deps, ctx, event.payload.engagement_id)
     await tell(ctx, deps, parties.expert_id, MessageKind.expense_returned,
-               _engagement(event.payload.engagement_id, "/expenses"))
+               engagement_page(event.payload.engagement_id, "/expenses"))
 
 
 # -- feedback ----------------------------------------------------------------------------------------------
@@ -117,19 +119,21 @@ async def on_expense_line_returned(event: Envelope[contracts.ExpenseLineReturned
 async def on_feedback_requested(event: Envelope[feedback.FeedbackRequested], ctx: EventContext,
                                 deps: Deps) -> None:
     e = event.payload
-    await tell(ctx, deps, e.respondent_id, MessageKind.feedback_requested, _engagement(e.engagement_id, "/feedback"))
+    await tell(ctx, deps, e.respondent_id, MessageKind.feedback_requested,
+               engagement_page(e.engagement_id, "/feedback"))
 
 
 async def on_feedback_reminder_sent(event: Envelope[feedback.FeedbackReminderSent], ctx: EventContext,
                                     deps: Deps) -> None:
     e = event.payload
-    await tell(ctx, deps, e.respondent_id, MessageKind.feedback_reminder, _engagement(e.engagement_id, "/feedback"))
+    await tell(ctx, deps, e.respondent_id, MessageKind.feedback_reminder,
+               engagement_page(e.engagement_id, "/feedback"))
 
 
 async def on_fee_paid(event: Envelope[contracts.FeePaid], ctx: EventContext, deps: Deps) -> None:
     """The expert is told a payment was made, never how much."""
     parties = await _parties(deps, ctx, event.payload.engagement_id)
-    await tell(ctx, deps, parties.expert_id, MessageKind.payment_made, _engagement(event.payload.engagement_id))
+    await tell(ctx, deps, parties.expert_id, MessageKind.payment_made, engagement_page(event.payload.engagement_id))
 
 
 # -- registry ----------------------------------------------------------------------------------------------

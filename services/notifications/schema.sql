@@ -5,8 +5,11 @@
 CREATE TABLE IF NOT EXISTS {schema}.engagements (
     engagement_id  uuid PRIMARY KEY,
     expert_id      text NOT NULL,
-    orderer_id     text NOT NULL
+    orderer_id     text NOT NULL,
+    order_id       uuid,
+    cancelled      boolean NOT NULL DEFAULT false
 );
+CREATE INDEX IF NOT EXISTS engagements_order ON {schema}.engagements (order_id);
 
 -- Offers not yet answered, from orders' events: a day before one expires its expert is reminded, once.
 CREATE TABLE IF NOT EXISTS {schema}.open_offers (
@@ -14,9 +17,11 @@ CREATE TABLE IF NOT EXISTS {schema}.open_offers (
     expert_id   text        NOT NULL,
     expires_at  timestamptz NOT NULL,
     made_event_id uuid      NOT NULL,
+    order_id    uuid,
     reminded    boolean     NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS open_offers_expiring ON {schema}.open_offers (expires_at) WHERE NOT reminded;
+CREATE INDEX IF NOT EXISTS open_offers_order ON {schema}.open_offers (order_id);
 
 -- Each message, for the sending job (the queued ones, by when they are due) and the undelivered list.
 CREATE TABLE IF NOT EXISTS {schema}.notifications (

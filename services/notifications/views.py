@@ -18,6 +18,7 @@ from shared.projection import Projection
 class Parties:
     expert_id: str
     orderer_id: str
+    order_id: uuid.UUID | None = None  # known from orders' EngagementOpened (contracts' events do not say)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class OpenOffer:
     expert_id: str
     expires_at: dt.datetime
     made_event_id: uuid.UUID  # the OfferMade event: the reminder follows from it
+    order_id: uuid.UUID | None = None
 
 
 @dataclass
@@ -56,6 +58,16 @@ class NotificationViews(Protocol):
     async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None: ...
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None: ...
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
+
+    async def engagements_of_order(self, order_id: uuid.UUID, connection: Any) -> list[tuple[uuid.UUID, str]]:
+        """The order's engagements not cancelled, as (engagement id, expert id), by engagement id."""
+        ...
+
+    async def open_offers_of_order(self, order_id: uuid.UUID, connection: Any) -> list[OpenOffer]:
+        """The order's offers not yet answered, by offer id."""
+        ...
 
     async def due(self, now: dt.datetime, limit: int = 100) -> list[uuid.UUID]:
         """Queued messages whose time has come, the longest waiting first."""
@@ -88,6 +100,7 @@ class InMemoryNotificationViews(Projection):
         self.engagements: dict[uuid.UUID, Parties] = {}
         self.rows: dict[uuid.UUID, Row] = {}
         self.offers: dict[uuid.UUID, tuple[OpenOffer, bool]] = {}  # offer id -> (offer, reminded)
+        self.cancelled: set[uuid.UUID] = set()
 
     async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
         self.offers.setdefault(offer.offer_id, (offer, False))
@@ -105,10 +118,23 @@ class InMemoryNotificationViews(Projection):
             self.offers[offer_id] = (self.offers[offer_id][0], True)
 
     async def remember_parties(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
-        self.engagements[engagement_id] = parties
+        known = self.engagements.get(engagement_id)
+        order_id = parties.order_id or (known.order_id if known else None)
+        self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, order_id)
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         return self.engagements.get(engagement_id)
+
+    async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
+        self.cancelled.add(engagement_id)
+
+    async def engagements_of_order(self, order_id: uuid.UUID, connection: Any) -> list[tuple[uuid.UUID, str]]:
+        return sorted((eid, parties.expert_id) for eid, parties in self.engagements.items()
+                      if parties.order_id == order_id and eid not in self.cancelled)
+
+    async def open_offers_of_order(self, order_id: uuid.UUID, connection: Any) -> list[OpenOffer]:
+        return sorted((offer for offer, _ in self.offers.values() if offer.order_id == order_id),
+                      key=lambda o: o.offer_id)
 
     async def on_NotificationQueued(self, e: ev.NotificationQueued, conn: Any, event: Envelope[Any]) -> None:
         self.rows.setdefault(e.notification_id, Row(e.notification_id, e.person_id, e.kind.value, Status.queued,

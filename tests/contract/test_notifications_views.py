@@ -75,6 +75,24 @@ async def test_notifications(views_of):
         assert (later.offer_id, later.expert_id) == (o1, "maija")
 
 
+        # What an order's change concerns: its engagements not cancelled, its offers not yet answered.
+        order, other = ids(2)
+        e3, e4, e5 = ids(3)
+        for engagement_id, expert, order_id in ((e3, "maija", order), (e4, "liisa", order), (e5, "pekka", other)):
+            await feed.within(views.remember_parties, engagement_id, Parties(expert, "school", order_id))
+        await feed.within(views.remember_parties, e3, Parties("maija", "school"))  # contracts' copy: no order
+        assert await views.parties(e3) == Parties("maija", "school", order)
+        await feed.within(views.mark_cancelled, e4)
+        assert await feed.within(views.engagements_of_order, order) == [(e3, "maija")]
+        o4, o5 = ids(2)
+        for offer_id, order_id in ((o4, order), (o5, other)):
+            await feed.within(views.remember_offer, OpenOffer(offer_id, "aino", T0 + dt.timedelta(days=3),
+                                                              uuid.uuid4(), order_id))
+        assert [o.offer_id for o in await feed.within(views.open_offers_of_order, order)] == [o4]
+        await feed.within(views.forget_offer, o4)
+        assert await feed.within(views.open_offers_of_order, order) == []
+
+
 async def test_a_message_one_replica_sends_is_skipped_by_another(servers):
     # PostgreSQL only: in memory there is one process, and nothing to hold.
     async with in_postgres(servers, "notifications") as feed:

@@ -41,6 +41,12 @@ TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
         Language.en: ("A contract waits for your signature", "An assignment contract waits for your signature: "
                                                              "{link}"),
     },
+    MessageKind.task_changed: {
+        Language.fi: ("Toimeksiannon tiedot muuttuivat", "Tilaaja muutti toimeksiannon tietoja. Katso ne: {link}"),
+        Language.sv: ("Uppdragets uppgifter ändrades", "Beställaren ändrade uppdragets uppgifter. Se dem: {link}"),
+        Language.en: ("The assignment was changed", "The orderer changed the assignment. See what it is now: "
+                                                    "{link}"),
+    },
     MessageKind.engagement_cancelled: {
         Language.fi: ("Toimeksianto on peruttu", "Toimeksianto on peruttu. Katso tiedot: {link}"),
         Language.sv: ("Ett uppdrag har ställts in", "Ett uppdrag har ställts in. Se uppgifterna: {link}"),

@@ -234,3 +234,26 @@ async def test_an_offer_still_open_a_day_before_it_expires_is_reminded_of_once(d
     await send_due(deps)
     assert [(s.address, s.message.subject) for s in email.sent[2:]] == [("maija@example.org",
                                                                         "Tarjous vanhenee pian")]
+
+
+async def test_a_changed_task_tells_its_engaged_and_offered_experts_but_not_a_cancelled_one(deps, upstream, email):
+    for actor in (MAIJA, PEKKA, Actor(id="liisa", role=Role.expert)):
+        await contact(deps, actor, email=f"{actor.id}@example.org")
+    order_id, engaged, cancelled = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for engagement_id, expert_id in ((engaged, "maija"), (cancelled, "liisa")):
+        await upstream.publish("orders", orders.EngagementOpened(
+            engagement_id=engagement_id, order_id=order_id, offer_id=uuid.uuid4(), expert_id=expert_id,
+            orderer_id="school", task_type=orders.TaskType.lecture, topic="x", date="2026-03-01",
+            duration_hours="2", remote=True, fee=orders.FeeTerms(mode=orders.FeeMode.recommended)), engaged)
+    await upstream.publish("orders", orders.EngagementCancelled(engagement_id=cancelled, cancelled_by="expert",
+                                                                after_signing=False))
+    await upstream.publish("orders", orders.OfferMade(order_id=order_id, offer_id=uuid.uuid4(), expert_id="pekka",
+                                                      expires_at="2030-01-01T00:00:00+00:00"))
+    await send_due(deps)
+    email.sent.clear()
+    await upstream.publish("orders", orders.OrderChanged(order_id=order_id, topic="a new topic", place="Salo"))
+    await send_due(deps)
+    links = {s.address: s.message.short.split(": ")[-1] for s in email.sent}
+    assert links == {"maija@example.org": f"{BASE_URL}/engagements/{engaged}",
+                     "pekka@example.org": f"{BASE_URL}/expert/offers"}
+    assert not any("topic" in s.message.body or "Salo" in s.message.body for s in email.sent)
