@@ -50,9 +50,13 @@ class SmtpSender:
     def _send(self, mail: EmailMessage) -> Delivery:
         s = self.settings
         try:
-            with smtplib.SMTP(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout_seconds) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+            tls = ssl.create_default_context()
+            connect = (smtplib.SMTP_SSL(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout_seconds, context=tls)
+                       if s.smtp_implicit_tls else smtplib.SMTP(s.smtp_host or "", s.smtp_port,
+                                                                 timeout=s.smtp_timeout_seconds))
+            with connect as smtp:
+                if s.smtp_starttls and not s.smtp_implicit_tls:
+                    smtp.starttls(context=tls)
                 if s.smtp_username:
                     smtp.login(s.smtp_username, s.smtp_password or "")
                 smtp.send_message(mail)

@@ -39,6 +39,7 @@ class MessageKind(enum.StrEnum):
     payment_made = "payment_made"
     consent_expiring = "consent_expiring"
     profile_returned = "profile_returned"
+    credentials_expiring = "credentials_expiring"  # an orderer's credentials to search the bank end soon
 
 
 # Kinds a person cannot turn off: an answer or a signature is waited for, and the contract relies on it.

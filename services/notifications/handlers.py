@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.contracts import events as contracts
 from services.feedback import events as feedback
-from services.notifications import messages as m, offers, reactions as r
+from services.notifications import credentials, messages as m, offers, reactions as r
 from services.notifications.domain.contact import Contact
 from services.orders import events as orders
 from services.registry import events as registry
@@ -112,5 +112,7 @@ CONSUMES: Consumed = {
         registry.ExpertErased: r.on_expert_erased,
         registry.ConsentExpiryReminded: r.on_consent_expiry_reminded,
         registry.ProfileReturned: r.on_profile_returned,
+        registry.OrdererCredentialsGranted: credentials.on_credentials_granted,
+        registry.OrdererCredentialsRevoked: credentials.on_credentials_revoked,
     },
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.notifications import events as ev
 from services.notifications.domain.notification import Status
-from services.notifications.views import OpenOffer, Parties, Row
+from services.notifications.views import Credentials, OpenOffer, Parties, Row
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
 
@@ -122,6 +122,29 @@ class NotificationTables(PostgresViews):
         await self._db(connection).execute(
             f"UPDATE {self.schema}.open_offers SET reminded = true WHERE offer_id = $1", offer_id)
 
+
+    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.credentials (orderer_id, valid_until, granted_event_id) VALUES ($1, $2, $3)
+                ON CONFLICT (orderer_id) DO UPDATE SET valid_until = excluded.valid_until,
+                    granted_event_id = excluded.granted_event_id, reminded = false
+                WHERE {self.schema}.credentials.valid_until <> excluded.valid_until""",
+            credentials.orderer_id, credentials.valid_until, credentials.granted_event_id)
+
+    async def forget_credentials(self, orderer_id: str, connection: Any) -> None:
+        await self._db(connection).execute(f"DELETE FROM {self.schema}.credentials WHERE orderer_id = $1", orderer_id)
+
+    async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
+        rows = await self.db.fetch(
+            f"""SELECT orderer_id, valid_until, granted_event_id FROM {self.schema}.credentials
+                WHERE NOT reminded AND valid_until >= $1 AND valid_until <= $2
+                ORDER BY valid_until, orderer_id LIMIT $3""",
+            today, by, limit)
+        return [Credentials(r["orderer_id"], r["valid_until"], r["granted_event_id"]) for r in rows]
+
+    async def credentials_reminded(self, orderer_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"UPDATE {self.schema}.credentials SET reminded = true WHERE orderer_id = $1", orderer_id)
 
 def _offer(row: Any) -> OpenOffer:
     return OpenOffer(row["offer_id"], row["expert_id"], row["expires_at"], row["made_event_id"], row["order_id"])

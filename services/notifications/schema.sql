@@ -23,6 +23,15 @@ CREATE TABLE IF NOT EXISTS {schema}.open_offers (
 CREATE INDEX IF NOT EXISTS open_offers_expiring ON {schema}.open_offers (expires_at) WHERE NOT reminded;
 CREATE INDEX IF NOT EXISTS open_offers_order ON {schema}.open_offers (order_id);
 
+-- Orderers' credentials with an end date, from the registry's events: two weeks before they end the orderer is
+-- reminded, once per end date.
+CREATE TABLE IF NOT EXISTS {schema}.credentials (
+    orderer_id        text    PRIMARY KEY,
+    valid_until       date    NOT NULL,
+    granted_event_id  uuid    NOT NULL,
+    reminded          boolean NOT NULL DEFAULT false
+);
+
 -- Each message, for the sending job (the queued ones, by when they are due) and the undelivered list.
 CREATE TABLE IF NOT EXISTS {schema}.notifications (
     notification_id  uuid        PRIMARY KEY,

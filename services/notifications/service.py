@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from services.notifications import events
 from services.notifications.channels import Sender, SmsGatewaySender, SmtpSender
+from services.notifications.credentials import remind_expiring_credentials
 from services.notifications.domain.notification import Backoff
 from services.notifications.events import Channel
 from services.notifications.handlers import COMMANDS, CONSUMES, QUERIES
@@ -46,6 +47,7 @@ class Deps(ServiceDeps[NotificationViews]):
     base_url: str = "http://127.0.0.1:8000"
     backoff: Backoff = field(default_factory=Backoff)
     offer_warning: dt.timedelta = dt.timedelta(hours=24)
+    credentials_warning: dt.timedelta = dt.timedelta(days=14)
 
 
 def senders_of(notify: NotifySettings) -> dict[Channel, Sender]:
@@ -60,7 +62,8 @@ def compose(uow: UnitOfWork, views: NotificationViews, settings: Settings | None
                       attempts=notify.max_attempts)
     return Deps(uow=uow, views=views, clock=clock or Clock(), senders=senders or senders_of(notify),
                 base_url=notify.web_base_url, backoff=backoff,
-                offer_warning=dt.timedelta(hours=notify.offer_warning_hours))
+                offer_warning=dt.timedelta(hours=notify.offer_warning_hours),
+                credentials_warning=dt.timedelta(days=notify.credentials_warning_days))
 
 
 def load_notify_settings() -> NotifySettings:
@@ -86,6 +89,8 @@ def definition(*, notify: NotifySettings | None = None, senders: Mapping[Channel
         queries=QUERIES,
         consumes=CONSUMES,
         jobs=(Job("send_notifications", send_due, every_seconds=notify.send_every_seconds),
-              Job("remind_expiring_offers", remind_expiring_offers, every_seconds=notify.offer_check_seconds)),
+              Job("remind_expiring_offers", remind_expiring_offers, every_seconds=notify.deadline_check_seconds),
+              Job("remind_expiring_credentials", remind_expiring_credentials,
+                  every_seconds=notify.deadline_check_seconds)),
         sql=(SQL,),
     )

@@ -18,6 +18,7 @@ class NotifySettings(BaseSettings):
     smtp_host: str | None = Field(None, description="the mail relay, e.g. smtp.example.fi")
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_starttls: bool = Field(True, description="upgrade to TLS before authenticating (the relay must offer it)")
+    smtp_implicit_tls: bool = Field(False, description="TLS from the first byte (SMTPS, usually port 465)")
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = Field(20.0, gt=0)
@@ -29,7 +30,10 @@ class NotifySettings(BaseSettings):
     max_attempts: int = Field(6, ge=1, le=30)
     offer_warning_hours: float = Field(24.0, gt=0, description="how long before an unanswered offer expires its "
                                                                  "expert is reminded")
-    offer_check_seconds: float = Field(300.0, gt=0, description="how often offers about to expire are looked for")
+    credentials_warning_days: int = Field(14, ge=1, le=90, description="how many days before an orderer's "
+                                                                     "credentials end they are reminded")
+    deadline_check_seconds: float = Field(300.0, gt=0, description="how often offers and credentials about to "
+                                                                   "end are looked for")
 
     @field_validator("web_base_url", "sms_gateway_url")
     @classmethod

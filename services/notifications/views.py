@@ -30,6 +30,13 @@ class OpenOffer:
     order_id: uuid.UUID | None = None
 
 
+@dataclass(frozen=True)
+class Credentials:
+    orderer_id: str
+    valid_until: dt.date
+    granted_event_id: uuid.UUID  # the OrdererCredentialsGranted event: the reminder follows from it
+
+
 @dataclass
 class Row:
     """One message as the queue and the coordinator see it: no address, no text."""
@@ -94,6 +101,18 @@ class NotificationViews(Protocol):
 
     async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None: ...
 
+    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
+        """An orderer's credentials, granted or granted again (a new end date is reminded of anew)."""
+        ...
+
+    async def forget_credentials(self, orderer_id: str, connection: Any) -> None: ...
+
+    async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
+        """Credentials not yet reminded of that end on or after ``today`` and by ``by``, the soonest first."""
+        ...
+
+    async def credentials_reminded(self, orderer_id: str, connection: Any) -> None: ...
+
 
 class InMemoryNotificationViews(Projection):
     def __init__(self) -> None:
@@ -101,6 +120,23 @@ class InMemoryNotificationViews(Projection):
         self.rows: dict[uuid.UUID, Row] = {}
         self.offers: dict[uuid.UUID, tuple[OpenOffer, bool]] = {}  # offer id -> (offer, reminded)
         self.cancelled: set[uuid.UUID] = set()
+        self.credentials: dict[str, tuple[Credentials, bool]] = {}  # orderer id -> (credentials, reminded)
+
+    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
+        known = self.credentials.get(credentials.orderer_id)
+        if known is None or known[0].valid_until != credentials.valid_until:
+            self.credentials[credentials.orderer_id] = (credentials, False)
+
+    async def forget_credentials(self, orderer_id: str, connection: Any) -> None:
+        self.credentials.pop(orderer_id, None)
+
+    async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
+        found = [c for c, reminded in self.credentials.values() if not reminded and today <= c.valid_until <= by]
+        return sorted(found, key=lambda c: (c.valid_until, c.orderer_id))[:limit]
+
+    async def credentials_reminded(self, orderer_id: str, connection: Any) -> None:
+        if orderer_id in self.credentials:
+            self.credentials[orderer_id] = (self.credentials[orderer_id][0], True)
 
     async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
         self.offers.setdefault(offer.offer_id, (offer, False))

@@ -8,7 +8,7 @@ import uuid
 from services.notifications import events as ev
 from services.notifications.domain.notification import Status
 from services.notifications.events import Channel, MessageKind
-from services.notifications.views import OpenOffer, Parties
+from services.notifications.views import Credentials, OpenOffer, Parties
 from tests.contract.feed import ids, in_postgres
 
 T0 = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
@@ -91,6 +91,28 @@ async def test_notifications(views_of):
         assert [o.offer_id for o in await feed.within(views.open_offers_of_order, order)] == [o4]
         await feed.within(views.forget_offer, o4)
         assert await feed.within(views.open_offers_of_order, order) == []
+
+
+        # Orderers' credentials: those ending within the window, the soonest first, once per end date.
+        today = T0.date()
+        for orderer, days in (("school", 10), ("clinic", 3), ("later", 40)):
+            await feed.within(views.remember_credentials, Credentials(orderer, today + dt.timedelta(days=days),
+                                                                      uuid.uuid4()))
+        window = today + dt.timedelta(days=14)
+        assert [c.orderer_id for c in await views.credentials_expiring(today, window)] == ["clinic", "school"]
+        assert [c.orderer_id for c in await views.credentials_expiring(today + dt.timedelta(days=4), window)] == [
+            "school"]
+        await feed.within(views.credentials_reminded, "clinic")
+        same = Credentials("school", today + dt.timedelta(days=10), uuid.uuid4())
+        await feed.within(views.credentials_reminded, "school")
+        await feed.within(views.remember_credentials, same)  # granted again, the same end: still reminded
+        assert await views.credentials_expiring(today, window) == []
+        moved = Credentials("school", today + dt.timedelta(days=12), uuid.uuid4())
+        await feed.within(views.remember_credentials, moved)  # a new end date: reminded of anew
+        assert await views.credentials_expiring(today, window) == [moved]
+        await feed.within(views.forget_credentials, "school")
+        assert [c.orderer_id for c in await views.credentials_expiring(today, today + dt.timedelta(days=60))] == [
+            "later"]
 
 
 async def test_a_message_one_replica_sends_is_skipped_by_another(servers):

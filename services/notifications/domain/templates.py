@@ -94,6 +94,15 @@ TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
                                                   "{link}"),
         Language.en: ("Your profile was returned", "Your profile was returned to you from review. See why: {link}"),
     },
+    MessageKind.credentials_expiring: {
+        Language.fi: ("Tunnuksesi vanhenevat pian", "Tunnuksesi kokemuspankin hakuun vanhenevat pian. Pyydä "
+                                                    "koordinaattorilta jatkoa tarvittaessa: {link}"),
+        Language.sv: ("Dina inloggningsuppgifter går snart ut", "Dina uppgifter för att söka i erfarenhetsbanken "
+                                                                "går snart ut. Be koordinatorn om förlängning vid "
+                                                                "behov: {link}"),
+        Language.en: ("Your credentials end soon", "Your credentials to search the experience bank end soon. Ask "
+                                                   "the coordinator to extend them if you need: {link}"),
+    },
 }
 
 

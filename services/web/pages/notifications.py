@@ -31,6 +31,7 @@ KIND_NAMES = {
     MessageKind.payment_made: N_("A payment made to me"),
     MessageKind.consent_expiring: N_("My consent ending soon"),
     MessageKind.profile_returned: N_("My profile returned from review"),
+    MessageKind.credentials_expiring: N_("My credentials to search the bank ending soon"),
 }
 OPTIONAL_KINDS = [kind for kind in MessageKind if kind not in REQUIRED_KINDS]
 

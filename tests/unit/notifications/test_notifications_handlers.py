@@ -1,6 +1,7 @@
 """The notifications service's handlers over the in-memory store: whom each event tells, the contact book
 commands, and the sending job's retries, bounces and once-only sending."""
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.notifications import messages as m
+from services.notifications.credentials import remind_expiring_credentials
 from services.notifications.domain.notification import Delivery, Outcome
 from services.notifications.handlers import (
     forget_contact,
@@ -257,3 +259,25 @@ async def test_a_changed_task_tells_its_engaged_and_offered_experts_but_not_a_ca
     assert links == {"maija@example.org": f"{BASE_URL}/engagements/{engaged}",
                      "pekka@example.org": f"{BASE_URL}/expert/offers"}
     assert not any("topic" in s.message.body or "Salo" in s.message.body for s in email.sent)
+
+
+async def test_an_orderer_is_reminded_once_two_weeks_before_their_credentials_end(deps, upstream, email, clock):
+    await contact(deps, SCHOOL, email="school@example.fi", language="sv")
+    ends = clock.now.date() + dt.timedelta(days=20)
+    granted = registry.OrdererCredentialsGranted(orderer_id="school", orderer_name="Turun koulu", valid_until=ends)
+    await upstream.publish("registry", granted)
+    assert await remind_expiring_credentials(deps) == 0
+    clock.advance(days=7)
+    assert await remind_expiring_credentials(deps) == 1
+    assert await remind_expiring_credentials(deps) == 0  # once for this end date
+    await send_due(deps)
+    [mail] = email.sent
+    assert mail.message.subject == "Dina inloggningsuppgifter går snart ut" and mail.message.short.endswith(
+        f"{BASE_URL}/orderer")
+
+    # Granted again for longer, then again to end soon: a new end date is reminded of anew; revoked, never.
+    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=1)}))
+    assert await remind_expiring_credentials(deps) == 1
+    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=2)}))
+    await upstream.publish("registry", registry.OrdererCredentialsRevoked(orderer_id="school"))
+    assert await remind_expiring_credentials(deps) == 0
