@@ -50,7 +50,7 @@ class SmtpSender:
     def _send(self, mail: EmailMessage) -> Delivery:
         s = self.settings
         try:
-            tls = ssl.create_default_context()
+            tls = ssl.create_default_context(cafile=s.smtp_ca_file)
             connect = (smtplib.SMTP_SSL(s.smtp_host or "", s.smtp_port, timeout=s.smtp_timeout_seconds, context=tls)
                        if s.smtp_implicit_tls else smtplib.SMTP(s.smtp_host or "", s.smtp_port,
                                                                  timeout=s.smtp_timeout_seconds))

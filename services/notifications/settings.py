@@ -19,6 +19,8 @@ class NotifySettings(BaseSettings):
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_starttls: bool = Field(True, description="upgrade to TLS before authenticating (the relay must offer it)")
     smtp_implicit_tls: bool = Field(False, description="TLS from the first byte (SMTPS, usually port 465)")
+    smtp_ca_file: str | None = Field(None, description="the CA certificate(s) the relay's certificate is checked "
+                                                       "with, when not a public CA (a file of PEM)")
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = Field(20.0, gt=0)
