@@ -27,16 +27,13 @@ ORDERER_PAGE = "/orderer"
 async def on_credentials_granted(event: Envelope[registry.OrdererCredentialsGranted], ctx: EventContext,
                                  deps: Deps) -> None:
     e = event.payload
-    if e.valid_until is None:  # credentials without an end: nothing to remind of
-        await deps.views.forget_credentials(e.orderer_id, ctx.session.connection)
-        return
-    await deps.views.remember_credentials(Credentials(e.orderer_id, e.valid_until, event.event_id),
+    await deps.views.remember_credentials(Credentials(e.orderer_id, e.valid_until, event.event_id), event.version,
                                           ctx.session.connection)
 
 
 async def on_credentials_revoked(event: Envelope[registry.OrdererCredentialsRevoked], ctx: EventContext,
                                  deps: Deps) -> None:
-    await deps.views.forget_credentials(event.payload.orderer_id, ctx.session.connection)
+    await deps.views.revoke_credentials(event.payload.orderer_id, event.version, ctx.session.connection)
 
 
 async def remind_expiring_credentials(deps: Deps) -> int:

@@ -34,7 +34,8 @@ async def on_offer_made(event: Envelope[orders.OfferMade], ctx: EventContext, de
 
 async def on_offer_closed(event: Envelope[orders.OfferAccepted | orders.OfferDeclined | orders.OfferExpired
                                           | orders.OfferWithdrawn], ctx: EventContext, deps: Deps) -> None:
-    await deps.views.forget_offer(event.payload.offer_id, ctx.session.connection)
+    e = event.payload
+    await deps.views.close_offer(e.offer_id, e.expert_id, e.order_id, ctx.session.connection)
 
 
 async def on_order_changed(event: Envelope[orders.OrderChanged], ctx: EventContext, deps: Deps) -> None:

@@ -50,7 +50,7 @@ class NotificationTables(PostgresViews):
     async def open_offers_of_order(self, order_id: uuid.UUID, connection: Any) -> list[OpenOffer]:
         rows = await self._db(connection).fetch(
             f"""SELECT offer_id, expert_id, expires_at, made_event_id, order_id FROM {self.schema}.open_offers
-                WHERE order_id = $1 ORDER BY offer_id""", order_id)
+                WHERE order_id = $1 AND open ORDER BY offer_id""", order_id)
         return [_offer(row) for row in rows]
 
     async def on_NotificationQueued(self, e: ev.NotificationQueued, conn: Any, event: Envelope[Any]) -> None:
@@ -104,17 +104,23 @@ class NotificationTables(PostgresViews):
 
     async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
         await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, expires_at, made_event_id, order_id)
-                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (offer_id) DO NOTHING""",
-            offer.offer_id, offer.expert_id, offer.expires_at, offer.made_event_id, offer.order_id)
+            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, order_id, expires_at, made_event_id)
+                VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (offer_id) DO UPDATE SET expires_at = excluded.expires_at,
+                    made_event_id = excluded.made_event_id""",
+            offer.offer_id, offer.expert_id, offer.order_id, offer.expires_at, offer.made_event_id)
 
-    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
-        await self._db(connection).execute(f"DELETE FROM {self.schema}.open_offers WHERE offer_id = $1", offer_id)
+    async def close_offer(self, offer_id: uuid.UUID, expert_id: str, order_id: uuid.UUID, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.open_offers (offer_id, expert_id, order_id, open) VALUES ($1, $2, $3, false)
+                ON CONFLICT (offer_id) DO UPDATE SET open = false""",
+            offer_id, expert_id, order_id)
 
     async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
         rows = await self.db.fetch(
             f"""SELECT offer_id, expert_id, expires_at, made_event_id, order_id FROM {self.schema}.open_offers
-                WHERE NOT reminded AND expires_at > $1 AND expires_at <= $2 ORDER BY expires_at, offer_id LIMIT $3""",
+                WHERE open AND NOT reminded AND expires_at > $1 AND expires_at <= $2
+                ORDER BY expires_at, offer_id LIMIT $3""",
             now, before, limit)
         return [_offer(row) for row in rows]
 
@@ -123,21 +129,29 @@ class NotificationTables(PostgresViews):
             f"UPDATE {self.schema}.open_offers SET reminded = true WHERE offer_id = $1", offer_id)
 
 
-    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
+    async def remember_credentials(self, credentials: Credentials, version: int, connection: Any) -> None:
+        table = f"{self.schema}.credentials"
         await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.credentials (orderer_id, valid_until, granted_event_id) VALUES ($1, $2, $3)
+            f"""INSERT INTO {table} (orderer_id, valid_until, granted_event_id, active, version)
+                VALUES ($1, $2, $3, true, $4)
                 ON CONFLICT (orderer_id) DO UPDATE SET valid_until = excluded.valid_until,
-                    granted_event_id = excluded.granted_event_id, reminded = false
-                WHERE {self.schema}.credentials.valid_until <> excluded.valid_until""",
-            credentials.orderer_id, credentials.valid_until, credentials.granted_event_id)
+                    granted_event_id = excluded.granted_event_id, active = true, version = excluded.version,
+                    reminded = {table}.reminded AND {table}.valid_until IS NOT DISTINCT FROM excluded.valid_until
+                WHERE {table}.version < excluded.version""",
+            credentials.orderer_id, credentials.valid_until, credentials.granted_event_id, version)
 
-    async def forget_credentials(self, orderer_id: str, connection: Any) -> None:
-        await self._db(connection).execute(f"DELETE FROM {self.schema}.credentials WHERE orderer_id = $1", orderer_id)
+    async def revoke_credentials(self, orderer_id: str, version: int, connection: Any) -> None:
+        table = f"{self.schema}.credentials"
+        await self._db(connection).execute(
+            f"""INSERT INTO {table} (orderer_id, active, version) VALUES ($1, false, $2)
+                ON CONFLICT (orderer_id) DO UPDATE SET active = false, version = excluded.version
+                WHERE {table}.version < excluded.version""",
+            orderer_id, version)
 
     async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
         rows = await self.db.fetch(
             f"""SELECT orderer_id, valid_until, granted_event_id FROM {self.schema}.credentials
-                WHERE NOT reminded AND valid_until >= $1 AND valid_until <= $2
+                WHERE active AND NOT reminded AND valid_until >= $1 AND valid_until <= $2
                 ORDER BY valid_until, orderer_id LIMIT $3""",
             today, by, limit)
         return [Credentials(r["orderer_id"], r["valid_until"], r["granted_event_id"]) for r in rows]

@@ -11,24 +11,28 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
 );
 CREATE INDEX IF NOT EXISTS engagements_order ON {schema}.engagements (order_id);
 
--- Offers not yet answered, from orders' events: a day before one expires its expert is reminded, once.
+-- Offers, from orders' events: a day before one still open expires its expert is reminded, once. An answered
+-- offer stays as a closed row, so that an answer handled before its offer (one batch) still closes it.
 CREATE TABLE IF NOT EXISTS {schema}.open_offers (
-    offer_id    uuid        PRIMARY KEY,
-    expert_id   text        NOT NULL,
-    expires_at  timestamptz NOT NULL,
-    made_event_id uuid      NOT NULL,
-    order_id    uuid,
-    reminded    boolean     NOT NULL DEFAULT false
+    offer_id       uuid        PRIMARY KEY,
+    expert_id      text        NOT NULL,
+    order_id       uuid        NOT NULL,
+    expires_at     timestamptz,
+    made_event_id  uuid,
+    open           boolean     NOT NULL DEFAULT true,
+    reminded       boolean     NOT NULL DEFAULT false
 );
-CREATE INDEX IF NOT EXISTS open_offers_expiring ON {schema}.open_offers (expires_at) WHERE NOT reminded;
-CREATE INDEX IF NOT EXISTS open_offers_order ON {schema}.open_offers (order_id);
+CREATE INDEX IF NOT EXISTS open_offers_expiring ON {schema}.open_offers (expires_at) WHERE open AND NOT reminded;
+CREATE INDEX IF NOT EXISTS open_offers_order ON {schema}.open_offers (order_id) WHERE open;
 
--- Orderers' credentials with an end date, from the registry's events: two weeks before they end the orderer is
--- reminded, once per end date.
+-- Orderers' credentials, from the registry's events: two weeks before they end the orderer is reminded, once per
+-- end date. ``version`` is that of the orderer's stream the row follows: an older event changes nothing.
 CREATE TABLE IF NOT EXISTS {schema}.credentials (
     orderer_id        text    PRIMARY KEY,
-    valid_until       date    NOT NULL,
-    granted_event_id  uuid    NOT NULL,
+    valid_until       date,
+    granted_event_id  uuid,
+    active            boolean NOT NULL,
+    version           integer NOT NULL,
     reminded          boolean NOT NULL DEFAULT false
 );
 

@@ -27,13 +27,13 @@ class OpenOffer:
     expert_id: str
     expires_at: dt.datetime
     made_event_id: uuid.UUID  # the OfferMade event: the reminder follows from it
-    order_id: uuid.UUID | None = None
+    order_id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class Credentials:
     orderer_id: str
-    valid_until: dt.date
+    valid_until: dt.date | None  # None: credentials without an end
     granted_event_id: uuid.UUID  # the OrdererCredentialsGranted event: the reminder follows from it
 
 
@@ -89,10 +89,15 @@ class NotificationViews(Protocol):
         """Bounced messages, the latest first; one person's when ``person_id`` is given."""
         ...
 
-    async def remember_offer(self, offer: OpenOffer, connection: Any) -> None: ...
+    # The consumers handle a batch of events at once, so an offer's answer may be kept before the offer, and
+    # a revocation before the grant it follows: these methods give the same result in either order.
 
-    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
-        """The offer was answered, withdrawn or expired: nobody is reminded of it."""
+    async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
+        """An offer made: open unless its answer was kept already."""
+        ...
+
+    async def close_offer(self, offer_id: uuid.UUID, expert_id: str, order_id: uuid.UUID, connection: Any) -> None:
+        """The offer was answered, withdrawn or expired: nobody is reminded of it, ever."""
         ...
 
     async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:
@@ -101,11 +106,12 @@ class NotificationViews(Protocol):
 
     async def offer_reminded(self, offer_id: uuid.UUID, connection: Any) -> None: ...
 
-    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
-        """An orderer's credentials, granted or granted again (a new end date is reminded of anew)."""
+    async def remember_credentials(self, credentials: Credentials, version: int, connection: Any) -> None:
+        """An orderer's credentials granted (again: a new end date is reminded of anew), by the ``version`` of
+        the orderer's stream that granted them; an older event than the one kept changes nothing."""
         ...
 
-    async def forget_credentials(self, orderer_id: str, connection: Any) -> None: ...
+    async def revoke_credentials(self, orderer_id: str, version: int, connection: Any) -> None: ...
 
     async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
         """Credentials not yet reminded of that end on or after ``today`` and by ``by``, the soonest first."""
@@ -120,28 +126,37 @@ class InMemoryNotificationViews(Projection):
         self.rows: dict[uuid.UUID, Row] = {}
         self.offers: dict[uuid.UUID, tuple[OpenOffer, bool]] = {}  # offer id -> (offer, reminded)
         self.cancelled: set[uuid.UUID] = set()
-        self.credentials: dict[str, tuple[Credentials, bool]] = {}  # orderer id -> (credentials, reminded)
+        self.closed_offers: set[uuid.UUID] = set()
+        # orderer id -> (credentials, or None when revoked; the stream version that said so; reminded)
+        self.credentials: dict[str, tuple[Credentials | None, int, bool]] = {}
 
-    async def remember_credentials(self, credentials: Credentials, connection: Any) -> None:
-        known = self.credentials.get(credentials.orderer_id)
-        if known is None or known[0].valid_until != credentials.valid_until:
-            self.credentials[credentials.orderer_id] = (credentials, False)
+    async def remember_credentials(self, credentials: Credentials, version: int, connection: Any) -> None:
+        known, known_version, reminded = self.credentials.get(credentials.orderer_id, (None, 0, False))
+        if version > known_version:
+            same_end = known is not None and known.valid_until == credentials.valid_until
+            self.credentials[credentials.orderer_id] = (credentials, version, reminded and same_end)
 
-    async def forget_credentials(self, orderer_id: str, connection: Any) -> None:
-        self.credentials.pop(orderer_id, None)
+    async def revoke_credentials(self, orderer_id: str, version: int, connection: Any) -> None:
+        _, known_version, reminded = self.credentials.get(orderer_id, (None, 0, False))
+        if version > known_version:
+            self.credentials[orderer_id] = (None, version, reminded)
 
     async def credentials_expiring(self, today: dt.date, by: dt.date, limit: int = 100) -> list[Credentials]:
-        found = [c for c, reminded in self.credentials.values() if not reminded and today <= c.valid_until <= by]
-        return sorted(found, key=lambda c: (c.valid_until, c.orderer_id))[:limit]
+        found = [c for c, _, reminded in self.credentials.values() if c is not None and c.valid_until is not None
+                 and not reminded and today <= c.valid_until <= by]
+        return sorted(found, key=lambda c: (c.valid_until or today, c.orderer_id))[:limit]
 
     async def credentials_reminded(self, orderer_id: str, connection: Any) -> None:
         if orderer_id in self.credentials:
-            self.credentials[orderer_id] = (self.credentials[orderer_id][0], True)
+            credentials, version, _ = self.credentials[orderer_id]
+            self.credentials[orderer_id] = (credentials, version, True)
 
     async def remember_offer(self, offer: OpenOffer, connection: Any) -> None:
-        self.offers.setdefault(offer.offer_id, (offer, False))
+        if offer.offer_id not in self.closed_offers:
+            self.offers.setdefault(offer.offer_id, (offer, False))
 
-    async def forget_offer(self, offer_id: uuid.UUID, connection: Any) -> None:
+    async def close_offer(self, offer_id: uuid.UUID, expert_id: str, order_id: uuid.UUID, connection: Any) -> None:
+        self.closed_offers.add(offer_id)
         self.offers.pop(offer_id, None)
 
     async def offers_expiring(self, now: dt.datetime, before: dt.datetime, limit: int = 100) -> list[OpenOffer]:

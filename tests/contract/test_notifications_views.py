@@ -64,12 +64,12 @@ async def test_notifications(views_of):
         o1, o2, o3 = ids(3)
         for offer_id, expert, hours in ((o1, "maija", 30), (o2, "pekka", 20), (o3, "maija", 10)):
             await feed.within(views.remember_offer, OpenOffer(offer_id, expert, T0 + dt.timedelta(hours=hours),
-                                                              uuid.uuid4()))
+                                                              uuid.uuid4(), uuid.uuid4()))
         window = T0 + dt.timedelta(hours=24)
         assert [o.offer_id for o in await views.offers_expiring(T0, window)] == [o3, o2]
         assert [o.offer_id for o in await views.offers_expiring(T0 + dt.timedelta(hours=15), window)] == [o2]
         await feed.within(views.offer_reminded, o3)
-        await feed.within(views.forget_offer, o2)
+        await feed.within(views.close_offer, o2, "pekka", uuid.uuid4())
         assert await views.offers_expiring(T0, window) == []
         [later] = await views.offers_expiring(T0, T0 + dt.timedelta(hours=48))
         assert (later.offer_id, later.expert_id) == (o1, "maija")
@@ -89,28 +89,37 @@ async def test_notifications(views_of):
             await feed.within(views.remember_offer, OpenOffer(offer_id, "aino", T0 + dt.timedelta(days=3),
                                                               uuid.uuid4(), order_id))
         assert [o.offer_id for o in await feed.within(views.open_offers_of_order, order)] == [o4]
-        await feed.within(views.forget_offer, o4)
+        await feed.within(views.close_offer, o4, "aino", order)
         assert await feed.within(views.open_offers_of_order, order) == []
+        # Answered before it was kept (one batch handled at once): it stays closed.
+        [o6] = ids(1)
+        await feed.within(views.close_offer, o6, "aino", order)
+        await feed.within(views.remember_offer, OpenOffer(o6, "aino", T0 + dt.timedelta(hours=2), uuid.uuid4(), order))
+        assert await feed.within(views.open_offers_of_order, order) == []
+        assert await views.offers_expiring(T0, window) == []
 
 
-        # Orderers' credentials: those ending within the window, the soonest first, once per end date.
+        # Orderers' credentials: those ending within the window, the soonest first, once per end date; each
+        # row follows the latest version of the orderer's stream, whatever order the events were handled in.
         today = T0.date()
         for orderer, days in (("school", 10), ("clinic", 3), ("later", 40)):
             await feed.within(views.remember_credentials, Credentials(orderer, today + dt.timedelta(days=days),
-                                                                      uuid.uuid4()))
+                                                                      uuid.uuid4()), 1)
+        await feed.within(views.remember_credentials, Credentials("endless", None, uuid.uuid4()), 1)
         window = today + dt.timedelta(days=14)
         assert [c.orderer_id for c in await views.credentials_expiring(today, window)] == ["clinic", "school"]
         assert [c.orderer_id for c in await views.credentials_expiring(today + dt.timedelta(days=4), window)] == [
             "school"]
         await feed.within(views.credentials_reminded, "clinic")
-        same = Credentials("school", today + dt.timedelta(days=10), uuid.uuid4())
         await feed.within(views.credentials_reminded, "school")
-        await feed.within(views.remember_credentials, same)  # granted again, the same end: still reminded
+        same = Credentials("school", today + dt.timedelta(days=10), uuid.uuid4())
+        await feed.within(views.remember_credentials, same, 2)  # granted again, the same end: still reminded
         assert await views.credentials_expiring(today, window) == []
         moved = Credentials("school", today + dt.timedelta(days=12), uuid.uuid4())
-        await feed.within(views.remember_credentials, moved)  # a new end date: reminded of anew
+        await feed.within(views.remember_credentials, moved, 3)  # a new end date: reminded of anew
         assert await views.credentials_expiring(today, window) == [moved]
-        await feed.within(views.forget_credentials, "school")
+        await feed.within(views.revoke_credentials, "school", 5)
+        await feed.within(views.remember_credentials, moved, 4)  # an older grant, handled after the revocation
         assert [c.orderer_id for c in await views.credentials_expiring(today, today + dt.timedelta(days=60))] == [
             "later"]
 

@@ -17,9 +17,12 @@ import pytest
 
 from services.contracts import events as contracts
 from services.feedback import events as feedback
+from services.notifications.domain.templates import TEMPLATES
+from services.notifications.events import Language, MessageKind
 from services.notifications.service import definition
 from services.notifications.settings import NotifySettings
 from services.orders import events as orders
+from services.registry import events as registry
 from shared.messaging.subjects import stream_name
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
@@ -184,3 +187,77 @@ async def _bounced(w: World, actor: dict[str, str]) -> list[dict[str, Any]]:
 async def _queued(runtime: ServiceRuntime) -> int:
     assert runtime.pool is not None
     return int(await runtime.pool.fetchval("SELECT count(*) FROM notifications.notifications"))
+
+
+async def test_every_kind_of_message_reaches_its_person_once_in_their_language(environment):
+    async with world(environment) as w:
+        warned = w.settings.model_copy(update={"offer_warning_hours": 24 * 8, "deadline_check_seconds": 0.1})
+        async with running(environment, warned) as runtime:
+            await w.ask("cmd.set_contact", {"actor": MAIJA, "email": "maija@example.org", "language": "sv"})
+            await w.ask("cmd.set_contact", {"actor": SCHOOL, "email": "school@example.fi", "language": "en"})
+            up = w.upstreams
+            await w.offer("maija")  # a new offer, and (expiring within the warning) its reminder
+            engagement_id, order_id = uuid.uuid4(), uuid.uuid4()
+            stream = f"engagement-{engagement_id}"
+            opened = engagement_opened(engagement_id, "maija", "school").model_copy(update={"order_id": order_id})
+            await up["orders"].append(stream, opened, engagement_id)
+            # The consumer handles a batch of events at once: the change is made once the engagement is known
+            # (a change at the very moment an offer is accepted may miss that expert; see README, known limits).
+            await eventually(lambda: _order_of(runtime, engagement_id, order_id))
+            await up["orders"].append(f"order-{order_id}", orders.OrderChanged(
+                order_id=order_id, topic="living with psychosis, revised"), engagement_id)
+            contract_id = uuid.uuid4()
+            for event in (
+                contracts.ContractDrafted(  # both parties: a contract to sign
+                    contract_id=contract_id, engagement_id=engagement_id, expert_id="maija", orderer_id="school",
+                    fee_basis="recommended", rate_table_id="t", hourly_fee=None, fixed_fee=None,
+                    minimum_fee=Decimal("60"), mileage_per_km=Decimal("0.55"), expenses_reimbursed=True,
+                    cancellation_fee_share=Decimal("0.5")),
+                contracts.ExpenseLineApproved(contract_id=contract_id, engagement_id=engagement_id, line_no=1,
+                                              amount=Decimal("55.00")),
+                contracts.ExpenseLineReturned(contract_id=contract_id, engagement_id=engagement_id, line_no=2,
+                                              reason="the receipt from Turku is missing"),
+                contracts.FeePaid(contract_id=contract_id, engagement_id=engagement_id, total=Decimal("215.00"),
+                                  paid_on=dt.date.today())):
+                await up["contracts"].append(stream, event, engagement_id)
+            for event in (  # type: ignore[assignment]
+                feedback.FeedbackRequested(engagement_id=engagement_id, form=feedback.Form.self_assessment,
+                                           respondent_id="maija"),
+                feedback.FeedbackReminderSent(engagement_id=engagement_id, form=feedback.Form.self_assessment,
+                                              respondent_id="maija", reminder_number=1)):
+                await up["feedback"].append(f"feedback-{engagement_id}", event, engagement_id)
+            for event in (  # type: ignore[assignment]
+                registry.ConsentExpiryReminded(expert_id="maija", scope="bank",
+                                               valid_until=dt.date.today() + dt.timedelta(days=20)),
+                registry.ProfileReturned(expert_id="maija", reason="it names my diagnosis"),
+                registry.OrdererCredentialsGranted(orderer_id="school", orderer_name="Turun koulu",
+                                                   valid_until=dt.date.today() + dt.timedelta(days=10))):
+                await up["registry"].append(f"person-{uuid.uuid4()}", event)
+            await up["orders"].append(stream, orders.EngagementCancelled(
+                engagement_id=engagement_id, cancelled_by="orderer", reason="the lecturer fell ill",
+                after_signing=True), engagement_id)
+
+            to_school = {MessageKind.contract_to_sign, MessageKind.credentials_expiring}
+            expected = sorted(
+                [("maija@example.org", TEMPLATES[kind][Language.sv][0]) for kind in MessageKind if kind not in
+                 to_school] + [("maija@example.org", TEMPLATES[MessageKind.contract_to_sign][Language.sv][0])]
+                + [("school@example.fi", TEMPLATES[kind][Language.en][0]) for kind in to_school])
+
+            async def arrived() -> list[tuple[str, str]]:
+                return sorted((mail["To"], mail["Subject"]) for mail in w.relay.messages)
+
+            await eventually(lambda: _now_equal(arrived, expected), timeout=30)
+            everything = [m.get_content() + m["Subject"] for m in w.relay.messages]
+            assert not [(text, word) for text in everything for word in (
+                *TELLING, "receipt", "diagnosis", "215.00", "215,00", "55.00", "55,00", "fell ill") if word in text]
+            await w.offer("pekka")  # nobody's: pekka gave no details; then nothing more came to anyone
+            assert await arrived() == expected
+
+
+async def _order_of(runtime: ServiceRuntime, engagement_id: uuid.UUID, order_id: uuid.UUID) -> bool:
+    parties = await runtime.deps.views.parties(engagement_id)
+    return parties is not None and parties.order_id == order_id
+
+
+async def _now_equal(found: Any, expected: Any) -> bool:
+    return bool(await found() == expected)

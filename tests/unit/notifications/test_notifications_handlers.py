@@ -265,7 +265,8 @@ async def test_an_orderer_is_reminded_once_two_weeks_before_their_credentials_en
     await contact(deps, SCHOOL, email="school@example.fi", language="sv")
     ends = clock.now.date() + dt.timedelta(days=20)
     granted = registry.OrdererCredentialsGranted(orderer_id="school", orderer_name="Turun koulu", valid_until=ends)
-    await upstream.publish("registry", granted)
+    stream = "orderer-school"
+    await upstream.publish("registry", granted, stream_id=stream)
     assert await remind_expiring_credentials(deps) == 0
     clock.advance(days=7)
     assert await remind_expiring_credentials(deps) == 1
@@ -276,8 +277,10 @@ async def test_an_orderer_is_reminded_once_two_weeks_before_their_credentials_en
         f"{BASE_URL}/orderer")
 
     # Granted again for longer, then again to end soon: a new end date is reminded of anew; revoked, never.
-    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=1)}))
+    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=1)}),
+                           stream_id=stream)
     assert await remind_expiring_credentials(deps) == 1
-    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=2)}))
-    await upstream.publish("registry", registry.OrdererCredentialsRevoked(orderer_id="school"))
+    await upstream.publish("registry", granted.model_copy(update={"valid_until": ends + dt.timedelta(days=2)}),
+                           stream_id=stream)
+    await upstream.publish("registry", registry.OrdererCredentialsRevoked(orderer_id="school"), stream_id=stream)
     assert await remind_expiring_credentials(deps) == 0
