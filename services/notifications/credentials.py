@@ -3,24 +3,19 @@ once per end date, so that they can ask the coordinator to extend them. Kept fro
 
 from __future__ import annotations
 
-import logging
-import uuid
+from functools import partial
 from typing import TYPE_CHECKING
 
 from services.notifications.events import MessageKind
-from services.notifications.reactions import queue_message
+from services.notifications.reactions import remind
 from services.notifications.views import Credentials
 from services.registry import events as registry
-from shared.aggregate import Metadata
 from shared.envelope import Envelope
-from shared.events import SYSTEM
-from shared.eventstore.port import ConcurrencyConflict
 from shared.handling import EventContext
 
 if TYPE_CHECKING:
     from services.notifications.service import Deps
 
-log = logging.getLogger(__name__)
 ORDERER_PAGE = "/orderer"
 
 
@@ -38,17 +33,11 @@ async def on_credentials_revoked(event: Envelope[registry.OrdererCredentialsRevo
 
 async def remind_expiring_credentials(deps: Deps) -> int:
     """Remind each orderer whose credentials end within the warning time, once per end date; return how many
-    reminders were queued. Safe on every replica: the reminder's id follows from the granting event's."""
+    reminders were queued. Safe on every replica."""
     today = deps.clock.today()
     queued = 0
     for credentials in await deps.views.credentials_expiring(today, today + deps.credentials_warning):
-        kind = MessageKind.credentials_expiring
-        try:
-            async with deps.uow.begin() as session:
-                meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(credentials.granted_event_id, kind.value))
-                queued += await queue_message(session, deps, credentials.orderer_id, kind, ORDERER_PAGE,
-                                              credentials.granted_event_id, meta)
-                await deps.views.credentials_reminded(credentials.orderer_id, session.connection)
-        except ConcurrencyConflict as conflict:  # another replica reminded meanwhile
-            log.info("credentials of %s: reminder skipped: %s", credentials.orderer_id, conflict)
+        queued += await remind(deps, credentials.orderer_id, MessageKind.credentials_expiring, ORDERER_PAGE,
+                               credentials.granted_event_id,
+                               partial(deps.views.credentials_reminded, credentials.orderer_id))
     return queued

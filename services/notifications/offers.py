@@ -4,24 +4,19 @@ yet answered are kept from the orders service's events."""
 
 from __future__ import annotations
 
-import logging
-import uuid
+from functools import partial
 from typing import TYPE_CHECKING
 
 from services.notifications.events import MessageKind
-from services.notifications.reactions import engagement_page, queue_message, tell
+from services.notifications.reactions import engagement_page, remind, tell
 from services.notifications.views import OpenOffer
 from services.orders import events as orders
-from shared.aggregate import Metadata
 from shared.envelope import Envelope
-from shared.events import SYSTEM
-from shared.eventstore.port import ConcurrencyConflict
 from shared.handling import EventContext
 
 if TYPE_CHECKING:
     from services.notifications.service import Deps
 
-log = logging.getLogger(__name__)
 OFFERS_PAGE = "/expert/offers"
 
 
@@ -50,17 +45,10 @@ async def on_order_changed(event: Envelope[orders.OrderChanged], ctx: EventConte
 
 async def remind_expiring_offers(deps: Deps) -> int:
     """Remind each expert of an offer still open that expires within the warning time, once; return how many
-    reminders were queued. Safe on every replica: the reminder's id follows from the offer's."""
+    reminders were queued. Safe on every replica."""
     now = deps.clock.now()
     queued = 0
     for offer in await deps.views.offers_expiring(now, now + deps.offer_warning):
-        try:
-            async with deps.uow.begin() as session:
-                kind = MessageKind.offer_expiring
-                meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(offer.made_event_id, kind.value))
-                queued += await queue_message(session, deps, offer.expert_id, kind, OFFERS_PAGE,
-                                              offer.made_event_id, meta)
-                await deps.views.offer_reminded(offer.offer_id, session.connection)
-        except ConcurrencyConflict as conflict:  # another replica reminded meanwhile
-            log.info("offer %s: reminder skipped: %s", offer.offer_id, conflict)
+        queued += await remind(deps, offer.expert_id, MessageKind.offer_expiring, OFFERS_PAGE, offer.made_event_id,
+                               partial(deps.views.offer_reminded, offer.offer_id))
     return queued

@@ -9,8 +9,10 @@ here: the sending job (sending.py) sends what was recorded.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from services.contracts import events as contracts
 from services.feedback import events as feedback
@@ -22,11 +24,16 @@ from services.orders import events as orders
 from services.registry import events as registry
 from shared.aggregate import Metadata
 from shared.envelope import Envelope
+from shared.events import SYSTEM
+from shared.eventstore.port import ConcurrencyConflict
 from shared.handling import EventContext
 from shared.unit_of_work import Session
 
 if TYPE_CHECKING:
     from services.notifications.service import Deps
+
+
+log = logging.getLogger(__name__)
 
 
 class EngagementNotSeen(Exception):
@@ -44,6 +51,22 @@ async def queue_message(session: Session, deps: Deps, person_id: str, kind: Mess
     note.queue(person_id, kind, path, source_event_id, deps.clock.now())
     await session.save(note, meta)
     return True
+
+
+async def remind(deps: Deps, person_id: str, kind: MessageKind, path: str, source_event_id: uuid.UUID,
+                 mark: Callable[[Any], Awaitable[None]]) -> int:
+    """A reminder (of a deadline a job found), queued in a transaction of its own with ``mark`` (what it was
+    about, reminded of); 1 if queued. Its id follows from the source event, so replicas doing the same at once
+    record it once: the loser's conflict is logged and nothing more."""
+    try:
+        async with deps.uow.begin() as session:
+            meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(source_event_id, kind.value))
+            queued = await queue_message(session, deps, person_id, kind, path, source_event_id, meta)
+            await mark(session.connection)
+    except ConcurrencyConflict as conflict:
+        log.info("a reminder (%s) of %s skipped: %s", kind.value, source_event_id, conflict)
+        return 0
+    return int(queued)
 
 
 async def tell(ctx: EventContext, deps: Deps, person_id: str, kind: MessageKind, path: str) -> bool:

@@ -8,13 +8,14 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from services.contracts import events as contracts
 from services.feedback import events as feedback
-from services.notifications import events as ev
+from services.notifications import events as ev, messages as m
 from services.notifications.domain.notification import Delivery, Outcome
 from services.notifications.domain.templates import Message
-from services.notifications.handlers import CONSUMES
+from services.notifications.handlers import CONSUMES, set_contact
 from services.notifications.service import Deps, compose
 from services.notifications.settings import NotifySettings
 from services.notifications.views import InMemoryNotificationViews
@@ -22,11 +23,11 @@ from services.orders import events as orders
 from services.registry import events as registry
 from shared.clock import Clock
 from shared.envelope import RecordedEvent
-from shared.events import SYSTEM, DomainEvent, NewEvent, events_in
+from shared.events import SYSTEM, Actor, DomainEvent, NewEvent, events_in
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
 from tests.subjects import subject_of
-from tests.unit.calls import consume
+from tests.unit.calls import call, consume
 
 BASE_URL = "https://kokemus.example.fi"
 
@@ -69,6 +70,11 @@ def make_deps(clock: MovableClock, email: RecordingSender, sms: RecordingSender)
     return compose(InMemoryUnitOfWork(store, views.project), views, clock=Clock(clock),
                    notify=NotifySettings(web_base_url=BASE_URL, retry_first_seconds=60, max_attempts=3),
                    senders={ev.Channel.email: email, ev.Channel.sms: sms})
+
+
+async def contact(deps: Deps, actor: Actor, **details: Any) -> Any:
+    """The person gives their contact details (``set_contact``), as themselves or as a coordinator."""
+    return await call(set_contact, m.SetContact(**details), actor, deps)
 
 
 class Upstream:
