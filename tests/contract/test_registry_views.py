@@ -83,12 +83,17 @@ async def test_registry(views_of):
             orderer_id="ward-1", orderer_name="Osasto", valid_until=dt.date(2026, 12, 31)))
         await feed.follow("orderer-nobody", registry.OrdererCredentialsRevoked(orderer_id="nobody", reason="typo"))
 
-        assert await views.credentials_valid("school-1", june)  # the last valid day
-        assert not await views.credentials_valid("school-1", june + dt.timedelta(days=1))
-        assert not await views.credentials_valid("clinic-1", june)  # revoked
-        assert await views.credentials_valid("ward-1", dt.date(2026, 12, 31))  # granted again after revocation
-        assert not await views.credentials_valid("nobody", june)  # revoked without ever being granted
-        assert not await views.credentials_valid("stranger", june)
+        assert await views.credentials_valid("school-1", june, "school-org")  # the last valid day
+        assert not await views.credentials_valid("school-1", june + dt.timedelta(days=1), "school-org")
+        # Scoped to the school's staff: not for anyone acting for another organization, or for none.
+        assert not await views.credentials_valid("school-1", june, "clinic-org")
+        assert not await views.credentials_valid("school-1", june, None)
+        assert not await views.credentials_valid("clinic-1", june, None)  # revoked
+        # Granted again after revocation, unscoped: whatever organization the orderer acts for.
+        assert await views.credentials_valid("ward-1", dt.date(2026, 12, 31), None)
+        assert await views.credentials_valid("ward-1", dt.date(2026, 12, 31), "ward-org")
+        assert not await views.credentials_valid("nobody", june, None)  # revoked without ever being granted
+        assert not await views.credentials_valid("stranger", june, None)
 
         # Who signs in with an address: one person may be an expert, a contact person and an orderer.
         await feed.follow("expert-maija", registry.ExpertRegistered(
@@ -332,3 +337,7 @@ async def test_registry_profiles_and_the_bank(views_of):
 
         await feed.follow("expert-maija", registry.ExpertErased(expert_id="maija"))
         assert await found() == ["liisa"]
+        # Who looked at an erased expert is no longer in the log; whom the same viewers looked at besides is.
+        assert await views.access_log(expert_id="maija") == []
+        assert [(row.kind, row.expert_id) for row in await views.access_log(viewer_id="school")] == [
+            ("search", "pekka")]

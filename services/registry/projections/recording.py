@@ -184,7 +184,8 @@ class RecordedTables(PostgresViews):
 
     async def on_ExpertErased(self, e: ev.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'expert' AND id = $1", e.expert_id)
-        for table in ("profiles", "reviews", "consents"):
+        # The access log too: who looked at the erased expert, and when, is about them (their id is in each row).
+        for table in ("profiles", "reviews", "consents", "access_log"):
             await conn.execute(f"DELETE FROM {self.schema}.{table} WHERE expert_id = $1", e.expert_id)
 
     async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, conn: Any, _: Envelope[Any]) -> None:

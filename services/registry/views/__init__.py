@@ -60,8 +60,9 @@ class RegistryViews(Protocol):
         anywhere), in the order they were listed."""
         ...
 
-    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
-        """Whether the orderer holds credentials, not revoked, valid on ``day``."""
+    async def credentials_valid(self, orderer_id: str, day: dt.date, acting_for: str | None) -> bool:
+        """Whether the orderer holds credentials, not revoked, valid on ``day``, for staff of the organization
+        ``acting_for`` (credentials scoped to an organization hold only for it; unscoped ones for any)."""
         ...
 
     async def capacities(self, email: str, day: dt.date) -> list[Capacity]:

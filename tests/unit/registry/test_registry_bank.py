@@ -111,6 +111,17 @@ async def test_only_credentialed_orderers_contact_persons_and_coordinators_searc
     with pytest.raises(Forbidden):  # the credentials have run out
         await call(h.find_experts, m.FindExperts(), SCHOOL, later(deps, dt.date(2027, 1, 1)))
 
+    # Credentials scoped to one organization's staff hold only for someone acting for it.
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="clinic", orderer_name="Klinikka",
+                                                       organization_id="clinic-org"), COORDINATOR, deps)
+    clinic_staff = Actor(id="clinic", role=Role.orderer, organization_id="clinic-org")
+    assert (await call(h.find_experts, m.FindExperts(), clinic_staff, deps))["total"] == 1
+    for elsewhere in (None, "school-org"):
+        with pytest.raises(Forbidden) as refused:
+            await call(h.find_experts, m.FindExperts(),
+                       Actor(id="clinic", role=Role.orderer, organization_id=elsewhere), deps)
+        assert "no valid credentials" in str(refused.value)
+
 
 async def test_an_orderer_reaches_the_expert_directly_only_as_the_expert_wishes(deps):
     await county(deps)
