@@ -31,6 +31,7 @@ class MessageKind(enum.StrEnum):
     offer_expiring = "offer_expiring"  # an offer still unanswered a day before it expires
     contract_to_sign = "contract_to_sign"  # required: the contract binds the parties
     task_changed = "task_changed"  # the orderer changed the task of an offer or engagement
+    candidates_exhausted = "candidates_exhausted"  # every candidate of an order had their turn: name more
     engagement_cancelled = "engagement_cancelled"
     expense_approved = "expense_approved"
     expense_returned = "expense_returned"

@@ -89,6 +89,8 @@ QUERIES: Queries = {
 
 CONSUMES: Consumed = {
     "orders": {
+        orders.OrderPlaced: offers.on_order_placed,
+        orders.NoCandidatesLeft: offers.on_no_candidates_left,
         orders.OfferMade: offers.on_offer_made,
         orders.OfferAccepted: offers.on_offer_closed,
         orders.OfferDeclined: offers.on_offer_closed,

@@ -43,6 +43,23 @@ async def on_order_changed(event: Envelope[orders.OrderChanged], ctx: EventConte
         await tell(ctx, deps, offer.expert_id, MessageKind.task_changed, OFFERS_PAGE)
 
 
+class OrderNotSeen(Exception):
+    """An order's event came before its OrderPlaced was handled (retried, then dead-lettered)."""
+
+
+async def on_order_placed(event: Envelope[orders.OrderPlaced], ctx: EventContext, deps: Deps) -> None:
+    await deps.views.remember_order(event.payload.order_id, event.payload.orderer_id, ctx.session.connection)
+
+
+async def on_no_candidates_left(event: Envelope[orders.NoCandidatesLeft], ctx: EventContext, deps: Deps) -> None:
+    """Every candidate had their turn: the orderer is asked to name more, on the order's page."""
+    order_id = event.payload.order_id
+    orderer_id = await deps.views.orderer_of(order_id, ctx.session.connection)
+    if orderer_id is None:
+        raise OrderNotSeen(f"an event of order {order_id} before its OrderPlaced")
+    await tell(ctx, deps, orderer_id, MessageKind.candidates_exhausted, f"/orders/{order_id}")
+
+
 async def remind_expiring_offers(deps: Deps) -> int:
     """Remind each expert of an offer still open that expires within the warning time, once; return how many
     reminders were queued. Safe on every replica."""

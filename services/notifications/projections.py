@@ -37,6 +37,16 @@ class NotificationTables(PostgresViews):
             engagement_id)
         return Parties(row["expert_id"], row["orderer_id"], row["order_id"]) if row else None
 
+    async def remember_order(self, order_id: uuid.UUID, orderer_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.orders (order_id, orderer_id) VALUES ($1, $2)
+                ON CONFLICT (order_id) DO NOTHING""", order_id, orderer_id)
+
+    async def orderer_of(self, order_id: uuid.UUID, connection: Any) -> str | None:
+        found: str | None = await self._db(connection).fetchval(
+            f"SELECT orderer_id FROM {self.schema}.orders WHERE order_id = $1", order_id)
+        return found
+
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         await self._db(connection).execute(
             f"UPDATE {self.schema}.engagements SET cancelled = true WHERE engagement_id = $1", engagement_id)

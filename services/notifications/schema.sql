@@ -11,6 +11,12 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
 );
 CREATE INDEX IF NOT EXISTS engagements_order ON {schema}.engagements (order_id);
 
+-- Who placed each order, from orders' OrderPlaced: whom to tell when its candidates run out.
+CREATE TABLE IF NOT EXISTS {schema}.orders (
+    order_id    uuid PRIMARY KEY,
+    orderer_id  text NOT NULL
+);
+
 -- Offers, from orders' events: a day before one still open expires its expert is reminded, once. An answered
 -- offer stays as a closed row, so that an answer handled before its offer (one batch) still closes it.
 CREATE TABLE IF NOT EXISTS {schema}.open_offers (

@@ -68,6 +68,10 @@ class NotificationViews(Protocol):
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None: ...
 
+    async def remember_order(self, order_id: uuid.UUID, orderer_id: str, connection: Any) -> None: ...
+
+    async def orderer_of(self, order_id: uuid.UUID, connection: Any) -> str | None: ...
+
     async def engagements_of_order(self, order_id: uuid.UUID, connection: Any) -> list[tuple[uuid.UUID, str]]:
         """The order's engagements not cancelled, as (engagement id, expert id), by engagement id."""
         ...
@@ -127,8 +131,15 @@ class InMemoryNotificationViews(Projection):
         self.offers: dict[uuid.UUID, tuple[OpenOffer, bool]] = {}  # offer id -> (offer, reminded)
         self.cancelled: set[uuid.UUID] = set()
         self.closed_offers: set[uuid.UUID] = set()
+        self.orders: dict[uuid.UUID, str] = {}
         # orderer id -> (credentials, or None when revoked; the stream version that said so; reminded)
         self.credentials: dict[str, tuple[Credentials | None, int, bool]] = {}
+
+    async def remember_order(self, order_id: uuid.UUID, orderer_id: str, connection: Any) -> None:
+        self.orders[order_id] = orderer_id
+
+    async def orderer_of(self, order_id: uuid.UUID, connection: Any) -> str | None:
+        return self.orders.get(order_id)
 
     async def remember_credentials(self, credentials: Credentials, version: int, connection: Any) -> None:
         known, known_version, reminded = self.credentials.get(credentials.orderer_id, (None, 0, False))

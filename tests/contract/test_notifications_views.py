@@ -99,6 +99,12 @@ async def test_notifications(views_of):
         assert await views.offers_expiring(T0, window) == []
 
 
+        # Who placed each order.
+        await feed.within(views.remember_order, order, "school")
+        await feed.within(views.remember_order, order, "school")  # handled again
+        assert await feed.within(views.orderer_of, order) == "school"
+        assert await feed.within(views.orderer_of, other) is None
+
         # Orderers' credentials: those ending within the window, the soonest first, once per end date; each
         # row follows the latest version of the orderer's stream, whatever order the events were handled in.
         today = T0.date()

@@ -47,6 +47,18 @@ TEMPLATES: dict[MessageKind, dict[Language, tuple[str, str]]] = {
         Language.en: ("The assignment was changed", "The orderer changed the assignment. See what it is now: "
                                                     "{link}"),
     },
+    MessageKind.candidates_exhausted: {
+        Language.fi: ("Tilaus odottaa uusia ehdokkaita", "Kaikki tilauksesi ehdokkaat ovat vastanneet tai "
+                                                         "ohitettu, ja tilaus odottaa yhä asiantuntijoita. Nimeä "
+                                                         "uusia ehdokkaita: {link}"),
+        Language.sv: ("Beställningen väntar på nya kandidater", "Alla kandidater för din beställning har svarat "
+                                                                "eller hoppats över, och beställningen väntar "
+                                                                "fortfarande på experter. Ange nya kandidater: "
+                                                                "{link}"),
+        Language.en: ("Your order needs more candidates", "Every candidate of your order has answered or been "
+                                                          "skipped, and it still wants experts. Name more "
+                                                          "candidates: {link}"),
+    },
     MessageKind.engagement_cancelled: {
         Language.fi: ("Toimeksianto on peruttu", "Toimeksianto on peruttu. Katso tiedot: {link}"),
         Language.sv: ("Ett uppdrag har ställts in", "Ett uppdrag har ställts in. Se uppgifterna: {link}"),

@@ -23,6 +23,7 @@ KIND_NAMES = {
     MessageKind.offer_expiring: N_("An offer about to expire"),
     MessageKind.contract_to_sign: N_("A contract to sign"),
     MessageKind.task_changed: N_("An assignment changed by the orderer"),
+    MessageKind.candidates_exhausted: N_("An order of mine that needs more candidates"),
     MessageKind.engagement_cancelled: N_("An assignment cancelled by the other side"),
     MessageKind.expense_approved: N_("An expense line approved"),
     MessageKind.expense_returned: N_("An expense line returned to be corrected"),

@@ -237,7 +237,17 @@ async def test_every_kind_of_message_reaches_its_person_once_in_their_language(e
                 engagement_id=engagement_id, cancelled_by="orderer", reason="the lecturer fell ill",
                 after_signing=True), engagement_id)
 
-            to_school = {MessageKind.contract_to_sign, MessageKind.credentials_expiring}
+            placed = uuid.uuid4()  # the school's order whose candidates all had their turn
+            for event in (orders.OrderPlaced(  # type: ignore[assignment]
+                    order_id=placed, orderer_id="school", orderer_organization_id=None, county_service=False,
+                    task_type=orders.TaskType.lecture, topic="living with psychosis", date=dt.date.today(),
+                    duration_hours=Decimal("2"), place="Turku", remote=False, experts_wanted=1,
+                    fee=orders.FeeTerms(mode=orders.FeeMode.recommended)),
+                    orders.NoCandidatesLeft(order_id=placed, still_wanted=1)):
+                await up["orders"].append(f"order-{placed}", event)
+
+            to_school = {MessageKind.contract_to_sign, MessageKind.credentials_expiring,
+                         MessageKind.candidates_exhausted}
             expected = sorted(
                 [("maija@example.org", TEMPLATES[kind][Language.sv][0]) for kind in MessageKind if kind not in
                  to_school] + [("maija@example.org", TEMPLATES[MessageKind.contract_to_sign][Language.sv][0])]

@@ -4,8 +4,10 @@ orderer's credentials about to end, a task the orderer changed."""
 import datetime as dt
 import uuid
 
+import pytest
+
 from services.notifications.credentials import remind_expiring_credentials
-from services.notifications.offers import remind_expiring_offers
+from services.notifications.offers import OrderNotSeen, remind_expiring_offers
 from services.notifications.sending import send_due
 from services.orders import events as orders
 from services.registry import events as registry
@@ -83,3 +85,21 @@ async def test_an_orderer_is_reminded_once_two_weeks_before_their_credentials_en
                            stream_id=stream)
     await upstream.publish("registry", registry.OrdererCredentialsRevoked(orderer_id="school"), stream_id=stream)
     assert await remind_expiring_credentials(deps) == 0
+
+
+async def test_an_orderer_whose_candidates_ran_out_is_asked_to_name_more(deps, upstream, email):
+    await contact(deps, SCHOOL, email="school@example.fi", language="en")
+    order_id = uuid.uuid4()
+    stream = f"order-{order_id}"
+    with pytest.raises(OrderNotSeen):  # before its OrderPlaced: retried until that is handled
+        await upstream.publish("orders", orders.NoCandidatesLeft(order_id=order_id, still_wanted=1))
+    await upstream.publish("orders", orders.OrderPlaced(
+        order_id=order_id, orderer_id="school", orderer_organization_id=None, county_service=False,
+        task_type=orders.TaskType.lecture, topic="living with psychosis", date="2026-03-01", duration_hours="2",
+        place="Turku", remote=False, experts_wanted=1, fee=orders.FeeTerms(mode=orders.FeeMode.recommended)),
+        stream_id=stream)
+    await upstream.publish("orders", orders.NoCandidatesLeft(order_id=order_id, still_wanted=1), stream_id=stream)
+    await send_due(deps)
+    [mail] = email.sent
+    assert mail.message.subject == "Your order needs more candidates"
+    assert mail.message.short.endswith(f"{BASE_URL}/orders/{order_id}") and "psychosis" not in mail.message.body
