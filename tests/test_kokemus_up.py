@@ -143,6 +143,12 @@ def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the
         assert demo.returncode == 0, demo.stdout + demo.stderr
         [engagement_id] = re.findall(r"engagement ([0-9a-f-]{36}) is closed", demo.stdout)
         assert "audit trail of engagement" in demo.stdout and "EngagementClosed" in demo.stdout
+        # The demo's people asked to be told by e-mail: the offer is in the local mail sink's folder.
+        mails = Path(env["KOKEMUS_DATA_DIR"]) / "notifications" / "mail"
+        deadline = time.monotonic() + 60
+        while not any("Subject: Uusi toimeksiantotarjous" in mail.read_text() for mail in mails.glob("*.eml")):
+            assert time.monotonic() < deadline, f"no offer in {mails}: {sorted(mails.glob('*'))}"
+            time.sleep(0.5)
     finally:
         stopped = stop(up)
     assert up.process.returncode == 0 and "stopped" in stopped
