@@ -53,3 +53,7 @@ async def test_a_commands_trace_follows_it_into_postgres_and_across_the_bus_to_a
         assert any(s.attributes.get("db.system") == "postgresql" for s in spans_of_trace()), names  # asyncpg
     finally:
         await beta.stop()
+        # The provider stays installed for the rest of the run (OpenTelemetry allows one per process): a stopped
+        # exporter keeps no more spans, or every later test's spans would pile up in memory.
+        exporter.shutdown()
+        exporter.clear()
