@@ -165,6 +165,13 @@ if [[ -z "$rotate" ]] && wanted kokemus-identity-systems "secret kokemus-identit
     | write "secret $namespace/kokemus-identity-systems"
 fi
 
+# The notifications service's mail relay password and SMS gateway key, empty until the county gives them (not in
+# $keys: --rotate would wipe them); fill with kubectl (deploy/README.md, "Notifications").
+if [[ -z "$rotate" ]] && wanted kokemus-notify-relay "secret kokemus-notify-relay (empty relay credentials)"; then
+  create secret generic kokemus-notify-relay --from-literal "smtp-password=" --from-literal "sms-gateway-key=" \
+    | write "secret $namespace/kokemus-notify-relay"
+fi
+
 # One per service (its runtime role in cluster.yaml); not in $keys: --rotate would lose the keys in use.
 new_key_pair() { printf '%s:%s' "$(date +%Y-%m)" "$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_')"; }
 while read -r _ role; do

@@ -114,6 +114,10 @@ class Demo:
         self.step("registry: the coordinator grants the school credentials for the experience bank")
         await self.call(self.coordinator, "kokemus.registry.cmd.grant_credentials", {
             "orderer_id": self.orderer_id, "orderer_name": "Turun koulu", "email": self.orderer.email})
+        self.step("[bold]notifications[/bold]: the school asks to be told by e-mail (`kokemus up` prints the mail "
+                  "sink they land in)")
+        await self.call(self.orderer, "kokemus.notifications.cmd.set_contact", {
+            "email": self.orderer.email, "language": "fi"}, retry_on={"unavailable", "forbidden"})
 
     async def list_expert(self, n: int) -> tuple[str, Person]:
         expert_id = f"expert-{self.run}-{n}"
@@ -126,6 +130,7 @@ class Demo:
             "expert_id": expert_id, "training": "basic training",
             "completed_on": str(dt.date.today() - dt.timedelta(days=60)), "trained_by": self.ngo})
         await self.call(expert, "kokemus.registry.cmd.give_consent", {"expert_id": expert_id})
+        await self.call(expert, "kokemus.notifications.cmd.set_contact", {"email": expert.email, "language": "fi"})
         await self.call(self.contact, "kokemus.registry.cmd.list_expert", {
             "expert_id": expert_id, "topics": ["mental health", "recovery"]})
         return expert_id, expert

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from shared.definition import ServiceDefinition
 
-SERVICE_NAMES = ("registry", "orders", "contracts", "feedback", "audit", "identity")
+SERVICE_NAMES = ("registry", "orders", "contracts", "feedback", "audit", "identity", "notifications")
 
 
 @cache

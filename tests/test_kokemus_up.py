@@ -30,15 +30,17 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 
 
 def free_http_base() -> int:
-    """A base port whose next five (one per service) are free, below the kernel's ephemeral port range so
+    """A base port whose next few (one per service) are free, below the kernel's ephemeral port range so
     outgoing connections do not take them meanwhile."""
     import random
 
+    from services import SERVICE_NAMES
+
     for _ in range(200):
         base = random.randrange(20000, 30000)
-        if all(port_is_free(base + offset) for offset in range(1, 6)):
+        if all(port_is_free(base + offset) for offset in range(1, len(SERVICE_NAMES) + 1)):
             return base
-    raise RuntimeError("no five free ports in a row between 20000 and 30000")
+    raise RuntimeError(f"no {len(SERVICE_NAMES)} free ports in a row between 20000 and 30000")
 
 
 def processes_of(run: str) -> list[str]:
@@ -65,6 +67,7 @@ def env(tmp_path: Path) -> Iterator[dict[str, str]]:
                    "KOKEMUS_EMBEDDED_NATS_PORT": str(nats_port), "KOKEMUS_EMBEDDED_POSTGRES_PORT": str(free_port()),
                    "KOKEMUS_EMBEDDED_HTTP_BASE_PORT": str(free_http_base()),
                    "KOKEMUS_EMBEDDED_WEB_PORT": str(free_port()),
+                   "KOKEMUS_EMBEDDED_SMTP_PORT": str(free_port()), "KOKEMUS_EMBEDDED_SMS_PORT": str(free_port()),
                    "KOKEMUS_CLI_SESSION": str(tmp_path / "session.json"),
                    "KOKEMUS_NATS_URL": f"nats://127.0.0.1:{nats_port}"}
     for name in ("KOKEMUS_UP_NATS_URL", "KOKEMUS_UP_POSTGRES_URL"):
@@ -134,11 +137,18 @@ def test_up_runs_the_system_a_client_plays_an_engagement_and_a_restart_keeps_the
     try:
         started = up.wait_for(r"running; press Ctrl-C")
         assert env["KOKEMUS_NATS_URL"] in started and f"127.0.0.1:{env['KOKEMUS_EMBEDDED_POSTGRES_PORT']}" in started
+        assert f"smtp://127.0.0.1:{env['KOKEMUS_EMBEDDED_SMTP_PORT']}" in started  # where notifications go
         demo = subprocess.run([sys.executable, "-m", "kokemus", "demo"], env=env, capture_output=True,
                               text=True, timeout=240)
         assert demo.returncode == 0, demo.stdout + demo.stderr
         [engagement_id] = re.findall(r"engagement ([0-9a-f-]{36}) is closed", demo.stdout)
         assert "audit trail of engagement" in demo.stdout and "EngagementClosed" in demo.stdout
+        # The demo's people asked to be told by e-mail: the offer is in the local mail sink's folder.
+        mails = Path(env["KOKEMUS_DATA_DIR"]) / "notifications" / "mail"
+        deadline = time.monotonic() + 60
+        while not any("Subject: Uusi toimeksiantotarjous" in mail.read_text() for mail in mails.glob("*.eml")):
+            assert time.monotonic() < deadline, f"no offer in {mails}: {sorted(mails.glob('*'))}"
+            time.sleep(0.5)
     finally:
         stopped = stop(up)
     assert up.process.returncode == 0 and "stopped" in stopped

@@ -25,7 +25,8 @@ from kokemus.stack.bus_users import load_matrix, server_config, user_names
 from kokemus.stack.keys import StackKeys
 from kokemus.stack.processes import RunningService, asked_to_stop
 from kokemus.stack.provision import provision
-from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
+from kokemus.stack.servers import LOOPBACK, EmbeddedNats, EmbeddedPostgres, StackError, port_is_free, tail
+from kokemus.stack.sinks import Sinks
 from services import SERVICE_NAMES
 
 console = Console()
@@ -40,6 +41,8 @@ class StackConfig:
     postgres_port: int = 15432
     http_base_port: int = 18080
     web_port: int = 18000
+    smtp_port: int = 11025  # the local mail sink the notifications service sends to
+    sms_port: int = 11080  # the local stand-in for the SMS gateway
     external_nats_url: str | None = None
     external_postgres_url: str | None = None
     database: str = "kokemus"
@@ -68,6 +71,7 @@ class Stack:
     nats_passwords: dict[str, str] = field(default_factory=dict)
     stopping: bool = False
     web_address: str | None = None
+    sinks: Sinks | None = None
 
     def start(self, ready_timeout: float = 60.0) -> None:
         """NATS, PostgreSQL, each service's schema, then the services, until every service is ready. A
@@ -82,6 +86,8 @@ class Stack:
             self.nats_url = self._start_nats()
         with _step("starting PostgreSQL"):
             admin_dsn = self._start_postgres()
+        with _step("starting the local mail and text message sinks"):
+            self._start_sinks()
         from services import definitions
 
         with _step("preparing the services' schemas"):
@@ -129,12 +135,31 @@ class Stack:
         self.postgres.start()
         return self.postgres.dsn()
 
+    def _start_sinks(self) -> None:
+        c = self.config
+        if "notifications" not in c.services:
+            return
+        for port, what, variable in ((c.smtp_port, "mail sink", "KOKEMUS_EMBEDDED_SMTP_PORT"),
+                                     (c.sms_port, "text message sink", "KOKEMUS_EMBEDDED_SMS_PORT")):
+            if not port_is_free(port):
+                raise StackError(f"port {port} for the {what} is taken; choose another with {variable}=PORT")
+        sinks = Sinks(c.data_dir / "notifications", c.smtp_port, c.sms_port)
+        try:
+            sinks.start()
+        except ImportError:
+            console.print("[yellow]no local mail sink: aiosmtpd is missing (pip install 'kokemus[embedded]'); "
+                          "notifications wait, queued[/yellow]")
+            return
+        self.sinks = sinks
+
     def _start_service(self, name: str, port: int, dsn: str) -> None:
         # The embedded stack is for trying the system out: anyone may sign in as anyone through the
         # development sign-in (refused where KOKEMUS_ENVIRONMENT is production).
         env = {**os.environ, "KOKEMUS_NATS_URL": self.nats_url, "KOKEMUS_DATABASE_URL": dsn,
                "KOKEMUS_DB_SCHEMA": name, "KOKEMUS_HTTP_PORT": str(port), "KOKEMUS_ENVIRONMENT": "embedded",
                "KOKEMUS_DEVELOPMENT_SIGN_IN": "true", **self.keys.service_environment(name), **self._nats_user(name)}
+        if name == "notifications" and self.sinks is not None:
+            env.update(self.sinks.environment(f"http://{LOOPBACK}:{self.config.web_port}"))
         service = RunningService(name, port, env, self.config.data_dir / "logs" / f"{name}.log")
         self.services.append(service)
         service.start()
@@ -198,6 +223,11 @@ class Stack:
                           f"database {self.config.database}, data in {self.postgres.data_dir}")
         else:
             table.add_row("PostgreSQL", "external", f"database {self.config.database}")
+        if self.sinks is not None:
+            table.add_row("mail sink", f"smtp://{LOOPBACK}:{self.sinks.smtp_port}",
+                          f"notifications by e-mail, one .eml each in {self.sinks.mail_folder}")
+            table.add_row("text message sink", self.sinks.sms_url,
+                          f"notifications by SMS, one .json each in {self.sinks.text_folder}")
         for service in self.services:
             if service.name == "web":
                 table.add_row("web interface", f"{self.web_address}",
@@ -216,6 +246,9 @@ class Stack:
             return
         self.stopping = True
         self._stop_services()
+        if self.sinks is not None:
+            self.sinks.stop()
+            self.sinks = None
         if self.postgres is not None and self.postgres.process is not None:
             self.postgres.stop()
             console.print("PostgreSQL stopped")
@@ -253,6 +286,8 @@ def config_from_environment(data_dir: Path | None = None) -> StackConfig:
         postgres_port=port("KOKEMUS_EMBEDDED_POSTGRES_PORT", 15432),
         http_base_port=port("KOKEMUS_EMBEDDED_HTTP_BASE_PORT", 18080),
         web_port=port("KOKEMUS_EMBEDDED_WEB_PORT", 18000),
+        smtp_port=port("KOKEMUS_EMBEDDED_SMTP_PORT", 11025),
+        sms_port=port("KOKEMUS_EMBEDDED_SMS_PORT", 11080),
         external_nats_url=os.environ.get("KOKEMUS_UP_NATS_URL"),
         external_postgres_url=os.environ.get("KOKEMUS_UP_POSTGRES_URL"),
     )

@@ -30,6 +30,7 @@ from services.web.pages import (
     expenses,
     expert,
     income,
+    notifications,
     orderer,
     organization,
     payments,
@@ -143,7 +144,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES,
+              *income.ROUTES, *notifications.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

@@ -20,6 +20,7 @@ from services.audit.views import InMemoryAuditTables
 from services.contracts import events as contracts
 from services.contracts.views import InMemoryContractsViews
 from services.feedback.views import InMemoryFeedbackViews
+from services.notifications.views import InMemoryNotificationViews
 from services.orders import events as orders
 from services.orders.events import FeeMode, FeeTerms, TaskType
 from services.orders.views import InMemoryOrdersViews
@@ -35,12 +36,12 @@ ACTOR = Actor(id="coordinator-1", role=Role.coordinator, organization_id="county
 
 FAKES: dict[str, Callable[[], Any]] = {
     "registry": InMemoryRegistryViews, "orders": InMemoryOrdersViews, "contracts": InMemoryContractsViews,
-    "feedback": InMemoryFeedbackViews, "audit": InMemoryAuditTables,
+    "feedback": InMemoryFeedbackViews, "audit": InMemoryAuditTables, "notifications": InMemoryNotificationViews,
 }
 # The services whose events each service's views are kept from, besides its own.
 FOLLOWS: dict[str, tuple[str, ...]] = {
     "registry": ("orders",), "orders": ("registry",), "contracts": (), "feedback": ("orders",),
-    "audit": ("registry", "orders", "contracts", "feedback"),
+    "audit": ("registry", "orders", "contracts", "feedback"), "notifications": (),
 }
 
 

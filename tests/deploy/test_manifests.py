@@ -52,7 +52,7 @@ def test_production_runs_the_services_highly_available(rendered: dict) -> None:
     production = rendered["production"]
     assert names(production, "PodDisruptionBudget") == names(production, "Deployment")
     autoscaled = {o["spec"]["scaleTargetRef"]["name"] for o in production if o["kind"] == "HorizontalPodAutoscaler"}
-    assert autoscaled == {"registry", "orders", "contracts", "feedback", "identity", WEB}
+    assert autoscaled == {"registry", "orders", "contracts", "feedback", "notifications", "identity", WEB}
     for workload in (o for o in production if o["kind"] == "Deployment"):
         assert workload["spec"]["template"]["spec"]["topologySpreadConstraints"], workload["metadata"]["name"]
         if workload["metadata"]["name"] in autoscaled:
@@ -89,6 +89,8 @@ SECRETS = {
     "identity": {"kokemus-nats-identity", "kokemus-pg-identity", "kokemus-identity-key-ring",
                  "kokemus-identity-signing-key", "kokemus-identity-systems"},
     "audit": {"kokemus-nats-audit", "kokemus-pg-audit", "kokemus-audit-key-ring", "kokemus-audit-signing-key"},
+    "notifications": {"kokemus-nats-notifications", "kokemus-pg-notifications", "kokemus-notifications-key-ring",
+                      "kokemus-notify-relay"},
     WEB: {"kokemus-nats-web", "kokemus-web-cookie-key", "kokemus-oidc-web"},
 }
 

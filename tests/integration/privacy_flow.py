@@ -63,6 +63,8 @@ MARKERS = {
     "FeedbackSubmitted.free_text": marker("free_text"),
     "FeedbackSubmitted.sealed_ratings": '"own_wellbeing"',  # the question's id as a JSON key: a rating is a digit
     "SignedIn.email": None,  # the expert's address, signed in with: ExpertRegistered.email
+    "ContactDetailsSet.email": f"{marker('notify_email')}@example.org",
+    "ContactDetailsSet.phone": "+358457391286",
 }
 
 # Sealed fields this flow cannot fill, each with why and where else it is shown sealed.
@@ -136,6 +138,8 @@ async def engage(nc) -> None:
     await ask(nc, "registry.cmd.record_training",
               {"actor": CONTACT, "expert_id": "maija", "completed_on": str(TODAY), "trained_by": "mieli"})
     await ask(nc, "registry.cmd.give_consent", {"actor": EXPERT, "expert_id": "maija"})
+    await ask(nc, "notifications.cmd.set_contact", {"actor": EXPERT, "email": m["ContactDetailsSet.email"],
+                                                    "phone": m["ContactDetailsSet.phone"]})
     await ask(nc, "registry.cmd.change_profile", {
         "actor": EXPERT, "expert_id": "maija",
         "themes": [{"theme": m["ExpertProfileChanged.themes"], "relation": "own"}],
