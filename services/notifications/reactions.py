@@ -174,3 +174,8 @@ async def on_profile_returned(event: Envelope[registry.ProfileReturned], ctx: Ev
 async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
     """The expert was erased: so are their contact details here."""
     await forget(ctx.session, event.payload.expert_id, ctx.meta())
+
+
+async def on_orderer_erased(event: Envelope[registry.OrdererErased], ctx: EventContext, deps: Deps) -> None:
+    """The orderer was erased: so are their contact details here."""
+    await forget(ctx.session, event.payload.orderer_id, ctx.meta())

@@ -30,6 +30,7 @@ from services.orders.handlers.reactions import (
     note_feedback_complete,
     note_form_in,
     on_expert_erased,
+    on_orderer_erased,
 )
 from services.orders.handlers.routes import (
     decline_order,
@@ -81,7 +82,8 @@ REGISTRY_FACTS = (
 )
 
 CONSUMES: Consumed = {
-    "registry": {**dict.fromkeys(REGISTRY_FACTS, keep_registry_view), registry.ExpertErased: on_expert_erased},
+    "registry": {**dict.fromkeys(REGISTRY_FACTS, keep_registry_view), registry.ExpertErased: on_expert_erased,
+                 registry.OrdererErased: on_orderer_erased},
     "contracts": {
         contracts.ContractFullySigned: confirm_engagement,
         contracts.FeeApproved: note_fee_approved,

@@ -30,6 +30,12 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     await ctx.session.shred(event.payload.expert_id)
 
 
+async def on_orderer_erased(event: Envelope[registry.OrdererErased], ctx: EventContext, deps: Deps) -> None:
+    """The orderer was erased: this service's key of them shredded, so their orders' topics and places and the
+    reasons they gave read as erased here too (the registry has ended their credentials already)."""
+    await ctx.session.shred(event.payload.orderer_id)
+
+
 async def _react(ctx: EventContext, engagement_id: uuid.UUID, change: Callable[[Engagement], None]) -> None:
     # Orders records an engagement before any other service can know of it, so a missing one is an
     # inconsistency: the error makes the message retry, then wait among the dead letters.

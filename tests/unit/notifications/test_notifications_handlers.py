@@ -148,6 +148,13 @@ async def test_erasing_the_expert_erases_their_address_and_a_queued_message_boun
     assert row["reason"].startswith("no address")
 
 
+async def test_erasing_the_orderer_erases_their_address(deps, upstream):
+    await contact(deps, SCHOOL, email="rehtori@koulu.fi")
+    await upstream.publish("registry", registry.OrdererErased(orderer_id="school", ground="objection"))
+    view = await call(get_contact, m.GetContact(), SCHOOL, deps)
+    assert view["email"] is None and view["channel"] is None
+
+
 async def test_a_person_forgets_their_details_and_may_give_them_again(deps, upstream, email):
     await contact(deps, MAIJA, email="maija@example.org")
     assert (await call(forget_contact, m.ForgetContact(), MAIJA, deps))["erased"]

@@ -10,7 +10,7 @@ import pytest
 from services.orders import handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, EngagementStatus
 from services.orders.projections import OrdersTables
-from services.registry.events import ExpertErased, ExpertListed
+from services.registry.events import ExpertErased, ExpertListed, OrdererErased
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import SYSTEM
 from tests.unit.calls import call, consume
@@ -306,6 +306,20 @@ async def test_each_text_is_sealed_with_its_authors_key_and_an_erased_expert_s_r
     assert (declined.payload.reason, cancelled.payload.reason) == (None, None)
     assert (await world.events("OrderPlaced"))[0].payload.topic == "living with psychosis"  # the orderer's
     assert await world.views.listed_expert(EXPERT.id) is None
+
+
+async def test_an_erased_orderers_topics_and_places_read_as_erased_and_the_experts_texts_stay(world):
+    order_id = await world.order()
+    await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=await world.offer(order_id),
+                                               reason="away that week"), EXPERT, world.deps)
+    erased = await published_by("registry", OrdererErased(orderer_id=ORDERER.id, ground="objection"), None)
+    await consume(h.CONSUMES["registry"][OrdererErased], erased, world.deps)
+    [placed] = await world.events("OrderPlaced")
+    assert (placed.payload.topic, placed.payload.place) == (None, None)
+    assert {"topic", "place"} <= set(placed.erased_fields)
+    [declined] = await world.events("OfferDeclined")
+    assert declined.payload.reason == "away that week"  # the expert's, under the expert's key
+    assert (await world.store.verify()).intact
 
 
 # -- queries ---------------------------------------------------------------------------------------------
