@@ -52,8 +52,10 @@ from tests.conftest import eventually
 from tests.subjects import subject_of
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.services("registry", "orders", "contracts", "feedback", "audit", "identity")]
+              pytest.mark.services("registry", "orders", "contracts", "feedback", "audit", "identity",
+                                   "notifications")]
 SOURCES = ("registry", "orders", "contracts", "feedback")
+BYSTANDERS = ("notifications",)  # no source of the audit, but `audit verify` checks its chain too
 AUDITOR = {"id": "auditor-1", "role": "auditor"}
 CONTACT = Actor(id="contact-1", role=Role.organization_contact, organization_id="mieli")
 MAIJA = Actor(id="maija", role=Role.expert)
@@ -108,7 +110,7 @@ async def system(environment) -> AsyncIterator[System]:
     # Development tokens are accepted, for the command line signed in through the development sign-in.
     audit = ServiceRuntime(definition(), environment.settings("audit", development_sign_in=True))
     try:
-        for service in SOURCES:
+        for service in (*SOURCES, *BYSTANDERS):
             sources[service] = ServiceRuntime(bare(service), environment.settings(service, development_sign_in=True))
             await sources[service].start(serve_http=False)
         await audit.start(serve_http=False)
