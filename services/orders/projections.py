@@ -176,6 +176,9 @@ class OrdersTables(RoutingTables):
         await conn.execute(f"UPDATE {self.schema}.orderer_credentials SET revoked = true WHERE orderer_id = $1",
                            e.orderer_id)
 
+    async def on_OrdererErased(self, e: registry.OrdererErased, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(f"DELETE FROM {self.schema}.orderer_credentials WHERE orderer_id = $1", e.orderer_id)
+
     # -- reads ---------------------------------------------------------------------------------------
 
     async def credentials(self, orderer_id: str) -> Credentials | None:

@@ -158,6 +158,9 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
         if held is not None:
             self.orderers[e.orderer_id] = Credentials(e.orderer_id, held.organization_id, held.valid_until, True)
 
+    async def on_OrdererErased(self, e: registry.OrdererErased, connection: Any, _: Envelope[Any]) -> None:
+        self.orderers.pop(e.orderer_id, None)
+
     # -- the orders service's own events ----------------------------------------------------------------
 
     async def on_OrderPlaced(self, e: ev.OrderPlaced, connection: Any, event: Envelope[Any]) -> None:

@@ -33,7 +33,8 @@ from shared.runtime import admin
 from shared.runtime.service import ServiceRuntime
 from tests.callers import token_for
 from tests.conftest import eventually
-from tests.integration.test_authorization import COORDINATOR, bodies, delivered_engagement, every_request, settled
+from tests.integration.authorization.matrix import COORDINATOR, bodies, every_request
+from tests.integration.authorization.scenario import delivered_engagement, settled
 
 pytestmark = pytest.mark.integration
 

@@ -32,7 +32,8 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
 
 async def on_orderer_erased(event: Envelope[registry.OrdererErased], ctx: EventContext, deps: Deps) -> None:
     """The orderer was erased: this service's key of them shredded, so their orders' topics and places and the
-    reasons they gave read as erased here too (the registry has ended their credentials already)."""
+    reasons they gave read as erased here too; their credentials leave the views."""
+    await deps.views.project(event, ctx.session.connection)
     await ctx.session.shred(event.payload.orderer_id)
 
 

@@ -1,19 +1,16 @@
-"""The orders service through its handlers: roles, ownership, the read model's facts, one transaction per
-command, the consumers of contracts' and feedback's events, and the expiry job, on the in-memory store."""
+"""The orders service through its handlers: roles, ownership, one transaction per command, offers and the
+expiry job, on the in-memory store."""
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 import pytest
 
 from services.orders import handlers as h, messages as m
-from services.orders.domain import Agreement, Credentials, EngagementStatus
-from services.orders.projections import OrdersTables
-from services.registry.events import ExpertErased, ExpertListed, OrdererErased
+from services.orders.domain import Agreement, Credentials
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import SYSTEM
-from tests.unit.calls import call, consume
+from tests.unit.calls import call
 from tests.unit.orders.fakes import (
     AUDITOR,
     CONTACT,
@@ -26,10 +23,6 @@ from tests.unit.orders.fakes import (
     WARD,
     World,
     delivered,
-    fee_approved,
-    feedback_completed,
-    published_by,
-    signed,
 )
 
 
@@ -179,220 +172,3 @@ async def test_the_expiry_job_expires_offers_past_their_time_once(world):
     assert await h.expire_offers(world.deps) == 0
     [expired] = await world.events("OfferExpired")
     assert expired.payload.offer_id == offer_id and expired.actor == SYSTEM
-
-
-# -- engagements -----------------------------------------------------------------------------------------
-
-async def test_delivery_before_both_signed_is_refused(world):
-    _, engagement_id = await world.engagement()
-    confirm = m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2))
-    with pytest.raises(Conflict, match="the contract is not signed by both"):
-        await call(h.confirm_delivery, confirm, ORDERER, world.deps)
-    await signed(world, engagement_id)
-    assert (await call(h.confirm_delivery, confirm, ORDERER, world.deps))["status"] == "delivered"
-
-
-@pytest.mark.parametrize("actor, error", [(EXPERT, "allowed: orderer"), (OTHER_ORDERER, "not yours"),
-                                          (COORDINATOR, "allowed: orderer")])
-async def test_only_the_engagement_s_orderer_confirms_delivery(world, actor, error):
-    _, engagement_id = await world.engagement()
-    await signed(world, engagement_id)
-    with pytest.raises(Forbidden, match=error):
-        await call(
-            h.confirm_delivery,
-            m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2)),
-            actor,
-            world.deps,
-        )
-
-
-async def test_either_party_cancels_and_after_signing_is_noted(world):
-    _, engagement_id = await world.engagement()
-    with pytest.raises(Forbidden, match="not yours"):
-        await call(
-            h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), OTHER_EXPERT, world.deps
-        )
-    with pytest.raises(Forbidden, match="allowed: orderer, expert"):
-        await call(
-            h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="x"), COORDINATOR, world.deps
-        )
-    await signed(world, engagement_id)
-    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="ill"), EXPERT, world.deps)
-    [cancelled] = await world.events("EngagementCancelled")
-    assert (cancelled.payload.cancelled_by, cancelled.payload.after_signing) == ("expert", True)
-    assert cancelled.engagement_id == engagement_id
-
-
-async def test_closing_by_hand_before_fee_and_feedback_is_refused_naming_what_is_missing(world):
-    _, engagement_id = await world.engagement()
-    await delivered(world, engagement_id)
-    close = m.EngagementCommand(engagement_id=engagement_id)
-    with pytest.raises(Conflict, match="the fee is not approved and the feedback forms are not all in"):
-        await call(h.close_engagement, close, COORDINATOR, world.deps)
-    await feedback_completed(world, engagement_id)
-    with pytest.raises(Conflict, match=r"cannot close yet: the fee is not approved$"):
-        await call(h.close_engagement, close, COORDINATOR, world.deps)
-    with pytest.raises(Forbidden):
-        await call(h.close_engagement, m.EngagementCommand(engagement_id=engagement_id), EXPERT, world.deps)
-    with pytest.raises(Forbidden):
-        await call(h.close_engagement, m.EngagementCommand(engagement_id=engagement_id), OTHER_ORDERER, world.deps)
-
-
-# -- events from contracts and feedback ------------------------------------------------------------------
-
-async def test_a_fully_signed_contract_confirms_the_engagement_once(world):
-    _, engagement_id = await world.engagement()
-    signature = await signed(world, engagement_id)
-    await consume(h.confirm_engagement, signature, world.deps)  # delivered again: nothing new
-    [confirmed] = await world.events("EngagementConfirmed")
-    assert confirmed.payload.contract_id == signature.payload.contract_id
-    assert confirmed.causation_id == signature.event_id and confirmed.engagement_id == engagement_id
-    assert (await world.engagement_state(engagement_id)).status is EngagementStatus.confirmed
-
-
-@pytest.mark.parametrize("fee_first", [True, False])
-async def test_the_engagement_closes_itself_when_fee_and_feedback_are_both_in(world, fee_first):
-    _, engagement_id = await world.engagement()
-    await delivered(world, engagement_id)
-    first, second = (fee_approved, feedback_completed) if fee_first else (feedback_completed, fee_approved)
-    await first(world, engagement_id)
-    assert (await world.engagement_state(engagement_id)).status is not EngagementStatus.closed
-    last = await second(world, engagement_id)
-    [closed] = await world.events("EngagementClosed")
-    assert closed.causation_id == last.event_id and closed.engagement_id == engagement_id
-    assert (await world.engagement_state(engagement_id)).status is EngagementStatus.closed
-
-
-async def test_every_event_of_an_engagement_carries_its_id(world):
-    _, engagement_id = await world.engagement()
-    await delivered(world, engagement_id)
-    await fee_approved(world, engagement_id)
-    await feedback_completed(world, engagement_id)
-    stream = await world.store.read_stream(f"engagement-{engagement_id}")
-    assert [e.event_type for e in stream] == ["EngagementOpened", "EngagementConfirmed", "DeliveryConfirmed",
-                                              "FeeApprovalNoted", "FeedbackCompletionNoted", "EngagementClosed"]
-    assert {e.engagement_id for e in stream} == {engagement_id}
-
-
-async def test_registry_facts_go_to_the_registry_view_and_the_table_follows_each(world):
-    listed = await published_by("registry", ExpertListed(expert_id="maija", organization_ids=["mieli"],
-                                                         county_trained=False, topics=["x"]), None)
-    await consume(h.keep_registry_view, listed, world.deps)
-    assert await world.views.listed_expert("maija") is not None
-    registry_facts = {cls.event_type() for cls in h.CONSUMES["registry"]}
-    assert registry_facts <= OrdersTables(None, "orders").follows()
-    assert registry_facts <= world.views.follows()
-
-
-async def test_each_text_is_sealed_with_its_authors_key_and_an_erased_expert_s_reasons_are_gone(world):
-    order_id = await world.order(experts_wanted=2)
-    offer_id = await world.offer(order_id)
-    await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=offer_id, reason="my depression relapsed"),
-               EXPERT, world.deps)
-    engagement_id = await world.accept(order_id, await world.offer(order_id, OTHER_EXPERT), OTHER_EXPERT)
-    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="in hospital"),
-               OTHER_EXPERT, world.deps)
-    subjects = {(e.event_type, e.subject_id) for e in world.store.published if e.event_type in {
-        "OrderPlaced", "OfferDeclined", "EngagementOpened", "EngagementCancelled"}}
-    assert subjects == {("OrderPlaced", ORDERER.id), ("OfferDeclined", EXPERT.id),
-                        ("EngagementOpened", ORDERER.id), ("EngagementCancelled", OTHER_EXPERT.id)}
-    assert "relapsed" not in str(world.store.published) and "psychosis" not in str(world.store.published)
-
-    for expert in (EXPERT, OTHER_EXPERT):
-        erased = await published_by("registry", ExpertErased(expert_id=expert.id), None)
-        await consume(h.on_expert_erased, erased, world.deps)
-    [declined] = await world.events("OfferDeclined")
-    [cancelled] = await world.events("EngagementCancelled")
-    assert (declined.payload.reason, cancelled.payload.reason) == (None, None)
-    assert (await world.events("OrderPlaced"))[0].payload.topic == "living with psychosis"  # the orderer's
-    assert await world.views.listed_expert(EXPERT.id) is None
-
-
-async def test_an_erased_orderers_topics_and_places_read_as_erased_and_the_experts_texts_stay(world):
-    order_id = await world.order()
-    await call(h.decline_offer, m.DeclineOffer(order_id=order_id, offer_id=await world.offer(order_id),
-                                               reason="away that week"), EXPERT, world.deps)
-    erased = await published_by("registry", OrdererErased(orderer_id=ORDERER.id, ground="objection"), None)
-    await consume(h.CONSUMES["registry"][OrdererErased], erased, world.deps)
-    [placed] = await world.events("OrderPlaced")
-    assert (placed.payload.topic, placed.payload.place) == (None, None)
-    assert {"topic", "place"} <= set(placed.erased_fields)
-    [declined] = await world.events("OfferDeclined")
-    assert declined.payload.reason == "away that week"  # the expert's, under the expert's key
-    assert (await world.store.verify()).intact
-
-
-# -- queries ---------------------------------------------------------------------------------------------
-
-async def test_who_sees_an_engagement(world):
-    _, engagement_id = await world.engagement()
-    for actor in (ORDERER, EXPERT, COORDINATOR, AUDITOR):
-        view = await call(h.get_engagement, m.GetEngagement(engagement_id=engagement_id), actor, world.deps)
-        assert (view["status"], view["engagement_id"]) == ("opened", str(engagement_id))
-    for actor in (OTHER_ORDERER, OTHER_EXPERT, CONTACT):
-        with pytest.raises(Forbidden):
-            await call(h.get_engagement, m.GetEngagement(engagement_id=engagement_id), actor, world.deps)
-
-
-async def test_an_expert_sees_only_their_own_offers_on_an_order(world):
-    order_id = await world.order(experts_wanted=2)
-    await world.offer(order_id)
-    await world.offer(order_id, OTHER_EXPERT)
-    full = await call(h.get_order, m.GetOrder(order_id=order_id), ORDERER, world.deps)
-    assert {o["expert_id"] for o in full["offers"]} == {EXPERT.id, OTHER_EXPERT.id}
-    own = await call(h.get_order, m.GetOrder(order_id=order_id), EXPERT, world.deps)
-    assert [o["expert_id"] for o in own["offers"]] == [EXPERT.id]
-    with pytest.raises(Forbidden):
-        await call(h.get_order, m.GetOrder(order_id=order_id), OTHER_ORDERER, world.deps)
-
-
-async def test_each_party_lists_their_own_engagements(world):
-    _, mine = await world.engagement()
-    other_order = await world.order(actor=OTHER_ORDERER)
-    theirs = await world.accept(other_order, await world.offer(other_order, OTHER_EXPERT, actor=OTHER_ORDERER),
-                                expert=OTHER_EXPERT)
-    await signed(world, theirs)
-
-    async def listed(actor, status=None):
-        rows = await call(h.list_engagements, m.ListEngagements(status=status), actor, world.deps)
-        return {row["engagement_id"] for row in rows}
-
-    assert await listed(ORDERER) == await listed(EXPERT) == {str(mine)}
-    assert await listed(COORDINATOR) == {str(mine), str(theirs)}
-    assert await listed(COORDINATOR, EngagementStatus.confirmed) == {str(theirs)}
-    with pytest.raises(Forbidden):
-        await listed(CONTACT)
-
-
-# -- an expert's offers and an orderer's orders ------------------------------------------------------------
-
-async def test_an_expert_lists_the_offers_made_to_them_with_the_task_and_nobody_elses(world):
-    first = await world.order(topic="living with psychosis")
-    second = await world.order(topic="recovery", date=TASK_DAY + dt.timedelta(days=5))
-    first_offer = await world.offer(first, expires_at=world.clock.now + dt.timedelta(days=2))
-    await world.offer(second, expires_at=world.clock.now + dt.timedelta(days=3))  # the later expiry: listed first
-    await world.offer(second, expert=OTHER_EXPERT)
-    engagement_id = await world.accept(first, first_offer)
-    offers = await call(h.list_offers, m.ListOffers(), EXPERT, world.deps)
-    assert [(o["topic"], o["status"], o["engagement_id"]) for o in offers] == [
-        ("recovery", "open", None), ("living with psychosis", "accepted", str(engagement_id))]
-    assert [o["topic"] for o in await call(h.list_offers, m.ListOffers(status="open"), EXPERT, world.deps)] == \
-        ["recovery"]
-    assert [o["expert_id"] for o in await call(h.list_offers, m.ListOffers(), OTHER_EXPERT, world.deps)] == ["pekka"]
-    for actor in (ORDERER, COORDINATOR, CONTACT, AUDITOR):
-        with pytest.raises(Forbidden):
-            await call(h.list_offers, m.ListOffers(), actor, world.deps)
-
-
-async def test_an_orderer_lists_their_own_orders_newest_first(world):
-    first = await world.order(topic="first")
-    await world.order(topic="others", actor=OTHER_ORDERER)
-    second = await world.order(topic="second")
-    await world.offer(second)
-    mine = await call(h.list_orders, m.ListOrders(), ORDERER, world.deps)
-    assert [(o["order_id"], o["topic"], len(o["offers"])) for o in mine] == [(str(second), "second", 1),
-                                                                                (str(first), "first", 0)]
-    assert [o["topic"] for o in await call(h.list_orders, m.ListOrders(), OTHER_ORDERER, world.deps)] == ["others"]
-    for actor in (EXPERT, COORDINATOR, AUDITOR):
-        with pytest.raises(Forbidden):
-            await call(h.list_orders, m.ListOrders(), actor, world.deps)
