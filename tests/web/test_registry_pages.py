@@ -138,6 +138,17 @@ async def test_a_profile_reviewed_into_the_bank_found_by_an_orderer_who_is_seen_
     # Another expert may not read hers; an orderer may not review.
     await orderer.visit("/organization/reviews", status=403, check=False)
 
+    # The orderer objects to the processing of their data: the coordinator erases it on that ground.
+    await coordinator.visit("/coordinator/orderers/turun-koulu/erase")
+    await coordinator.submit()  # no ground chosen: named at the field, nothing erased
+    assert await page.locator("#f-ground-error").count() == 1
+    await page.check("#f-ground-3")  # the person objected to the processing
+    await coordinator.screenshot("registry-coordinator-erase-orderer")
+    await coordinator.submit()
+    assert "Turun koulu" not in await page.inner_text("main")
+    await coordinator.screenshot("registry-coordinator-orderers-after-erasure")
+    await orderer.visit("/bank", status=403, check=False)  # their credentials ended with the erasure
+
 
 async def test_a_cohort_completes_a_programme_module_by_module(web, visitors):
     coordinator = await visitors("coordinator", web)
