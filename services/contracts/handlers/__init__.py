@@ -1,5 +1,5 @@
-"""The contracts service's handlers: its commands and queries, and its reactions to the orders service's
-events. Each checks the actor, loads, decides, saves.
+"""The contracts service's handlers: its commands and queries, its reactions to the orders service's events, and
+to the registry's erasures. Each checks the actor, loads, decides, saves.
 
 Each handler takes its message, its context (who asks; the transaction of a command or consumed event) and
 the service's :class:`~services.contracts.service.Deps`. The tables at the end map names to handlers.
@@ -20,6 +20,7 @@ from services.contracts.handlers.contracts import (
     return_expense_line,
     sign_contract,
 )
+from services.contracts.handlers.erasure import on_expert_erased, on_orderer_erased
 from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
 from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
@@ -37,6 +38,7 @@ from services.contracts.handlers.reactions import (
     draft_contract,
 )
 from services.orders import events as orders
+from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
 
 COMMANDS: Commands = {
@@ -70,6 +72,10 @@ CONSUMES: Consumed = {
         orders.EngagementOpened: draft_contract,
         orders.DeliveryConfirmed: approve_fee,
         orders.EngagementCancelled: cancel_contract,
+    },
+    "registry": {
+        registry.ExpertErased: on_expert_erased,
+        registry.OrdererErased: on_orderer_erased,
     },
 }
 

@@ -1,0 +1,32 @@
+"""The contracts service's reactions to the registry's erasures: what it sealed with the erased person's key
+becomes unreadable here too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from services.contracts.domain.income_limit import IncomeLimit
+from services.registry import events as registry
+from shared.envelope import Envelope
+from shared.handling import EventContext
+
+if TYPE_CHECKING:
+    from services.contracts.service import Deps
+
+
+async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
+    """The expert was erased: their key here is shredded (the routes of their expense claims read as erased), and
+    an income limit they set is cleared with its own key."""
+    expert_id = event.payload.expert_id
+    limit = await ctx.session.load(IncomeLimit, expert_id, must_exist=False)
+    if limit.limit is not None:
+        subject = limit.clear()
+        await ctx.session.save(limit, ctx.meta(subject_id=expert_id))
+        await ctx.session.shred(subject)
+    await ctx.session.shred(expert_id)
+
+
+async def on_orderer_erased(event: Envelope[registry.OrdererErased], ctx: EventContext, deps: Deps) -> None:
+    """The orderer was erased: their key here is shredded, so the topic and place their contracts copied read as
+    erased."""
+    await ctx.session.shred(event.payload.orderer_id)
