@@ -209,14 +209,14 @@ async def test_no_service_writes_to_another_services_stream(connect) -> None:
 async def test_a_service_reads_only_the_streams_it_consumes_and_only_through_its_own_durable(connect) -> None:
     registry = await connect("registry")
     await _ensure_stream(registry.nc.jetstream(), "registry")
-    contracts = await connect("contracts")  # consumes orders only
-    assert "registry" not in load_yaml(PERMISSIONS)["services"]["contracts"]["consumes"]
+    identity = await connect("identity")  # consumes no stream (it asks the registry's queries)
+    assert "registry" not in load_yaml(PERMISSIONS)["services"]["identity"]["consumes"]
     # a denied JetStream API request is dropped by the server, so the client waits for a reply in vain
     with pytest.raises((NatsTimeout, JetStreamError, NoRespondersError)):
-        await contracts.nc.jetstream(timeout=0.5).pull_subscribe(
-            "kokemus.registry.events.>", durable="contracts-from-registry", stream="KOKEMUS_REGISTRY"
+        await identity.nc.jetstream(timeout=0.5).pull_subscribe(
+            "kokemus.registry.events.>", durable="identity-from-registry", stream="KOKEMUS_REGISTRY"
         )
-    assert any("permissions violation" in v.lower() for v in contracts.violations)
+    assert any("permissions violation" in v.lower() for v in identity.violations)
     orders = await connect("orders")  # consumes registry, but not as audit's consumer
     with pytest.raises((NatsTimeout, JetStreamError, NoRespondersError)):
         await orders.nc.jetstream(timeout=0.5).pull_subscribe(
