@@ -25,7 +25,7 @@ from tests.callers import JWKS, PRIVATE_JWK, request
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
-SERVICES = ("registry", "orders", "contracts", "feedback", "audit", "identity")
+SERVICES = ("registry", "orders", "contracts", "feedback", "audit", "identity", "notifications")
 AUDITOR = {"id": "auditor-1", "role": "auditor"}
 COORDINATOR = {"id": "coordinator-1", "role": "coordinator"}
 
