@@ -28,10 +28,11 @@ class FeedbackTables(PostgresViews):
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id) VALUES ($1, $2, $3)
+            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, task_type)
+                VALUES ($1, $2, $3, $4)
                 ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
-                    orderer_id = excluded.orderer_id""",
-            engagement_id, parties.expert_id, parties.orderer_id,
+                    orderer_id = excluded.orderer_id, task_type = excluded.task_type""",
+            engagement_id, parties.expert_id, parties.orderer_id, parties.task_type,
         )
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
@@ -40,10 +41,11 @@ class FeedbackTables(PostgresViews):
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         row = await self._db(connection).fetchrow(
-            f"SELECT expert_id, orderer_id, cancelled FROM {self.schema}.engagements WHERE engagement_id = $1",
+            f"""SELECT expert_id, orderer_id, cancelled, task_type FROM {self.schema}.engagements
+                WHERE engagement_id = $1""",
             engagement_id,
         )
-        return Parties(row["expert_id"], row["orderer_id"], row["cancelled"]) if row else None
+        return Parties(row["expert_id"], row["orderer_id"], row["cancelled"], row["task_type"]) if row else None
 
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
         rows = await self._db(connection).fetch(
@@ -79,9 +81,9 @@ class FeedbackTables(PostgresViews):
 
     async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
-            f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb
+            f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb, questionnaire_version = $5
                 WHERE engagement_id = $1 AND form = $2""",
-            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.answers()),
+            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.answers()), e.questionnaire_version,
         )
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
@@ -101,9 +103,12 @@ class FeedbackTables(PostgresViews):
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(
-            f"""SELECT engagement_id, form, requested_at, status, ratings FROM {self.schema}.forms
-                WHERE requested_at >= $1 AND requested_at < $2""",
+            f"""SELECT f.engagement_id, f.form, f.requested_at, f.status, f.ratings, f.questionnaire_version,
+                       e.task_type
+                FROM {self.schema}.forms AS f LEFT JOIN {self.schema}.engagements AS e USING (engagement_id)
+                WHERE f.requested_at >= $1 AND f.requested_at < $2""",
             begins, ends,
         )
         return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
-                           json.loads(row["ratings"]) if row["ratings"] else None) for row in rows]
+                           json.loads(row["ratings"]) if row["ratings"] else None, row["questionnaire_version"],
+                           row["task_type"]) for row in rows]

@@ -7,7 +7,8 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     engagement_id  uuid PRIMARY KEY,
     expert_id      text NOT NULL,
     orderer_id     text NOT NULL,
-    cancelled      boolean NOT NULL DEFAULT false
+    cancelled      boolean NOT NULL DEFAULT false,
+    task_type      text
 );
 CREATE INDEX IF NOT EXISTS engagements_expert ON {schema}.engagements (expert_id);
 
@@ -20,7 +21,13 @@ CREATE TABLE IF NOT EXISTS {schema}.forms (
     reminders_sent    integer     NOT NULL DEFAULT 0,
     status            text        NOT NULL DEFAULT 'open',
     ratings           jsonb,
+    questionnaire_version integer,
     PRIMARY KEY (engagement_id, form)
 );
 CREATE INDEX IF NOT EXISTS forms_open ON {schema}.forms (last_prompted_at) WHERE status = 'open';
 CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);
+
+-- Tables made before versioned questionnaires get the version each form answered (null: version 1) and the
+-- engagement's task kind (for the report's breakdown) here.
+ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS questionnaire_version integer;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS task_type text;

@@ -21,6 +21,7 @@ class Parties:
     expert_id: str
     orderer_id: str
     cancelled: bool = False
+    task_type: str | None = None  # the task kind, for the follow-up report
 
 
 class FeedbackViews(Protocol):
@@ -61,6 +62,7 @@ class _Form:
     reminders_sent: int = 0
     status: Status = Status.open
     ratings: dict[str, int] | None = None
+    version: int | None = None
 
 
 class InMemoryFeedbackViews(Projection):
@@ -73,12 +75,12 @@ class InMemoryFeedbackViews(Projection):
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
         self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id,
-                                                  cancelled=known is not None and known.cancelled)
+                                                  known is not None and known.cancelled, parties.task_type)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         if engagement_id in self.engagements:
             parties = self.engagements[engagement_id]
-            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, cancelled=True)
+            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, True, parties.task_type)
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         return self.engagements.get(engagement_id)
@@ -101,7 +103,7 @@ class InMemoryFeedbackViews(Projection):
 
     async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
         form = self.forms[(e.engagement_id, e.form)]
-        form.status, form.ratings = Status.answered, e.answers()
+        form.status, form.ratings, form.version = Status.answered, e.answers(), e.questionnaire_version
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
         self.forms[(e.engagement_id, e.form)].status = Status.closed
@@ -115,5 +117,6 @@ class InMemoryFeedbackViews(Projection):
         return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings)
+        return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
+                           self.engagements[eid].task_type if eid in self.engagements else None)
                 for (eid, form_name), form in self.forms.items() if begins <= form.requested_at < ends]

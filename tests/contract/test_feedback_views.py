@@ -31,7 +31,7 @@ async def test_feedback(views_of):
     async with views_of("feedback") as feed:
         views = feed.views
         e1, e2, e3, e4, e5, e6 = ids(6)
-        parties = {e1: Parties("maija", "school-1"), e2: Parties("pekka", "school-1"),
+        parties = {e1: Parties("maija", "school-1", task_type="lecture"), e2: Parties("pekka", "school-1"),
                    e3: Parties("maija", "clinic-1"), e4: Parties("maija", "clinic-1"), e5: Parties("liisa", "school-1")}
 
         # The engagements, as the feedback service's consumer of the orders service's events remembers them.
@@ -39,7 +39,7 @@ async def test_feedback(views_of):
             event = await feed.record(f"engagement-{engagement_id}", opened(
                 engagement_id, who.expert_id, who.orderer_id, dt.date(2026, 3, 20)), engagement_id=engagement_id)
             await feed.within(views.remember_engagement, engagement_id,
-                              Parties(event.payload.expert_id, event.payload.orderer_id))
+                              Parties(event.payload.expert_id, event.payload.orderer_id, task_type=who.task_type))
         await feed.record(f"engagement-{e4}", orders.EngagementCancelled(
             engagement_id=e4, cancelled_by="expert", reason="ill", after_signing=False), engagement_id=e4)
         await feed.within(views.mark_cancelled, e4)
@@ -49,7 +49,7 @@ async def test_feedback(views_of):
         await feed.within(views.remember_engagement, e1, parties[e1])
 
         for engagement_id, who in parties.items():
-            expected = Parties(who.expert_id, who.orderer_id, cancelled=engagement_id == e4)
+            expected = Parties(who.expert_id, who.orderer_id, engagement_id == e4, who.task_type)
             assert await views.parties(engagement_id) == expected
             assert await feed.within(views.parties, engagement_id) == expected  # inside a consumer's transaction
         assert await views.parties(e6) is None
@@ -84,7 +84,7 @@ async def test_feedback(views_of):
         for number in (1, 2, 3):
             await form(e2, Form.self_assessment, feedback.FeedbackReminderSent, reminder_number=number,
                        sent_at=t0 + (3 * number - 1) * day)
-        await form(e2, Form.orderer_feedback, feedback.FeedbackSubmitted, ratings=ORDERER)
+        await form(e2, Form.orderer_feedback, feedback.FeedbackSubmitted, ratings=ORDERER, questionnaire_version=2)
         # e3: asked two days before t0 and never answered: the longest waiting.
         await requested(e3, t0 - 2 * day)
         # e4: cancelled, so its one open form was closed unanswered.
@@ -107,12 +107,15 @@ async def test_feedback(views_of):
         assert await views.due_for_reminder(now) == [e3, e1, e5, e6]
 
         def record(engagement_id: uuid.UUID, f: Form, at: dt.datetime, status: Status = Status.open,
-                   ratings: dict[str, int] | None = None) -> FormRecord:
-            return FormRecord(engagement_id, f, at, status, ratings)
+                   ratings: dict[str, int] | None = None, version: int | None = None) -> FormRecord:
+            """A form as the report reads it: with the version answered and its engagement's task kind."""
+            answered = version or (1 if status is Status.answered else None)
+            return FormRecord(engagement_id, f, at, status, ratings, answered,
+                              parties[engagement_id].task_type if engagement_id in parties else None)
 
         own, theirs = Form.self_assessment, Form.orderer_feedback
         e1_forms = [record(e1, own, t0, Status.answered, SELF), record(e1, theirs, t0)]
-        e2_forms = [record(e2, own, t0 - day), record(e2, theirs, t0 - day, Status.answered, ORDERER)]
+        e2_forms = [record(e2, own, t0 - day), record(e2, theirs, t0 - day, Status.answered, ORDERER, 2)]
         e3_forms = [record(e3, own, t0 - 2 * day), record(e3, theirs, t0 - 2 * day)]
         e4_forms = [record(e4, own, t0 - 3 * day, Status.closed)]
         e5_forms = [record(e5, own, t0 + day), record(e5, theirs, t0 + day)]

@@ -25,6 +25,7 @@ from shared.runtime import admin
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually
+from tests.unit.feedback.questionnaires import VERSION_2 as QUESTIONNAIRE_V2
 
 pytestmark = pytest.mark.integration
 
@@ -125,6 +126,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
     ("feedback", "feedback_questions"): EVERYONE,
+    ("feedback", "define_questionnaire"): {C},
     ("audit", "history"): {A, C},
     ("audit", "verify_trail"): {A, C},
     ("audit", "copy_heads"): {A, C},
@@ -334,6 +336,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
         ("feedback", "feedback_questions"): {},
+        ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},
         ("audit", "history"): engagement,
         ("audit", "verify_trail"): {},
         ("audit", "copy_heads"): {"service": "orders"},
