@@ -31,6 +31,7 @@ from services.web.pages import (
     expert,
     orderer,
     organization,
+    questionnaires,
     registry_expert,
     registry_staff,
     signin,
@@ -139,7 +140,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *questionnaires.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

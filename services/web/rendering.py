@@ -37,6 +37,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
                     ("/coordinator/rates", N_("Rate tables")), ("/coordinator/expense-rates", N_("Expense rates")),
                     ("/coordinator/engagements", N_("Engagements")),
                     ("/coordinator/payments", N_("Payments")), ("/coordinator/report", N_("Follow-up")),
+                    ("/coordinator/questionnaires", N_("Questionnaires")),
                     ("/coordinator/dead-letters", N_("Dead letters")), ("/coordinator/themes", N_("Themes")),
                     ("/coordinator/reviews", N_("Profiles to review")), ("/coordinator/trainings", N_("Trainings")),
                     ("/bank", N_("Search the bank")), ("/coordinator/situation", N_("Situational picture")),
