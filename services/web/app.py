@@ -29,6 +29,7 @@ from services.web.pages import (
     engagement,
     expenses,
     expert,
+    follow_up,
     orderer,
     organization,
     questionnaires,
@@ -140,7 +141,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *questionnaires.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

@@ -103,3 +103,49 @@ def test_only_a_coordinator_defines_questionnaires():
         sign_in(client, email="maija@example.org")
         assert client.get("/coordinator/questionnaires").status_code == 403
         assert client.get("/coordinator/questionnaires/self_assessment").status_code == 403
+
+
+def follow_up_services() -> FakeServices:
+    import datetime as dt
+
+    from services.feedback.domain import Status
+    from services.feedback.events import Dimension, Form
+    from services.feedback.export import as_csv
+    from services.feedback.report import FormRecord, follow_up
+
+    at = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    records = [FormRecord(uuid.uuid4(), Form.orderer_feedback, at, Status.answered, {"usefulness": value}, 1,
+                          "lecture") for value in (5, 4, 4, 3, 4)]
+    records += [FormRecord(uuid.uuid4(), Form.orderer_feedback, at, Status.answered, {"usefulness": 1}, 1, "media")]
+    report = follow_up(records, dt.date(2026, 1, 1), dt.date(2026, 3, 31),
+                       {Form.orderer_feedback: {1: {"usefulness": Dimension.usefulness}}})
+    seeded = {"versions": {}, "forms": {"orderer_feedback": [{"id": "usefulness", "kind": "scale", "text": {
+        "fi": "Hyödyllistä.", "sv": "Nyttigt.", "en": "Useful."}}]}}
+    return FakeServices(answers={
+        "feedback.query.follow_up_report": lambda body: {"csv": as_csv(report)} if body.get("format") else report,
+        "feedback.query.feedback_questions": seeded})
+
+
+def test_the_report_shows_its_figures_hides_the_small_ones_and_downloads_as_csv():
+    services = follow_up_services()
+    with web_client(services) as client:
+        sign_in(client, staff_role="coordinator")
+        page = client.get("/coordinator/report?from-day=1&from-month=1&from-year=2026&until-day=31&until-month=3"
+                          "&until-year=2026&by=task_type")
+        assert page.status_code == 200
+        text = page.text
+        assert "Hyödyllistä." in text and "Itsearviointi ja tilaajan palaute rinnakkain" in text
+        assert "Puheenvuoro tai luento" in text
+        # The orderers' usefulness over six answers: (5 + 4 + 4 + 3 + 4 + 1) / 6 = 3.5; lectures' five: 4.0.
+        assert '<td class="numeric">3,5</td>' in text and '<td class="numeric">4</td>' in text
+        assert text.count('class="suppressed"') >= 3  # the one media engagement: its count, answers and rate
+        link = 'href="/coordinator/report.csv?from-day=1&amp;from-month=1&amp;from-year=2026&amp;until-day=31'
+        assert link in text
+        download = client.get("/coordinator/report.csv?from-day=1&from-month=1&from-year=2026&until-day=31"
+                              "&until-month=3&until-year=2026")
+        assert download.headers["content-type"].startswith("text/csv")
+        assert "follow-up.csv" in download.headers["content-disposition"]
+        assert "task_type,media,engagements,suppressed" in download.text
+    asked = [body for subject, body, _ in services.asked if subject.endswith("follow_up_report")]
+    assert asked == [{"from": "2026-01-01", "until": "2026-03-31"},
+                     {"from": "2026-01-01", "until": "2026-03-31", "format": "csv"}]

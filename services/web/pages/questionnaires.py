@@ -13,13 +13,12 @@ from starlette.routing import Route
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import Refused, acting_as, ask, handle_form
+from services.web.pages.follow_up import DIMENSION_NAMES
 from services.web.rendering import render
 
 FORMS = {"self_assessment": N_("Self-assessment"), "orderer_feedback": N_("Orderer's feedback")}
 KINDS = (("scale", N_("Scale from 1 to 5")), ("choice", N_("One of options")), ("text", N_("Free text")))
-DIMENSIONS = (("preparation", N_("Preparation")), ("experience_heard", N_("How the experience was heard")),
-              ("usefulness", N_("Usefulness")), ("cooperation", N_("Cooperation")),
-              ("own_wellbeing", N_("The expert's own wellbeing")))
+DIMENSIONS = tuple(DIMENSION_NAMES.items())
 LANGUAGE_LABELS = (("fi", N_("Text in Finnish")), ("sv", N_("Text in Swedish")), ("en", N_("Text in English")))
 SPARE_ROWS = 3  # empty groups for new questions below the current ones
 PARTS = ("id", "kind", "dimension", "text.fi", "text.sv", "text.en", "options")

@@ -1,0 +1,101 @@
+"""The follow-up report for the coordinator: a period's figures, self against orderer on the shared dimensions,
+a breakdown by task kind or period, and the same figures as CSV. Figures from fewer than five answers or people
+come from the service suppressed, and are shown as such."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.web.forms import Field, Form, Problems, problems_of
+from services.web.i18n import N_, gettext as _, language
+from services.web.pages.common import acting_as, ask
+from services.web.rendering import render
+from shared.messaging.rpc import RemoteError
+
+BREAKDOWNS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")),
+              ("task_type", N_("Task kind")))
+REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date"),
+                           Field("by", N_("Broken down by"), kind="select", options=BREAKDOWNS)),
+                   submit=N_("Show"))
+
+
+# The shared dimensions both forms ask, in the report's order.
+DIMENSION_NAMES = {"preparation": N_("Preparation"), "experience_heard": N_("How the experience was heard"),
+                   "usefulness": N_("Usefulness"), "cooperation": N_("Cooperation"),
+                   "own_wellbeing": N_("The expert's own wellbeing")}
+
+
+def _breakdown_headers(by: str) -> list[Any]:
+    headers: list[Any] = [_(dict(BREAKDOWNS)[by]), (_("Engagements"), "numeric"), (_("Forms answered"), "numeric"),
+                          (_("Answer rate"), "numeric")]
+    for name in DIMENSION_NAMES.values():
+        headers += [(_("%(dimension)s, self", dimension=_(name)), "numeric"),
+                    (_("%(dimension)s, orderer", dimension=_(name)), "numeric")]
+    return headers
+
+
+def _values(request: Request) -> dict[str, str]:
+    today = dt.date.today()
+    period = {"from": today.replace(month=1, day=1), "until": today}  # this year so far, unless asked otherwise
+    values = {f"{name}-{part}": str(getattr(day, part)) for name, day in period.items()
+              for part in ("day", "month", "year")}
+    values["by"] = "month"
+    values.update({key: request.query_params[key] for key in request.query_params})
+    return values
+
+
+def _period(values: dict[str, str]) -> dict[str, Any]:
+    body = REPORT_FORM.body(values)
+    body.pop("by", None)
+    return body
+
+
+async def _question_texts(request: Request, person: Any) -> dict[str, str]:
+    """Each question id's text in the person's language: the current questions', else the first version's."""
+    texts: dict[str, str] = {}
+    for asked in ({"version": 1}, {}):
+        found = await ask(request, person, "feedback.query.feedback_questions", asked)
+        for questions in found["forms"].values():
+            texts.update({q["id"]: q["text"].get(language()) or q["text"]["fi"] for q in questions})
+    return texts
+
+
+async def report(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    values = _values(request)
+    found: Any = None
+    problems = Problems()
+    try:
+        found = await ask(request, person, "feedback.query.follow_up_report", _period(values))
+    except RemoteError as error:
+        if error.code != "validation":
+            raise
+        problems = problems_of(REPORT_FORM, error)
+    by = values["by"] if values["by"] in dict(BREAKDOWNS) else "month"
+    query = "&".join(f"{key}={value}" for key, value in values.items() if key != "by")
+    return render(request, "coordinator/report.html", {
+        "report": found, "form": REPORT_FORM, "values": values, "problems": problems, "by": by,
+        "breakdown_label": dict(BREAKDOWNS)[by], "breakdown_headers": _breakdown_headers(by),
+        "DIMENSION_NAMES": DIMENSION_NAMES, "csv_link": f"/coordinator/report.csv?{query}",
+        "question_texts": await _question_texts(request, person) if found else {},
+    }, person=person, status=400 if problems else 200)
+
+
+async def report_csv(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    values = _values(request)
+    found = await ask(request, person, "feedback.query.follow_up_report", {**_period(values), "format": "csv"})
+    # The byte order mark lets a spreadsheet read the file as UTF-8.
+    return Response("\ufeff" + found["csv"], media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="follow-up.csv"'})
+
+
+ROUTES = [
+    Route("/coordinator/report", report),
+    Route("/coordinator/report.csv", report_csv),
+]
