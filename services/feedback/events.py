@@ -163,3 +163,16 @@ class FeedbackClosedUnanswered(DomainEvent):
 
     engagement_id: uuid.UUID
     form: Form
+
+
+class WellbeingFollowUpRaised(DomainEvent):
+    """The expert answered their own wellbeing low after an assignment: their organization's contact person is
+    asked to get in touch (the organization supports its experts). Which expert, and after which engagement,
+    travel sealed with the expert's key: with them the event tells of the expert's health. The follow-up has
+    its own stream, so that neither its stream nor its metadata names the engagement."""
+
+    follow_up_id: uuid.UUID
+    organization_id: str
+    expert_id: Personal
+    engagement_id: Personal
+    raised_at: dt.datetime

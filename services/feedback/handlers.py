@@ -20,6 +20,14 @@ from services.feedback.export import as_csv
 from services.feedback.questionnaire import SCALE, Questionnaire
 from services.feedback.report import follow_up
 from services.feedback.views import Parties
+from services.feedback.wellbeing import is_low
+from services.feedback.wellbeing_handlers import (
+    on_expert_joined,
+    on_expert_left,
+    on_expert_registered,
+    raise_follow_ups,
+    wellbeing_follow_ups,
+)
 from services.orders import events as orders
 from services.registry import events as registry
 from shared.aggregate import Metadata
@@ -62,6 +70,8 @@ async def submit_feedback(cmd: m.SubmitFeedback, ctx: CommandContext, deps: Deps
     feedback.submit(cmd.form, questionnaire.questions(version), answers, cmd.free_text)
     # The expert is the data subject of both forms: either free text may tell of their life situation.
     await ctx.session.save(feedback, ctx.meta(engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
+    if is_low(cmd.form, answers.ratings) and feedback.expert_id is not None:
+        await raise_follow_ups(ctx, deps, cmd.engagement_id, feedback.expert_id)
     return {"engagement_id": str(cmd.engagement_id), "form": cmd.form.value, "completed": feedback.completed,
             "questionnaire_version": version}
 
@@ -181,6 +191,7 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
     await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
+    await deps.views.forget_follow_ups(expert_id, ctx.session.connection)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
         await _close_open_forms(ctx, engagement_id)
 
@@ -223,6 +234,7 @@ QUERIES: Queries = {
     "get_feedback": (m.GetFeedback, get_feedback),
     "follow_up_report": (m.FollowUpReport, follow_up_report),
     "feedback_questions": (m.FeedbackQuestions, feedback_questions),
+    "wellbeing_follow_ups": (m.WellbeingFollowUps, wellbeing_follow_ups),
 }
 
 CONSUMES: Consumed = {
@@ -233,6 +245,9 @@ CONSUMES: Consumed = {
         orders.EngagementClosed: on_engagement_closed,
     },
     "registry": {
+        registry.ExpertRegistered: on_expert_registered,
+        registry.ExpertJoinedOrganization: on_expert_joined,
+        registry.ExpertLeftOrganization: on_expert_left,
         registry.ExpertErased: on_expert_erased,
     },
 }

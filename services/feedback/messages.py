@@ -52,3 +52,7 @@ class FollowUpReport(Request):
 class FeedbackQuestions(Request):
     form: Form | None = None
     version: StrictInt | None = Field(None, ge=1, description="the current version when not given")
+
+
+class WellbeingFollowUps(Request):
+    """The wellbeing follow-ups of the asking contact person's organization."""

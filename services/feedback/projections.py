@@ -13,7 +13,7 @@ from typing import Any
 from services.feedback import events as ev
 from services.feedback.domain import MAX_REMINDERS, Status
 from services.feedback.report import FormRecord
-from services.feedback.views import Parties
+from services.feedback.views import FollowUpRow, Parties
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
 
@@ -104,11 +104,51 @@ class FeedbackTables(PostgresViews):
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(
             f"""SELECT f.engagement_id, f.form, f.requested_at, f.status, f.ratings, f.questionnaire_version,
-                       e.task_type
+                       e.task_type,
+                       ARRAY(SELECT m.organization_id FROM {self.schema}.expert_organizations AS m
+                             WHERE m.expert_id = e.expert_id ORDER BY m.organization_id) AS organizations
                 FROM {self.schema}.forms AS f LEFT JOIN {self.schema}.engagements AS e USING (engagement_id)
                 WHERE f.requested_at >= $1 AND f.requested_at < $2""",
             begins, ends,
         )
         return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
                            json.loads(row["ratings"]) if row["ratings"] else None, row["questionnaire_version"],
-                           row["task_type"]) for row in rows]
+                           row["task_type"], tuple(row["organizations"])) for row in rows]
+
+    # -- the experts' organizations, from the registry's events; the wellbeing follow-ups -------------
+
+    async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"""INSERT INTO {self.schema}.expert_organizations (expert_id, organization_id) VALUES ($1, $2)
+                ON CONFLICT DO NOTHING""", expert_id, organization_id)
+
+    async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"DELETE FROM {self.schema}.expert_organizations WHERE expert_id = $1 AND organization_id = $2",
+            expert_id, organization_id)
+
+    async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
+        rows = await self._db(connection).fetch(
+            f"""SELECT organization_id FROM {self.schema}.expert_organizations WHERE expert_id = $1
+                ORDER BY organization_id""", expert_id)
+        return [row["organization_id"] for row in rows]
+
+    async def on_WellbeingFollowUpRaised(self, e: ev.WellbeingFollowUpRaised, conn: Any, _: Envelope[Any]) -> None:
+        if e.expert_id is None or e.engagement_id is None:  # read after the expert's erasure: nothing to show
+            return
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.wellbeing_follow_ups
+                    (follow_up_id, organization_id, expert_id, engagement_id, raised_at)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (follow_up_id) DO NOTHING""",
+            e.follow_up_id, e.organization_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at)
+
+    async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
+        rows = await self.db.fetch(
+            f"""SELECT follow_up_id, expert_id, engagement_id, raised_at FROM {self.schema}.wellbeing_follow_ups
+                WHERE organization_id = $1 ORDER BY raised_at DESC, follow_up_id""", organization_id)
+        return [FollowUpRow(row["follow_up_id"], row["expert_id"], row["engagement_id"], row["raised_at"])
+                for row in rows]
+
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"DELETE FROM {self.schema}.wellbeing_follow_ups WHERE expert_id = $1", expert_id)

@@ -1,5 +1,5 @@
 """The follow-up and evaluation report: counts, answer rates and average ratings of the forms requested in a
-period, self against orderer on the shared dimensions, in total and by task kind and period.
+period, self against orderer on the shared dimensions, in total and by organization, task kind and period.
 
 A pure computation over :class:`FormRecord` rows (read tables in the service, plain lists in tests). It
 holds no free text and no person's id: only counts and averages leave this module, and any figure computed
@@ -23,7 +23,6 @@ SUPPRESSED = "suppressed"  # in place of a figure computed from fewer than MIN_C
 Cell = int | float | str | None
 # Each form's questionnaire versions: version -> question id -> the shared dimension it asks.
 DimensionsOf = Mapping[Form, Mapping[int, Mapping[str, Dimension]]]
-BREAKDOWNS = ("task_type", "month", "quarter", "year")
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class FormRecord:
     ratings: dict[str, int] | None = None
     version: int | None = None  # the questionnaire version answered
     task_type: str | None = None  # the engagement's task kind, from the orders service
+    organizations: tuple[str, ...] = ()  # the expert's organizations, from the registry
 
 
 def count(n: int) -> Cell:
@@ -88,11 +88,13 @@ def _local_day(record: FormRecord) -> dt.date:
     return record.requested_at.astimezone(TIMEZONE).date()
 
 
-GROUP_OF: dict[str, Callable[[FormRecord], str]] = {
-    "task_type": lambda record: record.task_type or "unknown",
-    "month": lambda record: _local_day(record).strftime("%Y-%m"),
-    "quarter": lambda record: f"{_local_day(record).year}-Q{(_local_day(record).month - 1) // 3 + 1}",
-    "year": lambda record: str(_local_day(record).year),
+# The groups a form counts in, for each breakdown: one, but an expert of several organizations counts in each.
+GROUPS_OF: dict[str, Callable[[FormRecord], tuple[str, ...]]] = {
+    "organization": lambda record: record.organizations or ("unknown",),
+    "task_type": lambda record: (record.task_type or "unknown",),
+    "month": lambda record: (_local_day(record).strftime("%Y-%m"),),
+    "quarter": lambda record: (f"{_local_day(record).year}-Q{(_local_day(record).month - 1) // 3 + 1}",),
+    "year": lambda record: (str(_local_day(record).year),),
 }
 
 
@@ -124,10 +126,11 @@ def follow_up(records: Iterable[FormRecord], start: dt.date, until: dt.date,
     chosen = sorted((record for record in records if begins <= record.requested_at < ends),
                     key=lambda record: (record.requested_at, record.engagement_id, record.form.value))
     by: dict[str, dict[str, Any]] = {}
-    for name, group_of in GROUP_OF.items():
+    for name, groups_of in GROUPS_OF.items():
         groups: dict[str, list[FormRecord]] = {}
         for record in chosen:
-            groups.setdefault(group_of(record), []).append(record)
+            for group in groups_of(record):
+                groups.setdefault(group, []).append(record)
         by[name] = {key: summary(groups[key], known) for key in sorted(groups)}
     return {"from": start.isoformat(), "until": until.isoformat(), "min_cell": MIN_CELL,
             **summary(chosen, known), "forms": _per_form(chosen), "by": by}

@@ -31,3 +31,22 @@ CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);
 -- engagement's task kind (for the report's breakdown) here.
 ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS questionnaire_version integer;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS task_type text;
+
+-- The organizations each expert belongs to now, from the registry's events: the report's breakdown by
+-- organization, and whose contact person a wellbeing follow-up is for.
+CREATE TABLE IF NOT EXISTS {schema}.expert_organizations (
+    expert_id        text NOT NULL,
+    organization_id  text NOT NULL,
+    PRIMARY KEY (expert_id, organization_id)
+);
+
+-- Wellbeing follow-ups for each organization's contact person. A row tells that the expert answered their own
+-- wellbeing low (special-category data): it is deleted when the expert is erased.
+CREATE TABLE IF NOT EXISTS {schema}.wellbeing_follow_ups (
+    follow_up_id     uuid PRIMARY KEY,
+    organization_id  text        NOT NULL,
+    expert_id        text        NOT NULL,
+    engagement_id    uuid        NOT NULL,
+    raised_at        timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS wellbeing_follow_ups_organization ON {schema}.wellbeing_follow_ups (organization_id);

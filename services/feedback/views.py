@@ -24,6 +24,16 @@ class Parties:
     task_type: str | None = None  # the task kind, for the follow-up report
 
 
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A wellbeing follow-up as its organization's contact person sees it."""
+
+    follow_up_id: uuid.UUID
+    expert_id: str
+    engagement_id: uuid.UUID
+    raised_at: dt.datetime
+
+
 class FeedbackViews(Protocol):
     """What the handlers read and remember besides the event streams. ``connection`` joins the caller's
     transaction (an event handler's); without it the view reads on its own."""
@@ -51,7 +61,24 @@ class FeedbackViews(Protocol):
         ...
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        """Every form requested at or after ``begins`` and before ``ends``."""
+        """Every form requested at or after ``begins`` and before ``ends``, with its engagement's task kind and
+        its expert's organizations (sorted)."""
+        ...
+
+    async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
+
+    async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
+
+    async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
+        """The organizations the expert belongs to now, sorted."""
+        ...
+
+    async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
+        """The organization's wellbeing follow-ups, the newest first (then by id)."""
+        ...
+
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
+        """Drop the expert's wellbeing follow-ups (the expert was erased)."""
         ...
 
 
@@ -71,6 +98,8 @@ class InMemoryFeedbackViews(Projection):
     def __init__(self) -> None:
         self.engagements: dict[uuid.UUID, Parties] = {}
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
+        self.memberships: set[tuple[str, str]] = set()  # (expert_id, organization_id)
+        self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
@@ -117,6 +146,36 @@ class InMemoryFeedbackViews(Projection):
         return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
-                           self.engagements[eid].task_type if eid in self.engagements else None)
-                for (eid, form_name), form in self.forms.items() if begins <= form.requested_at < ends]
+        found = []
+        for (eid, form_name), form in self.forms.items():
+            if begins <= form.requested_at < ends:
+                parties = self.engagements.get(eid)
+                organizations = tuple(self._organizations(parties.expert_id)) if parties else ()
+                found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
+                                        parties.task_type if parties else None, organizations))
+        return found
+
+    def _organizations(self, expert_id: str) -> list[str]:
+        return sorted(org for expert, org in self.memberships if expert == expert_id)
+
+    async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        self.memberships.add((expert_id, organization_id))
+
+    async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        self.memberships.discard((expert_id, organization_id))
+
+    async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
+        return self._organizations(expert_id)
+
+    async def on_WellbeingFollowUpRaised(self, e: ev.WellbeingFollowUpRaised, conn: Any, _: Envelope[Any]) -> None:
+        if e.expert_id is None or e.engagement_id is None:  # read after the expert's erasure: nothing to show
+            return
+        self.wellbeing[e.follow_up_id] = (e.organization_id, FollowUpRow(
+            e.follow_up_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at))
+
+    async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
+        rows = [row for org, row in self.wellbeing.values() if org == organization_id]
+        return sorted(rows, key=lambda row: (-row.raised_at.timestamp(), row.follow_up_id))
+
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
+        self.wellbeing = {fid: kept for fid, kept in self.wellbeing.items() if kept[1].expert_id != expert_id}

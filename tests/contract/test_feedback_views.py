@@ -11,7 +11,7 @@ from services.feedback import events as feedback
 from services.feedback.domain import Status
 from services.feedback.events import Form
 from services.feedback.report import FormRecord
-from services.feedback.views import Parties
+from services.feedback.views import FollowUpRow, Parties
 from services.orders import events as orders
 from shared.envelope import RecordedEvent
 from shared.events import DomainEvent
@@ -132,3 +132,45 @@ async def test_feedback(views_of):
         await feed.within(views.forget_sealed_answers, "maija")
         assert in_report_order(await views.forms_requested(t0 - 2 * day, t0 + day)) == in_report_order(
             [record(e1, own, t0, Status.answered, SELF_CLEAR), record(e1, theirs, t0), *e2_forms, *e3_forms])
+
+
+async def test_feedback_memberships_and_wellbeing_follow_ups(views_of):
+    async with views_of("feedback") as feed:
+        views = feed.views
+        e1, e2 = ids(2)
+        # The experts' organizations, as the consumer of the registry's events remembers them.
+        for expert_id, organization_id in (("maija", "mieli"), ("maija", "varha"), ("pekka", "mieli"),
+                                           ("maija", "mieli"), ("pekka", "varha")):
+            await feed.within(views.remember_membership, expert_id, organization_id)
+        await feed.within(views.forget_membership, "pekka", "varha")
+        await feed.within(views.forget_membership, "liisa", "varha")  # never a member: nothing to forget
+        assert await views.organizations_of("maija") == ["mieli", "varha"]
+        assert await feed.within(views.organizations_of, "pekka") == ["mieli"]
+        assert await views.organizations_of("liisa") == []
+
+        # The report's rows carry the expert's organizations.
+        await feed.within(views.remember_engagement, e1, Parties("maija", "school-1", task_type="media"))
+        at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=3)
+        await feed.follow(f"feedback-{e1}", feedback.FeedbackRequested(
+            engagement_id=e1, form=Form.self_assessment, respondent_id="maija", requested_at=at), engagement_id=e1)
+        [row] = await views.forms_requested(at, at + dt.timedelta(days=1))
+        assert (row.task_type, row.organizations) == ("media", ("mieli", "varha"))
+
+        # The follow-ups, from the service's own events: each organization sees its own, the newest first.
+        def raised(follow_up_id, organization_id, expert_id, engagement_id, when):  # type: ignore[no-untyped-def]
+            return feed.follow(f"wellbeing-{follow_up_id}", feedback.WellbeingFollowUpRaised(
+                follow_up_id=follow_up_id, organization_id=organization_id, expert_id=expert_id,
+                engagement_id=str(engagement_id), raised_at=when))
+
+        f1, f2, f3 = ids(3)
+        await raised(f1, "mieli", "maija", e1, at)
+        await raised(f2, "varha", "maija", e1, at)
+        await raised(f3, "mieli", "pekka", e2, at + dt.timedelta(hours=1))
+        assert await views.follow_ups("mieli") == [FollowUpRow(f3, "pekka", e2, at + dt.timedelta(hours=1)),
+                                                   FollowUpRow(f1, "maija", e1, at)]
+        assert await views.follow_ups("varha") == [FollowUpRow(f2, "maija", e1, at)]
+        assert await views.follow_ups("aseman-lapset") == []
+        # Maija erased: her follow-ups go; Pekka's stay.
+        await feed.within(views.forget_follow_ups, "maija")
+        assert await views.follow_ups("mieli") == [FollowUpRow(f3, "pekka", e2, at + dt.timedelta(hours=1))]
+        assert await views.follow_ups("varha") == []

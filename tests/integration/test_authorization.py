@@ -127,6 +127,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("feedback", "follow_up_report"): {C},
     ("feedback", "feedback_questions"): EVERYONE,
     ("feedback", "define_questionnaire"): {C},
+    ("feedback", "wellbeing_follow_ups"): {K},  # its own organization's alone (tests/unit/feedback/test_wellbeing.py)
     ("audit", "history"): {A, C},
     ("audit", "verify_trail"): {A, C},
     ("audit", "copy_heads"): {A, C},
@@ -337,6 +338,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
         ("feedback", "feedback_questions"): {},
         ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},
+        ("feedback", "wellbeing_follow_ups"): {},
         ("audit", "history"): engagement,
         ("audit", "verify_trail"): {},
         ("audit", "copy_heads"): {"service": "orders"},

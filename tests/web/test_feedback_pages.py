@@ -149,3 +149,26 @@ def test_the_report_shows_its_figures_hides_the_small_ones_and_downloads_as_csv(
     asked = [body for subject, body, _ in services.asked if subject.endswith("follow_up_report")]
     assert asked == [{"from": "2026-01-01", "until": "2026-03-31"},
                      {"from": "2026-01-01", "until": "2026-03-31", "format": "csv"}]
+
+
+def test_the_contact_person_sees_the_organizations_wellbeing_follow_ups_by_name():
+    services = FakeServices(acts=[capacity("organization_contact", "olli", "mieli")], answers={
+        "feedback.query.wellbeing_follow_ups": {"organization_id": "mieli", "follow_ups": [
+            {"follow_up_id": str(uuid.uuid4()), "expert_id": "maija", "engagement_id": ENGAGEMENT,
+             "raised_at": "2026-03-10T12:00:00+00:00"}]},
+        "registry.query.list_experts": [{"expert_id": "maija", "name": "Maija Meikäläinen"}]})
+    with web_client(services) as client:
+        sign_in(client, email="olli@mieli.fi")
+        page = client.get("/organization/wellbeing")
+        assert page.status_code == 200
+        assert '<a href="/organization/experts/maija">Maija Meikäläinen</a>' in page.text
+        assert "10.3.2026" in page.text and 'href="/organization/wellbeing"' in page.text  # in the navigation
+    assert [body for subject, body, _ in services.asked if subject.endswith("list_experts")] == [
+        {"organization_id": "mieli"}]
+
+
+def test_the_wellbeing_list_is_the_contact_persons_page_alone():
+    for acts in ([capacity("coordinator", "anna")], [capacity("expert", "maija")]):
+        with web_client(FakeServices(acts=acts)) as client:
+            sign_in(client, email="x@example.org")
+            assert client.get("/organization/wellbeing").status_code == 403

@@ -1,6 +1,7 @@
 """The follow-up report for the coordinator: a period's figures, self against orderer on the shared dimensions,
-a breakdown by task kind or period, and the same figures as CSV. Figures from fewer than five answers or people
-come from the service suppressed, and are shown as such."""
+a breakdown by organization, task kind or period, and the same figures as CSV (figures from fewer than five
+answers or people come from the service suppressed, and are shown as such); and the wellbeing follow-ups of an
+organization for its contact person."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from services.web.rendering import render
 from shared.messaging.rpc import RemoteError
 
 BREAKDOWNS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")),
-              ("task_type", N_("Task kind")))
+              ("organization", N_("Organization")), ("task_type", N_("Task kind")))
 REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date"),
                            Field("by", N_("Broken down by"), kind="select", options=BREAKDOWNS)),
                    submit=N_("Show"))
@@ -95,7 +96,19 @@ async def report_csv(request: Request) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="follow-up.csv"'})
 
 
+async def wellbeing(request: Request) -> Response:
+    """The contact person's list of their organization's experts to get in touch with after a hard assignment."""
+    person = await acting_as(request, "organization_contact")
+    found = await ask(request, person, "feedback.query.wellbeing_follow_ups")
+    register = await ask(request, person, "registry.query.list_experts",
+                         {"organization_id": person.act.organization_id})
+    names = {expert["expert_id"]: expert["name"] for expert in register}
+    return render(request, "organization/wellbeing.html", {"follow_ups": found["follow_ups"], "names": names},
+                  person=person)
+
+
 ROUTES = [
     Route("/coordinator/report", report),
     Route("/coordinator/report.csv", report_csv),
+    Route("/organization/wellbeing", wellbeing),
 ]

@@ -1,6 +1,6 @@
 """The follow-up report through its query, on known data with its figures checked by hand: totals, each form,
-self against orderer, the breakdowns by task kind, month, quarter and year, small cells suppressed, and the
-same figures read back from the CSV."""
+self against orderer, the breakdowns by organization, task kind, month, quarter and year, small cells
+suppressed, and the same figures read back from the CSV."""
 
 import csv
 import datetime as dt
@@ -13,6 +13,7 @@ from services.feedback import messages as m
 from services.feedback.events import Form
 from services.feedback.handlers import follow_up_report, submit_feedback
 from services.orders.events import TaskType
+from services.registry import events as registry
 from tests.unit.calls import call
 from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, make_deps
 
@@ -42,6 +43,8 @@ async def report():
         await call(submit_feedback, m.SubmitFeedback(engagement_id=engagement_id, form=form, ratings=ratings),
                    actor, deps)
 
+    await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertRegistered(
+        expert_id=EXPERT.id, organization_id="mieli", name="Maija", email="maija@example.org"))
     lectures = [uuid.uuid4() for _ in range(6)]
     for engagement_id in lectures:
         await upstream.open_and_deliver(engagement_id, task_type=TaskType.lecture)
@@ -52,7 +55,7 @@ async def report():
     clock.advance(days=40)  # 10 April
     teachings = [uuid.uuid4() for _ in range(2)]
     for engagement_id in teachings:
-        await upstream.open_and_deliver(engagement_id, task_type=TaskType.co_teaching)
+        await upstream.open_and_deliver(engagement_id, "expert-2", task_type=TaskType.co_teaching)
     await file(teachings[0], Form.orderer_feedback, theirs(2, 4))
 
     async def ask(**extra):
@@ -96,6 +99,8 @@ async def test_by_task_kind_and_period_with_small_cells_suppressed(report):
     assert by["month"] == {"2024-03": lecture, "2024-04": teaching}
     assert by["quarter"] == {"2024-Q1": lecture, "2024-Q2": teaching}
     assert list(by["year"]) == ["2024"] and by["year"]["2024"]["answered"] == 12
+    # The lectures' expert belongs to Mieli; the co-teachings' expert to no organization the service knows.
+    assert by["organization"] == {"mieli": lecture, "unknown": teaching}
 
 
 async def test_the_csv_reads_back_as_the_same_figures(report):
