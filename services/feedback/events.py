@@ -168,8 +168,9 @@ class FeedbackClosedUnanswered(DomainEvent):
 class WellbeingFollowUpRaised(DomainEvent):
     """The expert answered their own wellbeing low after an assignment: their organization's contact person is
     asked to get in touch (the organization supports its experts). Which expert, and after which engagement,
-    travel sealed with the expert's key: with them the event tells of the expert's health. The follow-up has
-    its own stream, so that neither its stream nor its metadata names the engagement."""
+    travel sealed: with them the event tells of the expert's health. The follow-up has its own stream and its
+    own key (its subject is ``wellbeing-<follow_up_id>``, shredded with the expert's erasure), so that nothing
+    in clear, the envelope included, names the expert or the engagement."""
 
     follow_up_id: uuid.UUID
     organization_id: str

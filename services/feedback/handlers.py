@@ -22,6 +22,7 @@ from services.feedback.report import follow_up
 from services.feedback.views import Parties
 from services.feedback.wellbeing import is_low
 from services.feedback.wellbeing_handlers import (
+    forget_follow_ups,
     on_expert_joined,
     on_expert_left,
     on_expert_registered,
@@ -191,7 +192,7 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
     await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
-    await deps.views.forget_follow_ups(expert_id, ctx.session.connection)
+    await forget_follow_ups(ctx, deps, expert_id)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
         await _close_open_forms(ctx, engagement_id)
 

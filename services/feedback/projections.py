@@ -149,6 +149,7 @@ class FeedbackTables(PostgresViews):
         return [FollowUpRow(row["follow_up_id"], row["expert_id"], row["engagement_id"], row["raised_at"])
                 for row in rows]
 
-    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"DELETE FROM {self.schema}.wellbeing_follow_ups WHERE expert_id = $1", expert_id)
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
+        rows = await self._db(connection).fetch(
+            f"DELETE FROM {self.schema}.wellbeing_follow_ups WHERE expert_id = $1 RETURNING follow_up_id", expert_id)
+        return sorted(row["follow_up_id"] for row in rows)

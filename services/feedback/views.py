@@ -77,8 +77,8 @@ class FeedbackViews(Protocol):
         """The organization's wellbeing follow-ups, the newest first (then by id)."""
         ...
 
-    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
-        """Drop the expert's wellbeing follow-ups (the expert was erased)."""
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
+        """Drop the expert's wellbeing follow-ups (the expert was erased); return their ids, sorted."""
         ...
 
 
@@ -177,5 +177,8 @@ class InMemoryFeedbackViews(Projection):
         rows = [row for org, row in self.wellbeing.values() if org == organization_id]
         return sorted(rows, key=lambda row: (-row.raised_at.timestamp(), row.follow_up_id))
 
-    async def forget_follow_ups(self, expert_id: str, connection: Any) -> None:
-        self.wellbeing = {fid: kept for fid, kept in self.wellbeing.items() if kept[1].expert_id != expert_id}
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
+        forgotten = sorted(fid for fid, (_, row) in self.wellbeing.items() if row.expert_id == expert_id)
+        for fid in forgotten:
+            del self.wellbeing[fid]
+        return forgotten

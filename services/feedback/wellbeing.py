@@ -17,6 +17,12 @@ def is_low(form: Form, ratings: dict[str, int]) -> bool:
     return form is Form.self_assessment and ratings.get(Dimension.own_wellbeing.value) in LOW_WELLBEING
 
 
+def sealing_subject(follow_up: uuid.UUID) -> str:
+    """Whose key seals a follow-up: its own, not the expert's, since an envelope names its subject in clear and
+    the expert's id beside this event would tell of their health. Erasing the expert shreds these keys too."""
+    return f"wellbeing-{follow_up}"
+
+
 def follow_up_id(engagement_id: uuid.UUID, organization_id: str) -> uuid.UUID:
     """One follow-up for each engagement and organization, however often the answer is handled."""
     return uuid.uuid5(engagement_id, f"wellbeing-follow-up:{organization_id}")

@@ -9,7 +9,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.feedback import messages as m
-from services.feedback.wellbeing import WellbeingFollowUp, follow_up_id
+from services.feedback.wellbeing import WellbeingFollowUp, follow_up_id, sealing_subject
 from services.registry import events as registry
 from shared.aggregate import Metadata
 from shared.envelope import Envelope
@@ -25,16 +25,18 @@ log = logging.getLogger(__name__)
 
 async def raise_follow_ups(ctx: CommandContext, deps: Deps, engagement_id: uuid.UUID, expert_id: str) -> int:
     """A follow-up for each of the expert's organizations, in the answer's transaction; how many were raised.
-    Recorded as the system's, on streams of their own, so nothing in clear on the bus names the expert."""
+    Recorded as the system's, on streams of their own and sealed with keys of their own, so nothing in clear on
+    the bus names the expert."""
     organizations = await deps.views.organizations_of(expert_id, ctx.session.connection)
     if not organizations:
         log.warning("a low wellbeing answer on engagement %s, but its expert belongs to no known organization",
                     engagement_id)
     for organization_id in organizations:
-        task = await ctx.session.load(WellbeingFollowUp, str(follow_up_id(engagement_id, organization_id)),
-                                      must_exist=False)
+        raised = follow_up_id(engagement_id, organization_id)
+        task = await ctx.session.load(WellbeingFollowUp, str(raised), must_exist=False)
         task.raise_for(organization_id, expert_id, engagement_id, deps.clock.now())
-        await ctx.session.save(task, Metadata(actor=SYSTEM, command_id=ctx.command_id, subject_id=expert_id))
+        await ctx.session.save(task, Metadata(actor=SYSTEM, command_id=ctx.command_id,
+                                              subject_id=sealing_subject(raised)))
     return len(organizations)
 
 
@@ -48,6 +50,12 @@ async def wellbeing_follow_ups(query: m.WellbeingFollowUps, ctx: QueryContext, d
     return {"organization_id": organization_id, "follow_ups": [
         {"follow_up_id": str(row.follow_up_id), "expert_id": row.expert_id,
          "engagement_id": str(row.engagement_id), "raised_at": row.raised_at.isoformat()} for row in rows]}
+
+
+async def forget_follow_ups(ctx: EventContext, deps: Deps, expert_id: str) -> None:
+    """The expert is erased: their follow-ups leave the list, and their keys are shredded."""
+    for forgotten in await deps.views.forget_follow_ups(expert_id, ctx.session.connection):
+        await ctx.session.shred(sealing_subject(forgotten))
 
 
 async def on_expert_registered(event: Envelope[registry.ExpertRegistered], ctx: EventContext, deps: Deps) -> None:

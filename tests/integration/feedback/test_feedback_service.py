@@ -63,6 +63,14 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
                 assert error.code == "not_found"
                 return None
 
+        # The expert belongs to Mieli, as the registry tells.
+        await upstreams["registry"].append("expert-expert-1", registry.ExpertRegistered(
+            expert_id="expert-1", organization_id="mieli", name="Maija", email="maija@example.org"))
+
+        async def follow_ups(organization_id="mieli"):  # type: ignore[no-untyped-def]
+            contact = {"id": "olli", "role": "organization_contact", "organization_id": organization_id}
+            return (await request(nc, "kokemus.feedback.query.wellbeing_follow_ups", {"actor": contact}))["follow_ups"]
+
         # Delivered in the orders service: both forms are requested.
         await upstreams["orders"].append(
             stream_id, engagement_opened(engagement_id, "expert-1", "orderer-1"), engagement_id
@@ -109,6 +117,14 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         assert submitted["subject_id"] == "expert-1"
         assert "Students" not in json.dumps(submitted) and "$encrypted" in submitted["payload"]["free_text"]
         assert (await feedback())["forms"]["self_assessment"]["free_text"] == "Talking about my depression was hard."
+        # The expert answered their own wellbeing 2: Mieli's contact person is asked to get in touch; on the bus
+        # the follow-up names neither the expert nor the engagement in clear.
+        [follow_up] = await follow_ups()
+        assert (follow_up["expert_id"], follow_up["engagement_id"]) == ("expert-1", str(engagement_id))
+        assert await follow_ups("varha") == []
+        raised = await eventually(published("WellbeingFollowUpRaised"))
+        assert "expert-1" not in json.dumps(raised) and str(engagement_id) not in json.dumps(raised)
+        assert raised["subject_id"] == f"wellbeing-{raised['payload']['follow_up_id']}"
 
         report = await request(nc, "kokemus.feedback.query.follow_up_report",
                                {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
@@ -130,6 +146,7 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
                                {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
         assert (report["requested"], report["answered"], report["completed"]) == ("suppressed",) * 3
         assert "own_wellbeing" not in report["forms"]["self_assessment"]["average_ratings"]  # no answer left
+        assert await follow_ups() == []
         assert report["forms"]["self_assessment"]["average_ratings"]["preparation"] == "suppressed"
     finally:
         await runtime.stop()

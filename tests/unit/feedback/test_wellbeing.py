@@ -69,7 +69,7 @@ async def test_the_follow_up_names_nobody_in_clear_on_the_bus(deps, upstream):
     for row in raised:
         assert EXPERT.id not in str(row.payload) and str(engagement_id) not in str(row.payload)
         assert row.engagement_id is None and str(engagement_id) not in row.stream_id
-        assert row.actor.role is Role.system and row.subject_id == EXPERT.id
+        assert row.actor.role is Role.system and row.subject_id == f"wellbeing-{row.payload['follow_up_id']}"
 
 
 @pytest.mark.parametrize("own_wellbeing", [3, 4, 5])
@@ -106,7 +106,10 @@ async def test_only_an_organizations_contact_person_sees_its_follow_ups(deps, up
         await seen_by(actor, deps)
 
 
-async def test_the_experts_erasure_removes_their_follow_ups(deps, upstream):
+async def test_the_experts_erasure_removes_their_follow_ups_and_shreds_their_keys(deps, upstream):
     await answered(deps, upstream, 1)
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertErased(expert_id=EXPERT.id))
     assert await seen_by(MIELI, deps) == [] and await seen_by(VARHA, deps) == []
+    for row in [row for row in deps.uow.store.published if row.event_type == "WellbeingFollowUpRaised"]:
+        [event] = await deps.uow.store.read_stream(row.stream_id)
+        assert (event.payload.expert_id, event.payload.engagement_id) == (None, None)  # read as erased
