@@ -8,14 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from services.web.charts import Group, bar_chart
 from services.web.forms import Field, Form, Problems, problems_of
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask
-from services.web.rendering import render
+from services.web.rendering import TASK_TYPES, render
 from shared.messaging.rpc import RemoteError
 
 BREAKDOWNS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")),
@@ -38,6 +40,29 @@ def _breakdown_headers(by: str) -> list[Any]:
         headers += [(_("%(dimension)s, self", dimension=_(name)), "numeric"),
                     (_("%(dimension)s, orderer", dimension=_(name)), "numeric")]
     return headers
+
+
+def charts(found: dict[str, Any], by: str) -> list[Markup]:
+    """Self against orderer on the shared dimensions, and the answer rate of each group of the breakdown."""
+    both = (_("Self-assessment"), _("Orderer's feedback"))
+    dimensions = [Group(_(label), (found["dimensions"][name]["self_assessment"],
+                                   found["dimensions"][name]["orderer_feedback"]))
+                  for name, label in DIMENSION_NAMES.items()]
+    groups = [Group(_group_label(by, group), (cell["answer_rate"],)) for group, cell in found["by"][by].items()]
+    return [
+        bar_chart("chart-dimensions", _("Self-assessment against the orderer's feedback"),
+                  _("The average of each shared dimension, from 1 to 5, on both forms."), both, dimensions,
+                  scale=5, hidden=_("hidden"), none=_("no answers")),
+        bar_chart("chart-answer-rate", f"{_('Answer rate')}: {_(dict(BREAKDOWNS)[by])}",
+                  _("The share of the forms requested that were answered, in each group."), (_("Answer rate"),),
+                  groups, scale=1, hidden=_("hidden"), none=_("no answers"), percent=True),
+    ]
+
+
+def _group_label(by: str, group: str) -> str:
+    if group == "unknown":
+        return _("Unknown")
+    return _(TASK_TYPES.get(group, group)) if by == "task_type" else group
 
 
 def _values(request: Request) -> dict[str, str]:
@@ -84,6 +109,7 @@ async def report(request: Request) -> Response:
         "breakdown_label": dict(BREAKDOWNS)[by], "breakdown_headers": _breakdown_headers(by),
         "DIMENSION_NAMES": DIMENSION_NAMES, "csv_link": f"/coordinator/report.csv?{query}",
         "question_texts": await _question_texts(request, person) if found else {},
+        "charts": charts(found, by) if found else [], "group_label": _group_label,
     }, person=person, status=400 if problems else 200)
 
 
