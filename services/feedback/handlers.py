@@ -18,7 +18,7 @@ from services.feedback.domain import Answers, EngagementFeedback, FormState
 from services.feedback.events import Form
 from services.feedback.export import as_csv
 from services.feedback.questionnaire import SCALE, Questionnaire
-from services.feedback.report import follow_up
+from services.feedback.report import report_of
 from services.feedback.views import Parties
 from services.feedback.wellbeing import is_low
 from services.feedback.wellbeing_handlers import (
@@ -124,10 +124,10 @@ async def follow_up_report(query: m.FollowUpReport, ctx: QueryContext, deps: Dep
     ctx.require_role(Role.coordinator)
     if query.until < query.from_:
         raise invalid("until", "is before from", f"a date on or after {query.from_}")
-    records = await deps.views.forms_requested(*day_bounds(query.from_, query.until))
+    cells = await deps.views.follow_up_cells(*day_bounds(query.from_, query.until))
     dimensions = {form: (await deps.uow.load(Questionnaire, form.value, must_exist=False)).dimensions()
                   for form in Form}
-    report = follow_up(records, query.from_, query.until, dimensions)
+    report = report_of(cells, query.from_, query.until, dimensions)
     return {"csv": as_csv(report)} if query.format == "csv" else report
 
 

@@ -11,13 +11,64 @@ from importlib import resources
 from typing import Any
 
 from services.feedback import events as ev
+from services.feedback.cells import Cells, FormRecord, Place
 from services.feedback.domain import MAX_REMINDERS, Status
-from services.feedback.report import FormRecord
 from services.feedback.views import FollowUpRow, Parties
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
 
 SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
+
+# The report's cells of a period in one statement (its forms read once): the forms by status, the engagements
+# (each where its first form was requested; complete with both forms answered) and the ratings' sums, for each
+# Finnish month and task kind, and for each organization of the experts ('unknown' for none). Rows of each kind
+# are told apart by ``kind``; the organizations' figures are summed for each expert first, then for each of
+# their organizations.
+CELLS = """WITH base AS MATERIALIZED (
+        SELECT f.engagement_id, f.form, f.status, f.ratings, coalesce(f.questionnaire_version, 1) AS version,
+               coalesce(e.task_type, 'unknown') AS task_type, coalesce(e.expert_id, '') AS expert_id,
+               to_char(f.requested_at AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM') AS month
+        FROM {schema}.forms AS f LEFT JOIN {schema}.engagements AS e USING (engagement_id)
+        WHERE f.requested_at >= $1 AND f.requested_at < $2),
+    member AS (
+        SELECT x.expert_id, coalesce(m.organization_id, 'unknown') AS organization
+        FROM (SELECT DISTINCT expert_id FROM base) AS x
+        LEFT JOIN {schema}.expert_organizations AS m ON m.expert_id = x.expert_id),
+    engagement AS (
+        SELECT engagement_id, min(expert_id) AS expert_id, min(month) AS month, min(task_type) AS task_type,
+               count(DISTINCT form) FILTER (WHERE status = 'answered') = 2 AS complete
+        FROM base GROUP BY engagement_id),
+    rated AS MATERIALIZED (
+        SELECT b.expert_id, b.month, b.task_type, b.form, b.version, r.key AS question, r.value::int AS value
+        FROM base AS b, jsonb_each_text(b.ratings) AS r WHERE b.status = 'answered'),
+    expert_forms AS (SELECT expert_id, form, status, count(*) AS n FROM base GROUP BY expert_id, form, status),
+    expert_engagements AS (
+        SELECT expert_id, count(*) AS n, count(*) FILTER (WHERE complete) AS completed
+        FROM engagement GROUP BY expert_id),
+    expert_ratings AS (
+        SELECT expert_id, form, version, question, sum(value) AS total, count(*) AS n
+        FROM rated GROUP BY expert_id, form, version, question)
+SELECT 'forms' AS kind, NULL AS organization, month, task_type, form, status, NULL::int AS version,
+       NULL AS question, count(*) AS n, NULL::bigint AS total
+    FROM base GROUP BY month, task_type, form, status
+UNION ALL
+SELECT 'forms', m.organization, NULL, NULL, x.form, x.status, NULL, NULL, sum(x.n)::bigint, NULL
+    FROM expert_forms AS x JOIN member AS m USING (expert_id) GROUP BY m.organization, x.form, x.status
+UNION ALL
+SELECT 'engagements', NULL, month, task_type, NULL, NULL, NULL, NULL, count(*), count(*) FILTER (WHERE complete)
+    FROM engagement GROUP BY month, task_type
+UNION ALL
+SELECT 'engagements', m.organization, NULL, NULL, NULL, NULL, NULL, NULL, sum(x.n)::bigint, sum(x.completed)::bigint
+    FROM expert_engagements AS x JOIN member AS m USING (expert_id) GROUP BY m.organization
+UNION ALL
+SELECT 'ratings', NULL, month, task_type, form, NULL, version, question, count(*), sum(value)::bigint
+    FROM rated GROUP BY month, task_type, form, version, question
+UNION ALL
+SELECT 'ratings', m.organization, NULL, NULL, x.form, NULL, x.version, x.question, sum(x.n)::bigint,
+       sum(x.total)::bigint
+    FROM expert_ratings AS x JOIN member AS m USING (expert_id)
+    GROUP BY m.organization, x.form, x.version, x.question
+"""
 
 
 class FeedbackTables(PostgresViews):
@@ -114,6 +165,19 @@ class FeedbackTables(PostgresViews):
         return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
                            json.loads(row["ratings"]) if row["ratings"] else None, row["questionnaire_version"],
                            row["task_type"], tuple(row["organizations"])) for row in rows]
+
+    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
+        cells = Cells()
+        for row in await self.db.fetch(CELLS.format(schema=self.schema), begins, ends):
+            place = Place(row["organization"], row["month"], row["task_type"])
+            if row["kind"] == "forms":
+                cells.add_forms((place, ev.Form(row["form"]), Status(row["status"])), row["n"])
+            elif row["kind"] == "engagements":
+                cells.add_engagements(place, row["n"], row["total"])
+            else:
+                cells.add_ratings((place, ev.Form(row["form"]), row["version"], row["question"]),
+                                  row["total"], row["n"])
+        return cells
 
     # -- the experts' organizations, from the registry's events; the wellbeing follow-ups -------------
 

@@ -1,40 +1,30 @@
 """The follow-up and evaluation report: counts, answer rates and average ratings of the forms requested in a
 period, self against orderer on the shared dimensions, in total and by organization, task kind and period.
 
-A pure computation over :class:`FormRecord` rows (read tables in the service, plain lists in tests). It
-holds no free text and no person's id: only counts and averages leave this module, and any figure computed
-from fewer than ``MIN_CELL`` answers or people is suppressed, so nobody can be recognised from a small cell.
+A pure computation over :class:`~services.feedback.cells.Cells` (the read tables sum them in SQL; form records
+give them in tests). It holds no free text and no person's id: only counts and averages leave this module, and
+any figure computed from fewer than ``MIN_CELL`` answers or people is suppressed, so nobody can be recognised
+from a small cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from services.feedback.cells import UNKNOWN, Cells, FormRecord, Place, cells_of
 from services.feedback.domain import Status
 from services.feedback.events import Dimension, Form
-from shared.clock import TIMEZONE, day_bounds
+from shared.clock import day_bounds
+
+__all__ = ["MIN_CELL", "SUPPRESSED", "FormRecord", "follow_up", "report_of"]
 
 MIN_CELL = 5
 SUPPRESSED = "suppressed"  # in place of a figure computed from fewer than MIN_CELL answers or people
 Cell = int | float | str | None
 # Each form's questionnaire versions: version -> question id -> the shared dimension it asks.
 DimensionsOf = Mapping[Form, Mapping[int, Mapping[str, Dimension]]]
-
-
-@dataclass(frozen=True)
-class FormRecord:
-    engagement_id: uuid.UUID
-    form: Form
-    requested_at: dt.datetime
-    status: Status
-    ratings: dict[str, int] | None = None
-    version: int | None = None  # the questionnaire version answered
-    task_type: str | None = None  # the engagement's task kind, from the orders service
-    organizations: tuple[str, ...] = ()  # the expert's organizations, from the registry
 
 
 def count(n: int) -> Cell:
@@ -49,88 +39,122 @@ def rate(part: int, whole: int) -> Cell:
     return round(part / whole, 3)
 
 
-def average(values: list[int]) -> Cell:
-    if not values:
+def average(total: int, n: int) -> Cell:
+    if not n:
         return None
-    return round(sum(values) / len(values), 2) if len(values) >= MIN_CELL else SUPPRESSED
+    return round(total / n, 2) if n >= MIN_CELL else SUPPRESSED
 
 
-def _dimension_values(records: Iterable[FormRecord], form: Form, dimension: Dimension,
-                      dimensions: DimensionsOf) -> list[int]:
-    values = []
-    for record in records:
-        if record.form is not form or record.status is not Status.answered or not record.ratings:
-            continue
-        asked = dimensions.get(form, {}).get(record.version or 1, {})
-        values += [value for qid, value in record.ratings.items() if asked.get(qid) is dimension]
-    return values
+def _quarter(month: str) -> str:
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
 
 
-def summary(records: list[FormRecord], dimensions: DimensionsOf) -> dict[str, Any]:
-    """The figures of one cell: engagements, forms requested and answered, both forms in, the answer rate,
-    and each shared dimension's average on each form."""
-    answered = [record for record in records if record.status is Status.answered]
-    answered_forms: dict[uuid.UUID, set[Form]] = {}
-    for record in answered:
-        answered_forms.setdefault(record.engagement_id, set()).add(record.form)
-    return {
-        "engagements": count(len({record.engagement_id for record in records})),
-        "requested": count(len(records)),
-        "answered": count(len(answered)),
-        "completed": count(sum(1 for found in answered_forms.values() if found == set(Form))),
-        "answer_rate": rate(len(answered), len(records)),
-        "dimensions": {dimension.value: {form.value: average(_dimension_values(answered, form, dimension, dimensions))
-                                         for form in Form} for dimension in Dimension},
-    }
-
-
-def _local_day(record: FormRecord) -> dt.date:
-    return record.requested_at.astimezone(TIMEZONE).date()
-
-
-# The groups a form counts in, for each breakdown: one, but an expert of several organizations counts in each.
-GROUPS_OF: dict[str, Callable[[FormRecord], tuple[str, ...]]] = {
-    "organization": lambda record: record.organizations or ("unknown",),
-    "task_type": lambda record: (record.task_type or "unknown",),
-    "month": lambda record: (_local_day(record).strftime("%Y-%m"),),
-    "quarter": lambda record: (f"{_local_day(record).year}-Q{(_local_day(record).month - 1) // 3 + 1}",),
-    "year": lambda record: (str(_local_day(record).year),),
+# The group a place counts in, for each breakdown (None: not in it); the organizations' places are apart.
+GROUP_OF: dict[str, Callable[[Place], str | None]] = {
+    "organization": lambda place: place.organization,
+    "task_type": lambda place: place.task_type,
+    "month": lambda place: place.month,
+    "quarter": lambda place: _quarter(place.month) if place.month else None,
+    "year": lambda place: place.month[:4] if place.month else None,
 }
 
 
-def _per_form(records: list[FormRecord]) -> dict[str, Any]:
+class _Sums:
+    """The additive figures of one group, summed from its places' cells."""
+
+    def __init__(self) -> None:
+        self.requested = self.answered = self.engagements = self.completed = 0
+        self.dimensions: dict[tuple[Dimension, Form], list[int]] = {}
+
+    def figures(self) -> dict[str, Any]:
+        """Engagements, forms requested and answered, both forms in, the answer rate, and each shared
+        dimension's average on each form."""
+        return {
+            "engagements": count(self.engagements),
+            "requested": count(self.requested),
+            "answered": count(self.answered),
+            "completed": count(self.completed),
+            "answer_rate": rate(self.answered, self.requested),
+            "dimensions": {dimension.value: {form.value: average(*self.dimensions.get((dimension, form), (0, 0)))
+                                             for form in Form} for dimension in Dimension},
+        }
+
+
+def _groups(place: Place) -> list[tuple[str, str]]:
+    """The (breakdown, group) pairs a place counts in; ("total", "") for the whole period."""
+    if place.organization is not None:
+        return [("organization", place.organization)]
+    return [("total", ""), *((name, group) for name, group_of in GROUP_OF.items()
+                             if (group := group_of(place)) is not None)]
+
+
+def _sums(cells: Cells, dimensions: DimensionsOf) -> dict[tuple[str, str], _Sums]:
+    """Every group's sums, in one pass over the cells."""
+    sums: dict[tuple[str, str], _Sums] = {}
+    groups_of: dict[Place, list[_Sums]] = {}
+
+    def of(place: Place) -> list[_Sums]:
+        if place not in groups_of:
+            groups_of[place] = [sums.setdefault(group, _Sums()) for group in _groups(place)]
+        return groups_of[place]
+
+    for (place, _, status), n in cells.forms.items():
+        for group in of(place):
+            group.requested += n
+            group.answered += n if status is Status.answered else 0
+    for place, (engagements, completed) in cells.engagements.items():
+        for group in of(place):
+            group.engagements += engagements
+            group.completed += completed
+    for (place, form, version, question), (total, n) in cells.ratings.items():
+        dimension = dimensions.get(form, {}).get(version, {}).get(question)
+        if dimension is not None:
+            for group in of(place):
+                summed = group.dimensions.setdefault((dimension, form), [0, 0])
+                summed[0] += total
+                summed[1] += n
+    return sums
+
+
+def _per_form(cells: Cells) -> dict[str, Any]:
     """Each form's counts, and the average of each question answered (over every version that asks it)."""
     forms: dict[str, Any] = {}
     for form in Form:
-        requested = [record for record in records if record.form is form]
-        answered = [record for record in requested if record.status is Status.answered]
-        questions: dict[str, list[int]] = {}
-        for record in answered:
-            for qid, value in (record.ratings or {}).items():
-                questions.setdefault(qid, []).append(value)
+        by_status = {status: sum(n for (place, f, s), n in cells.forms.items()
+                                 if place.organization is None and f is form and s is status) for status in Status}
+        questions: dict[str, tuple[int, int]] = {}
+        for (place, f, _, question), (total, n) in cells.ratings.items():
+            if place.organization is None and f is form:
+                known = questions.get(question, (0, 0))
+                questions[question] = (known[0] + total, known[1] + n)
+        requested = sum(by_status.values())
         forms[form.value] = {
-            "requested": count(len(requested)),
-            "answered": count(len(answered)),
-            "closed_unanswered": count(sum(record.status is Status.closed for record in requested)),
-            "answer_rate": rate(len(answered), len(requested)),
-            "average_ratings": {qid: average(values) for qid, values in questions.items()},
+            "requested": count(requested),
+            "answered": count(by_status[Status.answered]),
+            "closed_unanswered": count(by_status[Status.closed]),
+            "answer_rate": rate(by_status[Status.answered], requested),
+            "average_ratings": {question: average(*questions[question]) for question in sorted(questions)},
         }
     return forms
 
 
+def report_of(cells: Cells, start: dt.date, until: dt.date, dimensions: DimensionsOf | None = None
+              ) -> dict[str, Any]:
+    """The report of the cells of the forms requested from ``start`` to ``until`` (Finnish days, included)."""
+    sums = _sums(cells, dimensions or {})
+    by: dict[str, dict[str, Any]] = {name: {} for name in GROUP_OF}
+    for (name, group), figures in sorted(sums.items(), key=lambda item: (item[0][1] == UNKNOWN, item[0][1])):
+        if name != "total":
+            by[name][group] = figures.figures()
+    total = sums.get(("total", ""), _Sums()).figures()
+    return {"from": start.isoformat(), "until": until.isoformat(), "min_cell": MIN_CELL, **total,
+            "forms": _per_form(cells), "by": by}
+
+
 def follow_up(records: Iterable[FormRecord], start: dt.date, until: dt.date,
               dimensions: DimensionsOf | None = None) -> dict[str, Any]:
-    """The report over the forms requested from ``start`` to ``until`` (Finnish days, both included)."""
+    """The report over those of ``records`` requested from ``start`` to ``until``."""
     begins, ends = day_bounds(start, until)
-    known = dimensions or {}
     chosen = sorted((record for record in records if begins <= record.requested_at < ends),
                     key=lambda record: (record.requested_at, record.engagement_id, record.form.value))
-    by: dict[str, dict[str, Any]] = {}
-    for name, groups_of in GROUPS_OF.items():
-        groups: dict[str, list[FormRecord]] = {}
-        for record in chosen:
-            for group in groups_of(record):
-                groups.setdefault(group, []).append(record)
-        by[name] = {key: summary(groups[key], known) for key in sorted(groups)}
-    return {"from": start.isoformat(), "until": until.isoformat(), "min_cell": MIN_CELL,
-            **summary(chosen, known), "forms": _per_form(chosen), "by": by}
+    return report_of(cells_of(chosen), start, until, dimensions)

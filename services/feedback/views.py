@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.feedback import events as ev
+from services.feedback.cells import Cells, FormRecord, cells_of
 from services.feedback.domain import MAX_REMINDERS, Status
-from services.feedback.report import FormRecord
 from shared.envelope import Envelope
 from shared.projection import Projection
 
@@ -63,6 +63,11 @@ class FeedbackViews(Protocol):
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         """Every form requested at or after ``begins`` and before ``ends``, with its engagement's task kind and
         its expert's organizations (sorted)."""
+        ...
+
+    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
+        """The report's figures of the forms requested at or after ``begins`` and before ``ends``, summed at
+        their finest grain (see :mod:`services.feedback.cells`)."""
         ...
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
@@ -154,6 +159,9 @@ class InMemoryFeedbackViews(Projection):
                 found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
                                         parties.task_type if parties else None, organizations))
         return found
+
+    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
+        return cells_of(await self.forms_requested(begins, ends))
 
     def _organizations(self, expert_id: str) -> list[str]:
         return sorted(org for expert, org in self.memberships if expert == expert_id)

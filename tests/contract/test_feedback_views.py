@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.feedback import events as feedback
+from services.feedback.cells import FormRecord, Place, cells_of
 from services.feedback.domain import Status
 from services.feedback.events import Form
-from services.feedback.report import FormRecord
 from services.feedback.views import FollowUpRow, Parties
 from services.orders import events as orders
+from shared.clock import TIMEZONE
 from shared.envelope import RecordedEvent
 from shared.events import DomainEvent
 from tests.contract.feed import as_set, ids, opened
@@ -127,6 +128,15 @@ async def test_feedback(views_of):
             e1_forms + e2_forms + e3_forms + e4_forms + e5_forms + e6_forms)
         assert in_report_order(await views.forms_requested(now, now + day)) == e6_forms
         assert await views.forms_requested(t0 + 2 * day, now) == []
+        # The report's figures summed in the views are the sums of those forms (cells_of is the definition).
+        every = await views.forms_requested(t0 - 10 * day, now + day)
+        cells = await views.follow_up_cells(t0 - 10 * day, now + day)
+        assert cells == cells_of(in_report_order(every))
+        e1_place = Place(None, t0.astimezone(TIMEZONE).strftime("%Y-%m"), "lecture")
+        assert cells.ratings[(e1_place, own, 1, "own_wellbeing")] == (SELF["own_wellbeing"], 1)
+        assert cells.engagements[e1_place] == (1, 0)  # e1's self-assessment answered, not the orderer's feedback
+        # Nobody belongs to an organization the views know yet: every engagement counts as the unknown one's.
+        assert cells.engagements[Place("unknown")] == (6, 0)
 
         # Maija erased: her own-wellbeing rating leaves the report's rows; the other answers stay.
         await feed.within(views.forget_sealed_answers, "maija")
