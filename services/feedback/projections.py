@@ -36,7 +36,7 @@ CELLS = """WITH base AS MATERIALIZED (
         LEFT JOIN {schema}.expert_organizations AS m ON m.expert_id = x.expert_id),
     engagement AS (
         SELECT engagement_id, min(expert_id) AS expert_id, min(month) AS month, min(task_type) AS task_type,
-               count(DISTINCT form) FILTER (WHERE status = 'answered') = 2 AS complete
+               count(*) FILTER (WHERE status = 'answered') = 2 AS complete  -- one row a form
         FROM base GROUP BY engagement_id),
     rated AS MATERIALIZED (
         SELECT b.expert_id, b.month, b.task_type, b.form, b.version, r.key AS question, r.value::int AS value
