@@ -25,30 +25,11 @@ from tests.unit.feedback.fakes import (
     COORDINATOR,
     EXPERT,
     ORDERER,
-    MovableClock,
-    Upstream,
     engagement_opened,
-    make_deps,
 )
 
-T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 SELF = {"preparation": 4, "own_wellbeing": 3, "experience_heard": 5, "would_do_again": 5}
 ORDERER_RATINGS = {"usefulness": 5, "expert_preparation": 4, "cooperation": 3, "would_order_again": 5}
-
-
-@pytest.fixture
-def clock():
-    return MovableClock(T0)
-
-
-@pytest.fixture
-def deps(clock):
-    return make_deps(clock)
-
-
-@pytest.fixture
-def upstream(deps):
-    return Upstream(deps)
 
 
 def submit(form, ratings, engagement_id, free_text=None):

@@ -1,7 +1,6 @@
 """Questionnaires as versioned definitions: the coordinator defines the next version, answers name the version
 they answered, and answers to older versions still read and count in the report."""
 
-import datetime as dt
 import uuid
 
 import pytest
@@ -17,23 +16,12 @@ from services.feedback.handlers import (
 )
 from shared.errors import Forbidden, Invalid
 from tests.unit.calls import call
-from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, make_deps
+from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER
 from tests.unit.feedback.questionnaires import VERSION_2
 
-T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 SELF_V1 = {"preparation": 4, "own_wellbeing": 3, "experience_heard": 5, "would_do_again": 5}
 ORDERER_V1 = {"usefulness": 5, "expert_preparation": 2, "cooperation": 3, "would_order_again": 5}
 V2 = {"preparation": 2, "experience_heard": 4, "usefulness": 3, "cooperation": 5, "own_wellbeing": 1}
-
-
-@pytest.fixture
-def deps():
-    return make_deps(MovableClock(T0))
-
-
-@pytest.fixture
-def upstream(deps):
-    return Upstream(deps)
 
 
 def define(form, questions=VERSION_2):

@@ -1,7 +1,6 @@
 """The expert's wellbeing: a low own-wellbeing answer raises a follow-up for each of the expert's organizations,
 sealed on the bus, shown to that organization's contact person alone, and gone with the expert's erasure."""
 
-import datetime as dt
 import uuid
 
 import pytest
@@ -13,10 +12,10 @@ from services.registry import events as registry
 from shared.errors import Forbidden
 from shared.events import Actor, Role
 from tests.unit.calls import call
-from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, make_deps
+from tests.unit.feedback.conftest import T0
+from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, Upstream
 from tests.unit.feedback.questionnaires import VERSION_2
 
-T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 MIELI = Actor(id="olli", role=Role.organization_contact, organization_id="mieli")
 VARHA = Actor(id="vilma", role=Role.organization_contact, organization_id="varha")
 OTHER = Actor(id="outi", role=Role.organization_contact, organization_id="aseman-lapset")
@@ -27,12 +26,8 @@ def self_assessment(own_wellbeing):
 
 
 @pytest.fixture
-def deps():
-    return make_deps(MovableClock(T0))
-
-
-@pytest.fixture
 async def upstream(deps):
+    """Maija is of Mieli, and joined Varha too."""
     upstream = Upstream(deps)
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertRegistered(
         expert_id=EXPERT.id, organization_id="mieli", name="Maija", email="maija@example.org"))
