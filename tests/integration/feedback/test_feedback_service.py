@@ -19,6 +19,7 @@ from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually, upstream
 from tests.unit.feedback.fakes import MovableClock, engagement_opened
+from tests.unit.feedback.questionnaires import VERSION_2
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "registry", "feedback")]
 
@@ -131,6 +132,16 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         # One engagement is too few to show: every figure of it is suppressed, the wellbeing rating's too.
         assert (report["requested"], report["answered"], report["completed"]) == ("suppressed",) * 3
         assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] == "suppressed"
+
+        # The coordinator changes both questionnaires: the answers to version 1 still read as they were.
+        for form in ("self_assessment", "orderer_feedback"):
+            defined = await request(nc, "kokemus.feedback.cmd.define_questionnaire",
+                                    {"actor": COORDINATOR, "form": form, "questions": VERSION_2})
+            assert defined == {"form": form, "version": 2}
+        current = await request(nc, "kokemus.feedback.query.feedback_questions", {"actor": EXPERT})
+        assert current["versions"] == {"self_assessment": 2, "orderer_feedback": 2}
+        answered = (await feedback())["forms"]["self_assessment"]
+        assert (answered["questionnaire_version"], answered["ratings"]) == (1, SELF)
 
         # The expert is erased in the registry: what anyone wrote about them reads as erased, and so does their
         # own-wellbeing rating (special-category, sealed with their key); the other ratings stay, in the report too.
