@@ -172,3 +172,20 @@ def test_the_wellbeing_list_is_the_contact_persons_page_alone():
         with web_client(FakeServices(acts=acts)) as client:
             sign_in(client, email="x@example.org")
             assert client.get("/organization/wellbeing").status_code == 403
+
+
+def test_a_version_the_questionnaire_does_not_have_shows_the_current_one():
+    from shared.messaging.rpc import RemoteError
+
+    def questions(body):
+        if body.get("version") == 9:
+            raise RemoteError("validation", "no version 9", [{"field": "version", "reason": "no version 9"}])
+        return QUESTIONS
+
+    services = FakeServices(acts=[capacity("expert", "maija")],
+                            answers={"feedback.query.feedback_questions": questions})
+    with web_client(services) as client:
+        sign_in(client, email="maija@example.org")
+        page = client.get(f"/engagements/{ENGAGEMENT}/feedback?version=9")
+        assert page.status_code == 200
+        assert f'action="/engagements/{ENGAGEMENT}/feedback?version=2"' in page.text

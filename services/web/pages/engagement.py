@@ -131,7 +131,12 @@ async def feedback(request: Request) -> Response:
     # The version shown is the version answered, even if the coordinator changes the questionnaire meanwhile.
     shown = request.query_params.get("version")
     asked = {"form": form_name, **({"version": int(shown)} if shown and shown.isdigit() else {})}
-    questions = await ask(request, person, "feedback.query.feedback_questions", asked)
+    try:
+        questions = await ask(request, person, "feedback.query.feedback_questions", asked)
+    except RemoteError as error:  # a version the questionnaire does not have: the current one
+        if error.code != "validation":
+            raise
+        questions = await ask(request, person, "feedback.query.feedback_questions", {"form": form_name})
     version = questions["versions"][form_name]
     fields = question_fields(questions["forms"][form_name], language())
     fields.append(Field("free_text", N_("Anything else?"),
