@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -103,7 +104,7 @@ async def report(request: Request) -> Response:
             raise
         problems = problems_of(REPORT_FORM, error)
     by = values["by"] if values["by"] in dict(BREAKDOWNS) else "month"
-    query = "&".join(f"{key}={value}" for key, value in values.items() if key != "by")
+    query = urlencode({key: value for key, value in values.items() if key != "by"})
     return render(request, "coordinator/report.html", {
         "report": found, "form": REPORT_FORM, "values": values, "problems": problems, "by": by,
         "breakdown_label": dict(BREAKDOWNS)[by], "breakdown_headers": _breakdown_headers(by),
