@@ -164,6 +164,7 @@ async def on_delivery_confirmed(event: Envelope[orders.DeliveryConfirmed], ctx: 
         # the opening's own handling is being retried: raising retries this one after it (with backoff),
         # and a case that never resolves ends in the dead letters, where a person sees it.
         raise EngagementNotSeen(f"delivery of engagement {e.engagement_id} before its EngagementOpened")
+    await deps.views.record_hours(e.engagement_id, e.actual_hours, ctx.session.connection)
     if parties.cancelled:
         return
     feedback = await ctx.session.load(EngagementFeedback, str(e.engagement_id), must_exist=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -27,7 +28,7 @@ SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
 CELLS = """WITH base AS MATERIALIZED (
         SELECT f.engagement_id, f.form, f.status, f.ratings, coalesce(f.questionnaire_version, 1) AS version,
                coalesce(e.task_type, 'unknown') AS task_type, coalesce(e.expert_id, '') AS expert_id,
-               to_char(f.requested_at AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM') AS month
+               coalesce(e.hours, 0) AS hours, to_char(f.requested_at AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM') AS month
         FROM {schema}.forms AS f LEFT JOIN {schema}.engagements AS e USING (engagement_id)
         WHERE f.requested_at >= $1 AND f.requested_at < $2),
     member AS (
@@ -36,6 +37,7 @@ CELLS = """WITH base AS MATERIALIZED (
         LEFT JOIN {schema}.expert_organizations AS m ON m.expert_id = x.expert_id),
     engagement AS (
         SELECT engagement_id, min(expert_id) AS expert_id, min(month) AS month, min(task_type) AS task_type,
+               min(hours) AS hours,
                count(*) FILTER (WHERE status = 'answered') = 2 AS complete  -- one row a form
         FROM base GROUP BY engagement_id),
     rated AS MATERIALIZED (
@@ -43,29 +45,31 @@ CELLS = """WITH base AS MATERIALIZED (
         FROM base AS b, jsonb_each_text(b.ratings) AS r WHERE b.status = 'answered'),
     expert_forms AS (SELECT expert_id, form, status, count(*) AS n FROM base GROUP BY expert_id, form, status),
     expert_engagements AS (
-        SELECT expert_id, count(*) AS n, count(*) FILTER (WHERE complete) AS completed
+        SELECT expert_id, count(*) AS n, count(*) FILTER (WHERE complete) AS completed, sum(hours) AS hours
         FROM engagement GROUP BY expert_id),
     expert_ratings AS (
         SELECT expert_id, form, version, question, sum(value) AS total, count(*) AS n
         FROM rated GROUP BY expert_id, form, version, question)
 SELECT 'forms' AS kind, NULL AS organization, month, task_type, form, status, NULL::int AS version,
-       NULL AS question, count(*) AS n, NULL::bigint AS total
+       NULL AS question, count(*) AS n, NULL::bigint AS total, NULL::numeric AS hours
     FROM base GROUP BY month, task_type, form, status
 UNION ALL
-SELECT 'forms', m.organization, NULL, NULL, x.form, x.status, NULL, NULL, sum(x.n)::bigint, NULL
+SELECT 'forms', m.organization, NULL, NULL, x.form, x.status, NULL, NULL, sum(x.n)::bigint, NULL, NULL
     FROM expert_forms AS x JOIN member AS m USING (expert_id) GROUP BY m.organization, x.form, x.status
 UNION ALL
-SELECT 'engagements', NULL, month, task_type, NULL, NULL, NULL, NULL, count(*), count(*) FILTER (WHERE complete)
+SELECT 'engagements', NULL, month, task_type, NULL, NULL, NULL, NULL, count(*), count(*) FILTER (WHERE complete),
+       sum(hours)
     FROM engagement GROUP BY month, task_type
 UNION ALL
-SELECT 'engagements', m.organization, NULL, NULL, NULL, NULL, NULL, NULL, sum(x.n)::bigint, sum(x.completed)::bigint
+SELECT 'engagements', m.organization, NULL, NULL, NULL, NULL, NULL, NULL, sum(x.n)::bigint, sum(x.completed)::bigint,
+       sum(x.hours)
     FROM expert_engagements AS x JOIN member AS m USING (expert_id) GROUP BY m.organization
 UNION ALL
-SELECT 'ratings', NULL, month, task_type, form, NULL, version, question, count(*), sum(value)::bigint
+SELECT 'ratings', NULL, month, task_type, form, NULL, version, question, count(*), sum(value)::bigint, NULL
     FROM rated GROUP BY month, task_type, form, version, question
 UNION ALL
 SELECT 'ratings', m.organization, NULL, NULL, x.form, NULL, x.version, x.question, sum(x.n)::bigint,
-       sum(x.total)::bigint
+       sum(x.total)::bigint, NULL
     FROM expert_ratings AS x JOIN member AS m USING (expert_id)
     GROUP BY m.organization, x.form, x.version, x.question
 """
@@ -155,7 +159,7 @@ class FeedbackTables(PostgresViews):
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(
             f"""SELECT f.engagement_id, f.form, f.requested_at, f.status, f.ratings, f.questionnaire_version,
-                       e.task_type,
+                       e.task_type, e.hours,
                        ARRAY(SELECT m.organization_id FROM {self.schema}.expert_organizations AS m
                              WHERE m.expert_id = e.expert_id ORDER BY m.organization_id) AS organizations
                 FROM {self.schema}.forms AS f LEFT JOIN {self.schema}.engagements AS e USING (engagement_id)
@@ -164,7 +168,7 @@ class FeedbackTables(PostgresViews):
         )
         return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
                            json.loads(row["ratings"]) if row["ratings"] else None, row["questionnaire_version"],
-                           row["task_type"], tuple(row["organizations"])) for row in rows]
+                           row["task_type"], tuple(row["organizations"]), row["hours"]) for row in rows]
 
     async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
         cells = Cells()
@@ -173,13 +177,17 @@ class FeedbackTables(PostgresViews):
             if row["kind"] == "forms":
                 cells.add_forms((place, ev.Form(row["form"]), Status(row["status"])), row["n"])
             elif row["kind"] == "engagements":
-                cells.add_engagements(place, row["n"], row["total"])
+                cells.add_engagements(place, row["n"], row["total"], row["hours"])
             else:
                 cells.add_ratings((place, ev.Form(row["form"]), row["version"], row["question"]),
                                   row["total"], row["n"])
         return cells
 
     # -- the experts' organizations, from the registry's events; the wellbeing follow-ups -------------
+
+    async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
+        await self._db(connection).execute(
+            f"UPDATE {self.schema}.engagements SET hours = $2 WHERE engagement_id = $1", engagement_id, hours)
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
         await self._db(connection).execute(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from services.feedback.cells import UNKNOWN, Cells, FormRecord, Place, cells_of
@@ -45,6 +46,13 @@ def average(total: int, n: int) -> Cell:
     return round(total / n, 2) if n >= MIN_CELL else SUPPRESSED
 
 
+def hours(total: Decimal, engagements: int) -> Cell:
+    """The hours worked in the engagements, to a tenth; suppressed like their count."""
+    if not engagements:
+        return None
+    return float(round(total, 1)) if engagements >= MIN_CELL else SUPPRESSED
+
+
 def _quarter(month: str) -> str:
     return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
 
@@ -64,6 +72,7 @@ class _Sums:
 
     def __init__(self) -> None:
         self.requested = self.answered = self.engagements = self.completed = 0
+        self.hours = Decimal(0)
         self.dimensions: dict[tuple[Dimension, Form], list[int]] = {}
 
     def figures(self) -> dict[str, Any]:
@@ -71,6 +80,7 @@ class _Sums:
         dimension's average on each form."""
         return {
             "engagements": count(self.engagements),
+            "hours": hours(self.hours, self.engagements),
             "requested": count(self.requested),
             "answered": count(self.answered),
             "completed": count(self.completed),
@@ -102,10 +112,11 @@ def _sums(cells: Cells, dimensions: DimensionsOf) -> dict[tuple[str, str], _Sums
         for group in of(place):
             group.requested += n
             group.answered += n if status is Status.answered else 0
-    for place, (engagements, completed) in cells.engagements.items():
+    for place, (engagements, completed, worked) in cells.engagements.items():
         for group in of(place):
             group.engagements += engagements
             group.completed += completed
+            group.hours += worked
     for (place, form, version, question), (total, n) in cells.ratings.items():
         dimension = dimensions.get(form, {}).get(version, {}).get(question)
         if dimension is not None:

@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     expert_id      text NOT NULL,
     orderer_id     text NOT NULL,
     cancelled      boolean NOT NULL DEFAULT false,
-    task_type      text
+    task_type      text,
+    hours          numeric  -- the hours worked, from the delivery
 );
 CREATE INDEX IF NOT EXISTS engagements_expert ON {schema}.engagements (expert_id);
 
@@ -31,6 +32,7 @@ CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);
 -- engagement's task kind (for the report's breakdown) here.
 ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS questionnaire_version integer;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS task_type text;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS hours numeric;
 
 -- The organizations each expert belongs to now, from the registry's events: the report's breakdown by
 -- organization, and whose contact person a wellbeing follow-up is for.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from services.feedback import events as ev
@@ -70,6 +71,10 @@ class FeedbackViews(Protocol):
         their finest grain (see :mod:`services.feedback.cells`)."""
         ...
 
+    async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
+        """The engagement's hours worked, as its delivery was confirmed."""
+        ...
+
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
 
     async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
@@ -104,6 +109,7 @@ class InMemoryFeedbackViews(Projection):
         self.engagements: dict[uuid.UUID, Parties] = {}
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
         self.memberships: set[tuple[str, str]] = set()  # (expert_id, organization_id)
+        self.hours: dict[uuid.UUID, Decimal] = {}
         self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
@@ -157,7 +163,8 @@ class InMemoryFeedbackViews(Projection):
                 parties = self.engagements.get(eid)
                 organizations = tuple(self._organizations(parties.expert_id)) if parties else ()
                 found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
-                                        parties.task_type if parties else None, organizations))
+                                        parties.task_type if parties else None, organizations,
+                                        self.hours.get(eid)))
         return found
 
     async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
@@ -165,6 +172,9 @@ class InMemoryFeedbackViews(Projection):
 
     def _organizations(self, expert_id: str) -> list[str]:
         return sorted(org for expert, org in self.memberships if expert == expert_id)
+
+    async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
+        self.hours[engagement_id] = hours
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
         self.memberships.add((expert_id, organization_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from services.feedback import events as feedback
@@ -134,9 +135,10 @@ async def test_feedback(views_of):
         assert cells == cells_of(in_report_order(every))
         e1_place = Place(None, t0.astimezone(TIMEZONE).strftime("%Y-%m"), "lecture")
         assert cells.ratings[(e1_place, own, 1, "own_wellbeing")] == (SELF["own_wellbeing"], 1)
-        assert cells.engagements[e1_place] == (1, 0)  # e1's self-assessment answered, not the orderer's feedback
+        # e1's self-assessment answered, not the orderer's feedback; no delivery's hours known here.
+        assert cells.engagements[e1_place] == (1, 0, 0)
         # Nobody belongs to an organization the views know yet: every engagement counts as the unknown one's.
-        assert cells.engagements[Place("unknown")] == (6, 0)
+        assert cells.engagements[Place("unknown")] == (6, 0, 0)
 
         # Maija erased: her own-wellbeing rating leaves the report's rows; the other answers stay.
         await feed.within(views.forget_sealed_answers, "maija")
@@ -160,11 +162,15 @@ async def test_feedback_memberships_and_wellbeing_follow_ups(views_of):
 
         # The report's rows carry the expert's organizations.
         await feed.within(views.remember_engagement, e1, Parties("maija", "school-1", task_type="media"))
+        await feed.within(views.record_hours, e1, Decimal("2.5"))
         at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=3)
         await feed.follow(f"feedback-{e1}", feedback.FeedbackRequested(
             engagement_id=e1, form=Form.self_assessment, respondent_id="maija", requested_at=at), engagement_id=e1)
         [row] = await views.forms_requested(at, at + dt.timedelta(days=1))
-        assert (row.task_type, row.organizations) == ("media", ("mieli", "varha"))
+        assert (row.task_type, row.organizations, row.hours) == ("media", ("mieli", "varha"), Decimal("2.5"))
+        cells = await views.follow_up_cells(at, at + dt.timedelta(days=1))
+        assert cells == cells_of([row])
+        assert cells.engagements[Place("varha")] == (1, 0, Decimal("2.5"))
 
         # The follow-ups, from the service's own events: each organization sees its own, the newest first.
         def raised(follow_up_id, organization_id, expert_id, engagement_id, when):  # type: ignore[no-untyped-def]

@@ -35,8 +35,8 @@ DIMENSION_NAMES = {"preparation": N_("Preparation"), "experience_heard": N_("How
 
 
 def _breakdown_headers(by: str) -> list[Any]:
-    headers: list[Any] = [_(dict(BREAKDOWNS)[by]), (_("Engagements"), "numeric"), (_("Forms answered"), "numeric"),
-                          (_("Answer rate"), "numeric")]
+    headers: list[Any] = [_(dict(BREAKDOWNS)[by]), (_("Engagements"), "numeric"), (_("Hours worked"), "numeric"),
+                          (_("Forms answered"), "numeric"), (_("Answer rate"), "numeric")]
     for name in DIMENSION_NAMES.values():
         headers += [(_("%(dimension)s, self", dimension=_(name)), "numeric"),
                     (_("%(dimension)s, orderer", dimension=_(name)), "numeric")]

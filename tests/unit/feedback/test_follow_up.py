@@ -68,6 +68,7 @@ async def test_the_totals_and_each_form(report):
     found = await report()
     # 8 engagements, 16 forms, 6 + 5 + 1 = 12 answered, 5 with both in; 12 / 16.
     assert (found["engagements"], found["requested"], found["answered"], found["completed"]) == (8, 16, 12, 5)
+    assert found["hours"] == 16.0  # each delivered with 2 hours worked
     assert found["answer_rate"] == 0.75
     orderer = found["forms"]["orderer_feedback"]
     assert (orderer["requested"], orderer["answered"], orderer["answer_rate"]) == (8, 7, 0.875)
@@ -90,6 +91,7 @@ async def test_by_task_kind_and_period_with_small_cells_suppressed(report):
     lecture, teaching = by["task_type"]["lecture"], by["task_type"]["co_teaching"]
     # Lectures: 6 engagements, 12 forms, 11 answered (11 / 12 = 0.917), 5 with both in.
     assert (lecture["engagements"], lecture["requested"], lecture["answered"], lecture["completed"]) == (6, 12, 11, 5)
+    assert (lecture["hours"], teaching["hours"]) == (12.0, S)
     assert lecture["answer_rate"] == 0.917
     assert lecture["dimensions"]["usefulness"]["orderer_feedback"] == 4.5  # 27 / 6
     # Co-teaching: two engagements, one answer: every figure but the empty ones hidden.
@@ -109,6 +111,7 @@ async def test_the_csv_reads_back_as_the_same_figures(report):
     assert list(rows[0]) == ["breakdown", "group", "measure", "value"]
     value = {(row["breakdown"], row["group"], row["measure"]): row["value"] for row in rows}
     assert value[("total", "2024-03-01..2024-04-30", "answered")] == "12"
+    assert value[("total", "2024-03-01..2024-04-30", "hours")] == "16.0"
     assert value[("total", "2024-03-01..2024-04-30", "answer_rate")] == "0.75"
     assert value[("total", "2024-03-01..2024-04-30", "self_assessment.preparation")] == "4.2"
     assert value[("total", "2024-03-01..2024-04-30", "orderer_feedback.experience_heard")] == ""
