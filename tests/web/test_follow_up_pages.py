@@ -94,3 +94,26 @@ async def test_the_contact_person_sees_the_hard_assignment(web, visitors):
     assert "Maija Mäkinen" in await rows.first.inner_text()
     assert dt.date.today().strftime("%-d.%-m.%Y") in await rows.first.inner_text()
     await contact.screenshot("wellbeing-follow-ups")
+
+
+async def test_the_coordinator_defines_a_new_version_through_its_page(web, visitors):
+    coordinator: Visitor = await visitors("coordinator", web)
+    await coordinator.sign_in(staff_role="coordinator")
+    page = await coordinator.visit("/coordinator/questionnaires/self_assessment")
+    # Version 1 asks neither usefulness nor cooperation: saved as it is, the page says what is missing.
+    await coordinator.submit()
+    assert "usefulness" in await page.inner_text(".error-summary")
+    # Two questions added in the empty groups below the four of version 1.
+    for at, (dimension, fi, sv, en) in enumerate((
+            ("usefulness", "Tehtävästä oli hyötyä.", "Uppdraget var till nytta.", "The assignment was useful."),
+            ("cooperation", "Yhteistyö sujui.", "Samarbetet gick bra.", "Cooperation went well.")), start=4):
+        await page.fill(f"#f-questions-{at}-id", dimension)
+        await page.select_option(f"#f-questions-{at}-kind", "scale")
+        await page.select_option(f"#f-questions-{at}-dimension", dimension)
+        for lang, text in (("fi", fi), ("sv", sv), ("en", en)):
+            await page.fill(f"#f-questions-{at}-text-{lang}", text)
+    await coordinator.submit()
+    assert page.url.endswith("/coordinator/questionnaires")
+    main = await page.inner_text("main")
+    assert "Itsearvio: versio 2" in main and "Tehtävästä oli hyötyä." in main
+    await coordinator.screenshot("questionnaires-version-2")
