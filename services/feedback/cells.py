@@ -33,16 +33,18 @@ class FormRecord:
     task_type: str | None = None  # the engagement's task kind, from the orders service
     organizations: tuple[str, ...] = ()  # the expert's organizations, from the registry
     hours: Decimal | None = None  # the engagement's hours worked, from its delivery
+    orderer_kind: str | None = None  # "county" (the county's own services) or "other", from the order
 
 
 @dataclass(frozen=True)
 class Place:
     """Either an organization (its experts' forms, whenever and whatever the task) or, with no organization,
-    a Finnish month and a task kind (each form once)."""
+    a Finnish month, a task kind and a kind of orderer (each form once)."""
 
     organization: str | None
     month: str | None = None  # "2026-03": the Finnish month the forms were requested in
     task_type: str | None = None
+    orderer_kind: str | None = None
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Cells:
 
 def _places(record: FormRecord) -> list[Place]:
     month = record.requested_at.astimezone(TIMEZONE).strftime("%Y-%m")
-    return [Place(None, month, record.task_type or UNKNOWN),
+    return [Place(None, month, record.task_type or UNKNOWN, record.orderer_kind or UNKNOWN),
             *(Place(organization) for organization in record.organizations or (UNKNOWN,))]
 
 

@@ -152,8 +152,13 @@ async def feedback_questions(query: m.FeedbackQuestions, ctx: QueryContext, deps
 
 async def on_engagement_opened(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
     e = event.payload
-    parties = Parties(e.expert_id, e.orderer_id, task_type=e.task_type.value)
+    parties = Parties(e.expert_id, e.orderer_id, task_type=e.task_type.value, order_id=e.order_id)
     await deps.views.remember_engagement(e.engagement_id, parties, ctx.session.connection)
+
+
+async def on_order_placed(event: Envelope[orders.OrderPlaced], ctx: EventContext, deps: Deps) -> None:
+    e = event.payload
+    await deps.views.remember_order(e.order_id, e.county_service, ctx.session.connection)
 
 
 async def on_delivery_confirmed(event: Envelope[orders.DeliveryConfirmed], ctx: EventContext, deps: Deps) -> None:
@@ -241,6 +246,7 @@ QUERIES: Queries = {
 
 CONSUMES: Consumed = {
     "orders": {
+        orders.OrderPlaced: on_order_placed,
         orders.EngagementOpened: on_engagement_opened,
         orders.DeliveryConfirmed: on_delivery_confirmed,
         orders.EngagementCancelled: on_engagement_cancelled,

@@ -1,5 +1,6 @@
 """The follow-up and evaluation report: counts, answer rates and average ratings of the forms requested in a
-period, self against orderer on the shared dimensions, in total and by organization, task kind and period.
+period, self against orderer on the shared dimensions, in total and by organization, task kind, kind of orderer
+and period.
 
 A pure computation over :class:`~services.feedback.cells.Cells` (the read tables sum them in SQL; form records
 give them in tests). It holds no free text and no person's id: only counts and averages leave this module, and
@@ -61,6 +62,7 @@ def _quarter(month: str) -> str:
 GROUP_OF: dict[str, Callable[[Place], str | None]] = {
     "organization": lambda place: place.organization,
     "task_type": lambda place: place.task_type,
+    "orderer_kind": lambda place: place.orderer_kind,
     "month": lambda place: place.month,
     "quarter": lambda place: _quarter(place.month) if place.month else None,
     "year": lambda place: place.month[:4] if place.month else None,

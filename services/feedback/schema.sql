@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     orderer_id     text NOT NULL,
     cancelled      boolean NOT NULL DEFAULT false,
     task_type      text,
-    hours          numeric  -- the hours worked, from the delivery
+    hours          numeric,  -- the hours worked, from the delivery
+    order_id       uuid      -- the order, whose kind of orderer the report breaks down by
 );
 CREATE INDEX IF NOT EXISTS engagements_expert ON {schema}.engagements (expert_id);
 
@@ -33,6 +34,13 @@ CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);
 ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS questionnaire_version integer;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS task_type text;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS hours numeric;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS order_id uuid;
+
+-- Each order's kind of orderer, from the orders service's OrderPlaced: the county's own services or another.
+CREATE TABLE IF NOT EXISTS {schema}.orders (
+    order_id        uuid PRIMARY KEY,
+    county_service  boolean NOT NULL
+);
 
 -- The organizations each expert belongs to now, from the registry's events: the report's breakdown by
 -- organization, and whose contact person a wellbeing follow-up is for.

@@ -16,6 +16,8 @@ from services.feedback.domain import MAX_REMINDERS, Status
 from shared.envelope import Envelope
 from shared.projection import Projection
 
+ORDERER_KIND = {True: "county", False: "other"}  # by whether the order is for the county's own services
+
 
 @dataclass(frozen=True)
 class Parties:
@@ -23,6 +25,7 @@ class Parties:
     orderer_id: str
     cancelled: bool = False
     task_type: str | None = None  # the task kind, for the follow-up report
+    order_id: uuid.UUID | None = None  # the order, whose kind of orderer the report breaks down by
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class FeedbackViews(Protocol):
         """The engagement's hours worked, as its delivery was confirmed."""
         ...
 
+    async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
+        """Whether the order is for the county's own services (the kind of orderer)."""
+        ...
+
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
 
     async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
@@ -110,17 +117,20 @@ class InMemoryFeedbackViews(Projection):
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
         self.memberships: set[tuple[str, str]] = set()  # (expert_id, organization_id)
         self.hours: dict[uuid.UUID, Decimal] = {}
+        self.orders: dict[uuid.UUID, bool] = {}  # order -> for the county's own services
         self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
         self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id,
-                                                  known is not None and known.cancelled, parties.task_type)
+                                                  known is not None and known.cancelled, parties.task_type,
+                                                  parties.order_id)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         if engagement_id in self.engagements:
             parties = self.engagements[engagement_id]
-            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, True, parties.task_type)
+            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, True, parties.task_type,
+                                                      parties.order_id)
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         return self.engagements.get(engagement_id)
@@ -162,9 +172,10 @@ class InMemoryFeedbackViews(Projection):
             if begins <= form.requested_at < ends:
                 parties = self.engagements.get(eid)
                 organizations = tuple(self._organizations(parties.expert_id)) if parties else ()
+                county = self.orders.get(parties.order_id) if parties and parties.order_id else None
                 found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
                                         parties.task_type if parties else None, organizations,
-                                        self.hours.get(eid)))
+                                        self.hours.get(eid), None if county is None else ORDERER_KIND[county]))
         return found
 
     async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
@@ -175,6 +186,9 @@ class InMemoryFeedbackViews(Projection):
 
     async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
         self.hours[engagement_id] = hours
+
+    async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
+        self.orders[order_id] = county_service
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
         self.memberships.add((expert_id, organization_id))

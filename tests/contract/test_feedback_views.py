@@ -133,7 +133,7 @@ async def test_feedback(views_of):
         every = await views.forms_requested(t0 - 10 * day, now + day)
         cells = await views.follow_up_cells(t0 - 10 * day, now + day)
         assert cells == cells_of(in_report_order(every))
-        e1_place = Place(None, t0.astimezone(TIMEZONE).strftime("%Y-%m"), "lecture")
+        e1_place = Place(None, t0.astimezone(TIMEZONE).strftime("%Y-%m"), "lecture", "unknown")
         assert cells.ratings[(e1_place, own, 1, "own_wellbeing")] == (SELF["own_wellbeing"], 1)
         # e1's self-assessment answered, not the orderer's feedback; no delivery's hours known here.
         assert cells.engagements[e1_place] == (1, 0, 0)
@@ -161,13 +161,19 @@ async def test_feedback_memberships_and_wellbeing_follow_ups(views_of):
         assert await views.organizations_of("liisa") == []
 
         # The report's rows carry the expert's organizations.
-        await feed.within(views.remember_engagement, e1, Parties("maija", "school-1", task_type="media"))
+        order_id = uuid.uuid4()
+        await feed.within(views.remember_order, order_id, True)
+        await feed.within(views.remember_order, order_id, True)  # remembered again: the same
+        await feed.within(views.remember_engagement, e1, Parties("maija", "school-1", task_type="media",
+                                                                 order_id=order_id))
+        assert (await views.parties(e1)).order_id == order_id
         await feed.within(views.record_hours, e1, Decimal("2.5"))
         at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=3)
         await feed.follow(f"feedback-{e1}", feedback.FeedbackRequested(
             engagement_id=e1, form=Form.self_assessment, respondent_id="maija", requested_at=at), engagement_id=e1)
         [row] = await views.forms_requested(at, at + dt.timedelta(days=1))
-        assert (row.task_type, row.organizations, row.hours) == ("media", ("mieli", "varha"), Decimal("2.5"))
+        assert (row.task_type, row.organizations, row.hours, row.orderer_kind) == (
+            "media", ("mieli", "varha"), Decimal("2.5"), "county")
         cells = await views.follow_up_cells(at, at + dt.timedelta(days=1))
         assert cells == cells_of([row])
         assert cells.engagements[Place("varha")] == (1, 0, Decimal("2.5"))

@@ -141,14 +141,16 @@ def test_the_report_shows_its_figures_hides_the_small_ones_and_downloads_as_csv(
         assert text.count('class="suppressed"') >= 3  # the one media engagement: its count, answers and rate
         link = 'href="/coordinator/report.csv?from-day=1&amp;from-month=1&amp;from-year=2026&amp;until-day=31'
         assert link in text
+        by_kind = client.get("/coordinator/report?by=orderer_kind").text
+        assert "Eriteltynä: Tilaajan laji" in by_kind and "<td>Ei tiedossa</td>" in by_kind
         download = client.get("/coordinator/report.csv?from-day=1&from-month=1&from-year=2026&until-day=31"
                               "&until-month=3&until-year=2026")
         assert download.headers["content-type"].startswith("text/csv")
         assert "follow-up.csv" in download.headers["content-disposition"]
         assert "task_type,media,engagements,suppressed" in download.text
     asked = [body for subject, body, _ in services.asked if subject.endswith("follow_up_report")]
-    assert asked == [{"from": "2026-01-01", "until": "2026-03-31"},
-                     {"from": "2026-01-01", "until": "2026-03-31", "format": "csv"}]
+    assert asked[0] == {"from": "2026-01-01", "until": "2026-03-31"}
+    assert asked[-1] == {"from": "2026-01-01", "until": "2026-03-31", "format": "csv"}
 
 
 def test_the_contact_person_sees_the_organizations_wellbeing_follow_ups_by_name():

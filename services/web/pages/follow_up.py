@@ -22,7 +22,9 @@ from services.web.rendering import TASK_TYPES, render
 from shared.messaging.rpc import RemoteError
 
 BREAKDOWNS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")),
-              ("organization", N_("Organization")), ("task_type", N_("Task kind")))
+              ("organization", N_("Organization")), ("task_type", N_("Task kind")),
+              ("orderer_kind", N_("Kind of orderer")))
+ORDERER_KINDS = {"county": N_("The county's own services"), "other": N_("Other orderers")}
 REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date"),
                            Field("by", N_("Broken down by"), kind="select", options=BREAKDOWNS)),
                    submit=N_("Show"))
@@ -63,6 +65,8 @@ def charts(found: dict[str, Any], by: str) -> list[Markup]:
 def _group_label(by: str, group: str) -> str:
     if group == "unknown":
         return _("Unknown")
+    if by == "orderer_kind":
+        return _(ORDERER_KINDS.get(group, group))
     return _(TASK_TYPES.get(group, group)) if by == "task_type" else group
 
 

@@ -6,13 +6,15 @@ import csv
 import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 
 import pytest
 
 from services.feedback import messages as m
 from services.feedback.events import Form
 from services.feedback.handlers import follow_up_report, submit_feedback
-from services.orders.events import TaskType
+from services.orders import events as orders
+from services.orders.events import FeeMode, FeeTerms, TaskType
 from services.registry import events as registry
 from tests.unit.calls import call
 from tests.unit.feedback.fakes import COORDINATOR, EXPERT, ORDERER, MovableClock, Upstream, make_deps
@@ -45,9 +47,15 @@ async def report():
 
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertRegistered(
         expert_id=EXPERT.id, organization_id="mieli", name="Maija", email="maija@example.org"))
+    # The lectures were ordered for the county's own services; the co-teachings' order is not known here.
+    order_id = uuid.uuid4()
+    await upstream.publish("orders", f"order-{order_id}", orders.OrderPlaced(
+        order_id=order_id, orderer_id=ORDERER.id, orderer_organization_id=None, county_service=True,
+        task_type=TaskType.lecture, topic=None, date=dt.date(2024, 3, 1), duration_hours=Decimal(2), place=None,
+        remote=False, experts_wanted=6, fee=FeeTerms(mode=FeeMode.recommended)))
     lectures = [uuid.uuid4() for _ in range(6)]
     for engagement_id in lectures:
-        await upstream.open_and_deliver(engagement_id, task_type=TaskType.lecture)
+        await upstream.open_and_deliver(engagement_id, task_type=TaskType.lecture, order_id=order_id)
     for engagement_id, usefulness, cooperation in zip(lectures, [5, 5, 5, 4, 4, 4], [5, 4, 4, 4, 4, 3], strict=True):
         await file(engagement_id, Form.orderer_feedback, theirs(usefulness, cooperation))
     for engagement_id, preparation in zip(lectures[:5], [4, 4, 4, 4, 5], strict=True):
@@ -103,6 +111,7 @@ async def test_by_task_kind_and_period_with_small_cells_suppressed(report):
     assert list(by["year"]) == ["2024"] and by["year"]["2024"]["answered"] == 12
     # The lectures' expert belongs to Mieli; the co-teachings' expert to no organization the service knows.
     assert by["organization"] == {"mieli": lecture, "unknown": teaching}
+    assert by["orderer_kind"] == {"county": lecture, "unknown": teaching}
 
 
 async def test_the_csv_reads_back_as_the_same_figures(report):
