@@ -60,6 +60,7 @@ class OrderPlaced(DomainEvent):
     remote: bool
     experts_wanted: int
     fee: FeeTerms
+    start_time: dt.time | None = None  # Finnish time; None: some time that day
 
 
 sealed_since(OrderPlaced, from_version=1)
@@ -76,6 +77,7 @@ class OrderChanged(DomainEvent):
     duration_hours: Decimal | None = None
     place: Personal = None
     remote: bool | None = None
+    start_time: dt.time | None = None
 
 
 sealed_since(OrderChanged, from_version=1)
@@ -93,11 +95,57 @@ class OrderCancelled(DomainEvent):
 sealed_since(OrderCancelled, from_version=1)
 
 
+class OfferReason(enum.StrEnum):
+    """Why an offer was made: by hand, to the first candidates of a ranked list, or moving on to the next
+    candidate after an earlier offer was declined or expired."""
+
+    chosen = "chosen"
+    ranked = "ranked"
+    declined = "declined"
+    expired = "expired"
+
+
 class OfferMade(DomainEvent):
+    """An offer to an expert. An offer to a ranked candidate carries its rank, and one that moved on after an
+    earlier offer's decline or expiry names that offer."""
+
     order_id: uuid.UUID
     offer_id: uuid.UUID
     expert_id: str
     expires_at: dt.datetime
+    reason: OfferReason = OfferReason.chosen
+    rank: int | None = None  # 1 = the orderer's first choice
+    after_offer_id: uuid.UUID | None = None  # the declined or expired offer this one moved on from
+
+
+class CandidatesRanked(DomainEvent):
+    """The orderer (or the coordinator routing the order) named the experts to offer the task to, in order of
+    preference: offers go to the first ones, and on to the next as offers are declined or expire."""
+
+    order_id: uuid.UUID
+    candidates: list[str]
+
+
+class SkipReason(enum.StrEnum):
+    not_listed = "not_listed"  # no longer (or not yet) in the experience bank
+    county_agreement = "county_agreement"  # NGO-trained, and no agreement with the county on the task's date
+    double_booked = "double_booked"  # already engaged at an overlapping time that day
+
+
+class CandidateSkipped(DomainEvent):
+    """A candidate's turn came but no offer could be made to them (the reason says why)."""
+
+    order_id: uuid.UUID
+    expert_id: str
+    reason: SkipReason
+
+
+class NoCandidatesLeft(DomainEvent):
+    """Every ranked candidate has had their turn and the order still wants experts: the orderer (or the
+    coordinator) must name more."""
+
+    order_id: uuid.UUID
+    still_wanted: int
 
 
 class OfferDeclined(DomainEvent):
@@ -146,6 +194,7 @@ class EngagementOpened(DomainEvent):
     remote: bool
     fee: FeeTerms
     place: Personal = None  # where the task is done, sealed with the orderer's key like the topic
+    start_time: dt.time | None = None  # Finnish time; None: some time that day
 
 
 sealed_since(EngagementOpened, from_version=1)
@@ -163,6 +212,7 @@ class DeliveryConfirmed(DomainEvent):
     actual_hours: Decimal
     kilometres: Decimal
     other_expenses: Decimal = Decimal("0")
+    delivered_on: dt.date | None = None  # the day confirmed (Finnish); the feedback forms' answer period runs from it
 
 
 class EngagementCancelled(DomainEvent):
@@ -180,7 +230,11 @@ sealed_since(EngagementCancelled, from_version=1)
 
 
 class EngagementClosed(DomainEvent):
+    """The engagement is closed: its fee approved and both feedback forms in, or the forms' answer period ended
+    with the forms named in ``feedback_missing`` unanswered."""
+
     engagement_id: uuid.UUID
+    feedback_missing: list[str] = Field(default_factory=list)  # "self_assessment", "orderer_feedback"
 
 
 # Added by the orders service (optional to follow): the facts that close an engagement, noted on its own
@@ -207,6 +261,32 @@ class FeeApprovalNoted(DomainEvent):
 
     engagement_id: uuid.UUID
     contract_id: uuid.UUID
+
+
+class CancellationTermsNoted(DomainEvent):
+    """Orders noted the contracts service's ``ContractCancelled`` for the cancelled engagement: what its contract's
+    cancellation terms left owed. Nothing owed: the engagement closes."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+    fee_owed: Decimal
+
+
+class OwedFeePaidNoted(DomainEvent):
+    """Orders noted the contracts service's ``FeePaid`` paying the fee a cancellation left owed: the cancelled
+    engagement is settled, and closes."""
+
+    engagement_id: uuid.UUID
+    contract_id: uuid.UUID
+    paid_on: dt.date
+
+
+class FeedbackFormNoted(DomainEvent):
+    """Orders noted the feedback service's ``FeedbackSubmitted`` for one of the engagement's forms (which is in,
+    nothing of what it says)."""
+
+    engagement_id: uuid.UUID
+    form: str  # "self_assessment" or "orderer_feedback"
 
 
 class FeedbackCompletionNoted(DomainEvent):

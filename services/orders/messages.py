@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
 from pydantic import AwareDatetime, Field
 
-from services.orders.domain import MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus, OfferStatus
+from services.orders.domain import MAX_CANDIDATES, MAX_EXPERTS, MAX_HOURS, MAX_KILOMETRES, EngagementStatus, OfferStatus
 from services.orders.events import FeeTerms, TaskType
 from shared.commands import Command, Request
 from shared.fields import Day, Identifier, Name, Reason
@@ -19,12 +20,15 @@ class PlaceOrder(Command):
     task_type: TaskType
     topic: Name
     date: Day
+    start_time: dt.time | None = None  # Finnish time; with it, an expert's overlapping engagements are refused
     duration_hours: Decimal = Hours
     place: Name | None = None
     remote: bool = False
     experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
     county_service: bool = False  # for the county's own services: the NGO agreement rule applies
     fee: FeeTerms
+    # Experts to offer the task to, in order of preference: the first experts_wanted of them at once.
+    candidates: list[Identifier] = Field(default_factory=list, max_length=MAX_CANDIDATES)
 
 
 class OrderCommand(Command):
@@ -34,6 +38,7 @@ class OrderCommand(Command):
 class ChangeOrder(OrderCommand):
     topic: Name | None = None
     date: Day | None = None
+    start_time: dt.time | None = None
     duration_hours: Decimal | None = Field(None, gt=0, le=MAX_HOURS, max_digits=4, decimal_places=2)
     place: Name | None = None
     remote: bool | None = None
@@ -46,6 +51,10 @@ class CancelOrder(OrderCommand):
 class MakeOffer(OrderCommand):
     expert_id: Identifier
     expires_at: AwareDatetime | None = None  # default: in 7 days, or when the task's day begins if sooner
+
+
+class RankCandidates(OrderCommand):
+    candidates: list[Identifier] = Field(min_length=1, max_length=MAX_CANDIDATES)  # in order of preference
 
 
 class AnswerOffer(OrderCommand):

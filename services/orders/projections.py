@@ -11,7 +11,9 @@ from typing import Any
 
 from services.orders import events as ev
 from services.orders.domain import (
+    MAX_HOURS,
     Agreement,
+    Booking,
     Credentials,
     EngagementStatus,
     ListedExpert,
@@ -19,7 +21,7 @@ from services.orders.domain import (
     OfferStatus,
     engagement_status,
 )
-from services.orders.views import FLAGS
+from services.orders.views import FLAGS, delivered_on
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
 from shared.clock import start_of
@@ -67,17 +69,20 @@ class OrdersTables(PostgresViews):
     async def on_EngagementOpened(self, e: ev.EngagementOpened, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
             f"""INSERT INTO {self.schema}.engagements
-                    (engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status, opened_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, 'opened', $8) ON CONFLICT (engagement_id) DO NOTHING""",
+                    (engagement_id, order_id, offer_id, expert_id, orderer_id, task_type, date, status, opened_at,
+                     start_time, duration_hours)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, 'opened', $8, $9, $10) ON CONFLICT (engagement_id) DO NOTHING""",
             e.engagement_id, e.order_id, e.offer_id, e.expert_id, e.orderer_id, e.task_type.value, e.date,
-            event.recorded_at,
+            event.recorded_at, e.start_time, e.duration_hours,
         )
 
     async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "confirmed")
 
-    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, _: Envelope[Any]) -> None:
+    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, conn: Any, event: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "delivered")
+        await conn.execute(f"UPDATE {self.schema}.engagements SET delivered_on = $2 WHERE engagement_id = $1",
+                           e.engagement_id, delivered_on(e, event))
 
     async def on_FeeApprovalNoted(self, e: ev.FeeApprovalNoted, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "fee_approved")
@@ -206,6 +211,23 @@ class OrdersTables(PostgresViews):
         rows = await self.db.fetch(
             f"SELECT DISTINCT order_id FROM {self.schema}.offers WHERE status = 'open' AND expires_at <= $1", now)
         return [row["order_id"] for row in rows]
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        rows = await self.db.fetch(
+            f"""SELECT date, start_time, duration_hours FROM {self.schema}.engagements
+                WHERE expert_id = $1 AND date = $2 AND NOT cancelled""",
+            expert_id, date,
+        )
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"] or MAX_HOURS) for row in rows)
+
+    async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"""SELECT engagement_id FROM {self.schema}.engagements
+                WHERE fee_approved AND NOT feedback_complete AND NOT closed AND NOT cancelled
+                  AND delivered_on < $1 ORDER BY engagement_id""",
+            delivered_before,
+        )
+        return [row["engagement_id"] for row in rows]
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:

@@ -50,8 +50,16 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     closed             boolean NOT NULL DEFAULT false,
     cancelled          boolean NOT NULL DEFAULT false,
     status             text NOT NULL,
-    opened_at          timestamptz NOT NULL
+    opened_at          timestamptz NOT NULL,
+    start_time         time,
+    duration_hours     numeric,
+    delivered_on       date
 );
+-- When the task is (for refusing a double booking): engagements opened before these were kept know only the day.
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS start_time time;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS duration_hours numeric;
+-- When the delivery was confirmed (for closing an engagement whose feedback forms' answer period has ended).
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS delivered_on date;
 CREATE INDEX IF NOT EXISTS engagements_by_orderer ON {schema}.engagements (orderer_id);
 CREATE INDEX IF NOT EXISTS engagements_by_expert ON {schema}.engagements (expert_id);
 -- Who placed which order, to list an orderer's orders (the order itself is read from its stream).

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from services.orders import events
-from services.orders.handlers import COMMANDS, CONSUMES, QUERIES, expire_offers
+from services.orders.handlers import COMMANDS, CONSUMES, QUERIES, close_unanswered, expire_offers
 from services.orders.projections import SQL, OrdersTables
 from services.orders.views import OrdersViews
+from shared.clock import Clock
 from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
 from shared.events import events_in
 
-# Offers expire by the day; looking for expired ones every minute ends each close to its time.
+# Offers expire by the day; looking for expired ones every minute ends each close to its time. The same look
+# closes engagements whose feedback forms' answer period has ended.
 OFFER_EXPIRY_SECONDS = 60.0
 
 Deps = ServiceDeps[OrdersViews]
 
 
-def definition() -> ServiceDefinition[Deps, Any]:
+def definition(*, check_every_seconds: float = OFFER_EXPIRY_SECONDS, clock: Clock | None = None
+               ) -> ServiceDefinition[Deps, Any]:
+    """The service; tests pass a clock they move and a shorter interval between the job's runs."""
     return ServiceDefinition(
         name="orders",
         description="Orders, offers and engagements: from an accepted offer to a closed engagement",
         events=events_in(events),
         views=OrdersTables,
-        compose=compose,
+        compose=partial(compose, clock=clock),
         commands=COMMANDS,
         queries=QUERIES,
         consumes=CONSUMES,
-        jobs=(Job("expire_offers", expire_offers, every_seconds=OFFER_EXPIRY_SECONDS),),
+        jobs=(Job("expire_offers", expire_offers, every_seconds=check_every_seconds),
+              Job("close_unanswered", close_unanswered, every_seconds=check_every_seconds)),
         sql=(SQL,),
     )

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from services.orders import events as ev
 from services.orders.domain import (
     Agreement,
+    Booking,
     Credentials,
     EngagementStatus,
     ListedExpert,
@@ -24,9 +25,15 @@ from services.orders.domain import (
 )
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
-from shared.clock import start_of
+from shared.clock import TIMEZONE, start_of
 from shared.envelope import Envelope
 from shared.projection import Projection
+
+
+def delivered_on(e: ev.DeliveryConfirmed, event: Envelope[Any]) -> dt.date:
+    """The day the delivery was confirmed: as the event says, or (recorded before it said) the day it was recorded."""
+    return e.delivered_on or event.recorded_at.astimezone(TIMEZONE).date()
+
 
 FLAGS = ("confirmed", "delivered", "fee_approved", "feedback_complete", "closed", "cancelled")
 
@@ -46,6 +53,14 @@ class OrdersViews(Protocol):
 
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
         """The orders that have an open offer whose time is up at ``now``."""
+        ...
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        """When the expert is already engaged on the day: their engagements that day not cancelled."""
+        ...
+
+    async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
+        """Engagements delivered before the day, their fee approved, a feedback form still missing, not closed."""
         ...
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
@@ -147,13 +162,16 @@ class InMemoryOrdersViews(Projection):
             "engagement_id": e.engagement_id, "order_id": e.order_id, "offer_id": e.offer_id,
             "expert_id": e.expert_id, "orderer_id": e.orderer_id, "task_type": e.task_type.value, "date": e.date,
             "status": EngagementStatus.opened.value, "opened_at": event.recorded_at, **dict.fromkeys(FLAGS, False),
+            "start_time": e.start_time, "duration_hours": e.duration_hours,
         })
 
     async def on_EngagementConfirmed(self, e: ev.EngagementConfirmed, connection: Any, _: Envelope[Any]) -> None:
         self._reached(e.engagement_id, "confirmed")
 
-    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, connection: Any, _: Envelope[Any]) -> None:
+    async def on_DeliveryConfirmed(self, e: ev.DeliveryConfirmed, connection: Any, event: Envelope[Any]) -> None:
         self._reached(e.engagement_id, "delivered")
+        if e.engagement_id in self.engagement_rows:
+            self.engagement_rows[e.engagement_id]["delivered_on"] = delivered_on(e, event)
 
     async def on_FeeApprovalNoted(self, e: ev.FeeApprovalNoted, connection: Any, _: Envelope[Any]) -> None:
         self._reached(e.engagement_id, "fee_approved")
@@ -191,6 +209,16 @@ class InMemoryOrdersViews(Projection):
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
         due = {o.order_id for o in self.offers.values() if o.status is OfferStatus.open and o.expires_at <= now}
         return sorted(due)
+
+    async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"])
+                     for row in self.engagement_rows.values()
+                     if row["expert_id"] == expert_id and row["date"] == date and not row["cancelled"])
+
+    async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
+        return sorted(row["engagement_id"] for row in self.engagement_rows.values()
+                      if row["fee_approved"] and not (row["feedback_complete"] or row["closed"] or row["cancelled"])
+                      and row.get("delivered_on") is not None and row["delivered_on"] < delivered_before)
 
     async def engagements(self, *, orderer_id: str | None = None, expert_id: str | None = None,
                           status: EngagementStatus | None = None) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.registry import events
-from services.registry.handlers import COMMANDS, QUERIES, remind_and_expire_consents
+from services.registry.handlers import COMMANDS, CONSUMES, QUERIES, remind_and_expire_consents
 from services.registry.projections import SQL, RegistryTables
 from services.registry.views import RegistryViews
 from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
@@ -25,6 +25,7 @@ def definition() -> ServiceDefinition[Deps, Any]:
         compose=compose,
         commands=COMMANDS,
         queries=QUERIES,
+        consumes=CONSUMES,
         jobs=(Job("remind_and_expire_consents", remind_and_expire_consents, every_seconds=CONSENT_CHECK_SECONDS),),
         sql=(SQL,),
     )

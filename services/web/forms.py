@@ -4,6 +4,7 @@ the top linking to each field, the message above the field, tied to it with aria
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,13 @@ def _value(f: Field, data: FormData | dict[str, Any]) -> Any:
 
 
 def _date(f: Field, data: FormData | dict[str, Any]) -> str | None:
-    day, month, year = (str(data.get(f"{f.name}-{part}") or "").strip() for part in DATE_PARTS)
+    return date_from_parts(f.name, data)
+
+
+def date_from_parts(name: str, data: FormData | Mapping[str, Any]) -> str | None:
+    """The ISO date a three-part date field (``name``-day, -month, -year) gives, None if all are empty; what is
+    not a date goes to the service as typed, which names the field and what is allowed."""
+    day, month, year = (str(data.get(f"{name}-{part}") or "").strip() for part in DATE_PARTS)
     if not (day or month or year):
         return None
     if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:

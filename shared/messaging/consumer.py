@@ -185,9 +185,10 @@ def _failure_middleware(consumer: IdempotentConsumer) -> type[BaseMiddleware]:
 
 
 def subscribe(broker: NatsBroker, consumer_service: str, source: str, consumer: IdempotentConsumer, *,
-              batch_size: int = 16, ack_wait_seconds: float = 30.0, inbox_prefix: str = "_INBOX") -> None:
+              batch_size: int = 16, ack_wait_seconds: float = 30.0, inbox_prefix: str = "_INBOX") -> list[Any]:
     """Attach ``consumer`` as the durable pull consumer ``<consumer>-from-<source>`` on the source's stream;
-    pulled messages come to ``inbox_prefix`` (the connection's own inbox: no other user may read it)."""
+    pulled messages come to ``inbox_prefix`` (the connection's own inbox: no other user may read it). Returns the
+    subscribers made, for a broker already running to start them."""
     durable = durable_name(consumer_service, source)
     config = ConsumerConfig(
         durable_name=durable,
@@ -217,3 +218,4 @@ def subscribe(broker: NatsBroker, consumer_service: str, source: str, consumer: 
         description=f"{consumer_service} consumes the events of {source}",
     )(consume)
     broker.include_router(router)
+    return list(router.subscribers)

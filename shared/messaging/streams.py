@@ -41,19 +41,15 @@ async def ensure_stream(js: JetStreamContext, service: str, replicas: int, dupli
     await js.update_stream(config)
 
 
-async def wait_for_streams(js: JetStreamContext, services: list[str], timeout: float | None = None) -> None:
-    """Wait until each source service has created its stream (they start in any order)."""
-    loop = asyncio.get_running_loop()
-    deadline = None if timeout is None else loop.time() + timeout
-    for service in services:
-        while True:
-            try:
-                await js.stream_info(stream_name(service))
-                break
-            except NotFoundError:
-                if deadline is not None and loop.time() > deadline:
-                    raise TimeoutError(
-                        f"stream {stream_name(service)} does not exist: is the {service} service running?"
-                    ) from None
-                log.info("waiting for the %s service to create its stream", service)
-                await asyncio.sleep(0.5)
+async def stream_exists(js: JetStreamContext, service: str) -> bool:
+    try:
+        await js.stream_info(stream_name(service))
+    except NotFoundError:
+        return False
+    return True
+
+
+async def wait_for_stream(js: JetStreamContext, service: str, poll_seconds: float = 1.0) -> None:
+    """Return once ``service`` has created its stream (services start in any order)."""
+    while not await stream_exists(js, service):
+        await asyncio.sleep(poll_seconds)

@@ -29,7 +29,7 @@ from shared.identity import TokenVerifier, public_keys
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
-from shared.messaging.streams import ensure_stream, wait_for_streams
+from shared.messaging.streams import ensure_stream, stream_exists, wait_for_stream
 from shared.messaging.subjects import PREFIX, command_subject, event_subject, query_subject
 from shared.runtime import admin
 from shared.runtime.dispatch import CommandReplies, Dispatcher
@@ -172,7 +172,10 @@ class ServiceRuntime:
         await broker.connect()
         js = broker.connection.jetstream()
         await ensure_stream(js, self.name, s.stream_replicas, s.duplicate_window_seconds)
-        await wait_for_streams(js, list(definition.sources))
+        # A source not started yet is consumed once its stream exists (its durable consumer then delivers every
+        # event from the first): waiting for it here would keep this service from answering meanwhile.
+        missing = {source for source in definition.sources if not await stream_exists(js, source)}
+        later: list[tuple[str, IdempotentConsumer]] = []
         self.relay = OutboxRelay(store, broker, poll_seconds=s.relay_poll_seconds)
         admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.relay, self.consumers)
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
@@ -189,7 +192,10 @@ class ServiceRuntime:
                 backoff_seconds=s.retry_backoff_seconds,
             )
             self.consumers.append(consumer)
-            subscribe(broker, self.name, source, consumer, inbox_prefix=s.nats_inbox_prefix())
+            if source in missing:
+                later.append((source, consumer))
+            else:
+                subscribe(broker, self.name, source, consumer, inbox_prefix=s.nats_inbox_prefix())
         document_events(broker, definition)
         await broker.start()
         # The subscriptions are at the server once a ping comes back: a request sent on another connection
@@ -199,6 +205,17 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         self._jobs = [asyncio.create_task(self._run_job(job), name=f"{self.name}-{job.name}")
                       for job in definition.jobs]
+        self._jobs += [asyncio.create_task(self._consume_once_created(js, source, consumer),
+                                           name=f"{self.name}-waits-for-{source}") for source, consumer in later]
+
+    async def _consume_once_created(self, js: Any, source: str, consumer: IdempotentConsumer) -> None:
+        log.info("the %s service has no stream yet: %s consumes its events once it has", source, self.name)
+        await wait_for_stream(js, source)
+        assert self.broker is not None
+        for subscriber in subscribe(self.broker, self.name, source, consumer,
+                                    inbox_prefix=self.settings.nats_inbox_prefix()):
+            await subscriber.start()
+        log.info("%s consumes the events of %s", self.name, source)
 
     async def _run_job(self, job: Job) -> None:
         while True:

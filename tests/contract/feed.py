@@ -39,7 +39,7 @@ FAKES: dict[str, Callable[[], Any]] = {
 }
 # The services whose events each service's views are kept from, besides its own.
 FOLLOWS: dict[str, tuple[str, ...]] = {
-    "registry": (), "orders": ("registry",), "contracts": (), "feedback": ("orders",),
+    "registry": ("orders",), "orders": ("registry",), "contracts": (), "feedback": ("orders",),
     "audit": ("registry", "orders", "contracts", "feedback"),
 }
 

@@ -8,7 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from services.orders import events as orders
-from services.orders.domain import Agreement, Credentials, EngagementStatus, ListedExpert, Membership, OfferStatus
+from services.orders.domain import (
+    Agreement,
+    Booking,
+    Credentials,
+    EngagementStatus,
+    ListedExpert,
+    Membership,
+    OfferStatus,
+)
 from services.orders.events import TaskType
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
@@ -170,6 +178,20 @@ async def test_orders_offers_and_engagements(views_of):
         assert await views.engagements(orderer_id="school-1", status=S.confirmed) == summaries(e2)
         assert await views.engagements(orderer_id="school-1", expert_id="maija", status=S.cancelled) == []
         assert await views.engagements(orderer_id="stranger") == []
+
+        # An expert's bookings of a day, for refusing a double booking: every engagement that day but a cancelled one.
+        assert await views.bookings("maija", day) == (Booking(day, None, Decimal("2")),)
+        assert await views.bookings("pekka", day + dt.timedelta(days=1)) == (
+            Booking(day + dt.timedelta(days=1), None, Decimal("2")),)
+        assert await views.bookings("liisa", day + dt.timedelta(days=1)) == ()
+
+        # Engagements whose feedback forms' answer period may have ended: delivered before the day, fee approved,
+        # feedback not complete, not closed (e5's feedback is complete, e1 is closed).
+        await step(e2, orders.DeliveryConfirmed(engagement_id=e2, actual_hours=Decimal("2"), kilometres=Decimal("0"),
+                                                delivered_on=day),
+                   orders.FeeApprovalNoted(engagement_id=e2, contract_id=uuid.uuid4()))
+        assert await views.engagements_awaiting_feedback(delivered_before=day) == []
+        assert await views.engagements_awaiting_feedback(delivered_before=day + dt.timedelta(days=1)) == [e2]
 
 
 def placed(order_id: uuid.UUID, orderer_id: str) -> orders.OrderPlaced:

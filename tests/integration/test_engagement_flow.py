@@ -1,109 +1,39 @@
 """One engagement end to end across all five services, through the same NATS commands any client sends, with
-every state change, the cross-service rules, the audit trail and its verification."""
+every state change, the cross-service rules, the audit trail and its verification; and a cancellation on each
+side of the signatures."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from urllib.parse import urlsplit
 
-import asyncpg
-import nats
 import pytest
 
-from kokemus.verification import verify_all
 from shared.messaging.rpc import RemoteError
-from tests.callers import AUDIT_KEYS, ActingAs, request
 from tests.conftest import eventually, every_service
+from tests.integration.engagement_steps import (
+    AUDITOR,
+    COORDINATOR,
+    EXPERT,
+    ORDERER,
+    OTHER_EXPERT,
+    TODAY,
+    ask,
+    reaches,
+    refused,
+    set_up_registry,
+    status_of,
+    tamper,
+    verify_all_from,
+)
 
 pytestmark = pytest.mark.integration
-
-COORDINATOR = {"id": "anna", "role": "coordinator", "organization_id": "varha"}
-CONTACT = {"id": "olli", "role": "organization_contact", "organization_id": "mieli"}
-EXPERT = {"id": "maija", "role": "expert"}
-OTHER_EXPERT = {"id": "pekka", "role": "expert"}
-ORDERER = {"id": "school", "role": "orderer"}
-AUDITOR = {"id": "aino", "role": "auditor"}
-TODAY = dt.date.today()
 
 
 @pytest.fixture
 async def system(environment):
     async with every_service(environment) as nc:
         yield nc
-
-
-async def ask(nc, subject: str, body: dict):
-    return await request(nc, f"kokemus.{subject}", body)
-
-
-async def refused(nc, subject: str, body: dict, code: str) -> RemoteError:
-    with pytest.raises(RemoteError) as error:
-        await ask(nc, subject, body)
-    assert error.value.code == code, error.value
-    return error.value
-
-
-async def status_of(nc, engagement_id: str) -> str:
-    return (await ask(nc, "orders.query.get_engagement", {"actor": ORDERER, "engagement_id": engagement_id}))["status"]
-
-
-async def reaches(nc, engagement_id: str, status: str) -> None:
-    async def check():
-        return await status_of(nc, engagement_id) == status
-    await eventually(check, timeout=30)
-
-
-async def set_up_registry(nc) -> None:
-    await ask(
-        nc,
-        "registry.cmd.register_organization",
-        {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"},
-    )
-    await ask(
-        nc,
-        "registry.cmd.register_organization",
-        {
-            "actor": COORDINATOR,
-            "organization_id": "mieli",
-            "name": "Mieli ry",
-            "kind": "ngo",
-            "contact_person_id": "olli",
-        },
-    )
-    await ask(
-        nc,
-        "registry.cmd.sign_organization_agreement",
-        {
-            "actor": COORDINATOR,
-            "organization_id": "mieli",
-            "agreement_id": "a-2026",
-            "valid_from": str(TODAY - dt.timedelta(days=10)),
-            "valid_until": str(TODAY + dt.timedelta(days=300)),
-        },
-    )
-    for expert in ("maija", "pekka"):
-        await ask(
-            nc,
-            "registry.cmd.register_expert",
-            {
-                "actor": CONTACT,
-                "expert_id": expert,
-                "organization_id": "mieli",
-                "name": expert.title(),
-                "email": f"{expert}@example.org",
-            },
-        )
-        await ask(
-            nc,
-            "registry.cmd.record_training",
-            {"actor": CONTACT, "expert_id": expert, "completed_on": str(TODAY), "trained_by": "mieli"},
-        )
-    await ask(nc, "registry.cmd.give_consent", {"actor": EXPERT, "expert_id": "maija"})
-    await ask(nc, "registry.cmd.list_expert", {"actor": CONTACT, "expert_id": "maija", "topics": ["mental health"]})
-    await ask(
-        nc, "registry.cmd.grant_credentials", {"actor": COORDINATOR, "orderer_id": "school", "orderer_name": "Koulu"}
-    )
 
 
 async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(system, environment):
@@ -234,58 +164,6 @@ async def test_one_engagement_from_listing_to_closing_with_its_audit_trail(syste
     [broken] = store["breaks"]
     fee_event = next(entry for entry in entries if entry["event_type"] == "FeeApproved")
     assert store["store"] == "contracts" and broken["event_id"] == fee_event["event_id"]
-
-
-async def test_removing_the_last_event_of_a_stream_is_caught_against_the_audits_copies(system, environment):
-    """A stream's own chain cannot show that its last event was deleted; the audit's copy of it can."""
-    nc = system
-    await set_up_registry(nc)  # ... the last event of stream organization-mieli is the agreement
-
-    async def copied():
-        heads = await ask(nc, "audit.query.copy_heads", {"actor": AUDITOR, "service": "registry"})
-        return heads["heads"].get("organization-mieli", {}).get("version") == 2
-    await eventually(copied)
-    assert (await verify_all_from(environment))["intact"]
-
-    dsn = urlsplit(environment.servers.admin_dsn)._replace(path=f"/{environment.database}").geturl()
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("SET session_replication_role = replica")
-        agreement = await conn.fetchval(
-            "DELETE FROM registry.events WHERE stream_id = 'organization-mieli' AND version = 2 RETURNING event_id")
-    finally:
-        await conn.close()
-
-    report = await verify_all_from(environment)
-    [own_chain] = [s for s in report["stores"] if s["store"] == "registry"]
-    assert own_chain["intact"], "the shortened chain is still a valid chain on its own"
-    [against_copies] = [s for s in report["stores"] if s["store"] == "registry against the audit's copies"]
-    [broken] = against_copies["breaks"]
-    assert not report["intact"] and (broken["stream_id"], broken["version"]) == ("organization-mieli", 2)
-    assert "removed" in broken["reason"]
-    assert agreement is not None
-
-
-async def verify_all_from(environment) -> dict:
-    """What `kokemus audit verify` reports, asked by an auditor, the audit's public key at hand."""
-    nc = await nats.connect(environment.nats_url)
-    try:
-        return await verify_all(ActingAs(nc, AUDITOR), AUDIT_KEYS)
-    finally:
-        await nc.close()
-
-
-async def tamper(environment, schema: str, event_type: str) -> None:
-    dsn = urlsplit(environment.servers.admin_dsn)._replace(path=f"/{environment.database}").geturl()
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("SET session_replication_role = replica")
-        changed = await conn.execute(
-            f"""UPDATE {schema}.events SET payload = jsonb_set(payload, '{{total}}', '"999.00"')
-                WHERE event_type = $1""", event_type)
-        assert changed == "UPDATE 1"
-    finally:
-        await conn.close()
 
 
 async def test_cancelling_before_signing_owes_nothing_and_after_signing_owes_half(system):

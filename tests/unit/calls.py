@@ -9,7 +9,7 @@ from typing import Any
 from shared.clock import Clock
 from shared.commands import Command
 from shared.envelope import Envelope
-from shared.events import Actor
+from shared.events import SYSTEM, Actor, DomainEvent, NewEvent
 from shared.handling import CommandContext, EventContext, QueryContext
 
 
@@ -23,6 +23,18 @@ async def call(handler: Any, request: Any, actor: Actor, deps: Any) -> Any:
 async def consume(handler: Any, event: Envelope[Any], deps: Any) -> None:
     async with deps.uow.begin() as session:
         await handler(event, EventContext(session, event), deps)
+
+
+async def hand_over(consumes: Any, deps: Any, store: Any, payload: DomainEvent, stream_id: str, *,
+                    engagement_id: Any = None, subject_id: str | None = None, actor: Actor = SYSTEM) -> Envelope[Any]:
+    """Record ``payload`` in another service's (in-memory) store and hand it to the handler the consuming service's
+    table ``consumes`` names for it, as its consumer does; the recorded event is returned."""
+    version = len(await store.read_stream(stream_id))
+    [event] = await store.append(stream_id, version, [
+        NewEvent(payload=payload, actor=actor, engagement_id=engagement_id, subject_id=subject_id)])
+    handler = {cls.event_type(): handler for cls, handler in consumes[store.service].items()}[event.event_type]
+    await consume(handler, event, deps)
+    return event
 
 
 def fixed_clock(moment: dt.datetime | dt.date) -> Clock:

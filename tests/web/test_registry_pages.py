@@ -113,8 +113,11 @@ async def test_a_profile_reviewed_into_the_bank_found_by_an_orderer_who_is_seen_
     assert "Maija Mäkinen" in await orderer.page.inner_text("main")
     await orderer.screenshot("registry-orderer-bank")
     weekend = TODAY + dt.timedelta(days=(5 - TODAY.weekday()) % 7 or 7)  # a Saturday
-    await orderer.visit(f"/bank?theme=syomishairiot&available_on={weekend}")
+    await orderer.visit("/bank?theme=syomishairiot")
+    await fill(orderer, {"#f-available-on": weekend})
+    await orderer.submit("form.search")
     assert "Maija Mäkinen" not in await orderer.page.inner_text("main")
+    assert await orderer.page.input_value("#f-available-on-year") == str(weekend.year)  # the search is kept
     await orderer.visit("/bank/experts/maija")
     assert "https://video.example.org/maija" in await orderer.page.inner_text("main")
     await orderer.screenshot("registry-orderer-expert")
@@ -164,9 +167,15 @@ async def test_a_cohort_completes_a_programme_module_by_module(web, visitors):
     assert contact.page.url.endswith("/organization/cohorts/varha-2022")
     await fill(contact, {"#e-expert": "pekka"})
     await contact.submit("main form:has(input[value=enroll])")
-    for module, day in (("m1", "2022-10-01"), ("m2", "2023-01-15"), ("m3", "2023-04-30")):
+    # A day that does not exist is named at its field, and nothing is recorded.
+    await contact.page.select_option("#c-module", "m1")
+    await fill(contact, {"#f-completed-on": "31", "#f-completed-on-month": "2", "#f-completed-on-year": "2023"})
+    await contact.submit("main form:has(input[value=complete])")
+    assert await contact.page.locator("#f-completed-on-error").count() == 1
+    assert "Kyllä" not in await contact.page.inner_text("main table")
+    for module, day in (("m1", dt.date(2022, 10, 1)), ("m2", dt.date(2023, 1, 15)), ("m3", dt.date(2023, 4, 30))):
         await contact.page.select_option("#c-module", module)
-        await fill(contact, {"#c-date": day})
+        await fill(contact, {"#f-completed-on": day})
         await contact.submit("main form:has(input[value=complete])")
     assert "Kyllä" in await contact.page.inner_text("main table")
     await contact.screenshot("registry-contact-cohort")

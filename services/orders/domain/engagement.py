@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.orders.events import (
+    CancellationTermsNoted,
     DeliveryConfirmed,
     EngagementCancelled,
     EngagementClosed,
@@ -16,8 +17,10 @@ from services.orders.events import (
     EngagementOpened,
     FeeApprovalNoted,
     FeedbackCompletionNoted,
+    FeedbackFormNoted,
     FeeMode,
     FeeTerms,
+    OwedFeePaidNoted,
     TaskType,
 )
 from shared.aggregate import Aggregate
@@ -25,10 +28,15 @@ from shared.errors import Conflict, invalid
 from shared.events import DomainEvent
 
 if TYPE_CHECKING:
-    from services.orders.domain.order import Offer, Order
+    from services.orders.domain.offer import Offer
+    from services.orders.domain.order import Order
 
 MAX_HOURS = Decimal(24)
 MAX_KILOMETRES = Decimal(2000)
+# How long after delivery the two feedback forms may be answered: then an engagement whose fee is approved closes
+# with the unanswered forms named, so that one missing form never keeps it open for ever.
+FEEDBACK_ANSWER_PERIOD = dt.timedelta(days=30)
+FORMS = ("self_assessment", "orderer_feedback")
 
 class EngagementStatus(enum.StrEnum):
     opened = "opened"
@@ -44,8 +52,8 @@ def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, f
                       closed: bool, cancelled: bool) -> EngagementStatus:
     """The furthest step reached; the read tables use the same function as the aggregate."""
     steps = [
+        (closed, EngagementStatus.closed),  # a cancelled engagement closes once what it owed is settled
         (cancelled, EngagementStatus.cancelled),
-        (closed, EngagementStatus.closed),
         (feedback_complete, EngagementStatus.feedback_complete),
         (fee_approved, EngagementStatus.fee_approved),
         (delivered, EngagementStatus.delivered),
@@ -66,6 +74,7 @@ class Engagement(Aggregate):
         self.task_type = TaskType.other
         self.topic: str | None = ""  # None once the orderer's key is shredded
         self.date = dt.date.min
+        self.start_time: dt.time | None = None
         self.duration_hours = Decimal(0)
         self.remote = False
         self.fee = FeeTerms(mode=FeeMode.recommended)
@@ -73,6 +82,11 @@ class Engagement(Aggregate):
         self.confirmed = self.delivered = self.fee_approved = self.feedback_complete = False
         self.closed = self.cancelled = False
         self.cancelled_after_signing = False
+        self.delivered_on: dt.date | None = None
+        self.forms_in: set[str] = set()
+        self.feedback_missing: list[str] = []
+        self.fee_owed: Decimal | None = None  # once cancelled: what its contract's cancellation terms left owed
+        self.owed_fee_paid = False
 
     @classmethod
     def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
@@ -81,6 +95,7 @@ class Engagement(Aggregate):
             engagement_id=engagement_id, order_id=order.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id,
             orderer_id=order.orderer_id, task_type=order.task_type, topic=order.topic, date=order.date,
             duration_hours=order.duration_hours, remote=order.remote, fee=order.fee, place=order.place,
+            start_time=order.start_time,
         ))
         return engagement
 
@@ -104,7 +119,8 @@ class Engagement(Aggregate):
             return
         self.record(EngagementConfirmed(engagement_id=self.engagement_id, contract_id=contract_id))
 
-    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal) -> None:
+    def confirm_delivery(self, actual_hours: Decimal, kilometres: Decimal, other_expenses: Decimal,
+                         today: dt.date | None = None) -> None:
         if self.cancelled:
             raise Conflict(f"engagement {self.id} is cancelled")
         if self.delivered:
@@ -118,7 +134,7 @@ class Engagement(Aggregate):
         if other_expenses < 0:
             raise invalid("other_expenses", "is negative", "0 or more euros")
         self.record(DeliveryConfirmed(engagement_id=self.engagement_id, actual_hours=actual_hours,
-                                      kilometres=kilometres, other_expenses=other_expenses))
+                                      kilometres=kilometres, other_expenses=other_expenses, delivered_on=today))
 
     def cancel(self, cancelled_by: str, reason: str) -> None:
         """Either side may cancel before delivery; after signing, the contract may still owe a fee."""
@@ -140,6 +156,49 @@ class Engagement(Aggregate):
             return
         self.record(FeedbackCompletionNoted(engagement_id=self.engagement_id))
         self._close_when_complete()
+
+    def note_cancellation_terms(self, contract_id: uuid.UUID, fee_owed: Decimal) -> None:
+        """The contract's cancellation terms decided what is owed: with nothing owed, the engagement closes."""
+        if not self.cancelled or self.closed or self.fee_owed is not None:
+            return
+        self.record(CancellationTermsNoted(engagement_id=self.engagement_id, contract_id=contract_id,
+                                           fee_owed=fee_owed))
+        self._close_when_settled()
+
+    def note_owed_fee_paid(self, contract_id: uuid.UUID, paid_on: dt.date) -> None:
+        """The fee a cancellation left owed is paid: the engagement closes."""
+        if not self.cancelled or self.closed or not self.fee_owed or self.owed_fee_paid:
+            return
+        self.record(OwedFeePaidNoted(engagement_id=self.engagement_id, contract_id=contract_id, paid_on=paid_on))
+        self._close_when_settled()
+
+    def _close_when_settled(self) -> None:
+        if self.fee_owed is not None and (self.fee_owed == 0 or self.owed_fee_paid):
+            self.record(EngagementClosed(engagement_id=self.engagement_id))
+
+    def note_form_in(self, form: str) -> None:
+        if form in self.forms_in or self.ended:
+            return
+        self.record(FeedbackFormNoted(engagement_id=self.engagement_id, form=form))
+
+    @property
+    def answers_due_by(self) -> dt.date | None:
+        """The last day the feedback forms may be answered, once delivered (from the task's day when the delivery
+        was confirmed before its day was recorded)."""
+        if not self.delivered:
+            return None
+        return (self.delivered_on or self.date) + FEEDBACK_ANSWER_PERIOD
+
+    def close_unanswered(self, today: dt.date) -> bool:
+        """Close the engagement whose fee is approved once the feedback forms' answer period has ended, naming
+        the forms that never came. Nothing happens before then, or while the fee is not approved (what the
+        expert is owed keeps the engagement open)."""
+        due_by = self.answers_due_by
+        if self.ended or self.feedback_complete or not self.fee_approved or due_by is None or today <= due_by:
+            return False
+        missing = [form for form in FORMS if form not in self.forms_in]
+        self.record(EngagementClosed(engagement_id=self.engagement_id, feedback_missing=missing))
+        return True
 
     def close(self) -> None:
         if self.closed:
@@ -170,13 +229,22 @@ class Engagement(Aggregate):
             e.orderer_id,
         )
         self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
-        self.duration_hours, self.remote, self.fee = e.duration_hours, e.remote, e.fee
+        self.duration_hours, self.remote, self.fee, self.start_time = e.duration_hours, e.remote, e.fee, e.start_time
 
     def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
         self.confirmed, self.contract_id = True, e.contract_id
 
-    def when_DeliveryConfirmed(self, _: DeliveryConfirmed) -> None:
-        self.delivered = True
+    def when_DeliveryConfirmed(self, e: DeliveryConfirmed) -> None:
+        self.delivered, self.delivered_on = True, e.delivered_on
+
+    def when_CancellationTermsNoted(self, e: CancellationTermsNoted) -> None:
+        self.fee_owed = e.fee_owed
+
+    def when_OwedFeePaidNoted(self, _: OwedFeePaidNoted) -> None:
+        self.owed_fee_paid = True
+
+    def when_FeedbackFormNoted(self, e: FeedbackFormNoted) -> None:
+        self.forms_in.add(e.form)
 
     def when_FeeApprovalNoted(self, _: FeeApprovalNoted) -> None:
         self.fee_approved = True
@@ -184,8 +252,8 @@ class Engagement(Aggregate):
     def when_FeedbackCompletionNoted(self, _: FeedbackCompletionNoted) -> None:
         self.feedback_complete = True
 
-    def when_EngagementClosed(self, _: EngagementClosed) -> None:
-        self.closed = True
+    def when_EngagementClosed(self, e: EngagementClosed) -> None:
+        self.closed, self.feedback_missing = True, list(e.feedback_missing)
 
     def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
         self.cancelled, self.cancelled_after_signing = True, e.after_signing

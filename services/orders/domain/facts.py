@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,40 @@ class Credentials:
 
     def valid_on(self, day: dt.date) -> bool:
         return not self.revoked and (self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A time the expert is already engaged: a task's day, when it starts (None: not given) and how long it lasts.
+
+    Only times can overlap: a task without a start time, or a booking without one, is not refused for sharing
+    a day (an expert may well give a morning lecture and sit in an afternoon group); an orderer who gives the
+    start time has it checked."""
+
+    date: dt.date
+    start_time: dt.time | None
+    duration_hours: Decimal
+
+    @property
+    def when(self) -> str:
+        return f"from {self.start_time:%H:%M}, {self.duration_hours} hours"
+
+    def overlaps(self, date: dt.date, start_time: dt.time | None, duration_hours: Decimal) -> bool:
+        if date != self.date:
+            return False
+        if self.start_time is None or start_time is None:
+            return False
+        starts, other_starts = _minutes(self.start_time), _minutes(start_time)
+        return starts < other_starts + duration_hours * 60 and other_starts < starts + self.duration_hours * 60
+
+
+def _minutes(time: dt.time) -> Decimal:
+    return Decimal(time.hour * 60 + time.minute)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What an offer to an expert is decided with: their listing (None: not in the bank) and their bookings."""
+
+    listed: ListedExpert | None
+    bookings: tuple[Booking, ...] = ()

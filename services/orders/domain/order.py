@@ -4,79 +4,40 @@ engagement. No I/O here."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from services.orders.domain.engagement import MAX_HOURS, Engagement
-from services.orders.domain.facts import Credentials, ListedExpert
+from services.orders.domain.candidates import check_ranking, refusal, refuse
+from services.orders.domain.engagement import Engagement
+from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
+from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
+from services.orders.domain.terms import check_fee_terms, check_task
 from services.orders.events import (
+    CandidateSkipped,
+    CandidatesRanked,
     FeeMode,
     FeeTerms,
+    NoCandidatesLeft,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
     OfferMade,
+    OfferReason,
     OfferWithdrawn,
     OrderCancelled,
     OrderChanged,
     OrderPlaced,
+    SkipReason,
     TaskType,
 )
 from shared.aggregate import Aggregate
 from shared.clock import start_of
-from shared.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound, invalid
+from shared.errors import Conflict, Forbidden, NotFound, invalid
 from shared.events import DomainEvent
 
-OFFER_TIME = dt.timedelta(days=7)
 MAX_EXPERTS = 20
-
-
-class OfferStatus(enum.StrEnum):
-    open = "open"
-    accepted = "accepted"
-    declined = "declined"
-    expired = "expired"
-    withdrawn = "withdrawn"
-
-
-@dataclass
-class Offer:
-    offer_id: uuid.UUID
-    expert_id: str
-    expires_at: dt.datetime
-    status: OfferStatus = OfferStatus.open
-    engagement_id: uuid.UUID | None = None
-
-
-def check_fee_terms(fee: FeeTerms) -> None:
-    """The orderer sets the fee, or the recommended table applies; either way the expert never works for
-    nothing and never pays to work."""
-    amounts = {"fee.hourly_fee": fee.hourly_fee, "fee.fixed_fee": fee.fixed_fee}
-    if fee.mode is FeeMode.recommended:
-        for name, amount in amounts.items():
-            if amount is not None:
-                raise invalid(name, "is set, but with mode recommended the rate table decides the fee",
-                              "leave it out, or choose mode orderer")
-        return
-    for name, amount in amounts.items():
-        if amount is not None and amount < 0:
-            raise invalid(name, "is negative", "0 or more euros")
-    paid = any(amount is not None and amount > 0 for amount in amounts.values())
-    if not paid and not fee.expenses_reimbursed:
-        raise invalid("fee", "the expert would get neither a fee nor expenses",
-                      "hourly_fee or fixed_fee above 0, or expenses_reimbursed true")
-
-
-def _check_task(date: dt.date, duration_hours: Decimal, place: str | None, remote: bool, today: dt.date) -> None:
-    if date < today:
-        raise invalid("date", "is in the past", f"{today} or later")
-    if not 0 < duration_hours <= MAX_HOURS:
-        raise invalid("duration_hours", "is out of range", f"> 0 and <= {MAX_HOURS}")
-    if not place and not remote:
-        raise Invalid("the task needs a place or remote: true", [
-            FieldProblem("place", "is missing and the task is not remote", "a place, or remote: true")])
+CHANGEABLE = ("topic", "date", "start_time", "duration_hours", "place", "remote")
 
 
 class Order(Aggregate):
@@ -95,16 +56,21 @@ class Order(Aggregate):
         self.remote = False
         self.experts_wanted = 0
         self.fee = FeeTerms(mode=FeeMode.recommended)
+        self.start_time: dt.time | None = None
         self.cancelled = False
         self.offers: dict[uuid.UUID, Offer] = {}
+        self.candidates: list[str] = []  # in order of preference
+        self.skipped: dict[str, SkipReason] = {}  # candidates passed over since the list was last ranked
+        self.out_of_candidates = False
 
     @classmethod
     def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
                   task_type: TaskType, topic: str, date: dt.date, duration_hours: Decimal, place: str | None,
-                  remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms) -> Order:
+                  remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms,
+                  start_time: dt.time | None = None) -> Order:
         if credentials is None or not credentials.valid_on(today):
             raise Forbidden(f"orderer {orderer_id} has no valid credentials: a coordinator grants them")
-        _check_task(date, duration_hours, place, remote, today)
+        check_task(date, duration_hours, place, remote, today, start_time)
         if not 1 <= experts_wanted <= MAX_EXPERTS:
             raise invalid("experts_wanted", "is out of range", f"1 to {MAX_EXPERTS}")
         check_fee_terms(fee)
@@ -113,6 +79,7 @@ class Order(Aggregate):
             order_id=order_id, orderer_id=orderer_id, orderer_organization_id=credentials.organization_id,
             county_service=county_service, task_type=task_type, topic=topic, date=date,
             duration_hours=duration_hours, place=place, remote=remote, experts_wanted=experts_wanted, fee=fee,
+            start_time=start_time,
         ))
         return order
 
@@ -132,23 +99,25 @@ class Order(Aggregate):
 
     def change(self, today: dt.date, engagements: list[Engagement], *, topic: str | None = None,
                date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
-               remote: bool | None = None) -> None:
+               remote: bool | None = None, start_time: dt.time | None = None) -> None:
         """Change the task before anyone has delivered it. Engagements already opened keep the terms their
         contract was made on; the change is for the offers still to come."""
         self._require_open()
         if any(engagement.delivered for engagement in engagements):
             raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
-        changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote}
+        changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote,
+                   "start_time": start_time}
         changes = {name: value for name, value in changes.items() if value is not None}
         if not changes:
-            raise invalid("(message)", "nothing to change", "one or more of topic, date, duration_hours, place, remote")
-        _check_task(
+            raise invalid("(message)", "nothing to change", f"one or more of {', '.join(CHANGEABLE)}")
+        check_task(
             # An unchanged date is not re-checked against today: a topic may be corrected on the day itself.
             date if date is not None else max(self.date, today),
             duration_hours if duration_hours is not None else self.duration_hours,
             place if place is not None else self.place,
             remote if remote is not None else self.remote,
             today,
+            start_time if start_time is not None else self.start_time,
         )
         self.record(OrderChanged(order_id=self.order_id, **changes))
 
@@ -165,17 +134,13 @@ class Order(Aggregate):
                 engagement.cancel("orderer", reason)
 
     def make_offer(self, offer_id: uuid.UUID, expert_id: str, expert: ListedExpert | None, now: dt.datetime,
-                   engagements: list[Engagement], expires_at: dt.datetime | None = None) -> Offer:
+                   engagements: list[Engagement], expires_at: dt.datetime | None = None,
+                   bookings: tuple[Booking, ...] = ()) -> Offer:
+        """Offer the task to one expert the orderer chose."""
         self._require_open()
-        if expert is None:
-            raise invalid("expert_id", "is not listed in the experience bank", "an expert listed in the bank")
-        if self.county_service and not expert.may_serve_the_county_on(self.date):
-            raise invalid(
-                "expert_id",
-                f"is not county-trained, and none of the expert's NGOs has an organization agreement with the "
-                f"county valid on {self.date} (the county's rule for NGO-trained experts)",
-                "a county-trained expert, or one whose NGO has an organization agreement valid on the order's date",
-            )
+        refused = self._refusal(Candidate(expert, bookings))
+        if refused is not None:
+            refuse(expert_id, *refused)
         task_starts = start_of(self.date)
         if now >= task_starts:
             raise Conflict(f"the task's day {self.date} has come: it is too late for offers")
@@ -194,12 +159,69 @@ class Order(Aggregate):
         self.record(OfferMade(order_id=self.order_id, offer_id=offer_id, expert_id=expert_id, expires_at=expires_at))
         return self.offers[offer_id]
 
+    def rank_candidates(self, candidates: list[str]) -> None:
+        """Name the experts to offer the task to, in order of preference (replacing an earlier list)."""
+        self._require_open()
+        check_ranking(candidates)
+        if not candidates:
+            raise invalid("candidates", "is empty", "one or more expert ids, in order of preference")
+        self.record(CandidatesRanked(order_id=self.order_id, candidates=candidates))
+
+    @property
+    def next_candidates(self) -> list[str]:
+        """The ranked candidates whose turn has not yet come, next first."""
+        considered = {offer.expert_id for offer in self.offers.values()} | set(self.skipped)
+        return [expert_id for expert_id in self.candidates if expert_id not in considered]
+
+    def offer_to_candidates(self, now: dt.datetime, candidates: Mapping[str, Candidate],
+                            engagements: list[Engagement], reason: OfferReason = OfferReason.ranked,
+                            after: Sequence[Offer] = ()) -> list[Offer]:
+        """Offer the task to the next candidates until the offers open and the engagements fill the order:
+        a candidate who cannot be offered it is skipped with the reason. ``candidates`` holds what is known of
+        each next candidate; ``after`` are the declined or expired offers these move on from."""
+        if self.cancelled or not self.candidates or now >= start_of(self.date):
+            return []
+        made: list[Offer] = []
+        moved_on_from = list(after)
+        while (places := self._places_left(engagements)) > 0:
+            if not self.next_candidates:
+                if not self.out_of_candidates:
+                    self.record(NoCandidatesLeft(order_id=self.order_id, still_wanted=places))
+                break
+            expert_id = self.next_candidates[0]
+            refused = self._refusal(candidates.get(expert_id, Candidate(None)))
+            if refused is not None:
+                self.record(CandidateSkipped(order_id=self.order_id, expert_id=expert_id, reason=refused[0]))
+                continue
+            offer_id = uuid.uuid5(self.order_id, f"offer:{len(self.offers)}")  # the same on a retry
+            self.record(OfferMade(
+                order_id=self.order_id, offer_id=offer_id, expert_id=expert_id,
+                expires_at=min(now + OFFER_TIME, start_of(self.date)), reason=reason,
+                rank=self.candidates.index(expert_id) + 1,
+                after_offer_id=moved_on_from.pop(0).offer_id if moved_on_from else None,
+            ))
+            made.append(self.offers[offer_id])
+        return made
+
+    def _places_left(self, engagements: list[Engagement]) -> int:
+        open_offers = sum(offer.status is OfferStatus.open for offer in self.offers.values())
+        return self.experts_wanted - len(_active(engagements)) - open_offers
+
+    def _refusal(self, candidate: Candidate) -> tuple[SkipReason, str] | None:
+        return refusal(candidate, date=self.date, start_time=self.start_time, duration_hours=self.duration_hours,
+                       county_service=self.county_service)
+
     def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
-               engagement_id: uuid.UUID) -> Engagement:
-        """The expert takes the offer on: the offer is accepted and a new engagement opens."""
+               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = ()) -> Engagement:
+        """The expert takes the offer on: the offer is accepted and a new engagement opens. ``bookings`` are the
+        expert's engagements that day: one taken on since the offer was made may now overlap the task."""
         offer = self._open_offer(offer_id, now)
         if len(_active(engagements)) >= self.experts_wanted:
             raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
+        clash = next((b for b in bookings if b.overlaps(self.date, self.start_time, self.duration_hours)), None)
+        if clash is not None:
+            raise Conflict(f"you are already engaged at an overlapping time on {self.date} ({clash.when}): "
+                           "cancel that engagement first, or decline this offer")
         self.record(OfferAccepted(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id,
                                   engagement_id=engagement_id))
         return Engagement.open(engagement_id, self, offer)
@@ -208,12 +230,12 @@ class Order(Aggregate):
         offer = self._open_offer(offer_id, now)
         self.record(OfferDeclined(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id, reason=reason))
 
-    def expire_offers(self, now: dt.datetime) -> int:
-        """Record the expiry of every open offer whose time is up; return how many."""
+    def expire_offers(self, now: dt.datetime) -> list[Offer]:
+        """Record the expiry of every open offer whose time is up; return those offers."""
         due = [o for o in self.offers.values() if o.status is OfferStatus.open and now >= self._expiry(o)]
         for offer in due:
             self.record(OfferExpired(order_id=self.order_id, offer_id=offer.offer_id, expert_id=offer.expert_id))
-        return len(due)
+        return due
 
     def _open_offer(self, offer_id: uuid.UUID, now: dt.datetime) -> Offer:
         offer = self.offer(offer_id)
@@ -244,10 +266,10 @@ class Order(Aggregate):
         self.orderer_id, self.orderer_organization_id = e.orderer_id, e.orderer_organization_id
         self.county_service, self.task_type, self.topic, self.date = e.county_service, e.task_type, e.topic, e.date
         self.duration_hours, self.place, self.remote = e.duration_hours, e.place, e.remote
-        self.experts_wanted, self.fee = e.experts_wanted, e.fee
+        self.experts_wanted, self.fee, self.start_time = e.experts_wanted, e.fee, e.start_time
 
     def when_OrderChanged(self, e: OrderChanged) -> None:
-        for name in ("topic", "date", "duration_hours", "place", "remote"):
+        for name in CHANGEABLE:
             value = getattr(e, name)
             if value is not None:
                 setattr(self, name, value)
@@ -256,7 +278,16 @@ class Order(Aggregate):
         self.cancelled = True
 
     def when_OfferMade(self, e: OfferMade) -> None:
-        self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at)
+        self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at, reason=e.reason, rank=e.rank)
+
+    def when_CandidatesRanked(self, e: CandidatesRanked) -> None:
+        self.candidates, self.skipped, self.out_of_candidates = list(e.candidates), {}, False
+
+    def when_CandidateSkipped(self, e: CandidateSkipped) -> None:
+        self.skipped[e.expert_id] = e.reason
+
+    def when_NoCandidatesLeft(self, _: NoCandidatesLeft) -> None:
+        self.out_of_candidates = True
 
     def when_OfferAccepted(self, e: OfferAccepted) -> None:
         offer = self.offers[e.offer_id]

@@ -1,4 +1,5 @@
-"""The registry's command and query handlers: check the actor's role, load, decide, save.
+"""The registry's command and query handlers (check the actor's role, load, decide, save), and its reactions to
+other services' events.
 
 Each handler takes its message, its context (who asks; a command's transaction) and the service's
 :class:`~services.registry.service.Deps`; the tables below map names on the bus to handlers.
@@ -6,6 +7,7 @@ Each handler takes its message, its context (who asks; a command's transaction) 
 
 from __future__ import annotations
 
+from services.orders import events as orders
 from services.registry import messages as m
 from services.registry.handlers.experts import (
     answer_membership,
@@ -50,6 +52,7 @@ from services.registry.handlers.queries import (
     who_viewed,
     whois,
 )
+from services.registry.handlers.reactions import count_assignment
 from services.registry.handlers.training import (
     define_programme,
     define_theme,
@@ -62,7 +65,7 @@ from services.registry.handlers.training import (
     record_module_completion,
     retire_theme,
 )
-from shared.handling import Commands, Queries
+from shared.handling import Commands, Consumed, Queries
 
 __all__ = ["COMMANDS", "QUERIES", "remind_and_expire_consents"]
 
@@ -116,4 +119,8 @@ QUERIES: Queries = {
     "list_orderers": (m.ListOrderers, list_orderers),
     "list_experts": (m.ListExperts, list_experts),
     "whois": (m.Whois, whois),
+}
+
+CONSUMES: Consumed = {
+    "orders": {orders.EngagementOpened: count_assignment},
 }

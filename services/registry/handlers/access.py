@@ -59,8 +59,15 @@ async def record_access(deps: Deps, actor: Actor, purpose: AccessPurpose | None,
 async def require_may_search(ctx: QueryContext, deps: Deps) -> None:
     """Coordinators, contact persons, and orderers whose credentials hold today."""
     ctx.require_role(Role.orderer, Role.coordinator, Role.organization_contact)
-    if ctx.actor.role is Role.orderer and not await deps.views.credentials_valid(ctx.actor.id, deps.clock.today()):
-        raise Forbidden(f"orderer {ctx.actor.id} has no valid credentials for the experience bank")
+    if ctx.actor.role is Role.orderer:
+        await require_credentials(ctx, deps)
+
+
+async def require_credentials(ctx: QueryContext, deps: Deps) -> None:
+    """The orderer's credentials hold today, for the organization the orderer acts for."""
+    if not await deps.views.credentials_valid(ctx.actor.id, deps.clock.today(), ctx.actor.organization_id):
+        acting = f" for {ctx.actor.organization_id}" if ctx.actor.organization_id else ""
+        raise Forbidden(f"orderer {ctx.actor.id} has no valid credentials for the experience bank{acting}")
 
 
 def own_or_chosen(ctx: QueryContext, organization_id: str | None) -> str | None:

@@ -12,6 +12,7 @@ from services.registry.handlers.access import (
     is_self,
     own_or_chosen,
     record_access,
+    require_credentials,
     require_may_search,
     require_speaks_for,
     speaks_for,
@@ -111,8 +112,7 @@ async def get_expert(query: m.GetExpert, ctx: QueryContext, deps: Deps) -> dict[
                                                for b in expert.availability.blackouts]},
                 "listing_problems": [p.reason for p in expert.listing_problems(today)]}
     if ctx.actor.role is Role.orderer and expert.listed:
-        if not await deps.views.credentials_valid(ctx.actor.id, today):
-            raise Forbidden(f"orderer {ctx.actor.id} has no valid credentials for the experience bank")
+        await require_credentials(ctx, deps)
         await record_access(deps, ctx.actor, query.purpose, view=expert.id)
         return {**profile, "organization_ids": expert.organization_ids, "published": published,
                 "further_trainings": expert.further_trainings,
@@ -235,7 +235,7 @@ async def list_orderers(query: m.ListOrderers, ctx: QueryContext, deps: Deps) ->
         credentials = await deps.uow.load(OrdererCredentials, row.orderer_id, what="orderer")
         listed.append({**row.__dict__, "valid_until": str(row.valid_until) if row.valid_until else None,
                        "email": credentials.email,
-                       "valid": await deps.views.credentials_valid(row.orderer_id, today)})
+                       "valid": await deps.views.credentials_valid(row.orderer_id, today, row.organization_id)})
     return listed
 
 

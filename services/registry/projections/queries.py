@@ -40,11 +40,12 @@ class RegistryTables(RecordedTables):
         return [BankEntry(row["expert_id"], list(row["organization_ids"]), row["county_trained"], list(row["topics"]),
                           list(row["languages"]), list(row["regions"])) for row in rows]
 
-    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
+    async def credentials_valid(self, orderer_id: str, day: dt.date, acting_for: str | None) -> bool:
         return bool(await self.db.fetchval(
             f"""SELECT true FROM {self.schema}.orderers
-                WHERE orderer_id = $1 AND NOT revoked AND (valid_until IS NULL OR valid_until >= $2)""",
-            orderer_id, day,
+                WHERE orderer_id = $1 AND NOT revoked AND (valid_until IS NULL OR valid_until >= $2)
+                  AND (organization_id IS NULL OR organization_id = $3)""",
+            orderer_id, day, acting_for,
         ))
 
     async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
@@ -52,7 +53,8 @@ class RegistryTables(RecordedTables):
             f"""SELECT l.role, l.id, l.organization_id FROM {self.schema}.logins l
                 WHERE l.email_digest = $1 AND (l.role <> 'orderer' OR EXISTS (
                     SELECT 1 FROM {self.schema}.orderers o WHERE o.orderer_id = l.id AND NOT o.revoked
-                      AND (o.valid_until IS NULL OR o.valid_until >= $2)))""",
+                      AND (o.valid_until IS NULL OR o.valid_until >= $2)
+                      AND (o.organization_id IS NULL OR o.organization_id = nullif(l.organization_id, ''))))""",
             email_digest(email), day,
         )
         return sorted_capacities(
@@ -102,7 +104,8 @@ class RegistryTables(RecordedTables):
                            AS recent,
                        count(*) OVER () AS total
                 FROM {self.schema}.profiles WHERE {where}
-                ORDER BY matched DESC, last_active DESC NULLS LAST, recent, expert_id
+                ORDER BY matched DESC, coalesce(last_active >= $9, last_active IS NOT NULL) DESC, recent,
+                         last_active DESC NULLS LAST, expert_id
                 OFFSET $10 LIMIT $11""",
             *values, query.since, query.offset, query.limit)
         total = rows[0]["total"] if rows else await self.db.fetchval(

@@ -7,6 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from services.orders import events as orders
 from services.registry import events as ev
 from services.registry.views import (
     email_digest,
@@ -69,6 +70,12 @@ class RecordedTables(PostgresViews):
         if event.actor.role is Role.expert and event.actor.id == expert_id:
             await conn.execute(f"UPDATE {self.schema}.profiles SET last_active = $2 WHERE expert_id = $1",
                                expert_id, event.recorded_at)
+
+    async def on_EngagementOpened(self, e: orders.EngagementOpened, conn: Any, event: Envelope[Any]) -> None:
+        """The orders service engaged the expert: an assignment, for the bank's ranking (work spreads to those
+        with fewer). An erased expert has no row, and gets none."""
+        await conn.execute(f"UPDATE {self.schema}.profiles SET assignments = assignments || $2 WHERE expert_id = $1",
+                           e.expert_id, [event.recorded_at])
 
     async def on_TrainingCompleted(self, e: ev.TrainingCompleted, conn: Any, event: Envelope[Any]) -> None:
         if e.kind is ev.TrainingKind.basic:
@@ -177,7 +184,8 @@ class RecordedTables(PostgresViews):
 
     async def on_ExpertErased(self, e: ev.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'expert' AND id = $1", e.expert_id)
-        for table in ("profiles", "reviews", "consents"):
+        # The access log too: who looked at the erased expert, and when, is about them (their id is in each row).
+        for table in ("profiles", "reviews", "consents", "access_log"):
             await conn.execute(f"DELETE FROM {self.schema}.{table} WHERE expert_id = $1", e.expert_id)
 
     async def on_ContactPersonAppointed(self, e: ev.ContactPersonAppointed, conn: Any, _: Envelope[Any]) -> None:

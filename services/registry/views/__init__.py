@@ -60,8 +60,9 @@ class RegistryViews(Protocol):
         anywhere), in the order they were listed."""
         ...
 
-    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
-        """Whether the orderer holds credentials, not revoked, valid on ``day``."""
+    async def credentials_valid(self, orderer_id: str, day: dt.date, acting_for: str | None) -> bool:
+        """Whether the orderer holds credentials, not revoked, valid on ``day``, for staff of the organization
+        ``acting_for`` (credentials scoped to an organization hold only for it; unscoped ones for any)."""
         ...
 
     async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
@@ -83,9 +84,9 @@ class RegistryViews(Protocol):
         ...
 
     async def find_in_bank(self, query: BankQuery) -> BankPage:
-        """Listed experts matching every filter of ``query``: those matching more of its themes first, then the
-        recently active, then those with fewer assignments since ``query.since``; then by id. One page of them,
-        and how many match in all."""
+        """Listed experts matching every filter of ``query``: those matching more of its themes first, then those
+        active themselves since ``query.since``, then those with fewer assignments since then (so that work
+        spreads), then the most recently active; then by id. One page of them, and how many match in all."""
         ...
 
     async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:

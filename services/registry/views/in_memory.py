@@ -36,13 +36,15 @@ class InMemoryRegistryViews(InMemoryRecordedViews):
                  and (region is None or region in entry.regions or not entry.regions)]
         return [entry for _, entry in sorted(found, key=lambda item: (item[0], item[1].expert_id))]
 
-    async def credentials_valid(self, orderer_id: str, day: dt.date) -> bool:
+    async def credentials_valid(self, orderer_id: str, day: dt.date, acting_for: str | None) -> bool:
         held = self.credentials.get(orderer_id)
-        return held is not None and not held.revoked and (held.valid_until is None or day <= held.valid_until)
+        return (held is not None and not held.revoked and (held.valid_until is None or day <= held.valid_until)
+                and held.organization_id in (None, acting_for))
 
     async def capacities(self, email: str, day: dt.date) -> list[Capacity]:
         held = self.logins.get(email_digest(email), set())
-        valid = {c.id for c in held if c.role is Role.orderer and await self.credentials_valid(c.id, day)}
+        valid = {c.id for c in held
+                 if c.role is Role.orderer and await self.credentials_valid(c.id, day, c.organization_id)}
         return sorted_capacities(c for c in held if c.role is not Role.orderer or c.id in valid)
 
     async def organizations(self) -> list[OrganizationRow]:
@@ -78,8 +80,12 @@ class InMemoryRegistryViews(InMemoryRecordedViews):
                     list(held.further_trainings), list(held.weekdays), _matched(held, query), held.last_active,
                     recent))
         never = dt.datetime.min.replace(tzinfo=dt.UTC)
-        found.sort(key=lambda p: (-p.themes_matched, -(p.last_active or never).timestamp(), p.recent_assignments,
-                                  p.expert_id))
+
+        def active(p: ProfileEntry) -> bool:
+            return p.last_active is not None and (query.since is None or p.last_active >= query.since)
+
+        found.sort(key=lambda p: (-p.themes_matched, not active(p), p.recent_assignments,
+                                  -(p.last_active or never).timestamp(), p.expert_id))
         return BankPage(len(found), found[query.offset:query.offset + query.limit])
 
     async def profiles_to_review(self, organization_id: str | None) -> list[ReviewItem]:

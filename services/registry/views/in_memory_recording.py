@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.orders import events as orders
 from services.registry import events as ev
 from services.registry.views import (
     AccessRow,
@@ -29,6 +30,7 @@ from shared.projection import Projection
 @dataclass
 class _Credentials:
     valid_until: dt.date | None
+    organization_id: str | None = None
     revoked: bool = False
 
 
@@ -107,6 +109,7 @@ class InMemoryRecordedViews(Projection):
         self.reviews.pop(e.expert_id, None)
         for key in [key for key in self.consent_ends if key[0] == e.expert_id]:
             del self.consent_ends[key]
+        self.accesses = [row for row in self.accesses if row.expert_id != e.expert_id]
 
     def _facts(self, expert_id: str) -> ExpertFacts:
         return self.facts.setdefault(expert_id, ExpertFacts([]))
@@ -115,6 +118,10 @@ class InMemoryRecordedViews(Projection):
         """The expert did something themself: recent activity, for the bank's ranking."""
         if event.actor.role is Role.expert and event.actor.id == expert_id and expert_id in self.facts:
             self.facts[expert_id].last_active = event.recorded_at
+
+    async def on_EngagementOpened(self, e: orders.EngagementOpened, connection: Any, event: Envelope[Any]) -> None:
+        if e.expert_id in self.facts:
+            self.facts[e.expert_id].assignments.append(event.recorded_at)
 
     async def on_TrainingCompleted(self, e: ev.TrainingCompleted, connection: Any, event: Envelope[Any]) -> None:
         held = self._facts(e.expert_id)
@@ -219,7 +226,7 @@ class InMemoryRecordedViews(Projection):
 
     async def on_OrdererCredentialsGranted(self, e: ev.OrdererCredentialsGranted, connection: Any,
                                            event: Envelope[Any]) -> None:
-        self.credentials[e.orderer_id] = _Credentials(e.valid_until)
+        self.credentials[e.orderer_id] = _Credentials(e.valid_until, e.organization_id)
         self.orderer_rows[e.orderer_id] = OrdererRow(e.orderer_id, e.orderer_name or "", e.organization_id,
                                                      e.valid_until, False)
         self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))

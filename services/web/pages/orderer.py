@@ -18,6 +18,8 @@ ORDER_FORM = Form(fields=(
     Field("task_type", N_("What kind of task?"), kind="select", options=tuple(TASK_TYPES.items())),
     Field("topic", N_("Topic"), hint=N_("For example: recovery from depression, for teachers.")),
     Field("date", N_("Date"), kind="date", width="short"),
+    Field("start_time", N_("Start time"), width="short", required=False,
+          hint=N_("For example 09:30. With it, an expert already engaged at that time is not offered the task.")),
     Field("duration_hours", N_("Length in hours"), kind="number", width="short", hint=N_("For example 1.5")),
     Field("place", N_("Place"), required=False, hint=N_("The address, or leave empty for remote work.")),
     Field("remote", N_("Remote work"), kind="checkbox"),
@@ -29,7 +31,32 @@ ORDER_FORM = Form(fields=(
     Field("fee.hourly_fee", N_("Our fee in euros an hour"), kind="number", width="short", required=False),
     Field("fee.fixed_fee", N_("Or our fee in euros for the whole task"), kind="number", width="short",
           required=False),
+    Field("candidates", N_("Experts to offer the task to"), kind="list", required=False,
+          hint=N_("Their ids in order of preference, separated with commas. The first ones are offered the task at "
+                  "once; if one declines or does not answer in time, the next one is.")),
 ), submit=N_("Place the order"), aliases=(("fee", "fee.mode"),))
+
+# Why a ranked candidate was passed over (the orders service's skip reasons).
+SKIP_REASONS = {
+    "not_listed": N_("Skipped: not listed in the bank"),
+    "county_agreement": N_("Skipped: no agreement with the county on the date"),
+    "double_booked": N_("Skipped: already engaged at that time"),
+}
+
+
+def candidate_rows(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each ranked candidate in turn, with an offer's state (answered or waiting) or a note of where their turn is."""
+    candidates = order.get("candidates") or {}
+    states = {**{w["expert_id"]: "open" for w in candidates.get("waiting", [])},
+              **{a["expert_id"]: a["answer"] for a in candidates.get("answered", [])}}
+    skipped = {s["expert_id"]: s["reason"] for s in candidates.get("skipped", [])}
+    upcoming = candidates.get("next", [])
+    rows = []
+    for expert_id in candidates.get("ranked", []):
+        note = (SKIP_REASONS.get(skipped[expert_id], skipped[expert_id]) if expert_id in skipped
+                else N_("Next in turn") if upcoming[:1] == [expert_id] else N_("Later in turn"))
+        rows.append({"expert_id": expert_id, "status": states.get(expert_id), "note": note})
+    return rows
 
 OFFER_FORM = Form(fields=(
     Field("expert_id", N_("Expert"), kind="select"),
@@ -66,7 +93,8 @@ async def order(request: Request) -> Response:
     if person.act.role == "orderer" and not found["cancelled"] and accepted < found["experts_wanted"]:
         offer_form = await _offer_form(request, person)
     return render(request, "orderer/order.html", {"order": found, "offer_form": offer_form, "form": offer_form,
-                                                  "values": {}, "problems": Problems()}, person=person)
+                                                  "values": {}, "problems": Problems(),
+                                                  "candidates": candidate_rows(found)}, person=person)
 
 
 async def _offer_form(request: Request, person: Any) -> Form:
@@ -82,7 +110,8 @@ async def make_offer(request: Request) -> Response:
     found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
     form = await _offer_form(request, person)
     return await handle_form(request, person, form, "orders.cmd.make_offer", "orderer/order.html",
-                             {"order": found, "offer_form": form}, f"/orders/{order_id}",
+                             {"order": found, "offer_form": form, "candidates": candidate_rows(found)},
+                             f"/orders/{order_id}",
                              N_("The offer is sent to the expert."), extra={"order_id": order_id})
 
 

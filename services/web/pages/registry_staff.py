@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.web.backend import Person
-from services.web.forms import Field, Form, Problems, problems_of
+from services.web.forms import DATE_PARTS, Field, Form, Problems, date_from_parts, problems_of
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 from services.web.pages.registry_common import theme_names
@@ -159,8 +159,14 @@ async def new_cohort(request: Request) -> Response:
                              extra={"organization_id": _organization_of(person, request)})
 
 
+# The date fields of the cohort's and the bank's hand-made forms: three parts each, as in every other form.
+MODULE_COMPLETION = Form((Field("completed_on", N_("Completed on"), kind="date"),), submit=N_("Record the module"))
+BANK_SEARCH = Form((Field("available_on", N_("Available on"), kind="date", required=False),), submit=N_("Search"))
+
+
 async def cohort(request: Request) -> Response:
     person = await acting_as(request, *STAFF)
+    values: dict[str, Any] = {}
     cohort_id = request.path_params["cohort_id"]
     found = await ask(request, person, "registry.query.get_cohort", {"cohort_id": cohort_id})
     problems = Problems()
@@ -174,13 +180,16 @@ async def cohort(request: Request) -> Response:
             else:
                 await ask(request, person, "registry.cmd.record_module_completion", {
                     "cohort_id": cohort_id, "expert_id": str(data.get("expert_id") or ""),
-                    "module_id": str(data.get("module_id") or ""), "completed_on": str(data.get("completed_on") or "")})
+                    "module_id": str(data.get("module_id") or ""),
+                    "completed_on": date_from_parts("completed_on", data) or ""})
         except RemoteError as error:
-            problems.general.append(_("(The service said: %(reason)s)", reason=error.message))
+            problems = problems_of(MODULE_COMPLETION, error)
+            values = dict(data)
         else:
             return redirect(f"{_home(person)}/cohorts/{cohort_id}", N_("Saved."), request)
-    return render(request, "registry/cohort.html", {"cohort": found, "problems": problems, "home": _home(person)},
-                  person=person, status=400 if problems else 200)
+    return render(request, "registry/cohort.html", {
+        "cohort": found, "problems": problems, "home": _home(person), "completed_on": MODULE_COMPLETION.fields[0],
+        "values": values}, person=person, status=400 if problems else 200)
 
 
 # -- the situational picture and who looked at whom ------------------------------------------------------
@@ -224,13 +233,15 @@ async def bank(request: Request) -> Response:
     params = request.query_params
     themes_list = await ask(request, person, "registry.query.list_themes")
     criteria = {name: params.get(name, "").strip() for name in (
-        "theme", "relation", "region", "municipality", "language", "task_kind", "available_on")}
+        "theme", "relation", "region", "municipality", "language", "task_kind",
+        *(f"available_on-{part}" for part in DATE_PARTS))}
     body: dict[str, Any] = {name: value for name, value in criteria.items()
-                            if value and name not in ("theme", "available_on")}
+                            if value and name != "theme" and not name.startswith("available_on")}
     if criteria["theme"]:
         body["themes"] = [criteria["theme"]]
-    if criteria["available_on"]:
-        body["available_on"] = criteria["available_on"]
+    available_on = date_from_parts("available_on", criteria)
+    if available_on:
+        body["available_on"] = available_on
     page = params.get("page", "1")
     body["page"] = int(page) if page.isdigit() and 0 < int(page) <= 1000 else 1
     body["page_size"] = PAGE_SIZE
@@ -241,12 +252,12 @@ async def bank(request: Request) -> Response:
     except RemoteError as error:
         if error.code != "validation":
             raise
-        problems.general.append(_("Check the search.") + " " + _("(The service said: %(reason)s)",
-                                                                 reason=error.message))
+        problems = problems_of(BANK_SEARCH, error)
     query = "&".join(f"{k}={v}" for k, v in criteria.items() if v)
     return render(request, "registry/bank.html", {
         "found": found, "criteria": criteria, "themes": [t for t in themes_list if not t["retired"]],
         "names": theme_names(themes_list, language()), "TASK_KINDS": TASK_KINDS, "problems": problems,
+        "available_on": BANK_SEARCH.fields[0],
         "query": query, "pages": (found["total"] + PAGE_SIZE - 1) // PAGE_SIZE},
         person=person, status=400 if problems else 200)
 

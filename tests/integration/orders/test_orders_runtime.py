@@ -2,17 +2,19 @@
 orders read tables through JetStream, orders decides with them, and engagements move on contracts' and
 feedback's events (fed through the real consumer, in its transaction, without publishing them by hand)."""
 
+import contextlib
 import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import asyncpg
 import nats
 import pytest
 
-from services.contracts.events import ContractFullySigned, FeeApproved
+from services.contracts.events import ContractCancelled, ContractFullySigned, FeeApproved, FeePaid
 from services.feedback.events import FeedbackCompleted
 from services.orders import service as orders
 from services.orders.handlers import expire_offers
@@ -77,23 +79,32 @@ class Stack:
         return await consumer.process(Published.model_validate_json(sealed.model_dump_json()))
 
 
-@pytest.fixture
-async def stack(environment) -> AsyncIterator[Stack]:
+@contextlib.asynccontextmanager
+async def beside_the_registry(environment) -> AsyncIterator[tuple[nats.NATS, asyncpg.Connection]]:
+    """The registry running, the streams orders waits for made, a connection to the bus and one to orders' tables."""
     nc = await nats.connect(environment.nats_url)
     for source in ("contracts", "feedback"):  # not running here; orders waits for their streams to exist
         await ensure_stream(nc.jetstream(), source, 1, 60)
     registry_runtime = ServiceRuntime(registry.definition(), environment.settings("registry"))
-    orders_runtime = ServiceRuntime(orders.definition(), environment.settings("orders"))
     await registry_runtime.start(serve_http=False)
-    await orders_runtime.start(serve_http=False)
     db = await asyncpg.connect(environment.dsns["orders"])
     try:
-        yield Stack(nc, orders_runtime, db)
+        yield nc, db
     finally:
         await db.close()
         await nc.close()
-        await orders_runtime.stop()
         await registry_runtime.stop()
+
+
+@pytest.fixture
+async def stack(environment) -> AsyncIterator[Stack]:
+    async with beside_the_registry(environment) as (nc, db):
+        orders_runtime = ServiceRuntime(orders.definition(), environment.settings("orders"))
+        await orders_runtime.start(serve_http=False)
+        try:
+            yield Stack(nc, orders_runtime, db)
+        finally:
+            await orders_runtime.stop()
 
 
 async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
@@ -170,12 +181,17 @@ async def test_the_county_rule_follows_the_registry_s_organization_agreements(st
     assert late.value.code == "conflict" and "expired" in late.value.message
 
 
-async def test_contracts_and_feedback_events_carry_the_engagement_to_closed(stack):
+async def engaged(stack: Stack, offered_by=COORDINATOR) -> str:
+    """Maija, listed, offered an order's task and accepting it: the engagement's id."""
     await listed_ngo_expert_and_orderer(stack)
     order_id = await place_order(stack)
-    offer = await stack.cmd("make_offer", actor=COORDINATOR, order_id=order_id, expert_id="maija")
-    engagement_id = (await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id,
-                                     offer_id=offer["offer_id"]))["engagement_id"]
+    offer = await stack.cmd("make_offer", actor=offered_by, order_id=order_id, expert_id="maija")
+    return (await stack.cmd("accept_offer", actor=EXPERT, order_id=order_id,
+                            offer_id=offer["offer_id"]))["engagement_id"]
+
+
+async def test_contracts_and_feedback_events_carry_the_engagement_to_closed(stack):
+    engagement_id = await engaged(stack)
     engagement = uuid.UUID(engagement_id)
     contract = uuid.uuid4()
 
@@ -200,4 +216,22 @@ async def test_contracts_and_feedback_events_carry_the_engagement_to_closed(stac
     assert await status() == "closed"
     closed = await stack.query("list_engagements", actor=COORDINATOR, status="closed")
     assert [e["engagement_id"] for e in closed] == [engagement_id]
+    assert (await stack.published("EngagementClosed"))["engagement_id"] == engagement_id
+
+
+async def test_a_cancelled_engagement_closes_once_what_it_owes_is_paid(stack):
+    engagement_id = await engaged(stack, offered_by=ORDERER)
+    engagement, contract = uuid.UUID(engagement_id), uuid.uuid4()
+    assert await stack.feed("contracts", ContractFullySigned(contract_id=contract, engagement_id=engagement))
+    await stack.cmd("cancel_engagement", actor=ORDERER, engagement_id=engagement_id, reason="the class was merged")
+
+    async def seen():
+        return await stack.query("get_engagement", actor=ORDERER, engagement_id=engagement_id)
+
+    assert await stack.feed("contracts", ContractCancelled(contract_id=contract, engagement_id=engagement,
+                                                           fee_owed=Decimal("40.00"), cancelled_by="orderer"))
+    assert ((await seen())["status"], (await seen())["fee_owed"]) == ("cancelled", "40.00")
+    assert await stack.feed("contracts", FeePaid(contract_id=contract, engagement_id=engagement,
+                                                 total=Decimal("40.00"), paid_on=TODAY))
+    assert ((await seen())["status"], (await seen())["owed_fee_paid"]) == ("closed", True)
     assert (await stack.published("EngagementClosed"))["engagement_id"] == engagement_id

@@ -1,16 +1,20 @@
 """The registry as its users reach it: over NATS, against real PostgreSQL."""
 
+import datetime as dt
 import json
+import uuid
+from decimal import Decimal
 
 import asyncpg
 import nats
 import pytest
 
+from services.orders import events as orders
 from services.registry.service import definition
 from shared.messaging.rpc import RemoteError
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
-from tests.conftest import eventually
+from tests.conftest import eventually, upstream
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry")]
 COORDINATOR = {"id": "coord", "role": "coordinator", "organization_id": "varha"}
@@ -147,3 +151,28 @@ async def test_a_command_sent_again_after_a_lost_reply_gets_the_same_answer_and_
         assert await conn.fetchval("SELECT count(*) FROM registry.events WHERE event_type = 'ExpertRegistered'") == 1
     finally:
         await conn.close()
+
+
+@pytest.mark.services("registry", "orders")
+async def test_engagements_of_an_orders_service_started_after_the_registry_count_as_assignments(environment, registry):
+    """The registry started while the orders service had no stream yet: it answered meanwhile, and consumes the
+    orders service's events once they exist, from the first."""
+    await register_and_list(registry)
+
+    async def assignments() -> list[tuple[str, int]]:
+        page = await request(registry, "kokemus.registry.query.find_experts", {"actor": COORDINATOR})
+        return [(found["expert_id"], found["recent_assignments"]) for found in page["results"]]
+
+    assert await assignments() == [("maija", 0)]
+    async with upstream(environment, "orders") as orders_side:
+        for _ in range(2):
+            engagement_id = uuid.uuid4()
+            await orders_side.record(engagement_id, orders.EngagementOpened(
+                engagement_id=engagement_id, order_id=uuid.uuid4(), offer_id=uuid.uuid4(), expert_id="maija",
+                orderer_id="school-1", task_type=orders.TaskType.lecture, topic="recovery",
+                date=dt.date.today() + dt.timedelta(days=7), duration_hours=Decimal("2"), remote=True,
+                fee=orders.FeeTerms(mode=orders.FeeMode.recommended)))
+
+        async def both_counted() -> bool:
+            return await assignments() == [("maija", 2)]
+        await eventually(both_counted)

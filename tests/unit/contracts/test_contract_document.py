@@ -15,7 +15,7 @@ from services.orders import events as orders
 from shared.errors import Conflict, Forbidden
 from shared.events import Actor, Role
 from tests.unit.calls import call
-from tests.unit.contracts.test_contracts_handlers import COORDINATOR, EXPERT, ORDERER, contract, deliver, recorded
+from tests.unit.contracts.scenario import COORDINATOR, EXPERT, ORDERER, contract, deliver, recorded
 
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "contracts"
 

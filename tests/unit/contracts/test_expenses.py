@@ -15,7 +15,7 @@ from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import Actor, Role
 from shared.messaging.rpc import validation_reply
 from tests.unit.calls import call
-from tests.unit.contracts.test_contracts_handlers import (
+from tests.unit.contracts.scenario import (
     COORDINATOR,
     EXPERT,
     ORDERER,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from services.contracts.events import ContractCancelled, ContractFullySigned, FeeApproved, FeePaid
+from services.feedback.events import FeedbackCompleted, FeedbackSubmitted, Form
 from services.orders import events, handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, Engagement
 from services.orders.events import FeeMode, FeeTerms, TaskType
@@ -15,10 +17,10 @@ from services.orders.service import compose
 from services.orders.views import InMemoryOrdersViews
 from shared.clock import Clock
 from shared.envelope import RecordedEvent
-from shared.events import Actor, Role, events_in
+from shared.events import SYSTEM, Actor, NewEvent, Role, events_in
 from shared.eventstore.memory import InMemoryEventStore
 from shared.unit_of_work import InMemoryUnitOfWork
-from tests.unit.calls import call
+from tests.unit.calls import call, consume
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 TASK_DAY = dt.date(2026, 3, 20)
@@ -96,3 +98,68 @@ class World:
 
     async def engagement_state(self, engagement_id: uuid.UUID) -> Engagement:
         return await self.deps.uow.load(Engagement, str(engagement_id))
+
+
+# -- other services' events, as they reach orders ----------------------------------------------------
+
+async def published_by(service, payload, engagement_id):
+    """An event as another service records and publishes it (envelope metadata included)."""
+    store = InMemoryEventStore(service, [type(payload)])
+    [event] = await store.append(
+        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id,
+                                            subject_id=getattr(payload, "expert_id", None))]
+    )
+    return event
+
+
+async def signed(world, engagement_id):
+    event = await published_by("contracts", ContractFullySigned(contract_id=uuid.uuid4(), engagement_id=engagement_id),
+                               engagement_id)
+    await consume(h.confirm_engagement, event, world.deps)
+    return event
+
+
+async def delivered(world, engagement_id):
+    await signed(world, engagement_id)
+    await call(
+        h.confirm_delivery,
+        m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2), kilometres=Decimal(30)),
+        ORDERER,
+        world.deps,
+    )
+
+
+async def fee_approved(world, engagement_id):
+    event = await published_by("contracts", FeeApproved(
+        contract_id=uuid.uuid4(), engagement_id=engagement_id, fee=Decimal(60), mileage=Decimal("7.5"),
+        other_expenses=Decimal(0), total=Decimal("67.5")), engagement_id)
+    await consume(h.note_fee_approved, event, world.deps)
+    return event
+
+
+async def feedback_completed(world, engagement_id):
+    event = await published_by("feedback", FeedbackCompleted(engagement_id=engagement_id), engagement_id)
+    await consume(h.note_feedback_complete, event, world.deps)
+    return event
+
+
+async def form_in(world, engagement_id, form: Form, respondent_id: str):
+    event = await published_by("feedback", FeedbackSubmitted(engagement_id=engagement_id, form=form,
+                                                             respondent_id=respondent_id, ratings={}), engagement_id)
+    await consume(h.note_form_in, event, world.deps)
+    return event
+
+
+async def contract_cancelled(world, engagement_id, fee_owed: Decimal, contract_id: uuid.UUID):
+    event = await published_by("contracts", ContractCancelled(contract_id=contract_id, engagement_id=engagement_id,
+                                                              fee_owed=fee_owed), engagement_id)
+    await consume(h.note_cancellation_terms, event, world.deps)
+    return event
+
+
+async def fee_paid(world, engagement_id, contract_id: uuid.UUID, includes_fee: bool = True):
+    event = await published_by("contracts", FeePaid(contract_id=contract_id, engagement_id=engagement_id,
+                                                    total=Decimal(30), paid_on=NOW.date(), includes_fee=includes_fee),
+                               engagement_id)
+    await consume(h.note_fee_paid, event, world.deps)
+    return event

@@ -187,10 +187,10 @@ def test_an_expired_offer_cannot_be_accepted_and_the_job_records_its_expiry():
     later = offer.expires_at
     with pytest.raises(Conflict, match="expired"):
         order.accept(offer.offer_id, later, [], uuid.uuid4())
-    assert order.expire_offers(later - dt.timedelta(seconds=1)) == 0
-    assert order.expire_offers(later) == 1
+    assert len(order.expire_offers(later - dt.timedelta(seconds=1))) == 0
+    assert len(order.expire_offers(later)) == 1
     assert order.offers[offer.offer_id].status is OfferStatus.expired
-    assert order.expire_offers(later) == 0
+    assert len(order.expire_offers(later)) == 0
 
 
 def test_no_more_experts_are_taken_than_wanted_and_a_cancelled_engagement_frees_its_place():

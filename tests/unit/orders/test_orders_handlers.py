@@ -7,15 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from services.contracts.events import ContractFullySigned, FeeApproved
-from services.feedback.events import FeedbackCompleted
 from services.orders import handlers as h, messages as m
 from services.orders.domain import Agreement, Credentials, EngagementStatus
 from services.orders.projections import OrdersTables
 from services.registry.events import ExpertErased, ExpertListed
 from shared.errors import Conflict, Forbidden, Invalid
-from shared.events import SYSTEM, NewEvent
-from shared.eventstore.memory import InMemoryEventStore
+from shared.events import SYSTEM
 from tests.unit.calls import call, consume
 from tests.unit.orders.fakes import (
     AUDITOR,
@@ -27,53 +24,17 @@ from tests.unit.orders.fakes import (
     OTHER_ORDERER,
     TASK_DAY,
     World,
+    delivered,
+    fee_approved,
+    feedback_completed,
+    published_by,
+    signed,
 )
 
 
 @pytest.fixture
 def world():
     return World()
-
-
-async def published_by(service, payload, engagement_id):
-    """An event as another service records and publishes it (envelope metadata included)."""
-    store = InMemoryEventStore(service, [type(payload)])
-    [event] = await store.append(
-        f"{service}-{uuid.uuid4()}", 0, [NewEvent(payload, SYSTEM, engagement_id=engagement_id,
-                                            subject_id=getattr(payload, "expert_id", None))]
-    )
-    return event
-
-
-async def signed(world, engagement_id):
-    event = await published_by("contracts", ContractFullySigned(contract_id=uuid.uuid4(), engagement_id=engagement_id),
-                               engagement_id)
-    await consume(h.confirm_engagement, event, world.deps)
-    return event
-
-
-async def delivered(world, engagement_id):
-    await signed(world, engagement_id)
-    await call(
-        h.confirm_delivery,
-        m.ConfirmDelivery(engagement_id=engagement_id, actual_hours=Decimal(2), kilometres=Decimal(30)),
-        ORDERER,
-        world.deps,
-    )
-
-
-async def fee_approved(world, engagement_id):
-    event = await published_by("contracts", FeeApproved(
-        contract_id=uuid.uuid4(), engagement_id=engagement_id, fee=Decimal(60), mileage=Decimal("7.5"),
-        other_expenses=Decimal(0), total=Decimal("67.5")), engagement_id)
-    await consume(h.note_fee_approved, event, world.deps)
-    return event
-
-
-async def feedback_completed(world, engagement_id):
-    event = await published_by("feedback", FeedbackCompleted(engagement_id=engagement_id), engagement_id)
-    await consume(h.note_feedback_complete, event, world.deps)
-    return event
 
 
 # -- placing and changing orders -------------------------------------------------------------------------

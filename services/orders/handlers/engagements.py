@@ -1,0 +1,81 @@
+"""Commands on an engagement: its delivery confirmed, cancelled by either side, closed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from services.orders import messages as m
+from services.orders.domain import FEEDBACK_ANSWER_PERIOD, Engagement
+from services.orders.handlers.common import require_own
+from shared.aggregate import Metadata
+from shared.events import SYSTEM, Actor, Role
+from shared.eventstore.port import ConcurrencyConflict
+from shared.handling import CommandContext
+
+if TYPE_CHECKING:
+    from services.orders.service import Deps
+
+
+async def _change_engagement(cmd: m.EngagementCommand, ctx: CommandContext, may: Callable[[Engagement], None],
+                             change: Callable[[Engagement], None]) -> dict[str, Any]:
+    engagement = await ctx.session.load(Engagement, str(cmd.engagement_id), what="engagement")
+    may(engagement)
+    change(engagement)
+    await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))
+    return {"engagement_id": engagement.id, "status": engagement.status.value}
+
+
+def _the_orderer(actor: Actor) -> Callable[[Engagement], None]:
+    return lambda e: require_own(actor, e.orderer_id, f"engagement {e.id}")
+
+
+async def confirm_delivery(cmd: m.ConfirmDelivery, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """The orderer confirms the task was done, with the hours, kilometres and other expenses (only once the
+    contract is signed by both)."""
+    ctx.require_role(Role.orderer)
+    return await _change_engagement(
+        cmd, ctx, _the_orderer(ctx.actor),
+        lambda e: e.confirm_delivery(cmd.actual_hours, cmd.kilometres, cmd.other_expenses, deps.clock.today()),
+    )
+
+
+async def cancel_engagement(cmd: m.CancelEngagement, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Either side cancels an engagement before delivery, with a reason (its orderer or its expert)."""
+    ctx.require_role(Role.orderer, Role.expert)
+
+    def is_party(e: Engagement) -> None:
+        require_own(ctx.actor, e.orderer_id if ctx.actor.role is Role.orderer else e.expert_id, f"engagement {e.id}")
+
+    return await _change_engagement(cmd, ctx, is_party, lambda e: e.cancel(ctx.actor.role.value, cmd.reason))
+
+
+async def close_engagement(cmd: m.EngagementCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Close an engagement whose fee is approved and feedback complete (a coordinator, or its orderer).
+    Normally it closes by itself when the second of those arrives."""
+    ctx.require_role(Role.coordinator, Role.orderer)
+    may = _the_orderer(ctx.actor) if ctx.actor.role is Role.orderer else (lambda _: None)
+    return await _change_engagement(cmd, ctx, may, Engagement.close)
+
+
+async def close_unanswered(deps: Deps) -> int:
+    """Close each engagement whose fee is approved and whose feedback forms' answer period has ended, naming the
+    forms missing; return how many closed (a background job)."""
+    today = deps.clock.today()
+    closed = 0
+    due = await deps.views.engagements_awaiting_feedback(delivered_before=today - FEEDBACK_ANSWER_PERIOD)
+    for engagement_id in due:
+        try:
+            async with deps.uow.begin() as session:
+                engagement = await session.load(Engagement, str(engagement_id), what="engagement")
+                # Every replica runs this job: the same engagement at the same version gets the same event ids.
+                meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(engagement.engagement_id,
+                                                                    f"close@{engagement.version}"),
+                                engagement_id=engagement.engagement_id)
+                if engagement.close_unanswered(today):
+                    await session.save(engagement, meta)
+                    closed += 1
+        except ConcurrencyConflict:
+            continue  # a form or the fee arrived meanwhile: the next run looks again
+    return closed

@@ -1,0 +1,65 @@
+"""Placing, changing and cancelling an order (its orderer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from services.orders import messages as m
+from services.orders.domain import Order
+from services.orders.domain.order import CHANGEABLE
+from services.orders.events import OfferReason
+from services.orders.handlers.common import as_json, engagements_of, offer_view, require_own
+from services.orders.handlers.offers import move_on
+from shared.events import Role
+from shared.handling import CommandContext
+
+if TYPE_CHECKING:
+    from services.orders.service import Deps
+
+
+async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Order experts for one task (an orderer whose credentials are valid). With candidates named in order of
+    preference, the first ones are offered the task at once. Returns the order id and the offers made."""
+    ctx.require_role(Role.orderer)
+    order_id = ctx.new_id("order")
+    order = Order.place_order(
+        order_id, ctx.actor.id, await deps.views.credentials(ctx.actor.id), deps.clock.today(),
+        task_type=cmd.task_type, topic=cmd.topic, date=cmd.date, duration_hours=cmd.duration_hours,
+        place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
+        fee=cmd.fee, start_time=cmd.start_time,
+    )
+    offers = []
+    if cmd.candidates:
+        order.rank_candidates(list(cmd.candidates))
+        offers = await move_on(deps, ctx.session, order, OfferReason.ranked)
+    await ctx.session.save(order, ctx.meta())
+    return as_json({"order_id": order_id, "offers": [offer_view(offer) for offer in offers]})
+
+
+async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered). The
+    reply names what changed, not the new values: a command's reply is kept in clear for retries, and the topic
+    and place are the orderer's personal data (get_order shows them)."""
+    ctx.require_role(Role.orderer)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
+    order.change(deps.clock.today(), await engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
+                 duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote,
+                 start_time=cmd.start_time)
+    await ctx.session.save(order, ctx.meta())
+    changed = sorted(name for name in CHANGEABLE if getattr(cmd, name) is not None)
+    return {"order_id": order.id, "changed": changed}
+
+
+async def cancel_order(cmd: m.CancelOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Cancel an order (the orderer): open offers are withdrawn and engagements not yet delivered cancelled,
+    all in one transaction."""
+    ctx.require_role(Role.orderer)
+    order = await ctx.session.load(Order, str(cmd.order_id), what="order")
+    require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
+    engagements = await engagements_of(ctx.session, order)
+    order.cancel(cmd.reason, engagements)
+    await ctx.session.save(order, ctx.meta())
+    for engagement in engagements:
+        await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))  # those it cancelled
+    return {"order_id": str(cmd.order_id), "cancelled_engagements": [e.id for e in engagements if e.cancelled]}
