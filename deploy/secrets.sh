@@ -18,6 +18,10 @@
 #                                 made empty here, filled with `kokemus systems add` (deploy/README.md); never
 #                                 rotated by this script, which would forget every system registered
 #   kokemus-web-cookie-key        the Fernet key that seals the web's session cookie (key `cookie-key`)
+#   kokemus-<service>-key-ring    the service's key-encryption keys (key `keys`: `id:key` pairs), which wrap every
+#                                 data subject's key in its database; never rotated by this script, which would
+#                                 make every subject's data unreadable: to rotate, put a new pair first and keep
+#                                 the old one until the service has re-wrapped the keys (deploy/README.md)
 #   nats-server-tls               the NATS servers' TLS certificate and key for nats.kokemus.svc and each server's
 #                                 headless name, signed by a CA made for it alone (keys `tls.crt`, `tls.key`,
 #                                 `ca.crt`); the CA's own key is thrown away, so renewing means --rotate (every
@@ -160,6 +164,17 @@ if [[ -z "$rotate" ]] && wanted kokemus-identity-systems "secret kokemus-identit
   create secret generic kokemus-identity-systems --from-literal "systems.json={}" \
     | write "secret $namespace/kokemus-identity-systems"
 fi
+
+# One per service (its runtime role in cluster.yaml); not in $keys: --rotate would lose the keys in use.
+new_key_pair() { printf '%s:%s' "$(date +%Y-%m)" "$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_')"; }
+while read -r _ role; do
+  [[ $role == *_owner ]] && continue
+  service=${role#kokemus_}
+  if [[ -z "$rotate" ]] && wanted "kokemus-$service-key-ring" "secret kokemus-$service-key-ring"; then
+    create secret generic "kokemus-$service-key-ring" --from-literal "keys=$(new_key_pair)" \
+      | write "secret $namespace/kokemus-$service-key-ring"
+  fi
+done <<<"$pg_secrets"
 
 if wanted kokemus-web-cookie-key "secret kokemus-web-cookie-key"; then
   create secret generic kokemus-web-cookie-key --from-literal "cookie-key=$(new_fernet_key)" \

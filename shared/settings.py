@@ -73,6 +73,9 @@ class Settings(NatsAccess, BaseSettings):
     # The audit's own: the key it signs checkpoints of every chain's heads with, kept in no database.
     audit_signing_key: str | None = Field(None, description="the private JWK the audit signs checkpoints with")
     audit_checkpoint_keys: str | None = Field(None, description="its public JWK set, for `kokemus audit verify`")
+    # Every service's: the keys that wrap each data subject's key in its database (shared/eventstore/keyring.py).
+    key_encryption_keys: str | None = Field(None, description="id:key pairs, comma-separated, the first wrapping "
+                                            "new keys (a new one first to rotate), or a file of them")
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +96,13 @@ class Settings(NatsAccess, BaseSettings):
         if self.development_sign_in and self.environment == "production":
             raise ValueError("KOKEMUS_DEVELOPMENT_SIGN_IN is on but KOKEMUS_ENVIRONMENT is production: "
                              "the development sign-in lets anyone be anyone; turn it off")
+        return self
+
+    @model_validator(mode="after")
+    def _subject_keys_wrapped_in_production(self) -> Settings:
+        if self.environment == "production" and not self.key_encryption_keys:
+            raise ValueError("KOKEMUS_KEY_ENCRYPTION_KEYS is not set but KOKEMUS_ENVIRONMENT is production: each data "
+                             "subject's key would lie in the database as it is; give the key ring from a Secret")
         return self
 
     @model_validator(mode="after")

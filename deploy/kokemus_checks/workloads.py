@@ -24,7 +24,7 @@ from .objects import (
 )
 
 REQUIRED_VARIABLES = ("OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "KOKEMUS_NATS_URL", "KOKEMUS_DB_HOST")
-SECRET_VARIABLES = ("KOKEMUS_NATS_PASSWORD", "KOKEMUS_DB_PASSWORD")
+SECRET_VARIABLES = ("KOKEMUS_NATS_PASSWORD", "KOKEMUS_DB_PASSWORD", "KOKEMUS_KEY_ENCRYPTION_KEYS")
 PRODUCTION_STREAM_REPLICAS = 3
 
 
@@ -42,10 +42,14 @@ def _container_settings() -> type[Settings]:
 
 def service_settings(env: Mapping[str, str]) -> Settings:
     """The settings a service starts with in a container's environment (shared/settings.py's defaults where
-    it sets nothing); raises pydantic's ValidationError (a ValueError) where the service would refuse them."""
+    it sets nothing); raises pydantic's ValidationError (a ValueError) where the service would refuse them. A
+    value from a Secret is left out, but for the key ring, which stands in as one (production requires it)."""
     settings = _container_settings()
     names = {f"KOKEMUS_{name.upper()}": name for name in settings.model_fields}
-    return settings(**{names[key]: value for key, value in env.items() if key in names and value != VALUE_FROM})
+    values = {names[key]: value for key, value in env.items() if key in names and value != VALUE_FROM}
+    if env.get("KOKEMUS_KEY_ENCRYPTION_KEYS") == VALUE_FROM:
+        values["key_encryption_keys"] = "from-a-secret"
+    return settings(**values)
 
 
 

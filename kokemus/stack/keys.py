@@ -3,6 +3,7 @@
 - the identity service's signing key, and the public key set every service verifies tokens with;
 - the audit's checkpoint signing key, and its public half, which ``kokemus audit verify`` checks checkpoints with;
 - the web's cookie key, so a restart does not sign everyone out;
+- each service's key ring, which wraps every data subject's key in its database (a file per service);
 - the digests of other systems' secrets, once ``kokemus systems add`` registered one;
 - a password for each NATS user (every service, the web, the command line, the stack's admin).
 
@@ -12,6 +13,7 @@ settings come from Kubernetes Secrets instead (deploy/).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -20,6 +22,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from services import SERVICE_NAMES
+from shared.eventstore.keyring import KeyRing
 from shared.identity import generate_signing_key, publish
 
 SECRETS = "secrets"
@@ -53,6 +57,10 @@ class StackKeys:
     def identity_systems(self) -> Path:
         """The digests of the secrets of other systems that sign in (``kokemus systems add``); none at first."""
         return self.folder / "identity-systems.json"
+
+    def key_encryption_keys(self, service: str) -> Path:
+        """The service's key ring (shared/eventstore/keyring.py): to rotate, put a new pair first in the file."""
+        return self.folder / f"{service}-key-encryption-keys"
 
     @property
     def nats_users(self) -> Path:
@@ -90,11 +98,15 @@ class StackKeys:
                 public.write_text(json.dumps(publish(key), indent=2) + "\n")
         if not self.web_cookie_key.exists():
             write_private(self.web_cookie_key, Fernet.generate_key().decode())
+        for service in SERVICE_NAMES:
+            if not self.key_encryption_keys(service).exists():
+                write_private(self.key_encryption_keys(service), KeyRing.new_pair(f"{dt.date.today():%Y-%m}") + "\n")
         return self
 
     def service_environment(self, service: str) -> dict[str, str]:
         """What a service is told: where the keys it needs are."""
-        env = {"KOKEMUS_IDENTITY_JWKS": str(self.identity_jwks)}
+        env = {"KOKEMUS_IDENTITY_JWKS": str(self.identity_jwks),
+               "KOKEMUS_KEY_ENCRYPTION_KEYS": str(self.key_encryption_keys(service))}
         if service == "identity":
             env["KOKEMUS_IDENTITY_SIGNING_KEY"] = str(self.identity_signing_key)
             if self.identity_systems.exists():

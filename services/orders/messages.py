@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from decimal import Decimal
 
@@ -25,10 +26,29 @@ class PlaceOrder(Command):
     place: Name | None = None
     remote: bool = False
     experts_wanted: int = Field(1, ge=1, le=MAX_EXPERTS)
-    county_service: bool = False  # for the county's own services: the NGO agreement rule applies
+    # Ignored, kept so that older callers are not refused: whether a task is in the county's services (so the NGO
+    # agreement rule applies) comes from the records, the orderer's organization being the county's.
+    county_service: bool | None = Field(None, deprecated="the orderer's organization decides it")
     fee: FeeTerms
-    # Experts to offer the task to, in order of preference: the first experts_wanted of them at once.
+    # The route (one of these three, or none): experts from the bank to offer the task to, in order of preference
+    # (the first experts_wanted of them at once); an organization whose contact person proposes experts; or one
+    # expert the orderer knows, listed in the bank or not, a trained member of an organization.
     candidates: list[Identifier] = Field(default_factory=list, max_length=MAX_CANDIDATES)
+    organization_id: Identifier | None = None
+    expert_id: Identifier | None = None
+
+
+class TakenVia(enum.StrEnum):
+    phone = "phone"
+    email = "email"
+
+
+class TakeOrder(PlaceOrder):
+    """The coordinator records an order an orderer gave by phone or e-mail, for that orderer. With a route in it
+    (candidates, organization_id or expert_id) it is routed at once; otherwise it waits in the coordinator's queue."""
+
+    orderer_id: Identifier
+    taken_via: TakenVia
 
 
 class OrderCommand(Command):
@@ -45,6 +65,20 @@ class ChangeOrder(OrderCommand):
 
 
 class CancelOrder(OrderCommand):
+    reason: Reason
+
+
+class RouteOrder(OrderCommand):
+    """The coordinator routes an order to an organization (to candidates: rank_candidates)."""
+
+    organization_id: Identifier
+
+
+class ProposeExperts(OrderCommand):
+    candidates: list[Identifier] = Field(min_length=1, max_length=MAX_CANDIDATES)  # in order of preference
+
+
+class DeclineOrder(OrderCommand):
     reason: Reason
 
 
@@ -96,4 +130,16 @@ class ListOffers(Request):
 
 
 class ListOrders(Request):
+    pass
+
+
+class ListIncomingOrders(Request):
+    pass
+
+
+class ListOrdersToRoute(Request):
+    pass
+
+
+class ListEngagementsNeedingAttention(Request):
     pass

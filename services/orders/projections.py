@@ -21,22 +21,26 @@ from services.orders.domain import (
     OfferStatus,
     engagement_status,
 )
+from services.orders.domain.routes import awaiting_after
+from services.orders.routing_projections import RoutingTables
 from services.orders.views import FLAGS, delivered_on
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
 from shared.clock import start_of
 from shared.envelope import Envelope
-from shared.projection import PostgresViews
 
 SQL = resources.files("services.orders").joinpath("schema.sql").read_text()
 
 
-class OrdersTables(PostgresViews):
+class OrdersTables(RoutingTables):
     async def on_OrderPlaced(self, e: ev.OrderPlaced, conn: Any, event: Envelope[Any]) -> None:
+        awaiting = awaiting_after(e, e.route, e.organization_id, None)
         await conn.execute(
-            f"""INSERT INTO {self.schema}.orders (order_id, orderer_id, placed_at) VALUES ($1, $2, $3)
-                ON CONFLICT (order_id) DO NOTHING""",
-            e.order_id, e.orderer_id, event.recorded_at,
+            f"""INSERT INTO {self.schema}.orders
+                    (order_id, orderer_id, placed_at, route, organization_id, awaiting, county_service)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id) DO NOTHING""",
+            e.order_id, e.orderer_id, event.recorded_at, e.route.value, e.organization_id,
+            awaiting.value if awaiting else None, e.county_service,
         )
 
     async def on_OfferMade(self, e: ev.OfferMade, conn: Any, _: Envelope[Any]) -> None:
@@ -125,6 +129,7 @@ class OrdersTables(PostgresViews):
 
     async def on_ExpertErased(self, e: registry.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.listed_experts WHERE expert_id = $1", e.expert_id)
+        await conn.execute(f"DELETE FROM {self.schema}.members WHERE expert_id = $1", e.expert_id)
 
     async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
@@ -184,10 +189,21 @@ class OrdersTables(PostgresViews):
         )
 
     async def listed_expert(self, expert_id: str) -> ListedExpert | None:
+        return await self._expert(
+            f"SELECT organization_ids, county_trained FROM {self.schema}.listed_experts WHERE expert_id = $1",
+            expert_id)
+
+    async def trained_member(self, expert_id: str) -> ListedExpert | None:
+        return await self._expert(
+            f"""SELECT organization_ids, county_trained FROM {self.schema}.members
+                WHERE expert_id = $1 AND trained AND active AND cardinality(organization_ids) > 0""", expert_id)
+
+    async def _expert(self, query: str, expert_id: str) -> ListedExpert | None:
+        """The expert the query finds (their organization ids and whether the county trained them), with their
+        organizations' kinds and agreements."""
         s = self.schema
         async with self.db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            expert = await conn.fetchrow(
-                f"SELECT organization_ids, county_trained FROM {s}.listed_experts WHERE expert_id = $1", expert_id)
+            expert = await conn.fetchrow(query, expert_id)
             if expert is None:
                 return None
             ids = list(expert["organization_ids"])

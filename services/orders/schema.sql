@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS {schema}.engagements (
     opened_at          timestamptz NOT NULL,
     start_time         time,
     duration_hours     numeric,
-    delivered_on       date
+    delivered_on       date,
+    agreement_lapsed   boolean NOT NULL DEFAULT false
 );
 -- When the task is (for refusing a double booking): engagements opened before these were kept know only the day.
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS start_time time;
@@ -65,8 +66,35 @@ CREATE INDEX IF NOT EXISTS engagements_by_expert ON {schema}.engagements (expert
 -- Who placed which order, to list an orderer's orders (the order itself is read from its stream).
 CREATE TABLE IF NOT EXISTS {schema}.orders (
     order_id    uuid PRIMARY KEY,
-    orderer_id  text NOT NULL,
-    placed_at   timestamptz NOT NULL
+    orderer_id       text NOT NULL,
+    placed_at        timestamptz NOT NULL,
+    route            text NOT NULL DEFAULT 'bank',
+    organization_id  text,
+    awaiting         text,
+    cancelled        boolean NOT NULL DEFAULT false,
+    county_service   boolean NOT NULL DEFAULT false
 );
 CREATE INDEX IF NOT EXISTS orders_by_orderer ON {schema}.orders (orderer_id, placed_at);
 CREATE INDEX IF NOT EXISTS offers_by_expert ON {schema}.offers (expert_id);
+-- How each order reaches its experts, and who must act on it next (the organization's incoming orders, the
+-- coordinator's queue of orders to route). Orders placed before routes were recorded came from the bank.
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS route text NOT NULL DEFAULT 'bank';
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS organization_id text;
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS awaiting text;
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS cancelled boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS orders_by_organization ON {schema}.orders (organization_id) WHERE organization_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS orders_awaiting ON {schema}.orders (awaiting) WHERE awaiting IS NOT NULL;
+-- From the registry's events: every expert as an organization's member, listed or not (an order directly to an
+-- expert, or through an organization, may go to any trained, active member). Only ids, flags and dates.
+CREATE TABLE IF NOT EXISTS {schema}.members (
+    expert_id         text PRIMARY KEY,
+    organization_ids  text[] NOT NULL DEFAULT '{}',
+    trained           boolean NOT NULL DEFAULT false,
+    county_trained    boolean NOT NULL DEFAULT false,
+    active            boolean NOT NULL DEFAULT true
+);
+-- Tasks in the county's services, and engagements whose expert's NGO agreement no longer covers the task's date
+-- (the coordinator's engagements needing attention). Orders kept before this read as not in the county's services
+-- until the views are rebuilt from the events.
+ALTER TABLE {schema}.orders ADD COLUMN IF NOT EXISTS county_service boolean NOT NULL DEFAULT false;
+ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS agreement_lapsed boolean NOT NULL DEFAULT false;

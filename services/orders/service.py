@@ -6,7 +6,14 @@ from functools import partial
 from typing import Any
 
 from services.orders import events
-from services.orders.handlers import COMMANDS, CONSUMES, QUERIES, close_unanswered, expire_offers
+from services.orders.handlers import (
+    COMMANDS,
+    CONSUMES,
+    QUERIES,
+    check_county_agreements,
+    close_unanswered,
+    expire_offers,
+)
 from services.orders.projections import SQL, OrdersTables
 from services.orders.views import OrdersViews
 from shared.clock import Clock
@@ -14,7 +21,7 @@ from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
 from shared.events import events_in
 
 # Offers expire by the day; looking for expired ones every minute ends each close to its time. The same look
-# closes engagements whose feedback forms' answer period has ended.
+# closes engagements whose feedback forms' answer period has ended, and flags those whose county agreement lapsed.
 OFFER_EXPIRY_SECONDS = 60.0
 
 Deps = ServiceDeps[OrdersViews]
@@ -33,6 +40,7 @@ def definition(*, check_every_seconds: float = OFFER_EXPIRY_SECONDS, clock: Cloc
         queries=QUERIES,
         consumes=CONSUMES,
         jobs=(Job("expire_offers", expire_offers, every_seconds=check_every_seconds),
-              Job("close_unanswered", close_unanswered, every_seconds=check_every_seconds)),
+              Job("close_unanswered", close_unanswered, every_seconds=check_every_seconds),
+              Job("check_county_agreements", check_county_agreements, every_seconds=check_every_seconds)),
         sql=(SQL,),
     )

@@ -23,11 +23,11 @@ from services.orders.domain import (
     OfferStatus,
     engagement_status,
 )
+from services.orders.routing_views import SUMMARY, InMemoryRoutingViews
 from services.registry import events as registry
 from services.registry.events import OrganizationKind
 from shared.clock import TIMEZONE, start_of
 from shared.envelope import Envelope
-from shared.projection import Projection
 
 
 def delivered_on(e: ev.DeliveryConfirmed, event: Envelope[Any]) -> dt.date:
@@ -76,6 +76,33 @@ class OrdersViews(Protocol):
         """The ids of the orders the orderer placed, newest first."""
         ...
 
+    async def trained_member(self, expert_id: str) -> ListedExpert | None:
+        """The expert, listed or not, if they completed a basic training, are active and belong to an organization:
+        with their organizations and those organizations' agreements. None otherwise."""
+        ...
+
+    async def organization_kind(self, organization_id: str) -> str | None:
+        """The kind of organization the registry registered ("county" or "ngo"), or None if it knows none such."""
+        ...
+
+    async def incoming_orders(self, organization_id: str) -> list[uuid.UUID]:
+        """The orders addressed to the organization now, not cancelled, oldest first."""
+        ...
+
+    async def orders_to_route(self) -> list[uuid.UUID]:
+        """The orders waiting for the coordinator to route them, not cancelled, oldest first."""
+        ...
+
+    async def county_engagements_ahead(self, today: dt.date) -> list[dict[str, Any]]:
+        """Engagements in the county's services still to be done on or after ``today`` (engagement_id, expert_id,
+        date, agreement_lapsed), soonest first."""
+        ...
+
+    async def engagements_needing_attention(self) -> list[dict[str, Any]]:
+        """Engagement summaries (as :meth:`engagements`, with ``attention``: why) flagged to the coordinator and still
+        to be done, soonest first."""
+        ...
+
 
 @dataclass
 class _Offer:
@@ -86,13 +113,12 @@ class _Offer:
 
 
 @dataclass
-class InMemoryOrdersViews(Projection):
+class InMemoryOrdersViews(InMemoryRoutingViews):
     listed: dict[str, tuple[list[str], bool]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     agreements: dict[tuple[str, str], Agreement] = field(default_factory=dict)
     orderers: dict[str, Credentials] = field(default_factory=dict)
     offers: dict[uuid.UUID, _Offer] = field(default_factory=dict)
-    engagement_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     placed: dict[uuid.UUID, tuple[str, dt.datetime]] = field(default_factory=dict)  # order -> orderer, placed at
 
     # -- the registry's facts ---------------------------------------------------------------------------
@@ -105,6 +131,7 @@ class InMemoryOrdersViews(Projection):
 
     async def on_ExpertErased(self, e: registry.ExpertErased, connection: Any, _: Envelope[Any]) -> None:
         self.listed.pop(e.expert_id, None)
+        self.members.pop(e.expert_id, None)
 
     async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, connection: Any,
                                         _: Envelope[Any]) -> None:
@@ -135,6 +162,7 @@ class InMemoryOrdersViews(Projection):
 
     async def on_OrderPlaced(self, e: ev.OrderPlaced, connection: Any, event: Envelope[Any]) -> None:
         self.placed.setdefault(e.order_id, (e.orderer_id, event.recorded_at))
+        self._placed_route(e, event.recorded_at)
 
     async def on_OfferMade(self, e: ev.OfferMade, connection: Any, _: Envelope[Any]) -> None:
         self.offers.setdefault(e.offer_id, _Offer(e.order_id, e.expert_id, e.expires_at))
@@ -200,7 +228,18 @@ class InMemoryOrdersViews(Projection):
     async def listed_expert(self, expert_id: str) -> ListedExpert | None:
         if expert_id not in self.listed:
             return None
-        organization_ids, county_trained = self.listed[expert_id]
+        return self._expert(expert_id, *self.listed[expert_id])
+
+    async def trained_member(self, expert_id: str) -> ListedExpert | None:
+        member = self.members.get(expert_id)
+        if member is None or not (member.trained and member.active and member.organization_ids):
+            return None
+        return self._expert(expert_id, member.organization_ids, member.county_trained)
+
+    async def organization_kind(self, organization_id: str) -> str | None:
+        return self.kinds.get(organization_id)
+
+    def _expert(self, expert_id: str, organization_ids: list[str], county_trained: bool) -> ListedExpert:
         return ListedExpert(expert_id, county_trained, tuple(
             Membership(organization_id, self.kinds.get(organization_id) == OrganizationKind.ngo.value,
                        tuple(a for (owner, _), a in self.agreements.items() if owner == organization_id))
@@ -243,5 +282,3 @@ class InMemoryOrdersViews(Projection):
         mine.sort(key=lambda item: item[0], reverse=True)
         return [order_id for _, order_id in mine]
 
-
-SUMMARY = ("engagement_id", "order_id", "offer_id", "expert_id", "orderer_id", "task_type", "date", "status")

@@ -35,6 +35,7 @@ from services.web.pages import (
     questionnaires,
     registry_expert,
     registry_staff,
+    routing,
     signin,
 )
 from services.web.pages.common import FormTokenRefused, Refused, SignInRequired
@@ -141,7 +142,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES,
+              *questionnaires.ROUTES, *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

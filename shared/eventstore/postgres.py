@@ -20,7 +20,7 @@ from opentelemetry import propagate
 from shared.envelope import RecordedEvent
 from shared.events import DomainEvent, NewEvent
 from shared.eventstore import chain, codec, rows
-from shared.eventstore.crypto import new_key
+from shared.eventstore.keyring import NO_KEY_RING, KeyRing, create_subject_keys, read_subject_keys
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
 from shared.eventstore.postgres_reading import HeadClaim, LogCursor, PostgresEventReader, kernel_schema_sql
 
@@ -29,8 +29,9 @@ __all__ = ["HeadClaim", "LogCursor", "PostgresEventStore", "kernel_schema_sql"]
 
 class PostgresEventStore(PostgresEventReader):
     def __init__(self, pool: asyncpg.Pool, schema: str, service: str | None = None,
-                 events: Iterable[type[DomainEvent]] = (), head_cache: int = 10_000) -> None:
-        super().__init__(pool, schema, service, events, head_cache)
+                 events: Iterable[type[DomainEvent]] = (), head_cache: int = 10_000,
+                 key_ring: KeyRing = NO_KEY_RING) -> None:
+        super().__init__(pool, schema, service, events, head_cache, key_ring)
         s = schema
         self._insert_many_sql = rows.insert_many_sql(s)
         self._insert_one_sql = rows.insert_one_sql(s)
@@ -139,15 +140,12 @@ class PostgresEventStore(PostgresEventReader):
         wanted = sorted(subject for subject in subjects if subject is not None)
         if not wanted:
             return {}
-        await conn.executemany(
-            f"INSERT INTO {self.schema}.subject_keys (subject_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [(subject, new_key()) for subject in wanted],
-        )
-        found = await conn.fetch(
-            f"SELECT subject_id, key FROM {self.schema}.subject_keys WHERE subject_id = ANY($1)", wanted
-        )
-        keys = {record["subject_id"]: record["key"] for record in found}
-        erased = [subject for subject in wanted if keys.get(subject) is None]
+        found = await read_subject_keys(conn, self.schema, self.key_ring, wanted)
+        if missing := [subject for subject in wanted if subject not in found]:
+            await create_subject_keys(conn, self.schema, self.key_ring, missing)
+            found.update(await read_subject_keys(conn, self.schema, self.key_ring, missing))
+        keys = {subject: key for subject, key in found.items() if key is not None}
+        erased = [subject for subject in wanted if subject not in keys]
         if erased:
             raise SubjectErased(f"data subject {erased[0]} has been erased; no personal data can be recorded")
         return keys

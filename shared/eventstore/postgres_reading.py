@@ -21,6 +21,7 @@ from shared.envelope import Published, RecordedEvent
 from shared.events import DomainEvent, EventTypes
 from shared.eventstore import codec, rows
 from shared.eventstore.crypto import ENCRYPTED
+from shared.eventstore.keyring import NO_KEY_RING, KeyRing, read_subject_keys
 from shared.eventstore.port import ChainBreak, EventStore, VerifyReport
 
 LogCursor = tuple[int, int]  # (transaction id, position): where a reader of the global log stands
@@ -47,8 +48,10 @@ class PostgresEventReader(EventStore):
     commit order, an engagement's events, and the checks of every chain."""
 
     def __init__(self, pool: asyncpg.Pool, schema: str, service: str | None = None,
-                 events: Iterable[type[DomainEvent]] = (), head_cache: int = 10_000) -> None:
+                 events: Iterable[type[DomainEvent]] = (), head_cache: int = 10_000,
+                 key_ring: KeyRing = NO_KEY_RING) -> None:
         self.pool = pool
+        self.key_ring = key_ring
         self.schema = schema
         self.service = service or schema
         self.types = EventTypes(events)
@@ -137,12 +140,7 @@ class PostgresEventReader(EventStore):
 
     async def _open_all(self, conn: asyncpg.Connection, records: Sequence[asyncpg.Record]) -> list[RecordedEvent]:
         subjects = sorted({r["subject_id"] for r in records if r["subject_id"] and ENCRYPTED in r["payload"]})
-        keys: dict[str, bytes | None] = {}
-        if subjects:
-            found = await conn.fetch(
-                f"SELECT subject_id, key FROM {self.schema}.subject_keys WHERE subject_id = ANY($1)", subjects
-            )
-            keys = {record["subject_id"]: record["key"] for record in found}
+        keys = await read_subject_keys(conn, self.schema, self.key_ring, subjects) if subjects else {}
         return [codec.open_event(rows.published(record, self.service), self.types, keys.get(record["subject_id"]))
                 for record in records]
 

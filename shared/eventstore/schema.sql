@@ -29,8 +29,11 @@ CREATE TABLE IF NOT EXISTS {schema}.subject_keys (
     subject_id   text PRIMARY KEY,
     key          bytea,
     created_at   timestamptz NOT NULL DEFAULT now(),
-    shredded_at  timestamptz
+    shredded_at  timestamptz,
+    -- the key-encryption key the subject's key is wrapped with (shared/eventstore/keyring.py); NULL: kept as it is
+    kek_id       text
 );
+ALTER TABLE {schema}.subject_keys ADD COLUMN IF NOT EXISTS kek_id text;  -- a schema from before key rings
 
 CREATE TABLE IF NOT EXISTS {schema}.relay_checkpoint (
     relay           text PRIMARY KEY,

@@ -24,6 +24,7 @@ from shared.database import create_pool, migrate
 from shared.definition import Job, ServiceDefinition
 from shared.envelope import published_message
 from shared.events import Actor
+from shared.eventstore.keyring import KeyRing, KeyRingError, rewrap_subject_keys
 from shared.eventstore.postgres import PostgresEventStore
 from shared.identity import TokenVerifier, public_keys
 from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
@@ -162,8 +163,15 @@ class ServiceRuntime:
         if run_migrations:
             async with pool.acquire() as conn:
                 await migrate(conn, self.schema, definition.sql, runtime_role=s.db_runtime_role)
+        try:
+            key_ring = KeyRing.parse(s.key_encryption_keys)
+            rewrapped = await rewrap_subject_keys(pool, self.schema, key_ring)
+        except KeyRingError as error:
+            raise SettingsError(str(error)) from None
+        if rewrapped:
+            log.info("%s wrapped %d data subjects' keys with key %s", self.name, rewrapped, key_ring.current)
         self.store = store = PostgresEventStore(pool, self.schema, self.name, definition.events,
-                                                head_cache=s.event_head_cache)
+                                                head_cache=s.event_head_cache, key_ring=key_ring)
         views = definition.views(pool, self.schema)
         uow = PostgresUnitOfWork(store, pool, views.project)
         self.broker = broker = make_broker(s, self.name, provider)

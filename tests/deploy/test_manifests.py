@@ -86,9 +86,9 @@ def secrets_of(container: dict, pod: dict) -> set[str]:
 
 # Each workload's containers read exactly these Secrets: its own credentials and keys, nobody else's.
 SECRETS = {
-    "identity": {"kokemus-nats-identity", "kokemus-pg-identity", "kokemus-identity-signing-key",
-                 "kokemus-identity-systems"},
-    "audit": {"kokemus-nats-audit", "kokemus-pg-audit", "kokemus-audit-signing-key"},
+    "identity": {"kokemus-nats-identity", "kokemus-pg-identity", "kokemus-identity-key-ring",
+                 "kokemus-identity-signing-key", "kokemus-identity-systems"},
+    "audit": {"kokemus-nats-audit", "kokemus-pg-audit", "kokemus-audit-key-ring", "kokemus-audit-signing-key"},
     WEB: {"kokemus-nats-web", "kokemus-web-cookie-key", "kokemus-oidc-web"},
 }
 
@@ -120,7 +120,7 @@ def test_each_workload_reads_its_own_credentials_and_keys(rendered: dict) -> Non
     for workload in (o for o in production if o["kind"] == "Deployment"):
         name, pod = workload["metadata"]["name"], workload["spec"]["template"]["spec"]
         [main] = pod["containers"]
-        own = SECRETS.get(name, {f"kokemus-nats-{name}", f"kokemus-pg-{name}"})
+        own = SECRETS.get(name, {f"kokemus-nats-{name}", f"kokemus-pg-{name}", f"kokemus-{name}-key-ring"})
         assert secrets_of(main, pod) == own | {NATS_TLS}, name  # and the CA of the NATS servers' certificate
         migrations = [secrets_of(init, pod) for init in pod.get("initContainers", [])]
         assert migrations == ([] if name == WEB else [{f"kokemus-pg-{name}-owner"}]), name

@@ -18,8 +18,10 @@ from cryptography.fernet import Fernet
 
 from deploy.kokemus_checks.common import DEPLOY, load_objects
 from deploy.kokemus_checks.manifests import container_env
+from services import SERVICE_NAMES
 from services.identity.systems import Systems
 from shared.events import Role
+from shared.eventstore.keyring import KeyRing
 from shared.identity import Capacity, TokenIssuer, TokenVerifier, public_keys, signing_key
 
 pytestmark = pytest.mark.deploy
@@ -125,6 +127,19 @@ def test_the_register_of_systems_starts_empty_and_is_never_rotated(made: dict, t
     refused = subprocess.run(["bash", str(DEPLOY / "secrets.sh"), "--rotate", "kokemus-identity-systems", "--print"],
                              capture_output=True, text=True)
     assert refused.returncode == 1 and "no secret named kokemus-identity-systems" in refused.stderr
+
+
+def test_each_service_gets_a_key_ring_of_its_own_that_wraps_and_is_never_rotated(made: dict) -> None:
+    rings = {name: KeyRing.parse(secret["keys"]) for name, secret in made.items() if name.endswith("-key-ring")}
+    assert sorted(rings) == sorted(f"kokemus-{service}-key-ring" for service in SERVICE_NAMES)
+    assert len({ring.keys[0][1] for ring in rings.values()}) == len(rings)  # one key each, none shared
+    ring = rings["kokemus-registry-key-ring"]
+    key_id, wrapped = ring.wrap("maija", b"k" * 32)
+    assert ring.unwrap("maija", key_id, wrapped) == b"k" * 32
+    # --rotate would make every subject's data unreadable: a new pair goes first in the ring by hand instead
+    refused = subprocess.run(["bash", str(DEPLOY / "secrets.sh"), "--rotate", "kokemus-registry-key-ring", "--print"],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "no secret named kokemus-registry-key-ring" in refused.stderr
 
 
 def test_the_cookie_key_seals_and_the_client_secrets_are_the_ones_given(made: dict) -> None:

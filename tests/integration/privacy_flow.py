@@ -58,6 +58,7 @@ MARKERS = {
     "EngagementCancelled.reason": marker("cancelled"),
     "OrderCancelled.reason": marker("order_cancelled"),
     "OfferWithdrawn.reason": None,  # the order's cancellation reason: OrderCancelled.reason
+    "OrderDeclinedByOrganization.reason": marker("org_declined"),
     "FeedbackSubmitted.free_text": marker("free_text"),
     "FeedbackSubmitted.sealed_ratings": '"own_wellbeing"',  # the question's id as a JSON key: a rating is a digit
     "FeedbackSubmitted.texts": marker("texts"),  # the answer to a free-text question of version 2
@@ -228,6 +229,11 @@ async def cancel_and_end(nc) -> None:
     await offered(third)
     await ask(nc, "orders.cmd.cancel_order", {"actor": ORDERER, "order_id": third,
                                               "reason": m["OrderCancelled.reason"]})
+
+    # The fourth: addressed to the organization, whose contact person declines it with a reason.
+    fourth = (await ask(nc, "orders.cmd.place_order", {**order("Fourth"), "organization_id": "mieli"}))["order_id"]
+    await ask(nc, "orders.cmd.decline_order", {"actor": CONTACT, "order_id": fourth,
+                                               "reason": m["OrderDeclinedByOrganization.reason"]})
 
     # The registry's endings, each with its reason.
     await ask(nc, "registry.cmd.unlist_expert", {"actor": CONTACT, "expert_id": "maija",

@@ -66,3 +66,12 @@ async def running_services(servers: Servers, names: tuple[str, ...] = SERVICE_NA
             await runtime.stop()
         await delete_kokemus_streams(servers.nats_url)
         await drop_database(servers.admin_dsn, database)
+
+
+@asynccontextmanager
+async def system_with_web(servers: Servers) -> AsyncIterator[str]:
+    """Every service and the web on a free loopback port: the web's address."""
+    listener = listen("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    async with running_services(servers), running_web(web_settings(servers.nats_url, port), listener) as running:
+        yield running.url

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from services.web.serve import listen
 from tests.web.conftest import Visitor
-from tests.web.system import running_services, running_web, web_settings
+from tests.web.steps import appoint_contact, fill, grant_orderer, register_ngo, register_trained_expert
+from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +24,8 @@ SEEN: dict[str, Any] = {}  # what the journey made, for the tests after it
 
 @pytest.fixture(scope="module")
 async def web(servers) -> AsyncIterator[str]:
-    listener = listen("127.0.0.1", 0)
-    port = listener.getsockname()[1]
-    async with running_services(servers), running_web(web_settings(servers.nats_url, port), listener) as running:
-        yield running.url
-
-
-async def fill(visitor: Visitor, values: dict[str, str | dt.date]) -> None:
-    """Fill each field; a date goes into its three fields, day, month and year."""
-    for selector, value in values.items():
-        if isinstance(value, dt.date):
-            for suffix, part in (("", value.day), ("-month", value.month), ("-year", value.year)):
-                await visitor.page.fill(selector + suffix, str(part))
-        else:
-            await visitor.page.fill(selector, value)
+    async with system_with_web(servers) as url:
+        yield url
 
 
 async def test_the_whole_engagement_through_the_browser(web, visitors):
@@ -59,36 +47,23 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await page.check("#f-kind-2")
     await coordinator.submit()
     assert page.url.endswith("/coordinator/organizations/varha")
-    await coordinator.visit("/coordinator/organizations/new")
-    await fill(coordinator, {"#f-organization-id": "mieli", "#f-name": "Mieli ry"})
-    await page.check("#f-kind")
-    await coordinator.submit()
+    await register_ngo(coordinator, "mieli", "Mieli ry")
     await coordinator.visit("/coordinator/organizations/mieli/agreement")
     await fill(coordinator, {"#f-agreement-id": "sopimus-2026", "#f-valid-from": TODAY - dt.timedelta(days=30),
                              "#f-valid-until": TODAY + dt.timedelta(days=365)})
     await coordinator.submit()
     assert "sopimus-2026" in await page.inner_text("main")
-    await coordinator.visit("/coordinator/organizations/mieli/contact")
-    await fill(coordinator, {"#f-person-id": "olli", "#f-name": "Olli Ohjaaja", "#f-email": "olli@mieli.fi"})
-    await coordinator.submit()
+    await appoint_contact(coordinator, "mieli", "olli", "Olli Ohjaaja", "olli@mieli.fi")
     for orderer_id, name, email in (("turun-koulu", "Turun koulu", "rehtori@turku.fi"),
                                     ("raision-koulu", "Raision koulu", "rehtori@raisio.fi")):
-        await coordinator.visit("/coordinator/orderers/new")
-        await fill(coordinator, {"#f-orderer-id": orderer_id, "#f-orderer-name": name, "#f-email": email})
-        await coordinator.submit()
+        await grant_orderer(coordinator, orderer_id, name, email)
     assert "rehtori@turku.fi" in await page.inner_text("main")
 
     # The contact person registers the expert and records her training; she consents; she is listed.
     contact = await visitors("contact person", web)
     await contact.sign_in(email="olli@mieli.fi")
-    await contact.visit("/organization/experts/new")
-    await fill(contact, {"#f-expert-id": "maija", "#f-name": "Maija Mäkinen", "#f-email": "maija@example.org",
-                         "#f-phone": "040 123 4567"})
-    await contact.submit()
-    assert contact.page.url.endswith("/organization/experts/maija")
-    await contact.visit("/organization/experts/maija/training")
-    await fill(contact, {"#f-completed-on": TODAY - dt.timedelta(days=60)})
-    await contact.submit()
+    await register_trained_expert(contact, "maija", "Maija Mäkinen", "maija@example.org",
+                                  TODAY - dt.timedelta(days=60), phone="040 123 4567")
     expert = await visitors("expert", web)
     await expert.sign_in(email="maija@example.org")
     await expert.visit("/expert")
@@ -108,7 +83,6 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await orderer.page.select_option("#f-task-type", "lecture")
     await fill(orderer, {"#f-topic": "Toipuminen masennuksesta, opettajille", "#f-place": "Turku",
                          "#f-date": TODAY + dt.timedelta(days=14), "#f-duration-hours": "2"})
-    await orderer.page.check("#f-county-service")
     await orderer.until(orderer.submit, lambda: _at(orderer, r"/orders/[0-9a-f-]{36}$"), "placing the order")
     order_path = orderer.page.url.removeprefix(web)
     await orderer.until(lambda: _offer(orderer, order_path), lambda: orderer.shows("main .tag--open"),
@@ -184,13 +158,8 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
         await visitor.visit(path, status=403)
 
     # One person, two capacities: a contact person who orders too switches between them.
-    await coordinator.visit("/coordinator/organizations/mieli/contact")
-    await fill(coordinator, {"#f-person-id": "ulla", "#f-name": "Ulla Uusi", "#f-email": "ulla@mieli.fi"})
-    await coordinator.submit()
-    await coordinator.visit("/coordinator/orderers/new")
-    await fill(coordinator, {"#f-orderer-id": "mieli-tilaaja", "#f-orderer-name": "Mieli ry tilaajana",
-                             "#f-email": "ulla@mieli.fi"})
-    await coordinator.submit()
+    await appoint_contact(coordinator, "mieli", "ulla", "Ulla Uusi", "ulla@mieli.fi")
+    await grant_orderer(coordinator, "mieli-tilaaja", "Mieli ry tilaajana", "ulla@mieli.fi")
     both = await visitors("contact person and orderer", web)
     await both.sign_in(email="ulla@mieli.fi")
     assert both.page.url.endswith("/orderer")
@@ -224,8 +193,9 @@ MAIN_PAGES = {
                     "/coordinator/orderers", "/coordinator/orderers/new", "/coordinator/rates",
                     "/coordinator/engagements", "/coordinator/payments", "/coordinator/report",
                     "/coordinator/dead-letters", "/coordinator/organizations/mieli/agreements/sopimus-2026/end",
+                    "/coordinator/orders", "/coordinator/orders/new",
                     "{engagement}"],
-    "contact": ["/organization", "/organization/experts/maija", "/organization/experts/new",
+    "contact": ["/organization", "/organization/orders", "/organization/experts/maija", "/organization/experts/new",
                 "/organization/experts/maija/list"],
     "expert": ["/expert", "/expert/offers", "/expert/engagements", "{engagement}"],
     "orderer": ["/orderer", "/orderer/bank?topic=toipuminen", "/orderer/orders/new", "{order}",

@@ -9,7 +9,8 @@ ORDER_ID = "7f1c6a53-2f7e-4f5f-9b1e-0c2a8b7d1e01"
 ORDER = {
     "order_id": ORDER_ID, "orderer_id": "rehtori", "task_type": "lecture", "topic": "Toipuminen", "date": "2026-03-20",
     "start_time": "10:00:00", "duration_hours": "2", "place": "Turku", "remote": False, "experts_wanted": 1,
-    "cancelled": False, "offers": [
+    "cancelled": False, "route": "bank", "organization_id": None, "taken_by": None, "taken_via": None,
+    "awaiting": None, "declined_by": [], "offers": [
         {"offer_id": "o1", "expert_id": "maija", "status": "declined", "engagement_id": None, "rank": 1},
         {"offer_id": "o2", "expert_id": "pekka", "status": "open", "engagement_id": None, "rank": 3}],
     "candidates": {"ranked": ["maija", "liisa", "pekka", "aino"],

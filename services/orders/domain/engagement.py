@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from services.orders.events import (
     CancellationTermsNoted,
+    CountyAgreementLapsed,
+    CountyAgreementRestored,
     DeliveryConfirmed,
     EngagementCancelled,
     EngagementClosed,
@@ -87,6 +89,7 @@ class Engagement(Aggregate):
         self.feedback_missing: list[str] = []
         self.fee_owed: Decimal | None = None  # once cancelled: what its contract's cancellation terms left owed
         self.owed_fee_paid = False
+        self.agreement_lapsed = False  # the county's agreement with the expert's NGO no longer covers the date
 
     @classmethod
     def open(cls, engagement_id: uuid.UUID, order: Order, offer: Offer) -> Engagement:
@@ -189,6 +192,19 @@ class Engagement(Aggregate):
             return None
         return (self.delivered_on or self.date) + FEEDBACK_ANSWER_PERIOD
 
+    def note_county_agreement(self, covered: bool) -> bool:
+        """Whether an organization agreement still covers the task's date (for a task in the county's services):
+        flag the engagement to the coordinator when none does, and clear the flag when one does again, while the
+        task is still to be done. Returns whether anything was recorded."""
+        if self.ended or self.delivered or covered is not self.agreement_lapsed:
+            return False
+        if covered:
+            self.record(CountyAgreementRestored(engagement_id=self.engagement_id))
+        else:
+            self.record(CountyAgreementLapsed(engagement_id=self.engagement_id, expert_id=self.expert_id,
+                                              date=self.date))
+        return True
+
     def close_unanswered(self, today: dt.date) -> bool:
         """Close the engagement whose fee is approved once the feedback forms' answer period has ended, naming
         the forms that never came. Nothing happens before then, or while the fee is not approved (what the
@@ -254,6 +270,12 @@ class Engagement(Aggregate):
 
     def when_EngagementClosed(self, e: EngagementClosed) -> None:
         self.closed, self.feedback_missing = True, list(e.feedback_missing)
+
+    def when_CountyAgreementLapsed(self, _: CountyAgreementLapsed) -> None:
+        self.agreement_lapsed = True
+
+    def when_CountyAgreementRestored(self, _: CountyAgreementRestored) -> None:
+        self.agreement_lapsed = False
 
     def when_EngagementCancelled(self, e: EngagementCancelled) -> None:
         self.cancelled, self.cancelled_after_signing = True, e.after_signing

@@ -5,33 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 
-from services.orders.domain.candidates import check_ranking, refusal, refuse
+from services.orders.domain.candidates import check_new_date, county_rule, refusal, refuse
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
 from services.orders.domain.terms import check_fee_terms, check_task
+from services.orders.domain.turns import CandidateTurns, filling
 from services.orders.events import (
-    CandidateSkipped,
-    CandidatesRanked,
     FeeMode,
     FeeTerms,
-    NoCandidatesLeft,
     OfferAccepted,
     OfferDeclined,
     OfferExpired,
     OfferMade,
-    OfferReason,
     OfferWithdrawn,
     OrderCancelled,
     OrderChanged,
     OrderPlaced,
+    OrderRoute,
     SkipReason,
     TaskType,
 )
-from shared.aggregate import Aggregate
 from shared.clock import start_of
 from shared.errors import Conflict, Forbidden, NotFound, invalid
 from shared.events import DomainEvent
@@ -40,7 +37,7 @@ MAX_EXPERTS = 20
 CHANGEABLE = ("topic", "date", "start_time", "duration_hours", "place", "remote")
 
 
-class Order(Aggregate):
+class Order(CandidateTurns):
     stream_prefix = "order"
 
     def __init__(self, aggregate_id: str) -> None:
@@ -50,25 +47,24 @@ class Order(Aggregate):
         self.county_service = False
         self.task_type = TaskType.other
         self.topic: str | None = ""  # None once the orderer's key is shredded
-        self.date = dt.date.min
         self.duration_hours = Decimal(0)
         self.place: str | None = None
         self.remote = False
-        self.experts_wanted = 0
         self.fee = FeeTerms(mode=FeeMode.recommended)
         self.start_time: dt.time | None = None
-        self.cancelled = False
-        self.offers: dict[uuid.UUID, Offer] = {}
-        self.candidates: list[str] = []  # in order of preference
-        self.skipped: dict[str, SkipReason] = {}  # candidates passed over since the list was last ranked
-        self.out_of_candidates = False
 
     @classmethod
     def place_order(cls, order_id: uuid.UUID, orderer_id: str, credentials: Credentials | None, today: dt.date, *,
                   task_type: TaskType, topic: str, date: dt.date, duration_hours: Decimal, place: str | None,
                   remote: bool, experts_wanted: int, county_service: bool, fee: FeeTerms,
-                  start_time: dt.time | None = None) -> Order:
+                  start_time: dt.time | None = None, route: OrderRoute = OrderRoute.bank,
+                  organization_id: str | None = None, taken_by: str | None = None,
+                  taken_via: str | None = None) -> Order:
+        """Place an order for an orderer whose credentials hold (they sign in with them to sign the contract)."""
         if credentials is None or not credentials.valid_on(today):
+            if taken_by:  # the coordinator named an orderer the registry does not know as one
+                raise invalid("orderer_id", f"names no orderer with valid credentials ({orderer_id})",
+                              "an orderer the coordinator has granted credentials")
             raise Forbidden(f"orderer {orderer_id} has no valid credentials: a coordinator grants them")
         check_task(date, duration_hours, place, remote, today, start_time)
         if not 1 <= experts_wanted <= MAX_EXPERTS:
@@ -79,13 +75,10 @@ class Order(Aggregate):
             order_id=order_id, orderer_id=orderer_id, orderer_organization_id=credentials.organization_id,
             county_service=county_service, task_type=task_type, topic=topic, date=date,
             duration_hours=duration_hours, place=place, remote=remote, experts_wanted=experts_wanted, fee=fee,
-            start_time=start_time,
+            start_time=start_time, route=route, organization_id=organization_id, taken_by=taken_by,
+            taken_via=taken_via,
         ))
         return order
-
-    @property
-    def order_id(self) -> uuid.UUID:
-        return uuid.UUID(self.id)
 
     @property
     def engagement_ids(self) -> list[uuid.UUID]:
@@ -99,10 +92,12 @@ class Order(Aggregate):
 
     def change(self, today: dt.date, engagements: list[Engagement], *, topic: str | None = None,
                date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
-               remote: bool | None = None, start_time: dt.time | None = None) -> None:
+               remote: bool | None = None, start_time: dt.time | None = None,
+               offered: Mapping[str, ListedExpert | None] | None = None) -> None:
         """Change the task before anyone has delivered it. Engagements already opened keep the terms their
-        contract was made on; the change is for the offers still to come."""
-        self._require_open()
+        contract was made on; the change is for the offers still to come. ``offered``: what is known of the
+        experts with open offers (a new date must be one the county's rule lets them serve on)."""
+        self._still_open()
         if any(engagement.delivered for engagement in engagements):
             raise Conflict(f"an engagement of order {self.id} is already delivered: the order can no longer change")
         changes = {"topic": topic, "date": date, "duration_hours": duration_hours, "place": place, "remote": remote,
@@ -119,11 +114,13 @@ class Order(Aggregate):
             today,
             start_time if start_time is not None else self.start_time,
         )
+        if date is not None:
+            check_new_date(self.county_service, date, offered or {})
         self.record(OrderChanged(order_id=self.order_id, **changes))
 
     def cancel(self, reason: str, engagements: list[Engagement]) -> None:
         """Cancel the order: its open offers are withdrawn and its engagements not yet delivered cancelled."""
-        self._require_open()
+        self._still_open()
         self.record(OrderCancelled(order_id=self.order_id, reason=reason))
         for offer in self.offers.values():
             if offer.status is OfferStatus.open:
@@ -137,7 +134,7 @@ class Order(Aggregate):
                    engagements: list[Engagement], expires_at: dt.datetime | None = None,
                    bookings: tuple[Booking, ...] = ()) -> Offer:
         """Offer the task to one expert the orderer chose."""
-        self._require_open()
+        self._still_open()
         refused = self._refusal(Candidate(expert, bookings))
         if refused is not None:
             refuse(expert_id, *refused)
@@ -146,7 +143,7 @@ class Order(Aggregate):
             raise Conflict(f"the task's day {self.date} has come: it is too late for offers")
         if any(o.expert_id == expert_id and o.status is OfferStatus.open for o in self.offers.values()):
             raise Conflict(f"expert {expert_id} already has an open offer on order {self.id}")
-        active = _active(engagements)
+        active = filling(engagements)
         if any(engagement.expert_id == expert_id for engagement in active):
             raise Conflict(f"expert {expert_id} already has an engagement on order {self.id}")
         if len(active) >= self.experts_wanted:
@@ -159,69 +156,26 @@ class Order(Aggregate):
         self.record(OfferMade(order_id=self.order_id, offer_id=offer_id, expert_id=expert_id, expires_at=expires_at))
         return self.offers[offer_id]
 
-    def rank_candidates(self, candidates: list[str]) -> None:
-        """Name the experts to offer the task to, in order of preference (replacing an earlier list)."""
-        self._require_open()
-        check_ranking(candidates)
-        if not candidates:
-            raise invalid("candidates", "is empty", "one or more expert ids, in order of preference")
-        self.record(CandidatesRanked(order_id=self.order_id, candidates=candidates))
-
-    @property
-    def next_candidates(self) -> list[str]:
-        """The ranked candidates whose turn has not yet come, next first."""
-        considered = {offer.expert_id for offer in self.offers.values()} | set(self.skipped)
-        return [expert_id for expert_id in self.candidates if expert_id not in considered]
-
-    def offer_to_candidates(self, now: dt.datetime, candidates: Mapping[str, Candidate],
-                            engagements: list[Engagement], reason: OfferReason = OfferReason.ranked,
-                            after: Sequence[Offer] = ()) -> list[Offer]:
-        """Offer the task to the next candidates until the offers open and the engagements fill the order:
-        a candidate who cannot be offered it is skipped with the reason. ``candidates`` holds what is known of
-        each next candidate; ``after`` are the declined or expired offers these move on from."""
-        if self.cancelled or not self.candidates or now >= start_of(self.date):
-            return []
-        made: list[Offer] = []
-        moved_on_from = list(after)
-        while (places := self._places_left(engagements)) > 0:
-            if not self.next_candidates:
-                if not self.out_of_candidates:
-                    self.record(NoCandidatesLeft(order_id=self.order_id, still_wanted=places))
-                break
-            expert_id = self.next_candidates[0]
-            refused = self._refusal(candidates.get(expert_id, Candidate(None)))
-            if refused is not None:
-                self.record(CandidateSkipped(order_id=self.order_id, expert_id=expert_id, reason=refused[0]))
-                continue
-            offer_id = uuid.uuid5(self.order_id, f"offer:{len(self.offers)}")  # the same on a retry
-            self.record(OfferMade(
-                order_id=self.order_id, offer_id=offer_id, expert_id=expert_id,
-                expires_at=min(now + OFFER_TIME, start_of(self.date)), reason=reason,
-                rank=self.candidates.index(expert_id) + 1,
-                after_offer_id=moved_on_from.pop(0).offer_id if moved_on_from else None,
-            ))
-            made.append(self.offers[offer_id])
-        return made
-
-    def _places_left(self, engagements: list[Engagement]) -> int:
-        open_offers = sum(offer.status is OfferStatus.open for offer in self.offers.values())
-        return self.experts_wanted - len(_active(engagements)) - open_offers
-
     def _refusal(self, candidate: Candidate) -> tuple[SkipReason, str] | None:
         return refusal(candidate, date=self.date, start_time=self.start_time, duration_hours=self.duration_hours,
-                       county_service=self.county_service)
+                       county_service=self.county_service, from_bank=self.route is OrderRoute.bank)
 
     def accept(self, offer_id: uuid.UUID, now: dt.datetime, engagements: list[Engagement],
-               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = ()) -> Engagement:
+               engagement_id: uuid.UUID, bookings: tuple[Booking, ...] = (),
+               expert: ListedExpert | None = None) -> Engagement:
         """The expert takes the offer on: the offer is accepted and a new engagement opens. ``bookings`` are the
-        expert's engagements that day: one taken on since the offer was made may now overlap the task."""
+        expert's engagements that day: one taken on since the offer was made may now overlap the task; ``expert``
+        what is known of them now: their NGO's agreement with the county may have ended since."""
         offer = self._open_offer(offer_id, now)
-        if len(_active(engagements)) >= self.experts_wanted:
+        if len(filling(engagements)) >= self.experts_wanted:
             raise Conflict(f"order {self.id} already has the {self.experts_wanted} expert(s) it wants")
         clash = next((b for b in bookings if b.overlaps(self.date, self.start_time, self.duration_hours)), None)
         if clash is not None:
             raise Conflict(f"you are already engaged at an overlapping time on {self.date} ({clash.when}): "
                            "cancel that engagement first, or decline this offer")
+        lapsed = county_rule(self.county_service, expert, self.date)
+        if lapsed is not None:
+            raise Conflict(f"expert {offer.expert_id} {lapsed}: the task cannot be taken on")
         self.record(OfferAccepted(order_id=self.order_id, offer_id=offer_id, expert_id=offer.expert_id,
                                   engagement_id=engagement_id))
         return Engagement.open(engagement_id, self, offer)
@@ -258,15 +212,14 @@ class Order(Aggregate):
             return self.orderer_id
         return expert_id if isinstance(expert_id, str) else self.orderer_id
 
-    def _require_open(self) -> None:
-        if self.cancelled:
-            raise Conflict(f"order {self.id} is cancelled")
-
     def when_OrderPlaced(self, e: OrderPlaced) -> None:
         self.orderer_id, self.orderer_organization_id = e.orderer_id, e.orderer_organization_id
         self.county_service, self.task_type, self.topic, self.date = e.county_service, e.task_type, e.topic, e.date
         self.duration_hours, self.place, self.remote = e.duration_hours, e.place, e.remote
         self.experts_wanted, self.fee, self.start_time = e.experts_wanted, e.fee, e.start_time
+        self.route, self.organization_id, self.taken_by, self.taken_via = (
+            e.route, e.organization_id, e.taken_by, e.taken_via)
+        self._await(e)
 
     def when_OrderChanged(self, e: OrderChanged) -> None:
         for name in CHANGEABLE:
@@ -280,15 +233,6 @@ class Order(Aggregate):
     def when_OfferMade(self, e: OfferMade) -> None:
         self.offers[e.offer_id] = Offer(e.offer_id, e.expert_id, e.expires_at, reason=e.reason, rank=e.rank)
 
-    def when_CandidatesRanked(self, e: CandidatesRanked) -> None:
-        self.candidates, self.skipped, self.out_of_candidates = list(e.candidates), {}, False
-
-    def when_CandidateSkipped(self, e: CandidateSkipped) -> None:
-        self.skipped[e.expert_id] = e.reason
-
-    def when_NoCandidatesLeft(self, _: NoCandidatesLeft) -> None:
-        self.out_of_candidates = True
-
     def when_OfferAccepted(self, e: OfferAccepted) -> None:
         offer = self.offers[e.offer_id]
         offer.status, offer.engagement_id = OfferStatus.accepted, e.engagement_id
@@ -301,8 +245,3 @@ class Order(Aggregate):
 
     def when_OfferWithdrawn(self, e: OfferWithdrawn) -> None:
         self.offers[e.offer_id].status = OfferStatus.withdrawn
-
-
-def _active(engagements: list[Engagement]) -> list[Engagement]:
-    """The engagements that fill the order: all but the cancelled ones."""
-    return [engagement for engagement in engagements if not engagement.cancelled]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from services.contracts import events as contracts
 from services.feedback import events as feedback
 from services.orders import messages as m
+from services.orders.handlers.attention import check_county_agreements, list_engagements_needing_attention
 from services.orders.handlers.engagements import (
     cancel_engagement,
     close_engagement,
@@ -30,10 +31,18 @@ from services.orders.handlers.reactions import (
     note_form_in,
     on_expert_erased,
 )
+from services.orders.handlers.routes import (
+    decline_order,
+    list_incoming_orders,
+    list_orders_to_route,
+    propose_experts,
+    route_order,
+    take_order,
+)
 from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
 
-__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "close_unanswered", "expire_offers"]
+__all__ = ["COMMANDS", "CONSUMES", "QUERIES", "check_county_agreements", "close_unanswered", "expire_offers"]
 
 COMMANDS: Commands = {
     "place_order": (m.PlaceOrder, place_order),
@@ -46,6 +55,10 @@ COMMANDS: Commands = {
     "confirm_delivery": (m.ConfirmDelivery, confirm_delivery),
     "cancel_engagement": (m.CancelEngagement, cancel_engagement),
     "close_engagement": (m.EngagementCommand, close_engagement),
+    "take_order": (m.TakeOrder, take_order),
+    "route_order": (m.RouteOrder, route_order),
+    "propose_experts": (m.ProposeExperts, propose_experts),
+    "decline_order": (m.DeclineOrder, decline_order),
 }
 
 QUERIES: Queries = {
@@ -54,10 +67,15 @@ QUERIES: Queries = {
     "list_engagements": (m.ListEngagements, list_engagements),
     "list_offers": (m.ListOffers, list_offers),
     "list_orders": (m.ListOrders, list_orders),
+    "list_incoming_orders": (m.ListIncomingOrders, list_incoming_orders),
+    "list_orders_to_route": (m.ListOrdersToRoute, list_orders_to_route),
+    "list_engagements_needing_attention": (m.ListEngagementsNeedingAttention, list_engagements_needing_attention),
 }
 
 REGISTRY_FACTS = (
     registry.ExpertListed, registry.ExpertUnlisted, registry.OrganizationRegistered,
+    registry.ExpertRegistered, registry.ExpertJoinedOrganization, registry.ExpertLeftOrganization,
+    registry.TrainingCompleted, registry.ExpertDeactivated,
     registry.OrganizationAgreementSigned, registry.OrganizationAgreementEnded,
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
 
-from services.orders.domain import Candidate, Engagement, Offer, Order
+from services.orders.domain import Candidate, Credentials, Engagement, ListedExpert, Offer, OfferStatus, Order
+from services.orders.events import OrderRoute
+from services.registry.events import OrganizationKind
 from shared.errors import Forbidden
 from shared.events import Actor
 from shared.unit_of_work import Session
@@ -36,8 +38,31 @@ def offer_view(offer: Offer) -> dict[str, Any]:
 
 
 async def candidate(deps: Deps, expert_id: str, order: Order) -> Candidate:
-    """What an offer of the order's task to the expert is decided with: their listing, and their bookings that day."""
-    return Candidate(await deps.views.listed_expert(expert_id), await deps.views.bookings(expert_id, order.date))
+    """What an offer of the order's task to the expert is decided with: their listing (for an order that did not
+    come from the bank, their trained membership of an organization will do), and their bookings that day."""
+    expert = await deps.views.listed_expert(expert_id)
+    if expert is None and order.route is not OrderRoute.bank:
+        expert = await deps.views.trained_member(expert_id)
+    return Candidate(expert, await deps.views.bookings(expert_id, order.date))
+
+
+async def in_county_services(deps: Deps, credentials: Credentials | None) -> bool:
+    """Whether an orderer's tasks are in the county's own services: the registry registered their organization as
+    the county's (its kind), so the county's rule for NGO-trained experts applies."""
+    if credentials is None or credentials.organization_id is None:
+        return False
+    return await deps.views.organization_kind(credentials.organization_id) == OrganizationKind.county.value
+
+
+async def offered_experts(deps: Deps, order: Order) -> dict[str, ListedExpert | None]:
+    """What is known of each expert with an open offer on the order."""
+    return {offer.expert_id: (await candidate(deps, offer.expert_id, order)).listed
+            for offer in order.offers.values() if offer.status is OfferStatus.open}
+
+
+async def member(deps: Deps, expert_id: str) -> ListedExpert | None:
+    """The expert as a trained, active member of their organizations (listed in the bank or not), or None."""
+    return await deps.views.listed_expert(expert_id) or await deps.views.trained_member(expert_id)
 
 
 async def candidates_of(deps: Deps, order: Order) -> dict[str, Candidate]:

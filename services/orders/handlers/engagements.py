@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
@@ -63,19 +63,26 @@ async def close_unanswered(deps: Deps) -> int:
     """Close each engagement whose fee is approved and whose feedback forms' answer period has ended, naming the
     forms missing; return how many closed (a background job)."""
     today = deps.clock.today()
-    closed = 0
     due = await deps.views.engagements_awaiting_feedback(delivered_before=today - FEEDBACK_ANSWER_PERIOD)
-    for engagement_id in due:
+    return await change_each(deps, due, "close", lambda engagement: engagement.close_unanswered(today))
+
+
+async def change_each(deps: Deps, engagement_ids: Iterable[uuid.UUID], purpose: str,
+                      change: Callable[[Engagement], bool]) -> int:
+    """A job's change to each engagement, each in its own transaction (``change`` says whether it recorded
+    anything); return how many changed. One that changed meanwhile is left for the job's next run."""
+    changed = 0
+    for engagement_id in engagement_ids:
         try:
             async with deps.uow.begin() as session:
                 engagement = await session.load(Engagement, str(engagement_id), what="engagement")
-                # Every replica runs this job: the same engagement at the same version gets the same event ids.
+                # Every replica runs the job: the same engagement at the same version gets the same event ids.
                 meta = Metadata(actor=SYSTEM, command_id=uuid.uuid5(engagement.engagement_id,
-                                                                    f"close@{engagement.version}"),
+                                                                    f"{purpose}@{engagement.version}"),
                                 engagement_id=engagement.engagement_id)
-                if engagement.close_unanswered(today):
+                if change(engagement):
                     await session.save(engagement, meta)
-                    closed += 1
+                    changed += 1
         except ConcurrencyConflict:
-            continue  # a form or the fee arrived meanwhile: the next run looks again
-    return closed
+            continue  # a form, the fee or a cancellation arrived meanwhile: the next run looks again
+    return changed

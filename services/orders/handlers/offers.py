@@ -43,14 +43,15 @@ def _require_offered_to(actor: Actor, offer: Offer) -> None:
 
 
 async def accept_offer(cmd: m.AnswerOffer, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """The expert takes the task on: the offer is accepted and an engagement opens, in one transaction."""
+    """The expert takes the task on: the offer is accepted and an engagement opens, in one transaction. Refused if
+    it would double-book them, or (in the county's services) their NGO's agreement no longer covers the day."""
     ctx.require_role(Role.expert)
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     _require_offered_to(ctx.actor, order.offer(cmd.offer_id))
     engagement_id = ctx.new_id("engagement")
-    bookings = await deps.views.bookings(ctx.actor.id, order.date)
+    expert = await candidate(deps, ctx.actor.id, order)
     engagement = order.accept(cmd.offer_id, deps.clock.now(), await engagements_of(ctx.session, order), engagement_id,
-                              bookings)
+                              expert.bookings, expert.listed)
     meta = ctx.meta(engagement_id=engagement_id)
     await ctx.session.save(order, meta)
     await ctx.session.save(engagement, meta)

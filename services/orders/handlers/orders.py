@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Order
 from services.orders.domain.order import CHANGEABLE
-from services.orders.events import OfferReason
-from services.orders.handlers.common import as_json, engagements_of, offer_view, require_own
-from services.orders.handlers.offers import move_on
+from services.orders.handlers.common import engagements_of, offered_experts, require_own
+from services.orders.handlers.routes import place
 from shared.events import Role
 from shared.handling import CommandContext
 
@@ -18,22 +17,11 @@ if TYPE_CHECKING:
 
 
 async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Order experts for one task (an orderer whose credentials are valid). With candidates named in order of
-    preference, the first ones are offered the task at once. Returns the order id and the offers made."""
+    """Order experts for one task (an orderer whose credentials are valid), by one of three routes: candidates from
+    the bank named in order of preference (the first ones offered the task at once), an organization whose contact
+    person proposes experts, or one expert the orderer knows. Returns the order id, its route and the offers made."""
     ctx.require_role(Role.orderer)
-    order_id = ctx.new_id("order")
-    order = Order.place_order(
-        order_id, ctx.actor.id, await deps.views.credentials(ctx.actor.id), deps.clock.today(),
-        task_type=cmd.task_type, topic=cmd.topic, date=cmd.date, duration_hours=cmd.duration_hours,
-        place=cmd.place, remote=cmd.remote, experts_wanted=cmd.experts_wanted, county_service=cmd.county_service,
-        fee=cmd.fee, start_time=cmd.start_time,
-    )
-    offers = []
-    if cmd.candidates:
-        order.rank_candidates(list(cmd.candidates))
-        offers = await move_on(deps, ctx.session, order, OfferReason.ranked)
-    await ctx.session.save(order, ctx.meta())
-    return as_json({"order_id": order_id, "offers": [offer_view(offer) for offer in offers]})
+    return await place(cmd, ctx, deps, ctx.actor.id)
 
 
 async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -45,7 +33,7 @@ async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> d
     require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.change(deps.clock.today(), await engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
                  duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote,
-                 start_time=cmd.start_time)
+                 start_time=cmd.start_time, offered=await offered_experts(deps, order) if cmd.date else None)
     await ctx.session.save(order, ctx.meta())
     changed = sorted(name for name in CHANGEABLE if getattr(cmd, name) is not None)
     return {"order_id": order.id, "changed": changed}

@@ -33,7 +33,7 @@ def _candidates_view(order: Order) -> dict[str, Any]:
     }
 
 
-def _order_view(order: Order, offers: Iterable[Offer], *, whole: bool = True) -> dict[str, Any]:
+def order_view(order: Order, offers: Iterable[Offer], *, whole: bool = True) -> dict[str, Any]:
     """The order with the given offers; ``whole`` adds its candidates (not for an expert offered it)."""
     return as_json({
         "order_id": order.id, "orderer_id": order.orderer_id, "orderer_organization_id": order.orderer_organization_id,
@@ -43,21 +43,27 @@ def _order_view(order: Order, offers: Iterable[Offer], *, whole: bool = True) ->
         "experts_wanted": order.experts_wanted, "fee": order.fee, "cancelled": order.cancelled,
         "offers": [offer_view(offer) for offer in offers],
         "candidates": _candidates_view(order) if whole else None,
+        "route": order.route, "organization_id": order.organization_id, "taken_by": order.taken_by,
+        "taken_via": order.taken_via, "awaiting": order.awaiting, "declined_by": order.declined_by,
     })
 
 
 async def get_order(query: m.GetOrder, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """An order with its offers: for its orderer, coordinators and auditors; for an expert, with only the
-    offers made to them."""
+    """An order with its offers: for its orderer, coordinators, auditors and the contact persons of the organization
+    it is addressed to; for an expert, with only the offers made to them."""
     order = await deps.uow.load(Order, str(query.order_id), what="order")
     actor = ctx.actor
-    if actor.role in (Role.coordinator, Role.auditor) or (actor.role is Role.orderer and actor.id == order.orderer_id):
-        return _order_view(order, order.offers.values())
+    addressed = (actor.role is Role.organization_contact and order.organization_id is not None
+                 and actor.organization_id == order.organization_id)
+    if (actor.role in (Role.coordinator, Role.auditor) or addressed
+            or (actor.role is Role.orderer and actor.id == order.orderer_id)):
+        return order_view(order, order.offers.values())
     own = [offer for offer in order.offers.values() if offer.expert_id == actor.id]
     if actor.role is Role.expert and own:
-        return _order_view(order, own, whole=False)
+        return order_view(order, own, whole=False)
     raise Forbidden(
-        f"only the orderer of order {query.order_id}, an expert offered it, a coordinator or an auditor may see it"
+        f"only the orderer of order {query.order_id}, an expert offered it, the organization it is addressed to, a "
+        "coordinator or an auditor may see it"
     )
 
 
@@ -107,5 +113,5 @@ async def list_orders(query: m.ListOrders, ctx: QueryContext, deps: Deps) -> lis
     listed = []
     for order_id in await deps.views.orders_of(ctx.actor.id):
         order = await deps.uow.load(Order, str(order_id), what="order")
-        listed.append(_order_view(order, order.offers.values()))
+        listed.append(order_view(order, order.offers.values()))
     return listed

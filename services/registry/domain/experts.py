@@ -18,6 +18,7 @@ from services.registry.events import (
     ConsentGiven,
     ConsentPurpose,
     ConsentWithdrawn,
+    ErasureGround,
     ExpertDeactivated,
     ExpertErased,
     ExpertJoinedOrganization,
@@ -147,12 +148,12 @@ class Expert(ExpertProfile):
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="deactivated"))
 
-    def erase(self) -> None:
+    def erase(self, ground: ErasureGround) -> None:
         if self.erased:
             raise Conflict(f"expert {self.id} is already erased")
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="erased"))
-        self.record(ExpertErased(expert_id=self.id))
+        self.record(ExpertErased(expert_id=self.id, ground=ground))
 
     # -- applying events ------------------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ import datetime as dt
 from services.registry.events import (
     ContactPersonAppointed,
     ContactPersonRemoved,
+    ErasureGround,
     OrdererCredentialsGranted,
     OrdererCredentialsRevoked,
+    OrdererErased,
     OrganizationAgreementEnded,
     OrganizationAgreementSigned,
     OrganizationKind,
@@ -97,11 +99,14 @@ class OrdererCredentials(Aggregate):
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.valid = False
+        self.erased = False
         self.valid_until: dt.date | None = None
         self.email: str | None = None
 
     def grant(self, orderer_name: str, organization_id: str | None, valid_until: dt.date | None, today: dt.date,
               email: str | None = None) -> None:
+        if self.erased:
+            raise Conflict(f"orderer {self.id} has been erased: credentials go to a new orderer id")
         if valid_until is not None and valid_until < today:
             raise invalid("valid_until", "is in the past", f"a date on or after {today}")
         self.record(OrdererCredentialsGranted(orderer_id=self.id, orderer_name=orderer_name,
@@ -111,12 +116,25 @@ class OrdererCredentials(Aggregate):
         return self.id  # every event of the credentials is the orderer's
 
     def revoke(self, reason: str) -> None:
+        if self.erased:
+            raise Conflict(f"orderer {self.id} has been erased")
         if not self.valid:
             raise Conflict(f"orderer {self.id} has no credentials to revoke")
         self.record(OrdererCredentialsRevoked(orderer_id=self.id, reason=reason))
+
+    def erase(self, ground: ErasureGround) -> None:
+        """The orderer's credentials end, and their personal data goes (the caller shreds their key)."""
+        if self.erased:
+            raise Conflict(f"orderer {self.id} is already erased")
+        if self.valid:
+            self.record(OrdererCredentialsRevoked(orderer_id=self.id, reason=None))
+        self.record(OrdererErased(orderer_id=self.id, ground=ground))
 
     def when_OrdererCredentialsGranted(self, event: OrdererCredentialsGranted) -> None:
         self.valid, self.valid_until, self.email = True, event.valid_until, event.email
 
     def when_OrdererCredentialsRevoked(self, _: OrdererCredentialsRevoked) -> None:
         self.valid = False
+
+    def when_OrdererErased(self, _: OrdererErased) -> None:
+        self.valid, self.erased, self.email = False, True, None

@@ -11,6 +11,7 @@ from services.registry.events.experts import (
     ConsentGiven,
     ConsentPurpose,
     ConsentWithdrawn,
+    ErasureGround,
     ExpertDeactivated,
     ExpertErased,
     ExpertJoinedOrganization,
@@ -21,6 +22,7 @@ from services.registry.events.experts import (
 from services.registry.events.orderers import (
     OrdererCredentialsGranted,
     OrdererCredentialsRevoked,
+    OrdererErased,
 )
 from services.registry.events.organizations import (
     ContactPersonAppointed,
@@ -69,6 +71,7 @@ __all__ = [
     "ContactPersonAppointed",
     "ContactPersonRemoved",
     "ContactPreference",
+    "ErasureGround",
     "ExpertDeactivated",
     "ExpertErased",
     "ExpertJoinedOrganization",
@@ -82,6 +85,7 @@ __all__ = [
     "ModuleCompleted",
     "OrdererCredentialsGranted",
     "OrdererCredentialsRevoked",
+    "OrdererErased",
     "OrganizationAgreementEnded",
     "OrganizationAgreementSigned",
     "OrganizationKind",

@@ -113,7 +113,20 @@ class ExpertUnlisted(DomainEvent):
 sealed_since(ExpertUnlisted, from_version=1)
 
 
+class ErasureGround(enum.StrEnum):
+    """Why a person's data is erased: the grounds of the GDPR's article 17(1), (a) to (e). Who asked and when is
+    the event's envelope (its actor and time)."""
+
+    no_longer_necessary = "no_longer_necessary"  # (a) no longer needed for the purposes it was collected for
+    consent_withdrawn = "consent_withdrawn"  # (b) the person withdrew the consent the processing rested on
+    objection = "objection"  # (c) the person objected, and no overriding legitimate ground remains
+    unlawful = "unlawful"  # (d) it was processed unlawfully
+    legal_obligation = "legal_obligation"  # (e) a law requires the erasure
+
+
 class ExpertErased(DomainEvent):
-    """The expert's personal data was erased (their key shredded); services drop what they hold of them."""
+    """The expert's personal data was erased (their key shredded); services drop what they hold of them. The
+    ground is recorded since grounds were (None in an older event)."""
 
     expert_id: str
+    ground: ErasureGround | None = None

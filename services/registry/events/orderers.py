@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from services.registry.events.experts import ErasureGround
 from shared.events import DomainEvent, Personal
 from shared.upcasting import sealed_since
 
@@ -34,3 +35,11 @@ class OrdererCredentialsRevoked(DomainEvent):
 
 
 sealed_since(OrdererCredentialsRevoked, from_version=1)
+
+
+class OrdererErased(DomainEvent):
+    """The orderer's personal data was erased (their key shredded: their name, address and reasons read as erased
+    everywhere); their credentials ended first. Who asked and when is the envelope."""
+
+    orderer_id: str
+    ground: ErasureGround

@@ -31,6 +31,7 @@ from services.registry.handlers.experts import (
 from services.registry.handlers.organizations import (
     appoint_contact_person,
     end_organization_agreement,
+    erase_orderer,
     grant_credentials,
     register_organization,
     remove_contact_person,
@@ -96,7 +97,8 @@ COMMANDS: Commands = {
     "list_expert": (m.ListExpert, list_expert),
     "unlist_expert": (m.UnlistExpert, unlist_expert),
     "deactivate_expert": (m.DeactivateExpert, deactivate_expert),
-    "erase_expert": (m.ExpertCommand, erase_expert),
+    "erase_expert": (m.EraseExpert, erase_expert),
+    "erase_orderer": (m.EraseOrderer, erase_orderer),
     "grant_credentials": (m.GrantCredentials, grant_credentials),
     "revoke_credentials": (m.RevokeCredentials, revoke_credentials),
 }

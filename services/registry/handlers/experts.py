@@ -128,13 +128,14 @@ async def deactivate_expert(cmd: m.DeactivateExpert, ctx: CommandContext, deps: 
     )
 
 
-async def erase_expert(cmd: m.ExpertCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Erase the expert's personal data (the expert, or a coordinator): their key is shredded, so their
-    name, contact details and experience read as erased everywhere, also in copies on the bus."""
+async def erase_expert(cmd: m.EraseExpert, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Erase the expert's personal data (the expert, or a coordinator), recording on what ground: their key is
+    shredded, so their name, contact details and experience read as erased everywhere, also in copies on the
+    bus."""
     if not (is_self(ctx.actor, Expert(cmd.expert_id)) or ctx.actor.role is Role.coordinator):
         raise Forbidden("only the expert themself or a coordinator may erase an expert's personal data")
     expert = await ctx.session.load(Expert, cmd.expert_id, what="expert")
-    expert.erase()
+    expert.erase(cmd.ground)
     await ctx.session.save(expert, ctx.meta())
     await ctx.session.shred(cmd.expert_id)
     return {"expert_id": cmd.expert_id, "erased": True}

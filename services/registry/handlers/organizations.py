@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from services.registry import messages as m
 from services.registry.domain import OrdererCredentials, Organization
 from services.registry.handlers.access import require_speaks_for
+from shared.errors import Forbidden
 from shared.events import Role
 from shared.handling import CommandContext
 
@@ -71,6 +72,19 @@ async def grant_credentials(cmd: m.GrantCredentials, ctx: CommandContext, deps: 
                       str(cmd.email) if cmd.email else None)
     await ctx.session.save(credentials, ctx.meta(subject_id=cmd.orderer_id))
     return {"orderer_id": cmd.orderer_id, "valid_until": cmd.valid_until}
+
+
+async def erase_orderer(cmd: m.EraseOrderer, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Erase the orderer's personal data (a coordinator, or the orderer themself), recording on what ground: their
+    credentials end and their key is shredded, so their name, address and reasons read as erased everywhere."""
+    themself = ctx.actor.role is Role.orderer and ctx.actor.id == cmd.orderer_id
+    if not (ctx.actor.role is Role.coordinator or themself):
+        raise Forbidden("only the orderer themself or a coordinator may erase an orderer's personal data")
+    credentials = await ctx.session.load(OrdererCredentials, cmd.orderer_id, what="orderer")
+    credentials.erase(cmd.ground)
+    await ctx.session.save(credentials, ctx.meta())
+    await ctx.session.shred(cmd.orderer_id)
+    return {"orderer_id": cmd.orderer_id, "erased": True}
 
 
 async def revoke_credentials(cmd: m.RevokeCredentials, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from services.registry.events import (
     AccessPurpose,
     ConsentPurpose,
     ContactPreference,
+    ErasureGround,
     TaskKind,
 )
 from shared.commands import Command, Request
@@ -39,6 +40,11 @@ class JoinOrganization(Command):
 
 class ExpertCommand(Command):
     expert_id: Identifier
+
+
+class EraseExpert(ExpertCommand):
+    # The expert's data rests on their consent (the bank's, the contacts'): withdrawing it is the usual ground.
+    ground: ErasureGround = ErasureGround.consent_withdrawn
 
 
 class DeactivateExpert(ExpertCommand):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pydantic import EmailStr
 
-from services.registry.events import (
-    OrganizationKind,
-)
+from services.registry.events import ErasureGround, OrganizationKind
 from shared.commands import Command
 from shared.fields import Day, Identifier, Name, Reason
 
@@ -50,6 +48,11 @@ class GrantCredentials(Command):
     organization_id: Identifier | None = None
     valid_until: Day | None = None
     email: EmailStr | None = None  # the orderer signs in with it
+
+
+class EraseOrderer(Command):
+    orderer_id: Identifier
+    ground: ErasureGround
 
 
 class RevokeCredentials(Command):

@@ -233,3 +233,7 @@ class RecordedTables(PostgresViews):
 
     async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(f"UPDATE {self.schema}.orderers SET revoked = true WHERE orderer_id = $1", e.orderer_id)
+
+    async def on_OrdererErased(self, e: ev.OrdererErased, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(f"DELETE FROM {self.schema}.logins WHERE role = 'orderer' AND id = $1", e.orderer_id)
+        await conn.execute(f"DELETE FROM {self.schema}.orderers WHERE orderer_id = $1", e.orderer_id)

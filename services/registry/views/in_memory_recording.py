@@ -232,6 +232,11 @@ class InMemoryRecordedViews(Projection):
         self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))
         self._login(e.email, Capacity(role=Role.orderer, id=e.orderer_id, organization_id=e.organization_id))
 
+    async def on_OrdererErased(self, e: ev.OrdererErased, connection: Any, event: Envelope[Any]) -> None:
+        self._forget(lambda c: not (c.role is Role.orderer and c.id == e.orderer_id))
+        self.credentials.pop(e.orderer_id, None)
+        self.orderer_rows.pop(e.orderer_id, None)
+
     async def on_OrdererCredentialsRevoked(self, e: ev.OrdererCredentialsRevoked, connection: Any,
                                            event: Envelope[Any]) -> None:
         if e.orderer_id in self.credentials:

@@ -41,6 +41,18 @@ GRANT_FORM = Form(fields=(
 ), submit=N_("Grant credentials"))
 REVOKE_FORM = Form(fields=(Field("reason", N_("Why are the credentials revoked?"), kind="textarea"),),
                    submit=N_("Revoke the credentials"))
+# The grounds of the GDPR's article 17(1) on which a person's data is erased (services/registry ErasureGround).
+ERASURE_GROUNDS = (
+    ("no_longer_necessary", N_("No longer needed for what it was collected for")),
+    ("consent_withdrawn", N_("The person withdrew their consent")),
+    ("objection", N_("The person objected to the processing")),
+    ("unlawful", N_("It was processed unlawfully")),
+    ("legal_obligation", N_("A law requires the erasure")),
+)
+ERASE_ORDERER_FORM = Form(fields=(
+    Field("ground", N_("On what ground is the data erased?"), kind="radios", options=ERASURE_GROUNDS,
+          hint=N_("The orderer's credentials end, and their name and address can no longer be read anywhere. "
+                  "The erasure, its ground and who made it are recorded.")),), submit=N_("Erase the orderer's data"))
 RATE_FORM = Form(fields=(
     Field("rate_table_id", N_("Identifier"), width="short", hint=N_("For example rates-2027")),
     Field("effective_from", N_("In force from"), kind="date", width="short"),
@@ -115,6 +127,15 @@ async def revoke(request: Request) -> Response:
                              N_("The credentials are revoked."), extra={"orderer_id": orderer_id})
 
 
+async def erase_orderer(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    orderer_id = request.path_params["orderer_id"]
+    return await handle_form(request, person, ERASE_ORDERER_FORM, "registry.cmd.erase_orderer", "form_page.html",
+                             {"title": _("Erase an orderer's data"), "caption": orderer_id,
+                              "back": "/coordinator/orderers"}, "/coordinator/orderers",
+                             N_("The orderer's data is erased."), extra={"orderer_id": orderer_id})
+
+
 async def rates(request: Request) -> Response:
     person = await acting_as(request, "coordinator")
     tables = await ask(request, person, "contracts.query.rate_tables")
@@ -181,6 +202,7 @@ ROUTES = [
     Route("/coordinator/orderers", orderers),
     Route("/coordinator/orderers/new", grant, methods=["GET", "POST"]),
     Route("/coordinator/orderers/{orderer_id:str}/revoke", revoke, methods=["GET", "POST"]),
+    Route("/coordinator/orderers/{orderer_id:str}/erase", erase_orderer, methods=["GET", "POST"]),
     Route("/coordinator/rates", rates),
     Route("/coordinator/rates/new", new_rates, methods=["GET", "POST"]),
     Route("/coordinator/engagements", engagements),

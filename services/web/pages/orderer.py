@@ -12,9 +12,10 @@ from services.web.forms import Field, Form, Problems
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form
 from services.web.pages.expert import engagements
+from services.web.pages.order_forms import CANDIDATES_FORM, organizations, route_form
 from services.web.rendering import TASK_TYPES, render
 
-ORDER_FORM = Form(fields=(
+TASK_FIELDS = (
     Field("task_type", N_("What kind of task?"), kind="select", options=tuple(TASK_TYPES.items())),
     Field("topic", N_("Topic"), hint=N_("For example: recovery from depression, for teachers.")),
     Field("date", N_("Date"), kind="date", width="short"),
@@ -24,21 +25,33 @@ ORDER_FORM = Form(fields=(
     Field("place", N_("Place"), required=False, hint=N_("The address, or leave empty for remote work.")),
     Field("remote", N_("Remote work"), kind="checkbox"),
     Field("experts_wanted", N_("How many experts?"), kind="number", width="short", default="1"),
-    Field("county_service", N_("For the county's own services"), kind="checkbox",
-          hint=N_("Then an expert trained by an organization needs the organization's agreement with the county.")),
     Field("fee.mode", N_("Fee"), kind="radios", default="recommended",
           options=(("recommended", N_("The county's recommended fee table")), ("orderer", N_("We set the fee")))),
     Field("fee.hourly_fee", N_("Our fee in euros an hour"), kind="number", width="short", required=False),
     Field("fee.fixed_fee", N_("Or our fee in euros for the whole task"), kind="number", width="short",
           required=False),
-    Field("candidates", N_("Experts to offer the task to"), kind="list", required=False,
-          hint=N_("Their ids in order of preference, separated with commas. The first ones are offered the task at "
-                  "once; if one declines or does not answer in time, the next one is.")),
-), submit=N_("Place the order"), aliases=(("fee", "fee.mode"),))
+)
+FEE_ALIASES = (("fee", "fee.mode"),)
+
+
+def order_form(known: tuple[tuple[str, str], ...]) -> Form:
+    """The orderer's order form: the task, and one of three routes to its experts (or none yet)."""
+    return Form(fields=(
+        *TASK_FIELDS,
+        Field("candidates", N_("Experts from the bank to offer the task to"), kind="list", required=False,
+              hint=N_("Their ids in order of preference, separated with commas. The first ones are offered the task "
+                      "at once; if one declines or does not answer in time, the next one is.")),
+        Field("organization_id", N_("Or address the order to an organization"), kind="select", required=False,
+              options=(("", N_("No")), *known),
+              hint=N_("Its contact person proposes experts who are its members.")),
+        Field("expert_id", N_("Or offer the task to an expert you know"), required=False, width="short",
+              hint=N_("Their id. They need not be in the bank, but must have completed a basic training.")),
+    ), submit=N_("Place the order"), aliases=FEE_ALIASES)
 
 # Why a ranked candidate was passed over (the orders service's skip reasons).
 SKIP_REASONS = {
     "not_listed": N_("Skipped: not listed in the bank"),
+    "not_trained_member": N_("Skipped: not a trained, active member of an organization"),
     "county_agreement": N_("Skipped: no agreement with the county on the date"),
     "double_booked": N_("Skipped: already engaged at that time"),
 }
@@ -79,22 +92,33 @@ async def bank(request: Request) -> Response:
 
 async def new_order(request: Request) -> Response:
     person = await acting_as(request, "orderer")
-    return await handle_form(request, person, ORDER_FORM, "orders.cmd.place_order", "form_page.html",
+    form = order_form(await organizations(request, person))
+    return await handle_form(request, person, form, "orders.cmd.place_order", "form_page.html",
                              {"title": _("New order"), "intro": _("One task, for one or more experts.")},
                              lambda placed: f"/orders/{placed['order_id']}", N_("Your order is placed."))
 
 
 async def order(request: Request) -> Response:
     person = await acting_as(request, "orderer", "coordinator", "auditor")
-    order_id = str(request.path_params["order_id"])
+    context = await order_context(request, person, str(request.path_params["order_id"]))
+    return render(request, "orderer/order.html", {**context, "form": None, "values": {}, "problems": Problems()},
+                  person=person)
+
+
+async def order_context(request: Request, person: Any, order_id: str) -> dict[str, Any]:
+    """The order page's order, candidates and forms: offering it (its orderer), routing it (a coordinator)."""
     found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
-    offer_form = None
+    context: dict[str, Any] = {"order": found, "candidates": candidate_rows(found), "offer_form": None,
+                               "route_form": None, "candidates_form": None}
     accepted = sum(offer["status"] == "accepted" for offer in found["offers"])
-    if person.act.role == "orderer" and not found["cancelled"] and accepted < found["experts_wanted"]:
-        offer_form = await _offer_form(request, person)
-    return render(request, "orderer/order.html", {"order": found, "offer_form": offer_form, "form": offer_form,
-                                                  "values": {}, "problems": Problems(),
-                                                  "candidates": candidate_rows(found)}, person=person)
+    if found["cancelled"] or accepted >= found["experts_wanted"]:
+        return context
+    if person.act.role == "orderer":
+        context["offer_form"] = await _offer_form(request, person)
+    elif person.act.role == "coordinator":
+        context["route_form"] = route_form(await organizations(request, person))
+        context["candidates_form"] = CANDIDATES_FORM
+    return context
 
 
 async def _offer_form(request: Request, person: Any) -> Form:
@@ -107,12 +131,10 @@ async def _offer_form(request: Request, person: Any) -> Form:
 async def make_offer(request: Request) -> Response:
     person = await acting_as(request, "orderer")
     order_id = str(request.path_params["order_id"])
-    found = await ask(request, person, "orders.query.get_order", {"order_id": order_id})
-    form = await _offer_form(request, person)
-    return await handle_form(request, person, form, "orders.cmd.make_offer", "orderer/order.html",
-                             {"order": found, "offer_form": form, "candidates": candidate_rows(found)},
-                             f"/orders/{order_id}",
-                             N_("The offer is sent to the expert."), extra={"order_id": order_id})
+    context = await order_context(request, person, order_id)
+    return await handle_form(request, person, context["offer_form"], "orders.cmd.make_offer", "orderer/order.html",
+                             context, f"/orders/{order_id}", N_("The offer is sent to the expert."),
+                             extra={"order_id": order_id})
 
 
 ROUTES = [

@@ -22,7 +22,7 @@ from shared.clock import Clock
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually
-from tests.integration.orders.test_orders_runtime import (
+from tests.integration.orders.stack import (
     COORDINATOR,
     EXPERT as MAIJA,
     ORDERER,

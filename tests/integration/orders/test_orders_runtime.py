@@ -2,16 +2,10 @@
 orders read tables through JetStream, orders decides with them, and engagements move on contracts' and
 feedback's events (fed through the real consumer, in its transaction, without publishing them by hand)."""
 
-import contextlib
 import datetime as dt
-import json
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from decimal import Decimal
 
-import asyncpg
-import nats
 import pytest
 
 from services.contracts.events import ContractCancelled, ContractFullySigned, FeeApproved, FeePaid
@@ -19,114 +13,22 @@ from services.feedback.events import FeedbackCompleted
 from services.orders import service as orders
 from services.orders.handlers import expire_offers
 from services.orders.projections import OrdersTables
-from services.registry import service as registry
 from shared.clock import Clock
-from shared.envelope import Published
-from shared.events import SYSTEM, NewEvent
-from shared.eventstore import chain, codec
 from shared.messaging.rpc import RemoteError
-from shared.messaging.streams import ensure_stream
-from shared.runtime.service import ServiceRuntime
 from shared.unit_of_work import PostgresUnitOfWork
-from tests.callers import request
-from tests.conftest import eventually
+from tests.integration.orders.stack import (
+    COORDINATOR,
+    EXPERT,
+    ORDERER,
+    TASK_DAY,
+    TODAY,
+    WARD,
+    Stack,
+    listed_ngo_expert_and_orderer,
+    place_order,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "orders")]
-
-COORDINATOR = {"id": "coord", "role": "coordinator"}
-ORDERER = {"id": "school-1", "role": "orderer"}
-EXPERT = {"id": "maija", "role": "expert"}
-TODAY = dt.date.today()
-TASK_DAY = TODAY + dt.timedelta(days=14)
-
-
-@dataclass
-class Stack:
-    nc: nats.NATS
-    orders: ServiceRuntime
-    db: asyncpg.Connection
-
-    async def registry(self, command, **body):
-        return await request(self.nc, f"kokemus.registry.cmd.{command}", body)
-
-    async def cmd(self, command, **body):
-        return await request(self.nc, f"kokemus.orders.cmd.{command}", body)
-
-    async def query(self, query, **body):
-        return await request(self.nc, f"kokemus.orders.query.{query}", body)
-
-    async def orders_table_has(self, sql, *args):
-        """Wait until the orders read tables show what the registry recorded (it travels through JetStream)."""
-        return await eventually(lambda: self.db.fetchval(f"SELECT true FROM orders.{sql}", *args))
-
-    async def published(self, event_type):
-        js = self.nc.jetstream()
-
-        async def last():
-            try:
-                message = await js.get_last_msg("KOKEMUS_ORDERS", f"kokemus.orders.events.{event_type}")
-            except nats.js.errors.NotFoundError:
-                return None
-            return json.loads(message.data)
-
-        return await eventually(last)
-
-    async def feed(self, source, payload):
-        """Run another service's event through the orders consumer of that source, as JetStream would."""
-        [sealed] = codec.seal(f"{source}-{uuid.uuid4()}", 1, chain.GENESIS,
-                              [NewEvent(payload, SYSTEM, engagement_id=payload.engagement_id)], {}, {}, service=source)
-        [consumer] = [c for c in self.orders.consumers if c.name == f"orders-from-{source}"]
-        return await consumer.process(Published.model_validate_json(sealed.model_dump_json()))
-
-
-@contextlib.asynccontextmanager
-async def beside_the_registry(environment) -> AsyncIterator[tuple[nats.NATS, asyncpg.Connection]]:
-    """The registry running, the streams orders waits for made, a connection to the bus and one to orders' tables."""
-    nc = await nats.connect(environment.nats_url)
-    for source in ("contracts", "feedback"):  # not running here; orders waits for their streams to exist
-        await ensure_stream(nc.jetstream(), source, 1, 60)
-    registry_runtime = ServiceRuntime(registry.definition(), environment.settings("registry"))
-    await registry_runtime.start(serve_http=False)
-    db = await asyncpg.connect(environment.dsns["orders"])
-    try:
-        yield nc, db
-    finally:
-        await db.close()
-        await nc.close()
-        await registry_runtime.stop()
-
-
-@pytest.fixture
-async def stack(environment) -> AsyncIterator[Stack]:
-    async with beside_the_registry(environment) as (nc, db):
-        orders_runtime = ServiceRuntime(orders.definition(), environment.settings("orders"))
-        await orders_runtime.start(serve_http=False)
-        try:
-            yield Stack(nc, orders_runtime, db)
-        finally:
-            await orders_runtime.stop()
-
-
-async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
-    """Through the registry's commands: an NGO, its trained and consenting expert in the bank, an orderer."""
-    await stack.registry(
-        "register_organization", actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo"
-    )
-    await stack.registry("register_expert", actor=COORDINATOR, expert_id="maija", organization_id="mieli",
-                         name="Maija M", email="maija@example.org")
-    await stack.registry("record_training", actor=COORDINATOR, expert_id="maija", completed_on=str(TODAY),
-                         trained_by="mieli")
-    await stack.registry("give_consent", actor=EXPERT, expert_id="maija")
-    await stack.registry("list_expert", actor=COORDINATOR, expert_id="maija", topics=["mental health"])
-    await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="school-1", orderer_name="Turku school")
-    await stack.orders_table_has("listed_experts WHERE expert_id = 'maija'")
-    await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'school-1'")
-
-
-async def place_order(stack: Stack, **terms) -> str:
-    placed = await stack.cmd("place_order", actor=ORDERER, task_type="lecture", topic="recovery", date=str(TASK_DAY),
-                             duration_hours="2", place="Turku", fee={"mode": "recommended"}, **terms)
-    return placed["order_id"]
 
 
 async def test_a_listed_expert_accepts_an_offer_and_the_engagement_opens(stack):
@@ -158,16 +60,23 @@ async def test_a_listed_expert_accepts_an_offer_and_the_engagement_opens(stack):
 
 async def test_the_county_rule_follows_the_registry_s_organization_agreements(stack):
     await listed_ngo_expert_and_orderer(stack)
-    order_id = await place_order(stack, county_service=True)
+    # A ward of the county orders: its tasks are in the county's services (the registry's record says so).
+    await stack.registry("register_organization", actor=COORDINATOR, organization_id="varha", name="Varha",
+                         kind="county")
+    await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="ward-1", orderer_name="Ward",
+                         organization_id="varha")
+    await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'ward-1'")
+    await stack.orders_table_has("organizations WHERE organization_id = 'varha'")
+    order_id = await place_order(stack, actor=WARD)
     with pytest.raises(RemoteError) as refused:
-        await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+        await stack.cmd("make_offer", actor=WARD, order_id=order_id, expert_id="maija")
     assert refused.value.fields[0]["field"] == "expert_id"
     assert "organization agreement" in refused.value.fields[0]["reason"]
 
     await stack.registry("sign_organization_agreement", actor=COORDINATOR, organization_id="mieli",
                          agreement_id="2026", valid_from=str(TODAY), valid_until=str(TASK_DAY))
     await stack.orders_table_has("organization_agreements WHERE organization_id = 'mieli'")
-    offer = await stack.cmd("make_offer", actor=ORDERER, order_id=order_id, expert_id="maija")
+    offer = await stack.cmd("make_offer", actor=WARD, order_id=order_id, expert_id="maija")
 
     # The expiry job over the real read tables, run as if a week had passed.
     pool = stack.orders.pool

@@ -30,6 +30,7 @@ AUDITOR = Actor(id="auditor", role=Role.auditor)
 CONTACT = Actor(id="contact-1", role=Role.organization_contact, organization_id="mieli")
 ORDERER = Actor(id="school-1", role=Role.orderer)
 OTHER_ORDERER = Actor(id="school-2", role=Role.orderer)
+WARD = Actor(id="ward-1", role=Role.orderer)  # of the county's own services
 EXPERT = Actor(id="maija", role=Role.expert)
 OTHER_EXPERT = Actor(id="pekka", role=Role.expert)
 
@@ -54,6 +55,8 @@ class World:
         self.deps = compose(InMemoryUnitOfWork(self.store, self.views.project), self.views, clock=Clock(self.clock))
         self.views.orderers[ORDERER.id] = Credentials(ORDERER.id, "school-org")
         self.views.orderers[OTHER_ORDERER.id] = Credentials(OTHER_ORDERER.id)
+        self.views.orderers[WARD.id] = Credentials(WARD.id, "varha")
+        self.views.kinds["varha"] = "county"
         self.list_expert(EXPERT.id, county_trained=True)
         self.list_expert(OTHER_EXPERT.id, county_trained=True)
 

@@ -23,6 +23,7 @@ from tests.unit.orders.fakes import (
     OTHER_EXPERT,
     OTHER_ORDERER,
     TASK_DAY,
+    WARD,
     World,
     delivered,
     fee_approved,
@@ -107,13 +108,13 @@ async def test_an_offer_to_an_expert_who_is_not_listed_names_the_field(world):
 
 async def test_the_ngo_agreement_rule_for_the_county_s_own_services(world):
     world.list_expert("ngo-expert", county_trained=False)
-    order_id = await world.order(county_service=True)
+    order_id = await world.order(WARD)  # the county's ward: its tasks are in the county's services
     with pytest.raises(Invalid) as error:
-        await world.offer(order_id, expert=EXPERT.model_copy(update={"id": "ngo-expert"}))
+        await world.offer(order_id, expert=EXPERT.model_copy(update={"id": "ngo-expert"}), actor=WARD)
     assert error.value.fields[0].field == "expert_id" and "organization agreement" in error.value.fields[0].reason
 
     world.list_expert("ngo-expert", agreements=(Agreement(dt.date(2025, 1, 1), valid_until=TASK_DAY),))
-    assert await world.offer(order_id, expert=EXPERT.model_copy(update={"id": "ngo-expert"}))
+    assert await world.offer(order_id, expert=EXPERT.model_copy(update={"id": "ngo-expert"}), actor=WARD)
 
 
 @pytest.mark.parametrize("actor, allowed", [

@@ -129,7 +129,7 @@ async def test_withdrawing_consent_takes_a_listed_expert_off_the_bank(deps):
 
 async def test_erasure_shreds_the_personal_data_but_keeps_the_history(deps):
     await setup_expert(deps)
-    await call(h.erase_expert, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    await call(h.erase_expert, m.EraseExpert(expert_id="maija"), EXPERT, deps)
     [registered] = [e for e in await deps.uow.store.read_stream("expert-maija") if e.event_type == "ExpertRegistered"]
     assert registered.payload.name is None and registered.payload.email is None
     assert set(registered.erased_fields) == {"name", "email"}
@@ -215,7 +215,7 @@ async def test_whois_names_every_role_of_an_address_and_only_the_identity_servic
         with pytest.raises(Forbidden):
             await call(h.whois, m.Whois(email="maija@example.org"), person, deps)
     await call(h.revoke_credentials, m.RevokeCredentials(orderer_id="maija-orders", reason="left"), COORDINATOR, deps)
-    await call(h.erase_expert, m.ExpertCommand(expert_id="maija"), EXPERT, deps)
+    await call(h.erase_expert, m.EraseExpert(expert_id="maija"), EXPERT, deps)
     assert await call(h.whois, m.Whois(email="maija@example.org"), SYSTEM_ACTOR, deps) == []
 
 

@@ -1,0 +1,69 @@
+"""Erasing a person's data in the registry: on a recorded ground, by whom the GDPR lets ask, leaving a history
+that still verifies and nothing they could sign in with."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from services.registry import handlers as h, messages as m
+from shared.errors import Conflict, Forbidden
+from shared.events import Actor, Role
+from tests.unit.calls import call
+from tests.unit.registry.depth import COORDINATOR, county, listed
+
+CLINIC = Actor(id="clinic", role=Role.orderer, organization_id="clinic-org")
+IDENTITY = Actor(id="identity", role=Role.system)
+
+
+async def test_an_orderer_is_erased_on_a_recorded_ground_and_can_no_longer_sign_in_or_search(deps):
+    await county(deps)
+    await listed(deps)
+    await call(h.grant_credentials, m.GrantCredentials(orderer_id="clinic", orderer_name="Lea Laakso",
+                                                       organization_id="clinic-org", email="lea@klinikka.fi"),
+               COORDINATOR, deps)
+    assert [r["role"] for r in await call(h.whois, m.Whois(email="lea@klinikka.fi"), IDENTITY, deps)] == ["orderer"]
+
+    await call(h.erase_orderer, m.EraseOrderer(orderer_id="clinic", ground="objection"), COORDINATOR, deps)
+
+    stream = await deps.uow.store.read_stream("orderer-clinic")
+    assert [e.event_type for e in stream] == ["OrdererCredentialsGranted", "OrdererCredentialsRevoked",
+                                              "OrdererErased"]
+    erased = stream[-1]
+    assert (erased.payload.ground, erased.actor) == ("objection", COORDINATOR)  # on what ground, who asked
+    assert stream[0].payload.orderer_name is None and "orderer_name" in stream[0].erased_fields
+    assert (await deps.uow.store.verify()).intact
+    assert await call(h.whois, m.Whois(email="lea@klinikka.fi"), IDENTITY, deps) == []
+    assert "clinic" not in [o["orderer_id"] for o in await call(h.list_orderers, m.ListOrderers(), COORDINATOR, deps)]
+    with pytest.raises(Forbidden):
+        await call(h.find_experts, m.FindExperts(), CLINIC, deps)
+    with pytest.raises(Conflict, match="already erased"):
+        await call(h.erase_orderer, m.EraseOrderer(orderer_id="clinic", ground="objection"), COORDINATOR, deps)
+    with pytest.raises(Conflict, match="new orderer id"):
+        await call(h.grant_credentials, m.GrantCredentials(orderer_id="clinic", orderer_name="Lea"), COORDINATOR,
+                   deps)
+
+
+async def test_an_orderer_erases_only_themself_and_the_ground_is_one_the_gdpr_names(deps):
+    await county(deps)  # credentials for "school"
+    with pytest.raises(Forbidden):
+        await call(h.erase_orderer, m.EraseOrderer(orderer_id="school", ground="objection"), CLINIC, deps)
+    with pytest.raises(ValidationError) as refused:
+        m.EraseOrderer(orderer_id="school", ground="a whim")
+    assert refused.value.errors()[0]["loc"] == ("ground",)
+    school = Actor(id="school", role=Role.orderer)
+    await call(h.erase_orderer, m.EraseOrderer(orderer_id="school", ground="consent_withdrawn"), school, deps)
+    [erased] = [e for e in await deps.uow.store.read_stream("orderer-school") if e.event_type == "OrdererErased"]
+    assert erased.actor == school
+
+
+async def test_an_experts_erasure_records_its_ground(deps):
+    await county(deps)
+    me = await listed(deps)
+    await listed(deps, "pekka")
+    await call(h.erase_expert, m.EraseExpert(expert_id="maija"), me, deps)
+    await call(h.erase_expert, m.EraseExpert(expert_id="pekka", ground="no_longer_necessary"), COORDINATOR, deps)
+    grounds = {e.payload.expert_id: (e.payload.ground, e.actor.id) for name in ("maija", "pekka")
+               for e in await deps.uow.store.read_stream(f"expert-{name}") if e.event_type == "ExpertErased"}
+    # The expert's own request withdraws the consent their data rests on; a coordinator names the ground.
+    assert grounds == {"maija": ("consent_withdrawn", "maija"), "pekka": ("no_longer_necessary", "coord")}
