@@ -9,6 +9,7 @@ sign now. No I/O here.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from services.contracts.events import ContractDrafted
 from services.contracts.expenses import PER_DIEM_FULL_HOURS, PER_DIEM_PARTIAL_HOURS, cents
 
 LANGUAGES = ("fi", "sv")
-VERSION = 1  # amendments (a changed order re-signed) would make version 2, 3, …; not yet made
+VERSION = 1  # the first version; each amendment makes the next (2, 3, …), which both parties sign again
 
 TASK_TYPES = {
     "fi": {"lecture": "Puheenvuoro tai luento", "co_teaching": "Yhteisopetus", "development_group": "Kehittäjäryhmä",
@@ -62,6 +63,13 @@ TEXTS = {
                         "kirjata kenenkään terveyttä tai elämäntilannetta koskevia tietoja. Matkan reitti näytetään "
                         "vain osapuolille ja koordinaattorille.",
         "signing": "Allekirjoittamalla osapuoli hyväksyy tämän asiakirjan version ehdot.",
+        "time": "Kellonaika", "amendment": "Muutos",
+        "amendment_text": "Tämä versio {version} muuttaa sopimuksen version {previous} ehtoja: {changed}. Muut ehdot "
+                          "pysyvät ennallaan. Molemmat osapuolet allekirjoittavat muutetun version; aiemmat versiot "
+                          "säilyvät luettavina.",
+        "changed": {"task_date": "päivämäärä", "start_time": "kellonaika", "duration_hours": "kesto",
+                    "remote": "etä- tai lähitehtävä", "place": "paikka", "hourly_fee": "palkkio",
+                    "fixed_fee": "palkkio"},
     },
     "sv": {
         "title": "Uppdragsavtal", "version": "Version", "parties": "Parter", "expert": "Erfarenhetsexpert",
@@ -94,6 +102,13 @@ TEXTS = {
                         "(EU:s dataskyddsförordning, artikel 6.1 b). I avtalet antecknas inga uppgifter om någons "
                         "hälsa eller livssituation. Resans rutt visas bara för parterna och koordinatorn.",
         "signing": "Genom att underteckna godkänner parten villkoren i denna version av dokumentet.",
+        "time": "Klockslag", "amendment": "Ändring",
+        "amendment_text": "Denna version {version} ändrar villkoren i version {previous} av avtalet: {changed}. Övriga "
+                          "villkor förblir oförändrade. Båda parterna undertecknar den ändrade versionen; tidigare "
+                          "versioner förblir läsbara.",
+        "changed": {"task_date": "datum", "start_time": "klockslag", "duration_hours": "längd",
+                    "remote": "distans- eller närvarouppdrag", "place": "plats", "hourly_fee": "arvode",
+                    "fixed_fee": "arvode"},
     },
 }
 
@@ -101,7 +116,9 @@ TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 <article class="contract-document" lang="{{ lang }}">
 <h1>{{ t.title }}</h1>
 <p>{{ t.version }} {{ version }}</p>
-<h2>{{ t.parties }}</h2>
+{% if amendment %}<h2>{{ t.amendment }}</h2>
+<p>{{ amendment }}</p>
+{% endif %}<h2>{{ t.parties }}</h2>
 <dl>
 <dt>{{ t.expert }}</dt><dd>{{ terms.expert_id }}</dd>
 <dt>{{ t.orderer }}</dt><dd>{{ terms.orderer_id }}</dd>
@@ -111,7 +128,8 @@ TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 <dt>{{ t.task }}</dt><dd>{{ task_type }}</dd>
 <dt>{{ t.topic }}</dt><dd>{{ terms.topic or t.as_ordered }}</dd>
 <dt>{{ t.date }}</dt><dd>{{ date }}</dd>
-<dt>{{ t.length }}</dt><dd>{{ hours }} {{ t.hours }}</dd>
+{% if terms.start_time %}<dt>{{ t.time }}</dt><dd>{{ terms.start_time.strftime("%H.%M") }}</dd>
+{% endif %}<dt>{{ t.length }}</dt><dd>{{ hours }} {{ t.hours }}</dd>
 <dt>{{ t.place }}</dt><dd>{{ t.remote if terms.remote else (terms.place or t.as_ordered) }}</dd>
 </dl>
 <h2>{{ t.fee }}</h2>
@@ -159,9 +177,11 @@ def _number(value: Decimal | None) -> str:
     return "–" if value is None else format(value.normalize(), "f").replace(".", ",")
 
 
-def render(terms: ContractDrafted, expected_fee: Decimal, language: str, version: int = VERSION) -> Document:
-    """The contract's document in ``language`` (fi or sv)."""
-    t = TEXTS[language]
+def render(terms: ContractDrafted, expected_fee: Decimal, language: str, version: int = VERSION,
+           changed: Sequence[str] = ()) -> Document:
+    """The contract's document in ``language`` (fi or sv); a version after the first names the terms it
+    ``changed``. The first version reads as it always has, so that its hash, which signatures name, stays."""
+    t: Any = TEXTS[language]
     fee_parts = []
     if terms.fixed_fee is not None:
         fee_parts.append(t["fixed"].format(amount=_euros(terms.fixed_fee)))
@@ -182,6 +202,9 @@ def render(terms: ContractDrafted, expected_fee: Decimal, language: str, version
             partial=_euros(terms.per_diem_partial), full=_euros(terms.per_diem_full),
             meal=_euros(terms.meal_allowance), partial_hours=PER_DIEM_PARTIAL_HOURS,
             full_hours=PER_DIEM_FULL_HOURS),
+        "amendment": t["amendment_text"].format(
+            version=version, previous=version - 1,
+            changed=", ".join(dict.fromkeys(t["changed"][name] for name in changed))) if version > 1 else "",
         "cancel_orderer": t["cancel_orderer"].format(share=_number(terms.cancellation_fee_share * 100),
                                                      amount=_euros(cents(expected_fee * terms.cancellation_fee_share))),
     }

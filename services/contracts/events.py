@@ -48,6 +48,32 @@ class ContractDrafted(DomainEvent):
     per_diem_partial: Decimal | None = None  # euros, over 6 hours away
     per_diem_full: Decimal | None = None  # euros, over 10 hours away
     meal_allowance: Decimal | None = None  # euros
+    start_time: dt.time | None = None  # Finnish time, as the engagement opened it; None: some time that day
+
+
+class ContractAmended(DomainEvent):
+    """The terms changed: a new version of the contract's document, which both parties sign again. Each field given
+    replaces the one before; one left out (None) stays as it was. A fee given replaces the fee and its basis (the
+    parties agreed it)."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    version: int  # the document's new version: 2, 3, …
+    task_date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_hours: Decimal | None = None
+    remote: bool | None = None
+    place: Personal = None  # the orderer's, like the draft's
+    hourly_fee: Decimal | None = None
+    fixed_fee: Decimal | None = None
+
+
+class ContractAmendmentSigned(DomainEvent):
+    """Both parties signed the amended version of a contract both had signed before."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    version: int
 
 
 class ContractSigned(DomainEvent):
@@ -94,6 +120,28 @@ class FeePaid(DomainEvent):
     paid_on: dt.date
     includes_fee: bool = True  # payments recorded before expense claims always paid the fee
     expense_lines: list[int] = Field(default_factory=list)  # the expense lines this payment covers
+    batch_id: str | None = None  # the payment batch that paid it (absent from payments recorded one by one)
+
+
+class BatchPayment(BaseModel):
+    """One contract's payment in a batch."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engagement_id: uuid.UUID
+    total: Decimal
+    taxable: Decimal  # the part that is fee income; the rest are tax-free reimbursements
+
+
+class PaymentBatchRecorded(DomainEvent):
+    """Payroll paid a batch on ``paid_on``: one ``FeePaid`` per contract follows on each contract's stream. The
+    Incomes Register is to be reported to by ``report_by``."""
+
+    batch_id: str
+    paid_on: dt.date
+    report_by: dt.date
+    payments: list[BatchPayment]
+    total: Decimal
 
 
 # -- expenses ----------------------------------------------------------------------------------------------
@@ -149,3 +197,21 @@ class ExpenseLineReturned(DomainEvent):
     engagement_id: uuid.UUID
     line_no: int
     reason: str
+
+
+# -- the expert's own income limit -------------------------------------------------------------------------
+
+class IncomeLimitSet(DomainEvent):
+    """The expert's annual limit of fee income (a benefit or a pension may depend on staying under it): sealed
+    with a key of its own (``income-limit:<expert_id>:<key_no>``), shredded when the expert clears it."""
+
+    expert_id: str
+    key_no: int
+    annual_limit: Personal  # euros, as a string: that a limit exists tells of the expert's life situation
+
+
+class IncomeLimitCleared(DomainEvent):
+    """The expert no longer wants a limit: the key that sealed it is shredded with this."""
+
+    expert_id: str
+    key_no: int

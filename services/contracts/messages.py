@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.contracts.domain import ContractStatus, Party
 from services.contracts.expenses import MAX_HOURS_AWAY, MAX_KILOMETRES, MAX_LINE_AMOUNT, ExpenseKind
 from shared.commands import Command, Request
-from shared.fields import Day, Euros, Identifier, Reason
+from shared.fields import Day, Euros, Identifier, Name, Reason
 
 MAX_LINES = 20  # lines in one claim
 Route = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -100,3 +101,45 @@ class ListExpenseRates(Request):
 class ContractDocument(Request):
     engagement_id: uuid.UUID
     language: Literal["fi", "sv"] = "fi"
+    version: int | None = Field(None, ge=1, le=1000)  # the version in force when not given
+
+
+class ContractPdf(ContractDocument):
+    pass
+
+
+class AmendContract(Command):
+    """The terms that change (at least one); a fee given replaces the fee (hourly or fixed, not both)."""
+
+    engagement_id: uuid.UUID
+    task_date: Day | None = None
+    start_time: dt.time | None = None  # Finnish time
+    duration_hours: Decimal | None = Field(None, gt=0, le=24, max_digits=4, decimal_places=2)
+    remote: bool | None = None
+    place: Name | None = None
+    hourly_fee: Euros | None = None
+    fixed_fee: Euros | None = None
+
+
+class PaymentBatch(Request):
+    paid_on: Day | None = None  # the payment day payroll will pay on; today when not given
+
+
+class RecordPaymentBatch(Command):
+    # The batch as listed (payment_batch): its id names exactly those payments on that day.
+    batch_id: str = Field(pattern=r"^batch-[0-9a-f]{16}$")
+    paid_on: Day
+
+
+class SetIncomeLimit(Command):
+    expert_id: Identifier
+    annual_limit: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)  # euros of fees a year
+
+
+class ClearIncomeLimit(Command):
+    expert_id: Identifier
+
+
+class IncomeSummary(Request):
+    expert_id: Identifier
+    year: int | None = Field(None, ge=2000, le=2100)  # this year when not given

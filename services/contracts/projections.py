@@ -26,10 +26,22 @@ class ContractTables(PostgresViews):
         )
 
     async def on_ContractSigned(self, e: ev.ContractSigned, conn: Any, _: Envelope[Any]) -> None:
+        # The signature of an amendment leaves a binding contract's status as it is.
         signed = "expert_signed" if e.party == "expert" else "orderer_signed"
         await conn.execute(
-            f"UPDATE {self.schema}.contracts SET {signed} = true, status = $2 WHERE engagement_id = $1",
-            e.engagement_id, ContractStatus.partly_signed.value,
+            f"""UPDATE {self.schema}.contracts SET {signed} = true,
+                    status = CASE WHEN status = $3 THEN $2 ELSE status END
+                WHERE engagement_id = $1""",
+            e.engagement_id, ContractStatus.partly_signed.value, ContractStatus.drafted.value,
+        )
+
+    async def on_ContractAmended(self, e: ev.ContractAmended, conn: Any, _: Envelope[Any]) -> None:
+        # Both sign the new version again; a contract not yet binding waits for both signatures anew.
+        await conn.execute(
+            f"""UPDATE {self.schema}.contracts SET expert_signed = false, orderer_signed = false,
+                    status = CASE WHEN status = $3 THEN $2 ELSE status END
+                WHERE engagement_id = $1""",
+            e.engagement_id, ContractStatus.drafted.value, ContractStatus.partly_signed.value,
         )
 
     async def on_ContractFullySigned(self, e: ev.ContractFullySigned, conn: Any, _: Envelope[Any]) -> None:

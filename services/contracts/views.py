@@ -52,7 +52,14 @@ class InMemoryContractsViews(Projection):
             e.engagement_id, e.contract_id, e.expert_id, e.orderer_id, e.fee_basis, ContractStatus.drafted.value)))
 
     async def on_ContractSigned(self, e: ev.ContractSigned, connection: Any, _: Envelope[Any]) -> None:
-        self._change(e.engagement_id, status=ContractStatus.partly_signed.value)
+        self._from(e.engagement_id, ContractStatus.drafted, ContractStatus.partly_signed)
+
+    async def on_ContractAmended(self, e: ev.ContractAmended, connection: Any, _: Envelope[Any]) -> None:
+        self._from(e.engagement_id, ContractStatus.partly_signed, ContractStatus.drafted)
+
+    def _from(self, engagement_id: uuid.UUID, before: ContractStatus, after: ContractStatus) -> None:
+        if engagement_id in self.rows and self.rows[engagement_id][1].status == before.value:
+            self._change(engagement_id, status=after.value)
 
     async def on_ContractFullySigned(self, e: ev.ContractFullySigned, connection: Any, _: Envelope[Any]) -> None:
         self._change(e.engagement_id, status=ContractStatus.fully_signed.value)

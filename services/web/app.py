@@ -30,8 +30,10 @@ from services.web.pages import (
     expenses,
     expert,
     follow_up,
+    income,
     orderer,
     organization,
+    payments,
     questionnaires,
     registry_expert,
     registry_staff,
@@ -142,8 +144,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES,
-              *questionnaires.ROUTES, *follow_up.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
+              *income.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

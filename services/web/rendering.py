@@ -25,7 +25,8 @@ HOME = {"coordinator": "/coordinator", "organization_contact": "/organization", 
         "orderer": "/orderer", "auditor": "/auditor"}
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "expert": [("/expert", N_("My profile")), ("/expert/offers", N_("Offers")),
-               ("/expert/engagements", N_("My engagements")), ("/expert/views", N_("Who has viewed my profile"))],
+               ("/expert/engagements", N_("My engagements")), ("/expert/income-limit", N_("My income limit")),
+               ("/expert/views", N_("Who has viewed my profile"))],
     "orderer": [("/orderer", N_("My orders")), ("/bank", N_("Search the bank")),
                 ("/orderer/orders/new", N_("New order")), ("/orderer/engagements", N_("My engagements"))],
     "organization_contact": [("/organization", N_("Our experts")), ("/organization/orders", N_("Incoming orders")),

@@ -14,6 +14,17 @@ from shared.events import DomainEvent
 from tests.contract.feed import drafted, ids
 
 
+async def followed(feed: Any, drafts: dict[uuid.UUID, contracts.ContractDrafted]) -> Any:
+    """Feed the drafts to the views; then each step feeds one more event of a drafted contract."""
+    for engagement_id, draft in drafts.items():
+        await feed.follow(f"contract-{engagement_id}", draft, engagement_id=engagement_id)
+
+    async def step(engagement_id: uuid.UUID, event_type: type[DomainEvent], **fields: Any) -> None:
+        event = event_type(contract_id=drafts[engagement_id].contract_id, engagement_id=engagement_id, **fields)
+        await feed.follow(f"contract-{engagement_id}", event, engagement_id=engagement_id)
+    return step
+
+
 async def test_contracts(views_of):
     async with views_of("contracts") as feed:
         views = feed.views
@@ -21,12 +32,7 @@ async def test_contracts(views_of):
         drafts = {e1: drafted(e1, "maija", "school-1", "orderer"), e2: drafted(e2, "pekka", "school-1", "recommended"),
                   e3: drafted(e3, "maija", "clinic-1", "recommended"), e4: drafted(e4, "pekka", "clinic-1", "orderer")}
 
-        async def step(engagement_id: uuid.UUID, event_type: type[DomainEvent], **fields: Any) -> None:
-            event = event_type(contract_id=drafts[engagement_id].contract_id, engagement_id=engagement_id, **fields)
-            await feed.follow(f"contract-{engagement_id}", event, engagement_id=engagement_id)
-
-        for engagement_id, draft in drafts.items():
-            await feed.follow(f"contract-{engagement_id}", draft, engagement_id=engagement_id)
+        step = await followed(feed, drafts)
         await step(e1, contracts.ContractSigned, party="expert", signer_id="maija")
         await step(e1, contracts.ContractSigned, party="orderer", signer_id="school-1")
         await step(e1, contracts.ContractFullySigned)
@@ -85,3 +91,28 @@ async def test_contracts(views_of):
                    expense_lines=[1])
         assert await views.contracts(expert_id="maija", status=ContractStatus.paid) == [
             row(e1, ContractStatus.paid, total=Decimal("116.40"), paid_on=dt.date(2026, 4, 20))]
+
+
+async def test_contracts_amended(views_of):
+    async with views_of("contracts") as feed:
+        views = feed.views
+        binding, unsigned = ids(2)
+        drafts = {binding: drafted(binding, "maija", "school-1", "orderer"),
+                  unsigned: drafted(unsigned, "pekka", "school-1", "orderer")}
+
+        step = await followed(feed, drafts)
+        await step(binding, contracts.ContractSigned, party="expert", signer_id="maija")
+        await step(binding, contracts.ContractSigned, party="orderer", signer_id="school-1")
+        await step(binding, contracts.ContractFullySigned)
+        await step(unsigned, contracts.ContractSigned, party="orderer", signer_id="school-1")
+
+        # An amendment of a binding contract leaves it binding while its new version is signed; one of a contract
+        # signed by one party waits for both signatures anew.
+        await step(binding, contracts.ContractAmended, version=2, duration_hours=Decimal("3"))
+        await step(unsigned, contracts.ContractAmended, version=2, fixed_fee=Decimal("200.00"))
+        statuses = {row.engagement_id: row.status for row in await views.contracts()}
+        assert statuses == {binding: "fully_signed", unsigned: "drafted"}
+        await step(binding, contracts.ContractSigned, party="expert", signer_id="maija")
+        await step(unsigned, contracts.ContractSigned, party="expert", signer_id="pekka")
+        statuses = {row.engagement_id: row.status for row in await views.contracts()}
+        assert statuses == {binding: "fully_signed", unsigned: "partly_signed"}

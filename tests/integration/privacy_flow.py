@@ -56,6 +56,8 @@ MARKERS = {
     "EngagementOpened.topic": None,  # the order's topic as changed: OrderChanged.topic
     "EngagementOpened.place": None,  # the order's place as changed: OrderChanged.place
     "EngagementCancelled.reason": marker("cancelled"),
+    "ContractAmended.place": marker("amended_place"),
+    "IncomeLimitSet.annual_limit": "48213.57",  # an amount of euros, unlike any other in the flow
     "OrderCancelled.reason": marker("order_cancelled"),
     "OfferWithdrawn.reason": None,  # the order's cancellation reason: OrderCancelled.reason
     "OrderDeclinedByOrganization.reason": marker("org_declined"),
@@ -187,6 +189,10 @@ async def engage(nc) -> None:
     await once_seen(lambda: ask(nc, "contracts.cmd.sign_contract",
                                 {"actor": EXPERT, "engagement_id": engagement_id, "party": "expert"}))
     await ask(nc, "contracts.cmd.sign_contract", {"actor": ORDERER, "engagement_id": engagement_id, "party": "orderer"})
+    await ask(nc, "contracts.cmd.amend_contract", {"actor": COORDINATOR, "engagement_id": engagement_id,
+                                                   "place": m["ContractAmended.place"]})
+    await ask(nc, "contracts.cmd.set_income_limit", {"actor": EXPERT, "expert_id": "maija",
+                                                     "annual_limit": m["IncomeLimitSet.annual_limit"]})
     await once_seen(lambda: ask(nc, "orders.cmd.confirm_delivery", {
         "actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "3", "kilometres": "12"}))
     await once_seen(lambda: ask(nc, "feedback.cmd.submit_feedback", {

@@ -245,3 +245,37 @@ async def test_the_contract_is_read_and_signed_as_the_document_its_signer_saw(we
     await orderer.submit("form[action$='/sign']")
     assert orderer.page.url.endswith(engagement)
     assert await orderer.shows(".tag--fully_signed")
+
+
+async def test_an_amended_contract_is_signed_again_and_the_expert_sets_her_income_limit(web, visitors):
+    url, _ = web
+    engagement = SEEN["unsigned"]  # signed by both by the test before; a new version asks them both again
+    coordinator = await visitors("coordinator", url)
+    await coordinator.sign_in(staff_role="coordinator")
+    await coordinator.until(lambda: coordinator.poll(engagement), lambda: coordinator.shows("a[href$='/amend']"),
+                            "the contract drafted")
+    await coordinator.visit(f"{engagement}/amend")
+    await fill(coordinator, {"#f-duration-hours": "3", "#f-start-time": "09:30"})
+    await coordinator.submit()
+    assert coordinator.page.url.endswith(engagement) and "versio 2" in await coordinator.page.inner_text("main")
+    await coordinator.visit(f"{engagement}/contract")
+    assert await coordinator.shows("a[href='?version=1']")
+    assert await coordinator.shows("a[href$='contract.pdf?version=2']")
+    await coordinator.screenshot("contract-amended-v2")
+    for name, email in (("expert", "maija@example.org"), ("orderer", "rehtori@turku.fi")):
+        party = await visitors(name, url)
+        await party.sign_in(email=email)
+        await party.visit(f"{engagement}/contract")
+        assert "muuttaa sopimuksen version 1 ehtoja: kellonaika, kesto" in await party.page.inner_text("main")
+        await party.submit("form[action$='/sign']")
+        assert party.page.url.endswith(engagement)
+    await coordinator.visit(engagement)
+    assert not await coordinator.shows("#amendment-to-sign")
+
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    await expert.visit("/expert/income-limit")
+    await fill(expert, {"#f-annual-limit": "5000"})
+    await expert.submit()
+    assert "5\u00a0000,00\u00a0€" in await expert.page.inner_text("#income-summary")
+    await expert.screenshot("expert-income-limit")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from services.contracts.document import LANGUAGES, VERSION, Document, render
+from services.contracts.document import LANGUAGES, Document, render
+from services.contracts.domain.amendment import CHANGEABLE, Amendment
 from services.contracts.domain.contract_state import ContractState
 from services.contracts.domain.terms import (
     DEFAULT_CANCELLATION_FEE_SHARE,
@@ -20,6 +21,8 @@ from services.contracts.domain.terms import (
     fees_for_delivery,
 )
 from services.contracts.events import (
+    ContractAmended,
+    ContractAmendmentSigned,
     ContractCancelled,
     ContractDrafted,
     ContractFullySigned,
@@ -77,12 +80,34 @@ class Contract(ContractState):
             per_diem_partial=expense_rates.per_diem_partial if expense_rates else None,
             per_diem_full=expense_rates.per_diem_full if expense_rates else None,
             meal_allowance=expense_rates.meal_allowance if expense_rates else None,
+            start_time=task.start_time if task else None,
         ))
 
-    def documents(self) -> dict[str, Document]:
-        """The document to sign now, in each language."""
+    def documents(self, version: int | None = None) -> dict[str, Document]:
+        """The document of ``version`` (the one to sign now when not given), in each language."""
+        self._terms()
+        version = version or self.document_version
+        if not 1 <= version <= self.document_version:
+            raise invalid("version", "no such version of this contract", f"1 to {self.document_version}")
+        terms = self.versions[version - 1]
+        amended = self.amendments[version - 2] if version > 1 else None
+        changed = [name for name in CHANGEABLE if amended is not None and getattr(amended, name) is not None]
+        return {language: render(terms, fee_for_hours(terms, terms.duration_hours or ZERO), language, version,
+                                 changed) for language in LANGUAGES}
+
+    def amend(self, amendment: Amendment, today: dt.date) -> ContractAmended:
+        """Change the terms before the task is delivered: a new version of the document, which both parties sign
+        again; the earlier versions stay as they were signed."""
         terms = self._terms()
-        return {language: render(terms, self.expected_fee(), language) for language in LANGUAGES}
+        if self.cancellation is not None:
+            raise Conflict("the contract is cancelled; it can no longer be amended")
+        if self.approval is not None or self.payments:
+            raise Conflict("the assignment was delivered and its fee approved; the contract can no longer be amended")
+        changes = amendment.changes(terms, today)
+        event = ContractAmended(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                version=self.document_version + 1, **changes)
+        self.record(event)
+        return event
 
     def sign(self, party: Party, actor: Actor, document_hash: str | None = None) -> None:
         """Sign as ``party``. With ``document_hash`` (the SHA-256 of the document the signer saw), the signature
@@ -96,21 +121,24 @@ class Contract(ContractState):
         if self.cancellation is not None:
             raise Conflict("the contract is cancelled; it can no longer be signed")
         if party in self.signers:
-            raise Conflict(f"the {party.value} has already signed this contract")
+            raise Conflict(f"the {party.value} has already signed version {self.document_version} of this contract")
         seen = None
         if document_hash is not None:
             seen = next((d for d in self.documents().values() if d.sha256 == document_hash), None)
             if seen is None:
                 raise Conflict(f"the document signed (sha256 {document_hash[:12]}…) is stale or altered: it is not "
-                               f"version {VERSION} of the contract, the version to sign now; read version "
-                               f"{VERSION} and sign it")
+                               f"version {self.document_version} of the contract, the version to sign now; read "
+                               f"version {self.document_version} and sign it")
         self.record(ContractSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
                                    party=party.value, signer_id=actor.id,
                                    document_version=seen.version if seen else None,
                                    document_language=seen.language if seen else None,
                                    document_hash=seen.sha256 if seen else None))
-        if len(self.signers) == len(Party):
+        if len(self.signers) == len(Party) and not self.fully_signed:
             self.record(ContractFullySigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id))
+        elif len(self.signers) == len(Party):  # an amendment of a contract both had signed: agreed too
+            self.record(ContractAmendmentSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                                                version=self.document_version))
 
     def expected_fee(self) -> Decimal:
         """The fee for the planned hours: what a cancellation after signing is priced from."""
@@ -151,7 +179,7 @@ class Contract(ContractState):
                                 mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
         return fees
 
-    def record_payment(self, paid_on: dt.date) -> None:
+    def record_payment(self, paid_on: dt.date, batch_id: str | None = None) -> None:
         """Pay what is due: the approved fee, or the fee a cancellation after signing left owed, unless paid
         already; and the expense lines approved and not yet paid."""
         terms = self._terms()
@@ -167,7 +195,7 @@ class Contract(ContractState):
                            "expenses when the orderer or a coordinator approves their lines")
         total = fee + sum((self.lines[n].amount for n in lines), ZERO)
         self.record(FeePaid(contract_id=terms.contract_id, engagement_id=terms.engagement_id, total=total,
-                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines))
+                            paid_on=paid_on, includes_fee=due_fee, expense_lines=lines, batch_id=batch_id))
 
     # -- expenses ---------------------------------------------------------------------------------------
 

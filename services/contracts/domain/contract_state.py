@@ -11,6 +11,8 @@ from services.contracts.domain.terms import (
     Party,
 )
 from services.contracts.events import (
+    ContractAmended,
+    ContractAmendmentSigned,
     ContractCancelled,
     ContractDrafted,
     ContractFullySigned,
@@ -39,10 +41,14 @@ class ContractState(Aggregate):
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
-        self.terms: ContractDrafted | None = None
-        self.signers: dict[Party, str] = {}
-        self.signed_documents: dict[Party, ContractSigned] = {}
-        self.fully_signed = False
+        self.terms: ContractDrafted | None = None  # as amended: the terms in force
+        self.versions: list[ContractDrafted] = []  # the terms of each version of the document, from version 1
+        self.amendments: list[ContractAmended] = []
+        self.signers: dict[Party, str] = {}  # who signed the version in force
+        self.signed_documents: dict[Party, ContractSigned] = {}  # the version in force, as each signed it
+        self.signatures: list[tuple[int, ContractSigned]] = []  # every signature, with the version it signed
+        self.fully_signed = False  # both signed some version: the contract binds
+        self.version_signed = False  # both signed the version in force
         self.cancellation: ContractCancelled | None = None
         self.approval: FeeApproved | None = None
         self.payments: list[FeePaid] = []
@@ -98,6 +104,11 @@ class ContractState(Aggregate):
         return [number for number, status in self.line_status.items()
                 if status is LineStatus.approved and number not in self.paid_lines]
 
+    @property
+    def document_version(self) -> int:
+        """The version of the document in force (1 until amended)."""
+        return len(self.versions)
+
     def _terms(self) -> ContractDrafted:
         if self.terms is None:
             raise Conflict(f"the contract of engagement {self.id} is not drafted")
@@ -106,19 +117,39 @@ class ContractState(Aggregate):
     def subject_of(self, event: DomainEvent) -> str | None:
         """The task's topic and place in the draft are the orderer's; the rest: the metadata's (an expense
         claim's route, its expert's)."""
-        return event.orderer_id if isinstance(event, ContractDrafted) else None
+        if isinstance(event, ContractDrafted):
+            return event.orderer_id
+        if isinstance(event, ContractAmended) and self.terms is not None:
+            return self.terms.orderer_id
+        return None
 
     # -- applying events ------------------------------------------------------------------------------------
 
     def when_ContractDrafted(self, event: ContractDrafted) -> None:
         self.terms = event
+        self.versions = [event]
+
+    def when_ContractAmended(self, event: ContractAmended) -> None:
+        terms = self._terms()
+        changes = {name: getattr(event, name) for name in ("task_date", "start_time", "duration_hours", "remote",
+                                                           "place") if getattr(event, name) is not None}
+        if event.fixed_fee is not None or event.hourly_fee is not None:
+            changes.update(fee_basis="orderer", fixed_fee=event.fixed_fee, hourly_fee=event.hourly_fee)
+        self.terms = terms.model_copy(update=changes)
+        self.versions.append(self.terms)
+        self.amendments.append(event)
+        self.signers, self.signed_documents, self.version_signed = {}, {}, False
 
     def when_ContractSigned(self, event: ContractSigned) -> None:
         self.signers[Party(event.party)] = event.signer_id
         self.signed_documents[Party(event.party)] = event
+        self.signatures.append((self.document_version, event))
 
     def when_ContractFullySigned(self, _: ContractFullySigned) -> None:
-        self.fully_signed = True
+        self.fully_signed = self.version_signed = True
+
+    def when_ContractAmendmentSigned(self, _: ContractAmendmentSigned) -> None:
+        self.version_signed = True
 
     def when_ContractCancelled(self, event: ContractCancelled) -> None:
         self.cancellation = event

@@ -57,6 +57,7 @@ class Task:
     topic: str | None  # sealed by orders with the orderer's key: contracts reads it as erased (None)
     remote: bool
     place: str | None = None
+    start_time: dt.time | None = None
 
 
 class ContractStatus(enum.StrEnum):

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from services.contracts import messages as m
 from services.contracts.handlers.contracts import (
+    amend_contract,
     approve_expense_line,
     claim_expenses,
     contract_document,
+    contract_pdf,
     get_contract,
     list_contracts,
     record_payment,
     return_expense_line,
     sign_contract,
 )
+from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
+from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
     expense_rates,
     publish_expense_rates,
@@ -43,6 +47,10 @@ COMMANDS: Commands = {
     "claim_expenses": (m.ClaimExpenses, claim_expenses),
     "approve_expense_line": (m.ApproveExpenseLine, approve_expense_line),
     "return_expense_line": (m.ReturnExpenseLine, return_expense_line),
+    "record_payment_batch": (m.RecordPaymentBatch, record_payment_batch),
+    "amend_contract": (m.AmendContract, amend_contract),
+    "set_income_limit": (m.SetIncomeLimit, set_income_limit),
+    "clear_income_limit": (m.ClearIncomeLimit, clear_income_limit),
 }
 
 QUERIES: Queries = {
@@ -52,6 +60,9 @@ QUERIES: Queries = {
     "list_contracts": (m.ListContracts, list_contracts),
     "expense_rates": (m.ListExpenseRates, expense_rates),
     "contract_document": (m.ContractDocument, contract_document),
+    "payment_batch": (m.PaymentBatch, payment_batch),
+    "contract_pdf": (m.ContractPdf, contract_pdf),
+    "income_summary": (m.IncomeSummary, income_summary),
 }
 
 CONSUMES: Consumed = {
@@ -63,8 +74,9 @@ CONSUMES: Consumed = {
 }
 
 __all__ = [
-    "COMMANDS", "CONSUMES", "QUERIES", "approve_expense_line", "approve_fee", "cancel_contract", "claim_expenses",
-    "contract_document", "draft_contract", "expense_rates", "get_contract", "list_contracts",
-    "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "record_payment",
-    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "sign_contract",
+    "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
+    "claim_expenses", "clear_income_limit", "contract_document", "contract_pdf", "draft_contract", "expense_rates",
+    "get_contract", "income_summary", "list_contracts", "payment_batch", "publish_expense_rates",
+    "publish_rate_table", "rate_in_force", "rate_tables", "record_payment", "record_payment_batch",
+    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "set_income_limit", "sign_contract",
 ]

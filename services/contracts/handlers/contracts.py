@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.contracts import messages as m
+from services.contracts.document import TEXTS, Document
 from services.contracts.domain import Contract
+from services.contracts.domain.amendment import Amendment
 from services.contracts.expenses import ClaimedLine
+from services.contracts.pdf import to_pdf
 from shared.errors import Forbidden, NotFound, invalid
 from shared.events import Role
 from shared.handling import CommandContext, QueryContext
@@ -16,7 +21,8 @@ from shared.unit_of_work import Session, UnitOfWork
 if TYPE_CHECKING:
     from services.contracts.service import Deps
 
-from services.contracts.handlers.views import contract_view, money
+from services.contracts.handlers.income import limit_warning
+from services.contracts.handlers.views import contract_reply, contract_view, money
 
 
 async def load_contract(source: Session | UnitOfWork, engagement_id: uuid.UUID) -> Contract:
@@ -34,7 +40,7 @@ async def sign_contract(cmd: m.SignContract, ctx: CommandContext, deps: Deps) ->
     contract = await load_contract(ctx.session, cmd.engagement_id)
     contract.sign(cmd.party, ctx.actor, cmd.document_hash)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def record_payment(cmd: m.RecordPayment, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -47,7 +53,7 @@ async def record_payment(cmd: m.RecordPayment, ctx: CommandContext, deps: Deps) 
     contract = await load_contract(ctx.session, cmd.engagement_id)
     contract.record_payment(paid_on)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -59,7 +65,7 @@ async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) 
     contract.file_claim(ctx.actor, lines, deps.clock.today())
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id, subject_id=contract.terms.expert_id
                                               if contract.terms else None))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def _reviewable(ctx: CommandContext, engagement_id: uuid.UUID) -> Contract:
@@ -75,7 +81,7 @@ async def approve_expense_line(cmd: m.ApproveExpenseLine, ctx: CommandContext, d
     contract = await _reviewable(ctx, cmd.engagement_id)
     contract.approve_line(cmd.line_no)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
@@ -84,7 +90,7 @@ async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, dep
     contract = await _reviewable(ctx, cmd.engagement_id)
     contract.return_line(cmd.line_no, cmd.reason)
     await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
-    return contract_view(contract)
+    return contract_reply(contract)
 
 
 def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
@@ -102,19 +108,51 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     contract = await load_contract(deps.uow, query.engagement_id)
     if not _may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
-    return contract_view(contract)
+    view = contract_view(contract)
+    if ctx.actor.role in (Role.expert, Role.coordinator):  # not the orderer: the limit is the expert's own affair
+        view["income_limit_warning"] = await limit_warning(deps, contract)
+    return view
+
+
+async def _document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> tuple[Contract, Document]:
+    ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
+    contract = await load_contract(deps.uow, query.engagement_id)
+    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+        raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
+    return contract, contract.documents(query.version)[query.language]
+
+
+async def contract_pdf(query: m.ContractPdf, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The contract document as PDF (base64), in Finnish or Swedish, any version: the same document as
+    contract_document, its SHA-256 printed on it (its expert, its orderer, a coordinator)."""
+    _, document = await _document(query, ctx, deps)
+    title = f"{TEXTS[document.language]['title']} {document.version}"
+    pdf = await asyncio.to_thread(to_pdf, document.html, document.language, title, document.sha256)
+    return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
+            "sha256": document.sha256, "filename": f"contract-{query.engagement_id}-v{document.version}-"
+                                                    f"{document.language}.pdf",
+            "pdf": base64.b64encode(pdf).decode()}
 
 
 async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """The assignment contract as the document to read and sign, in Finnish or Swedish: its version, HTML and
     SHA-256, which a signature names (its expert, its orderer, a coordinator)."""
-    ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
-    contract = await load_contract(deps.uow, query.engagement_id)
-    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
-        raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
-    document = contract.documents()[query.language]
+    contract, document = await _document(query, ctx, deps)
     return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
-            "sha256": document.sha256, "html": document.html}
+            "sha256": document.sha256, "html": document.html, "current_version": contract.document_version,
+            "to_sign": document.version == contract.document_version and not contract.version_signed
+            and contract.cancellation is None}
+
+
+async def amend_contract(cmd: m.AmendContract, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Change the contract's terms before the task is delivered (date, time, duration, place or remote, fee): a
+    new version of its document, which both parties sign again (a coordinator)."""
+    ctx.require_role(Role.coordinator)
+    contract = await load_contract(ctx.session, cmd.engagement_id)
+    contract.amend(Amendment(cmd.task_date, cmd.start_time, cmd.duration_hours, cmd.remote, cmd.place, cmd.hourly_fee,
+                             cmd.fixed_fee), deps.clock.today())
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
+    return contract_reply(contract)
 
 
 async def list_contracts(query: m.ListContracts, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ async def draft_contract(event: Envelope[orders.EngagementOpened], ctx: EventCon
     today = deps.clock.today()
     fee = opened.fee
     orderer_fee = OrdererFee(fee.hourly_fee, fee.fixed_fee) if fee.mode is orders.FeeMode.orderer else OrdererFee()
-    task = Task(opened.date, opened.task_type.value, opened.topic, opened.remote, opened.place)
+    task = Task(opened.date, opened.task_type.value, opened.topic, opened.remote, opened.place, opened.start_time)
     # Expenses at the rates in force on the task's date; a task before the first rates, at the first.
     rates_on_the_day = expense_rates.in_force(opened.date) or expense_rates.publications[0]
     contract.draft(opened.expert_id, opened.orderer_id, orderer_fee, fee.expenses_reimbursed,

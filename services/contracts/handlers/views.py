@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from services.contracts.domain import ZERO, Contract, Party
+from services.contracts.domain.amendment import CHANGEABLE
 from services.contracts.expenses import LineStatus
 
 if TYPE_CHECKING:
@@ -16,6 +17,16 @@ if TYPE_CHECKING:
 def money(amount: Decimal | None) -> str | None:
     """Money travels as a string of euros and cents: a JSON number would not keep 0.10 exact."""
     return None if amount is None else str(amount)
+
+
+def contract_reply(contract: Contract) -> dict[str, Any]:
+    """The contract as a command answers it: without its personal fields (the topic, the place, an expense
+    claim's route), because a command's reply is kept, in clear, to answer its retry; get_contract shows them."""
+    view = contract_view(contract)
+    view["terms"].update(topic=None, place=None)
+    for line in view["expenses"]["lines"]:
+        line["route"] = None
+    return view
 
 
 def contract_view(contract: Contract) -> dict[str, Any]:
@@ -46,12 +57,22 @@ def contract_view(contract: Contract) -> dict[str, Any]:
             "per_diem_partial": money(terms.per_diem_partial),
             "per_diem_full": money(terms.per_diem_full),
             "meal_allowance": money(terms.meal_allowance),
+            "start_time": terms.start_time.isoformat(timespec="minutes") if terms.start_time else None,
+            "place": terms.place,
         },
         "signed_by": {party.value: contract.signers.get(party) for party in Party},
         "signed_documents": {party.value: {"version": signed.document_version, "language": signed.document_language,
                                            "sha256": signed.document_hash}
                              for party, signed in contract.signed_documents.items()},
         "fully_signed": contract.fully_signed,
+        "document_version": contract.document_version,
+        "version_signed": contract.version_signed,
+        "versions": [{"version": number, "signed_by": {signed.party: signed.signer_id
+                                                       for at, signed in contract.signatures if at == number},
+                      "changed": [] if number == 1 else sorted(
+                          name for name, value in contract.amendments[number - 2].model_dump(
+                              include=set(CHANGEABLE)).items() if value is not None)}
+                     for number in range(1, contract.document_version + 1)],
         "fee": None
         if approval is None
         else {

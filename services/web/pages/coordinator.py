@@ -1,5 +1,5 @@
 """The coordinator's pages: organizations, their agreements and contact persons, orderers' credentials, rate
-tables, every engagement, payments to record and the dead letters (the follow-up report is in follow_up.py)."""
+tables, every engagement and the dead letters (payments are in payments.py, the follow-up report in follow_up.py)."""
 
 from __future__ import annotations
 
@@ -158,11 +158,6 @@ async def engagements(request: Request) -> Response:
                   person=person)
 
 
-async def payments(request: Request) -> Response:
-    person = await acting_as(request, "coordinator")
-    due = await ask(request, person, "contracts.query.list_contracts", {"status": "fee_approved"})
-    paid = await ask(request, person, "contracts.query.list_contracts", {"status": "paid"})
-    return render(request, "coordinator/payments.html", {"due": due, "paid": paid}, person=person)
 
 
 async def dead_letters(request: Request) -> Response:
@@ -206,7 +201,6 @@ ROUTES = [
     Route("/coordinator/rates", rates),
     Route("/coordinator/rates/new", new_rates, methods=["GET", "POST"]),
     Route("/coordinator/engagements", engagements),
-    Route("/coordinator/payments", payments),
     Route("/coordinator/dead-letters", dead_letters),
     Route("/coordinator/dead-letters/{service:str}/{dead_letter_id:int}/replay", replay, methods=["POST"]),
 ]

@@ -3,6 +3,7 @@ the feedback form to fill, the payment to record; each action only for whose it 
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,16 @@ DELIVERY_FORM = Form(fields=(
 ), submit=N_("Confirm the delivery"))
 PAYMENT_FORM = Form(fields=(Field("paid_on", N_("Paid on"), kind="date", width="short", required=False,
                                   hint=N_("Leave empty for today.")),), submit=N_("Record the payment"))
+AMEND_FORM = Form(fields=(
+    Field("task_date", N_("Date"), kind="date", width="short", required=False),
+    Field("start_time", N_("Start time"), width="short", required=False, hint=N_("For example 09:30")),
+    Field("duration_hours", N_("Length in hours"), kind="number", width="short", required=False),
+    Field("remote", N_("Remote or on site"), kind="radios", required=False,
+          options=(("true", N_("Remote work")), ("false", N_("On site")))),
+    Field("place", N_("Place"), required=False),
+    Field("hourly_fee", N_("Fee in euros an hour"), kind="number", width="short", required=False),
+    Field("fixed_fee", N_("Or the fee in euros for the whole task"), kind="number", width="short", required=False),
+), submit=N_("Amend the contract"))
 SCALE = (("1", N_("1 – not at all")), ("2", "2"), ("3", "3"), ("4", "4"), ("5", N_("5 – fully")))
 FORM_OF_ROLE = {"expert": "self_assessment", "orderer": "orderer_feedback"}
 
@@ -51,11 +62,12 @@ async def view(request: Request) -> Response:
         contract = await _optional(request, person, "contracts.query.get_contract", body)
         feedback = await _optional(request, person, "feedback.query.get_feedback", body)
     own_form = (feedback or {}).get("forms", {}).get(FORM_OF_ROLE.get(person.act.role, ""))
-    may_sign = (person.act.role in PARTIES and contract is not None and contract["status"] in ("drafted",
-                "partly_signed") and not contract["signed_by"].get(person.act.role))
-    # The expert claims expenses once both signed, from the task's day on (the service says the same).
+    may_sign = contract is not None and _may_sign(person, contract)
+    # The expert claims expenses once both signed, from the task's day on (the service says the same), the day
+    # as the contract has it: an amendment may have moved it.
+    task_day = (contract or {}).get("terms", {}).get("task_date") or engagement["date"]
     may_claim = (person.act.role == "expert" and contract is not None and contract["fully_signed"]
-                 and contract["status"] != "cancelled" and engagement["date"] <= Clock().today().isoformat())
+                 and contract["status"] != "cancelled" and task_day <= Clock().today().isoformat())
     # Signing names the document the signer is shown (in their language): a stale one is refused.
     document = await _document(request, person, engagement_id) if may_sign else None
     return render(request, "engagement.html", {
@@ -64,23 +76,42 @@ async def view(request: Request) -> Response:
     }, person=person)
 
 
-async def _document(request: Request, person: Person, engagement_id: str) -> Any:
+async def _document(request: Request, person: Person, engagement_id: str, version: int | None = None) -> Any:
     """The contract document in the person's language (Finnish for English: the county writes it in both
-    national languages)."""
+    national languages); the version in force unless another is asked for."""
+    body: dict[str, Any] = {"engagement_id": engagement_id, "language": "sv" if language() == "sv" else "fi"}
     return await ask(request, person, "contracts.query.contract_document",
-                     {"engagement_id": engagement_id, "language": "sv" if language() == "sv" else "fi"})
+                     {**body, "version": version} if version else body)
 
 
 async def contract_document(request: Request) -> Response:
     person = await acting_as(request, *PARTIES, "coordinator")
     engagement_id = str(request.path_params["engagement_id"])
     contract = await ask(request, person, "contracts.query.get_contract", {"engagement_id": engagement_id})
-    may_sign = (person.act.role in PARTIES and contract["status"] in ("drafted", "partly_signed")
-                and not contract["signed_by"].get(person.act.role))
+    version = request.query_params.get("version")
     return render(request, "contract_document.html", {
-        "engagement_id": engagement_id, "contract": contract, "document": await _document(request, person,
-                                                                                           engagement_id),
-        "may_sign": may_sign}, person=person)
+        "engagement_id": engagement_id, "contract": contract,
+        "document": await _document(request, person, engagement_id, int(version) if version and version.isdigit()
+                                    else None),
+        "may_sign": _may_sign(person, contract)}, person=person)
+
+
+def _may_sign(person: Person, contract: dict[str, Any]) -> bool:
+    """A party signs the version in force until both have (the first, or an amendment)."""
+    unsigned = not contract.get("version_signed", contract["fully_signed"])
+    return (person.act.role in PARTIES and contract["status"] != "cancelled" and unsigned
+            and not contract["signed_by"].get(person.act.role))
+
+
+async def contract_pdf(request: Request) -> Response:
+    person = await acting_as(request, *PARTIES, "coordinator")
+    version = request.query_params.get("version")
+    body: dict[str, Any] = {"engagement_id": str(request.path_params["engagement_id"]),
+                            "language": "sv" if language() == "sv" else "fi"}
+    found = await ask(request, person, "contracts.query.contract_pdf",
+                      {**body, "version": int(version)} if version and version.isdigit() else body)
+    return Response(base64.b64decode(found["pdf"]), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{found["filename"]}"'})
 
 
 async def sign(request: Request) -> Response:
@@ -153,6 +184,18 @@ async def feedback(request: Request) -> Response:
                                     "questionnaire_version": version})
 
 
+async def amend(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    engagement_id = str(request.path_params["engagement_id"])
+    back = f"/engagements/{engagement_id}"
+    return await handle_form(request, person, AMEND_FORM, "contracts.cmd.amend_contract", "form_page.html",
+                             {"title": _("Amend the contract"), "back": back,
+                              "intro": _("Fill in only what changes. The contract gets a new version, which both "
+                                         "parties sign again; the earlier versions stay readable.")},
+                             back, N_("The contract is amended: both parties sign the new version."),
+                             extra={"engagement_id": engagement_id})
+
+
 async def payment(request: Request) -> Response:
     person = await acting_as(request, "coordinator")
     engagement_id = str(request.path_params["engagement_id"])
@@ -166,7 +209,9 @@ ROUTES = [
     Route("/engagements/{engagement_id:uuid}", view),
     Route("/engagements/{engagement_id:uuid}/sign", sign, methods=["POST"]),
     Route("/engagements/{engagement_id:uuid}/contract", contract_document),
+    Route("/engagements/{engagement_id:uuid}/contract.pdf", contract_pdf),
     Route("/engagements/{engagement_id:uuid}/delivery", delivery, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/feedback", feedback, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/payment", payment, methods=["GET", "POST"]),
+    Route("/engagements/{engagement_id:uuid}/amend", amend, methods=["GET", "POST"]),
 ]

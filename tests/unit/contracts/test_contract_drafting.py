@@ -37,7 +37,7 @@ async def test_an_opened_engagement_gets_a_contract_at_the_recommended_rates(dep
         "minimum_fee": "50.00", "mileage_per_km": "0.55", "expenses_reimbursed": True,
         "cancellation_fee_share": "0.5", "duration_hours": "2", "task_date": "2026-04-01", "task_type": "lecture",
         "topic": "recovery", "remote": False, "expense_rates_id": "tax-free-2026", "per_diem_partial": "25.00",
-        "per_diem_full": "54.00", "meal_allowance": "13.50",
+        "per_diem_full": "54.00", "meal_allowance": "13.50", "start_time": None, "place": None,
     }
 
 
