@@ -177,3 +177,11 @@ class WellbeingFollowUpRaised(DomainEvent):
     expert_id: Personal
     engagement_id: Personal
     raised_at: dt.datetime
+
+
+class WellbeingFollowUpHandled(DomainEvent):
+    """The organization's contact person got in touch with the expert: the follow-up leaves the list."""
+
+    follow_up_id: uuid.UUID
+    organization_id: str
+    handled_at: dt.datetime

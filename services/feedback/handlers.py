@@ -23,6 +23,7 @@ from services.feedback.views import Parties
 from services.feedback.wellbeing import is_low
 from services.feedback.wellbeing_handlers import (
     forget_follow_ups,
+    handle_wellbeing_follow_up,
     on_expert_joined,
     on_expert_left,
     on_expert_registered,
@@ -235,6 +236,7 @@ async def _remind(deps: Deps, engagement_id: uuid.UUID, now: dt.datetime) -> int
 COMMANDS: Commands = {
     "submit_feedback": (m.SubmitFeedback, submit_feedback),
     "define_questionnaire": (m.DefineQuestionnaire, define_questionnaire),
+    "handle_wellbeing_follow_up": (m.HandleWellbeingFollowUp, handle_wellbeing_follow_up),
 }
 
 QUERIES: Queries = {

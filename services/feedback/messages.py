@@ -55,4 +55,10 @@ class FeedbackQuestions(Request):
 
 
 class WellbeingFollowUps(Request):
-    """The wellbeing follow-ups of the asking contact person's organization."""
+    """The wellbeing follow-ups of the asking contact person's organization, not yet handled."""
+
+
+class HandleWellbeingFollowUp(Command):
+    """The contact person got in touch with the expert."""
+
+    follow_up_id: uuid.UUID

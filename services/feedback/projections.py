@@ -229,6 +229,9 @@ class FeedbackTables(PostgresViews):
                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (follow_up_id) DO NOTHING""",
             e.follow_up_id, e.organization_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at)
 
+    async def on_WellbeingFollowUpHandled(self, e: ev.WellbeingFollowUpHandled, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(f"DELETE FROM {self.schema}.wellbeing_follow_ups WHERE follow_up_id = $1", e.follow_up_id)
+
     async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
         rows = await self.db.fetch(
             f"""SELECT follow_up_id, expert_id, engagement_id, raised_at FROM {self.schema}.wellbeing_follow_ups

@@ -91,7 +91,7 @@ class FeedbackViews(Protocol):
         ...
 
     async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
-        """The organization's wellbeing follow-ups, the newest first (then by id)."""
+        """The organization's wellbeing follow-ups not yet handled, the newest first (then by id)."""
         ...
 
     async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
@@ -204,6 +204,9 @@ class InMemoryFeedbackViews(Projection):
             return
         self.wellbeing[e.follow_up_id] = (e.organization_id, FollowUpRow(
             e.follow_up_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at))
+
+    async def on_WellbeingFollowUpHandled(self, e: ev.WellbeingFollowUpHandled, conn: Any, _: Envelope[Any]) -> None:
+        self.wellbeing.pop(e.follow_up_id, None)
 
     async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
         rows = [row for org, row in self.wellbeing.values() if org == organization_id]

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from services.feedback.events import Dimension, Form, WellbeingFollowUpRaised
+from services.feedback.events import Dimension, Form, WellbeingFollowUpHandled, WellbeingFollowUpRaised
 from shared.aggregate import Aggregate
+from shared.errors import Conflict, Forbidden
 
 LOW_WELLBEING = frozenset({1, 2})  # on the scale of 1 (not at all) to 5 (fully)
 
@@ -34,6 +35,8 @@ class WellbeingFollowUp(Aggregate):
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.raised = False
+        self.organization_id: str | None = None
+        self.handled = False
 
     def raise_for(self, organization_id: str, expert_id: str, engagement_id: uuid.UUID, now: dt.datetime) -> None:
         if self.raised:
@@ -41,5 +44,18 @@ class WellbeingFollowUp(Aggregate):
         self.record(WellbeingFollowUpRaised(follow_up_id=uuid.UUID(self.id), organization_id=organization_id,
                                             expert_id=expert_id, engagement_id=str(engagement_id), raised_at=now))
 
-    def when_WellbeingFollowUpRaised(self, _: WellbeingFollowUpRaised) -> None:
+    def handle(self, organization_id: str | None, now: dt.datetime) -> None:
+        """Mark the follow-up handled, for the organization it was raised for."""
+        if organization_id is None or organization_id != self.organization_id:
+            raise Forbidden("only a contact person of the organization the follow-up is for may handle it")
+        if self.handled:
+            raise Conflict(f"the wellbeing follow-up {self.id} is already handled")
+        self.record(WellbeingFollowUpHandled(follow_up_id=uuid.UUID(self.id), organization_id=organization_id,
+                                             handled_at=now))
+
+    def when_WellbeingFollowUpRaised(self, event: WellbeingFollowUpRaised) -> None:
         self.raised = True
+        self.organization_id = event.organization_id
+
+    def when_WellbeingFollowUpHandled(self, _: WellbeingFollowUpHandled) -> None:
+        self.handled = True

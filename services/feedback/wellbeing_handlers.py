@@ -40,6 +40,16 @@ async def raise_follow_ups(ctx: CommandContext, deps: Deps, engagement_id: uuid.
     return len(organizations)
 
 
+async def handle_wellbeing_follow_up(cmd: m.HandleWellbeingFollowUp, ctx: CommandContext, deps: Deps
+                                     ) -> dict[str, Any]:
+    """The organization's contact person marks a follow-up handled; it leaves their list."""
+    ctx.require_role(Role.organization_contact)
+    task = await ctx.session.load(WellbeingFollowUp, str(cmd.follow_up_id), what="wellbeing follow-up")
+    task.handle(ctx.actor.organization_id, deps.clock.now())
+    await ctx.session.save(task, Metadata(actor=ctx.actor, command_id=ctx.command_id))
+    return {"follow_up_id": str(cmd.follow_up_id), "handled": True}
+
+
 async def wellbeing_follow_ups(query: m.WellbeingFollowUps, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """The follow-ups of the contact person's own organization, the newest first."""
     ctx.require_role(Role.organization_contact)

@@ -192,7 +192,11 @@ async def test_feedback_memberships_and_wellbeing_follow_ups(views_of):
                                                    FollowUpRow(f1, "maija", e1, at)]
         assert await views.follow_ups("varha") == [FollowUpRow(f2, "maija", e1, at)]
         assert await views.follow_ups("aseman-lapset") == []
-        # Maija erased: her follow-ups go; Pekka's stay.
+        # Pekka's handled: it leaves Mieli's list (and its handling again changes nothing).
+        for _ in range(2):
+            await feed.follow(f"wellbeing-{f3}", feedback.WellbeingFollowUpHandled(
+                follow_up_id=f3, organization_id="mieli", handled_at=at + dt.timedelta(days=1)))
+        assert await views.follow_ups("mieli") == [FollowUpRow(f1, "maija", e1, at)]
+        # Maija erased: her follow-ups go.
         assert await feed.within(views.forget_follow_ups, "maija") == sorted([f1, f2])
-        assert await views.follow_ups("mieli") == [FollowUpRow(f3, "pekka", e2, at + dt.timedelta(hours=1))]
-        assert await views.follow_ups("varha") == []
+        assert await views.follow_ups("mieli") == [] and await views.follow_ups("varha") == []

@@ -144,6 +144,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("feedback", "feedback_questions"): EVERYONE,
     ("feedback", "define_questionnaire"): {C},
     ("feedback", "wellbeing_follow_ups"): {K},  # its own organization's alone (tests/unit/feedback/test_wellbeing.py)
+    ("feedback", "handle_wellbeing_follow_up"): {K},  # likewise
     ("audit", "history"): {A, C},
     ("audit", "verify_trail"): {A, C},
     ("audit", "copy_heads"): {A, C},
@@ -373,6 +374,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("feedback", "feedback_questions"): {},
         ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},
         ("feedback", "wellbeing_follow_ups"): {},
+        ("feedback", "handle_wellbeing_follow_up"): {"follow_up_id": "00000000-0000-4000-8000-000000000001"},
         ("audit", "history"): engagement,
         ("audit", "verify_trail"): {},
         ("audit", "copy_heads"): {"service": "orders"},

@@ -191,3 +191,23 @@ def test_a_version_the_questionnaire_does_not_have_shows_the_current_one():
         page = client.get(f"/engagements/{ENGAGEMENT}/feedback?version=9")
         assert page.status_code == 200
         assert f'action="/engagements/{ENGAGEMENT}/feedback?version=2"' in page.text
+
+
+def test_the_contact_person_marks_a_follow_up_handled():
+    follow_up = str(uuid.uuid4())
+    services = FakeServices(acts=[capacity("organization_contact", "olli", "mieli")], answers={
+        "feedback.query.wellbeing_follow_ups": {"organization_id": "mieli", "follow_ups": [
+            {"follow_up_id": follow_up, "expert_id": "maija", "engagement_id": ENGAGEMENT,
+             "raised_at": "2026-03-10T12:00:00+00:00"}]},
+        "registry.query.list_experts": [],
+        "feedback.cmd.handle_wellbeing_follow_up": {"follow_up_id": follow_up, "handled": True}})
+    with web_client(services) as client:
+        sign_in(client, email="olli@mieli.fi")
+        page = client.get("/organization/wellbeing")
+        action = f"/organization/wellbeing/{follow_up}/handled"
+        assert f'action="{action}"' in page.text and "Merkitse hoidetuksi" in page.text
+        done = client.post(action, data={"csrf_token": form_token(page.text)}, follow_redirects=False)
+        assert (done.status_code, done.headers["location"]) == (303, "/organization/wellbeing")
+        assert "Seuranta on merkitty hoidetuksi." in client.get("/organization/wellbeing").text
+    assert [body for subject, body, _ in services.asked if subject.endswith("handle_wellbeing_follow_up")] == [
+        {"follow_up_id": follow_up}]

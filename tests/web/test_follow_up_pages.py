@@ -94,6 +94,9 @@ async def test_the_contact_person_sees_the_hard_assignment(web, visitors):
     assert "Maija Mäkinen" in await rows.first.inner_text()
     assert dt.date.today().strftime("%-d.%-m.%Y") in await rows.first.inner_text()
     await contact.screenshot("wellbeing-follow-ups")
+    # She got in touch with Maija: the follow-up is handled and leaves the list.
+    await contact.submit("main table form")
+    assert "Ei seurattavia." in await page.inner_text("main")
 
 
 async def test_the_coordinator_defines_a_new_version_through_its_page(web, visitors):

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from services.web.charts import Group, bar_chart
 from services.web.forms import Field, Form, Problems, problems_of
 from services.web.i18n import N_, gettext as _, language
-from services.web.pages.common import acting_as, ask
+from services.web.pages.common import acting_as, ask, posted, redirect
 from services.web.rendering import TASK_TYPES, render
 from shared.messaging.rpc import RemoteError
 
@@ -138,8 +138,21 @@ async def wellbeing(request: Request) -> Response:
                   person=person)
 
 
+async def handled(request: Request) -> Response:
+    person = await acting_as(request, "organization_contact")
+    await posted(request)
+    follow_up_id = str(request.path_params["follow_up_id"])
+    try:
+        await ask(request, person, "feedback.cmd.handle_wellbeing_follow_up", {"follow_up_id": follow_up_id})
+    except RemoteError as error:
+        if error.code != "conflict":  # handled by another contact person meanwhile: it is gone from the list
+            raise
+    return redirect("/organization/wellbeing", N_("The follow-up is marked handled."), request)
+
+
 ROUTES = [
     Route("/coordinator/report", report),
     Route("/coordinator/report.csv", report_csv),
     Route("/organization/wellbeing", wellbeing),
+    Route("/organization/wellbeing/{follow_up_id:uuid}/handled", handled, methods=["POST"]),
 ]

@@ -7,9 +7,14 @@ import pytest
 
 from services.feedback import messages as m
 from services.feedback.events import Form
-from services.feedback.handlers import define_questionnaire, submit_feedback, wellbeing_follow_ups
+from services.feedback.handlers import (
+    define_questionnaire,
+    handle_wellbeing_follow_up,
+    submit_feedback,
+    wellbeing_follow_ups,
+)
 from services.registry import events as registry
-from shared.errors import Forbidden
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import Actor, Role
 from tests.unit.calls import call
 from tests.unit.feedback.conftest import T0
@@ -108,3 +113,20 @@ async def test_the_experts_erasure_removes_their_follow_ups_and_shreds_their_key
     for row in [row for row in deps.uow.store.published if row.event_type == "WellbeingFollowUpRaised"]:
         [event] = await deps.uow.store.read_stream(row.stream_id)
         assert (event.payload.expert_id, event.payload.engagement_id) == (None, None)  # read as erased
+
+
+async def test_the_contact_person_marks_a_follow_up_handled_and_only_their_own(deps, upstream):
+    await answered(deps, upstream, 2)
+    [mieli_task] = await seen_by(MIELI, deps)
+    handle = m.HandleWellbeingFollowUp(follow_up_id=mieli_task["follow_up_id"])
+    for stranger in (VARHA, OTHER, Actor(id="nobody", role=Role.organization_contact), EXPERT, COORDINATOR):
+        with pytest.raises(Forbidden):
+            await call(handle_wellbeing_follow_up, handle, stranger, deps)
+    assert await call(handle_wellbeing_follow_up, handle, MIELI, deps) == {
+        "follow_up_id": mieli_task["follow_up_id"], "handled": True}
+    assert await seen_by(MIELI, deps) == []
+    assert len(await seen_by(VARHA, deps)) == 1  # Varha's own follow-up is still theirs to handle
+    with pytest.raises(Conflict):
+        await call(handle_wellbeing_follow_up, handle, MIELI, deps)
+    with pytest.raises(NotFound):
+        await call(handle_wellbeing_follow_up, m.HandleWellbeingFollowUp(follow_up_id=uuid.uuid4()), MIELI, deps)
