@@ -230,12 +230,14 @@ class FeedbackTables(PostgresViews):
             e.follow_up_id, e.organization_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at)
 
     async def on_WellbeingFollowUpHandled(self, e: ev.WellbeingFollowUpHandled, conn: Any, _: Envelope[Any]) -> None:
-        await conn.execute(f"DELETE FROM {self.schema}.wellbeing_follow_ups WHERE follow_up_id = $1", e.follow_up_id)
+        await conn.execute(f"UPDATE {self.schema}.wellbeing_follow_ups SET handled_at = $2 WHERE follow_up_id = $1",
+                           e.follow_up_id, e.handled_at)
 
     async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
         rows = await self.db.fetch(
             f"""SELECT follow_up_id, expert_id, engagement_id, raised_at FROM {self.schema}.wellbeing_follow_ups
-                WHERE organization_id = $1 ORDER BY raised_at DESC, follow_up_id""", organization_id)
+                WHERE organization_id = $1 AND handled_at IS NULL ORDER BY raised_at DESC, follow_up_id""",
+            organization_id)
         return [FollowUpRow(row["follow_up_id"], row["expert_id"], row["engagement_id"], row["raised_at"])
                 for row in rows]
 

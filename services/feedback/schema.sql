@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS {schema}.wellbeing_follow_ups (
     organization_id  text        NOT NULL,
     expert_id        text        NOT NULL,
     engagement_id    uuid        NOT NULL,
-    raised_at        timestamptz NOT NULL
+    raised_at        timestamptz NOT NULL,
+    handled_at       timestamptz  -- kept, handled, until the expert's erasure shreds the follow-up's key
 );
+ALTER TABLE {schema}.wellbeing_follow_ups ADD COLUMN IF NOT EXISTS handled_at timestamptz;
 CREATE INDEX IF NOT EXISTS wellbeing_follow_ups_organization ON {schema}.wellbeing_follow_ups (organization_id);

@@ -95,7 +95,8 @@ class FeedbackViews(Protocol):
         ...
 
     async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
-        """Drop the expert's wellbeing follow-ups (the expert was erased); return their ids, sorted."""
+        """Drop the expert's wellbeing follow-ups, handled or not (the expert was erased); return their ids,
+        sorted, so that their keys are shredded."""
         ...
 
 
@@ -119,6 +120,7 @@ class InMemoryFeedbackViews(Projection):
         self.hours: dict[uuid.UUID, Decimal] = {}
         self.orders: dict[uuid.UUID, bool] = {}  # order -> for the county's own services
         self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
+        self.handled: set[uuid.UUID] = set()
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
@@ -206,10 +208,11 @@ class InMemoryFeedbackViews(Projection):
             e.follow_up_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at))
 
     async def on_WellbeingFollowUpHandled(self, e: ev.WellbeingFollowUpHandled, conn: Any, _: Envelope[Any]) -> None:
-        self.wellbeing.pop(e.follow_up_id, None)
+        self.handled.add(e.follow_up_id)
 
     async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
-        rows = [row for org, row in self.wellbeing.values() if org == organization_id]
+        rows = [row for org, row in self.wellbeing.values()
+                if org == organization_id and row.follow_up_id not in self.handled]
         return sorted(rows, key=lambda row: (-row.raised_at.timestamp(), row.follow_up_id))
 
     async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:

@@ -108,11 +108,14 @@ async def test_only_an_organizations_contact_person_sees_its_follow_ups(deps, up
 
 async def test_the_experts_erasure_removes_their_follow_ups_and_shreds_their_keys(deps, upstream):
     await answered(deps, upstream, 1)
+    [handled] = await seen_by(MIELI, deps)  # one handled before the erasure: its key goes too
+    await call(handle_wellbeing_follow_up, m.HandleWellbeingFollowUp(follow_up_id=handled["follow_up_id"]), MIELI,
+               deps)
     await upstream.publish("registry", f"expert-{EXPERT.id}", registry.ExpertErased(expert_id=EXPERT.id))
     assert await seen_by(MIELI, deps) == [] and await seen_by(VARHA, deps) == []
     for row in [row for row in deps.uow.store.published if row.event_type == "WellbeingFollowUpRaised"]:
-        [event] = await deps.uow.store.read_stream(row.stream_id)
-        assert (event.payload.expert_id, event.payload.engagement_id) == (None, None)  # read as erased
+        raised = (await deps.uow.store.read_stream(row.stream_id))[0]
+        assert (raised.payload.expert_id, raised.payload.engagement_id) == (None, None)  # read as erased
 
 
 async def test_the_contact_person_marks_a_follow_up_handled_and_only_their_own(deps, upstream):
