@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.feedback.events import (
     FeedbackClosedUnanswered,
@@ -19,27 +19,12 @@ from services.feedback.events import (
     FeedbackRequested,
     FeedbackSubmitted,
     Form,
+    Question,
 )
+from services.feedback.questionnaire import check_answers
 from shared.aggregate import Aggregate
-from shared.errors import Conflict, FieldProblem, Invalid, invalid
+from shared.errors import Conflict, invalid
 
-# The questions of each form, answered on a scale of 1 (not at all) to 5 (fully). Their ids are the
-# contract with clients and the keys of the follow-up report; the texts are what the respondent reads.
-QUESTIONS: dict[Form, dict[str, str]] = {
-    Form.self_assessment: {
-        "preparation": "I was given enough information to prepare for the assignment.",
-        "own_wellbeing": "The assignment did not strain me more than I could carry.",
-        "experience_heard": "My lived experience was heard and valued.",
-        "would_do_again": "I would take a similar assignment again.",
-    },
-    Form.orderer_feedback: {
-        "usefulness": "The expert's lived experience was useful for our work.",
-        "expert_preparation": "The expert was well prepared for the task.",
-        "cooperation": "Agreeing and carrying out the assignment went smoothly.",
-        "would_order_again": "We would order an experience expert again.",
-    },
-}
-SCALE = range(1, 6)
 FREE_TEXT_MAX = 4000
 MAX_REMINDERS = 3
 
@@ -59,21 +44,19 @@ class FormState:
     reminders_sent: int = 0
     ratings: dict[str, int] | None = None
     free_text: str | None = None
+    version: int | None = None  # the questionnaire version answered
+    choices: dict[str, str] | None = None
+    texts: dict[str, str] | None = None
 
 
-def check_ratings(form: Form, ratings: dict[str, int]) -> None:
-    """Every question of the form answered, each on the scale, and nothing else."""
-    questions = QUESTIONS[form]
-    allowed = ", ".join(questions)
-    problems = [FieldProblem(f"ratings.{question}", f"is not a question of the {form.value} form", allowed)
-                for question in ratings if question not in questions]
-    problems += [FieldProblem(f"ratings.{question}", "is not answered", "an integer from 1 to 5")
-                 for question in questions if question not in ratings]
-    problems += [FieldProblem(f"ratings.{question}", f"{value} is off the scale", "an integer from 1 to 5")
-                 for question, value in ratings.items() if question in questions and value not in SCALE]
-    if problems:
-        summary = "; ".join(f"{p.field} {p.reason}" for p in problems)
-        raise Invalid(f"the {form.value} form is not filled correctly: {summary}", problems)
+@dataclass(frozen=True)
+class Answers:
+    """A filled form: the questionnaire version answered, and the answers to its questions by kind."""
+
+    version: int
+    ratings: dict[str, int]
+    choices: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # free-text questions' answers: sealed
 
 
 class EngagementFeedback(Aggregate):
@@ -109,7 +92,8 @@ class EngagementFeedback(Aggregate):
             self.record(FeedbackRequested(engagement_id=self.engagement_id, form=form,
                                           respondent_id=respondent_id, requested_at=now))
 
-    def submit(self, form: Form, ratings: dict[str, int], free_text: str | None) -> None:
+    def submit(self, form: Form, questions: tuple[Question, ...], answers: Answers, free_text: str | None) -> None:
+        """File the form, its answers checked against ``questions``, the questionnaire version answered."""
         state = self.forms.get(form)
         if state is None:
             raise Conflict("feedback is requested when the engagement is delivered; "
@@ -118,11 +102,13 @@ class EngagementFeedback(Aggregate):
             raise Conflict(f"the {form.value} form of engagement {self.id} is already submitted")
         if state.status is Status.closed:
             raise Conflict(f"the {form.value} form of engagement {self.id} was closed unanswered")
-        check_ratings(form, ratings)
+        texts = {qid: text.strip() for qid, text in answers.texts.items() if text.strip()}
+        check_answers(form, questions, answers.ratings, answers.choices, texts)
         text = (free_text or "").strip() or None
         if text is not None and len(text) > FREE_TEXT_MAX:
             raise invalid("free_text", f"is {len(text)} characters long", f"at most {FREE_TEXT_MAX} characters")
-        self.record(FeedbackSubmitted.of(self.engagement_id, form, state.respondent_id, dict(ratings), text))
+        self.record(FeedbackSubmitted.of(self.engagement_id, form, state.respondent_id, dict(answers.ratings), text,
+                                         answers.version, answers.choices, texts))
         if all(other.status is Status.answered for other in self.forms.values()):
             self.record(FeedbackCompleted(engagement_id=self.engagement_id))
 
@@ -153,6 +139,7 @@ class EngagementFeedback(Aggregate):
     def when_FeedbackSubmitted(self, event: FeedbackSubmitted) -> None:
         state = self.forms[event.form]
         state.status, state.ratings, state.free_text = Status.answered, event.answers(), event.free_text
+        state.version, state.choices, state.texts = event.questionnaire_version, dict(event.choices), event.texts
 
     def when_FeedbackCompleted(self, _: FeedbackCompleted) -> None:
         self.completed = True

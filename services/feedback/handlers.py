@@ -14,10 +14,22 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.feedback import messages as m
-from services.feedback.domain import QUESTIONS, SCALE, EngagementFeedback, FormState
+from services.feedback.domain import Answers, EngagementFeedback, FormState
 from services.feedback.events import Form
-from services.feedback.report import follow_up
+from services.feedback.export import as_csv
+from services.feedback.questionnaire import SCALE, Questionnaire
+from services.feedback.report import report_of
 from services.feedback.views import Parties
+from services.feedback.wellbeing import is_low
+from services.feedback.wellbeing_handlers import (
+    forget_follow_ups,
+    handle_wellbeing_follow_up,
+    on_expert_joined,
+    on_expert_left,
+    on_expert_registered,
+    raise_follow_ups,
+    wellbeing_follow_ups,
+)
 from services.orders import events as orders
 from services.registry import events as registry
 from shared.aggregate import Metadata
@@ -51,10 +63,29 @@ async def submit_feedback(cmd: m.SubmitFeedback, ctx: CommandContext, deps: Deps
     respondent = feedback.respondent(cmd.form)
     if respondent is not None and respondent != ctx.actor.id:
         raise Forbidden(f"only the engagement's {RESPONDENT_ROLE[cmd.form].value} may file its {cmd.form.value} form")
-    feedback.submit(cmd.form, dict(cmd.ratings), cmd.free_text)
+    questionnaire = await ctx.session.load(Questionnaire, cmd.form.value, must_exist=False)
+    version = cmd.questionnaire_version or questionnaire.current
+    if version not in questionnaire.versions:
+        raise invalid("questionnaire_version", f"the {cmd.form.value} questionnaire has no version {version}",
+                      f"a version from 1 to {questionnaire.current}")
+    answers = Answers(version, dict(cmd.ratings), dict(cmd.choices), dict(cmd.texts))
+    feedback.submit(cmd.form, questionnaire.questions(version), answers, cmd.free_text)
     # The expert is the data subject of both forms: either free text may tell of their life situation.
     await ctx.session.save(feedback, ctx.meta(engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
-    return {"engagement_id": str(cmd.engagement_id), "form": cmd.form.value, "completed": feedback.completed}
+    if is_low(cmd.form, answers.ratings) and feedback.expert_id is not None:
+        await raise_follow_ups(ctx, deps, cmd.engagement_id, feedback.expert_id)
+    return {"engagement_id": str(cmd.engagement_id), "form": cmd.form.value, "completed": feedback.completed,
+            "questionnaire_version": version}
+
+
+async def define_questionnaire(cmd: m.DefineQuestionnaire, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Make the questions the next version of the form's questionnaire (coordinator); answers to earlier
+    versions keep reading against theirs."""
+    ctx.require_role(Role.coordinator)
+    questionnaire = await ctx.session.load(Questionnaire, cmd.form.value, must_exist=False)
+    version = questionnaire.define(tuple(cmd.questions))
+    await ctx.session.save(questionnaire, ctx.meta())
+    return {"form": cmd.form.value, "version": version}
 
 
 # -- queries ---------------------------------------------------------------------------------------------
@@ -66,7 +97,10 @@ def _form_view(form: Form, state: FormState) -> dict[str, Any]:
         "status": state.status.value,
         "requested_at": state.requested_at.isoformat() if state.requested_at else None,
         "reminders_sent": state.reminders_sent,
+        "questionnaire_version": state.version,
         "ratings": state.ratings,
+        "choices": state.choices,
+        "texts": state.texts,  # None once the expert is erased
         "free_text": state.free_text,  # None once the expert is erased
     }
 
@@ -91,23 +125,41 @@ async def follow_up_report(query: m.FollowUpReport, ctx: QueryContext, deps: Dep
     ctx.require_role(Role.coordinator)
     if query.until < query.from_:
         raise invalid("until", "is before from", f"a date on or after {query.from_}")
-    records = await deps.views.forms_requested(*day_bounds(query.from_, query.until))
-    return follow_up(records, query.from_, query.until)
+    cells = await deps.views.follow_up_cells(*day_bounds(query.from_, query.until))
+    dimensions = {form: (await deps.uow.load(Questionnaire, form.value, must_exist=False)).dimensions()
+                  for form in Form}
+    report = report_of(cells, query.from_, query.until, dimensions)
+    return {"csv": as_csv(report)} if query.format == "csv" else report
 
 
 async def feedback_questions(query: m.FeedbackQuestions, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """The questions of each form (or one), each answered on a scale of 1 to 5."""
-    forms = [query.form] if query.form else list(QUESTIONS)
-    return {"scale": [SCALE.start, SCALE.stop - 1],
-            "forms": {form.value: [{"id": qid, "text": text} for qid, text in QUESTIONS[form].items()]
-                      for form in forms}}
+    """The questions of each form (or one), in the current version or the one asked for, with their texts in
+    Finnish, Swedish and English; a scale question is answered from 1 to 5."""
+    forms = [query.form] if query.form else list(Form)
+    answer: dict[str, Any] = {"scale": [SCALE.start, SCALE.stop - 1], "forms": {}, "versions": {}}
+    for form in forms:
+        questionnaire = await deps.uow.load(Questionnaire, form.value, must_exist=False)
+        if query.version is not None and query.version not in questionnaire.versions:
+            raise invalid("version", f"the {form.value} questionnaire has no version {query.version}",
+                          f"a version from 1 to {questionnaire.current}")
+        version = query.version or questionnaire.current
+        answer["versions"][form.value] = version
+        answer["forms"][form.value] = [question.model_dump(mode="json", exclude_defaults=True) | {
+            "kind": question.kind.value} for question in questionnaire.questions(version)]
+    return answer
 
 
 # -- events of the orders and registry services ----------------------------------------------------------
 
 async def on_engagement_opened(event: Envelope[orders.EngagementOpened], ctx: EventContext, deps: Deps) -> None:
     e = event.payload
-    await deps.views.remember_engagement(e.engagement_id, Parties(e.expert_id, e.orderer_id), ctx.session.connection)
+    parties = Parties(e.expert_id, e.orderer_id, task_type=e.task_type.value, order_id=e.order_id)
+    await deps.views.remember_engagement(e.engagement_id, parties, ctx.session.connection)
+
+
+async def on_order_placed(event: Envelope[orders.OrderPlaced], ctx: EventContext, deps: Deps) -> None:
+    e = event.payload
+    await deps.views.remember_order(e.order_id, e.county_service, ctx.session.connection)
 
 
 async def on_delivery_confirmed(event: Envelope[orders.DeliveryConfirmed], ctx: EventContext, deps: Deps) -> None:
@@ -118,6 +170,7 @@ async def on_delivery_confirmed(event: Envelope[orders.DeliveryConfirmed], ctx: 
         # the opening's own handling is being retried: raising retries this one after it (with backoff),
         # and a case that never resolves ends in the dead letters, where a person sees it.
         raise EngagementNotSeen(f"delivery of engagement {e.engagement_id} before its EngagementOpened")
+    await deps.views.record_hours(e.engagement_id, e.actual_hours, ctx.session.connection)
     if parties.cancelled:
         return
     feedback = await ctx.session.load(EngagementFeedback, str(e.engagement_id), must_exist=False)
@@ -146,6 +199,7 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
     await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
+    await forget_follow_ups(ctx, deps, expert_id)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
         await _close_open_forms(ctx, engagement_id)
 
@@ -181,22 +235,29 @@ async def _remind(deps: Deps, engagement_id: uuid.UUID, now: dt.datetime) -> int
 
 COMMANDS: Commands = {
     "submit_feedback": (m.SubmitFeedback, submit_feedback),
+    "define_questionnaire": (m.DefineQuestionnaire, define_questionnaire),
+    "handle_wellbeing_follow_up": (m.HandleWellbeingFollowUp, handle_wellbeing_follow_up),
 }
 
 QUERIES: Queries = {
     "get_feedback": (m.GetFeedback, get_feedback),
     "follow_up_report": (m.FollowUpReport, follow_up_report),
     "feedback_questions": (m.FeedbackQuestions, feedback_questions),
+    "wellbeing_follow_ups": (m.WellbeingFollowUps, wellbeing_follow_ups),
 }
 
 CONSUMES: Consumed = {
     "orders": {
+        orders.OrderPlaced: on_order_placed,
         orders.EngagementOpened: on_engagement_opened,
         orders.DeliveryConfirmed: on_delivery_confirmed,
         orders.EngagementCancelled: on_engagement_cancelled,
         orders.EngagementClosed: on_engagement_closed,
     },
     "registry": {
+        registry.ExpertRegistered: on_expert_registered,
+        registry.ExpertJoinedOrganization: on_expert_joined,
+        registry.ExpertLeftOrganization: on_expert_left,
         registry.ExpertErased: on_expert_erased,
     },
 }

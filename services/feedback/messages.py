@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints
 
 from services.feedback.domain import FREE_TEXT_MAX
-from services.feedback.events import Form
+from services.feedback.events import Form, Question
+from services.feedback.questionnaire import TEXT_MAX
 from shared.commands import Command, Request
 from shared.fields import Day, Tag
 
@@ -15,9 +17,21 @@ from shared.fields import Day, Tag
 class SubmitFeedback(Command):
     engagement_id: uuid.UUID
     form: Form
-    ratings: dict[Tag, StrictInt] = Field(max_length=20,
+    ratings: dict[Tag, StrictInt] = Field(max_length=40,
                                           description="question id -> 1..5; see the feedback_questions query")
+    choices: dict[Tag, Tag] = Field({}, max_length=40, description="question id -> option id of a choice question")
+    texts: dict[Tag, Annotated[str, StringConstraints(max_length=TEXT_MAX)]] = Field(
+        {}, max_length=40, description="question id -> the answer to a free-text question")
     free_text: str | None = Field(None, max_length=FREE_TEXT_MAX)
+    questionnaire_version: StrictInt | None = Field(None, ge=1, description="the version shown; the current one "
+                                                                            "when not given")
+
+
+class DefineQuestionnaire(Command):
+    """The next version of a form's questionnaire (coordinator)."""
+
+    form: Form
+    questions: tuple[Question, ...] = Field(min_length=1, max_length=40)
 
 
 class GetFeedback(Request):
@@ -32,7 +46,19 @@ class FollowUpReport(Request):
 
     from_: Day = Field(alias="from")
     until: Day
+    format: Literal["json", "csv"] = Field("json", description="csv: the figures as CSV text, in the answer's csv")
 
 
 class FeedbackQuestions(Request):
     form: Form | None = None
+    version: StrictInt | None = Field(None, ge=1, description="the current version when not given")
+
+
+class WellbeingFollowUps(Request):
+    """The wellbeing follow-ups of the asking contact person's organization, not yet handled."""
+
+
+class HandleWellbeingFollowUp(Command):
+    """The contact person got in touch with the expert."""
+
+    follow_up_id: uuid.UUID

@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from services.feedback import events as ev
+from services.feedback.cells import Cells, FormRecord, cells_of
 from services.feedback.domain import MAX_REMINDERS, Status
-from services.feedback.report import FormRecord
 from shared.envelope import Envelope
 from shared.projection import Projection
+
+ORDERER_KIND = {True: "county", False: "other"}  # by whether the order is for the county's own services
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,18 @@ class Parties:
     expert_id: str
     orderer_id: str
     cancelled: bool = False
+    task_type: str | None = None  # the task kind, for the follow-up report
+    order_id: uuid.UUID | None = None  # the order, whose kind of orderer the report breaks down by
+
+
+@dataclass(frozen=True)
+class FollowUpRow:
+    """A wellbeing follow-up as its organization's contact person sees it."""
+
+    follow_up_id: uuid.UUID
+    expert_id: str
+    engagement_id: uuid.UUID
+    raised_at: dt.datetime
 
 
 class FeedbackViews(Protocol):
@@ -50,7 +65,38 @@ class FeedbackViews(Protocol):
         ...
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        """Every form requested at or after ``begins`` and before ``ends``."""
+        """Every form requested at or after ``begins`` and before ``ends``, with its engagement's task kind and
+        its expert's organizations (sorted)."""
+        ...
+
+    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
+        """The report's figures of the forms requested at or after ``begins`` and before ``ends``, summed at
+        their finest grain (see :mod:`services.feedback.cells`)."""
+        ...
+
+    async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
+        """The engagement's hours worked, as its delivery was confirmed."""
+        ...
+
+    async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
+        """Whether the order is for the county's own services (the kind of orderer)."""
+        ...
+
+    async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
+
+    async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
+
+    async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
+        """The organizations the expert belongs to now, sorted."""
+        ...
+
+    async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
+        """The organization's wellbeing follow-ups not yet handled, the newest first (then by id)."""
+        ...
+
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
+        """Drop the expert's wellbeing follow-ups, handled or not (the expert was erased); return their ids,
+        sorted, so that their keys are shredded."""
         ...
 
 
@@ -61,6 +107,7 @@ class _Form:
     reminders_sent: int = 0
     status: Status = Status.open
     ratings: dict[str, int] | None = None
+    version: int | None = None
 
 
 class InMemoryFeedbackViews(Projection):
@@ -69,16 +116,23 @@ class InMemoryFeedbackViews(Projection):
     def __init__(self) -> None:
         self.engagements: dict[uuid.UUID, Parties] = {}
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
+        self.memberships: set[tuple[str, str]] = set()  # (expert_id, organization_id)
+        self.hours: dict[uuid.UUID, Decimal] = {}
+        self.orders: dict[uuid.UUID, bool] = {}  # order -> for the county's own services
+        self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
+        self.handled: set[uuid.UUID] = set()
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         known = self.engagements.get(engagement_id)  # remembered again: a cancellation stands
         self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id,
-                                                  cancelled=known is not None and known.cancelled)
+                                                  known is not None and known.cancelled, parties.task_type,
+                                                  parties.order_id)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         if engagement_id in self.engagements:
             parties = self.engagements[engagement_id]
-            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, cancelled=True)
+            self.engagements[engagement_id] = Parties(parties.expert_id, parties.orderer_id, True, parties.task_type,
+                                                      parties.order_id)
 
     async def parties(self, engagement_id: uuid.UUID, connection: Any = None) -> Parties | None:
         return self.engagements.get(engagement_id)
@@ -101,7 +155,7 @@ class InMemoryFeedbackViews(Projection):
 
     async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
         form = self.forms[(e.engagement_id, e.form)]
-        form.status, form.ratings = Status.answered, e.answers()
+        form.status, form.ratings, form.version = Status.answered, e.answers(), e.questionnaire_version
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
         self.forms[(e.engagement_id, e.form)].status = Status.closed
@@ -115,5 +169,54 @@ class InMemoryFeedbackViews(Projection):
         return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
-        return [FormRecord(eid, form_name, form.requested_at, form.status, form.ratings)
-                for (eid, form_name), form in self.forms.items() if begins <= form.requested_at < ends]
+        found = []
+        for (eid, form_name), form in self.forms.items():
+            if begins <= form.requested_at < ends:
+                parties = self.engagements.get(eid)
+                organizations = tuple(self._organizations(parties.expert_id)) if parties else ()
+                county = self.orders.get(parties.order_id) if parties and parties.order_id else None
+                found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
+                                        parties.task_type if parties else None, organizations,
+                                        self.hours.get(eid), None if county is None else ORDERER_KIND[county]))
+        return found
+
+    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
+        return cells_of(await self.forms_requested(begins, ends))
+
+    def _organizations(self, expert_id: str) -> list[str]:
+        return sorted(org for expert, org in self.memberships if expert == expert_id)
+
+    async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
+        self.hours[engagement_id] = hours
+
+    async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
+        self.orders[order_id] = county_service
+
+    async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        self.memberships.add((expert_id, organization_id))
+
+    async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
+        self.memberships.discard((expert_id, organization_id))
+
+    async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
+        return self._organizations(expert_id)
+
+    async def on_WellbeingFollowUpRaised(self, e: ev.WellbeingFollowUpRaised, conn: Any, _: Envelope[Any]) -> None:
+        if e.expert_id is None or e.engagement_id is None:  # read after the expert's erasure: nothing to show
+            return
+        self.wellbeing[e.follow_up_id] = (e.organization_id, FollowUpRow(
+            e.follow_up_id, e.expert_id, uuid.UUID(e.engagement_id), e.raised_at))
+
+    async def on_WellbeingFollowUpHandled(self, e: ev.WellbeingFollowUpHandled, conn: Any, _: Envelope[Any]) -> None:
+        self.handled.add(e.follow_up_id)
+
+    async def follow_ups(self, organization_id: str) -> list[FollowUpRow]:
+        rows = [row for org, row in self.wellbeing.values()
+                if org == organization_id and row.follow_up_id not in self.handled]
+        return sorted(rows, key=lambda row: (-row.raised_at.timestamp(), row.follow_up_id))
+
+    async def forget_follow_ups(self, expert_id: str, connection: Any) -> list[uuid.UUID]:
+        forgotten = sorted(fid for fid, (_, row) in self.wellbeing.items() if row.expert_id == expert_id)
+        for fid in forgotten:
+            del self.wellbeing[fid]
+        return forgotten

@@ -29,11 +29,13 @@ from services.web.pages import (
     engagement,
     expenses,
     expert,
+    follow_up,
     income,
     notifications,
     orderer,
     organization,
     payments,
+    questionnaires,
     registry_expert,
     registry_staff,
     routing,
@@ -144,7 +146,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES, *notifications.ROUTES,
+              *income.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

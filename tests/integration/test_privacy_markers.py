@@ -84,10 +84,16 @@ def leaks(texts: list[tuple[str, str]]) -> list[str]:
             for field, value in MARKERS.items() if value is not None and value in text]
 
 
+# Events that define a vocabulary: they name themes and questions (own_wellbeing among them), not anyone's.
+VOCABULARIES = ("ThemeDefined", "QuestionnaireDefined")
+
+
 def vocabulary(row: str) -> bool:
-    """A row of the county's theme vocabulary (its event, the audit's copy, the defining command's reply)."""
+    """A row of the county's theme vocabulary or of a feedback questionnaire (its event, the audit's copy, the
+    defining command's reply)."""
     compact = row.replace(" ", "")
-    return '"event_type":"ThemeDefined"' in compact or '"subject":"define_theme"' in compact
+    return (any(f'"event_type":"{name}"' in compact for name in VOCABULARIES)
+            or '"subject":"define_theme"' in compact)
 
 
 def allowed(leak: str) -> bool:
@@ -106,9 +112,9 @@ async def scan(nc, environment) -> tuple[list[tuple[str, str, str]], set[str]]:
         in_tables = await rows(conn)
     finally:
         await conn.close()
-    # The vocabulary names a theme (not whose it is): the county's ThemeDefined, and its copies, may.
+    # The vocabularies name themes and questions (not whose they are): their events, and copies, may.
     assert leaks([(f"the {service} stream", text) for service, event_type, text in on_the_bus
-                  if event_type != "ThemeDefined"]) == []
+                  if event_type not in VOCABULARIES]) == []
     held = {leak for schema, table, text in in_tables if not vocabulary(text)
             for leak in leaks([(f"{schema}.{table}", text)])}
     assert {leak for leak in held if not allowed(leak)} == set()

@@ -1,16 +1,13 @@
 """The coordinator's pages: organizations, their agreements and contact persons, orderers' credentials, rate
-tables, every engagement, the follow-up report and the dead letters."""
+tables, every engagement and the dead letters (payments are in payments.py, the follow-up report in follow_up.py)."""
 
 from __future__ import annotations
-
-import datetime as dt
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.web.forms import Field, Form, Problems, problems_of
+from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import Refused, acting_as, ask, handle_form, posted, redirect
 from services.web.rendering import STATUS_NAMES, render
@@ -63,8 +60,6 @@ RATE_FORM = Form(fields=(
     Field("minimum_fee", N_("Minimum fee in euros"), kind="number", width="short"),
     Field("mileage_per_km", N_("Mileage in euros a kilometre"), kind="number", width="short"),
 ), submit=N_("Publish the rate table"))
-REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date")),
-                   submit=N_("Show"))
 SERVICES = ("registry", "orders", "contracts", "feedback", "audit", "identity")
 
 
@@ -163,24 +158,6 @@ async def engagements(request: Request) -> Response:
                   person=person)
 
 
-async def report(request: Request) -> Response:
-    person = await acting_as(request, "coordinator")
-    today = dt.date.today()
-    period = {"from": today.replace(month=1, day=1), "until": today}  # this year so far, unless asked otherwise
-    values = {f"{name}-{part}": str(getattr(day, part)) for name, day in period.items()
-              for part in ("day", "month", "year")}
-    values.update({key: request.query_params[key] for key in request.query_params})
-    found: Any = None
-    problems = Problems()
-    try:
-        found = await ask(request, person, "feedback.query.follow_up_report", REPORT_FORM.body(values))
-    except RemoteError as error:
-        if error.code != "validation":
-            raise
-        problems = problems_of(REPORT_FORM, error)
-    return render(request, "coordinator/report.html", {"report": found, "form": REPORT_FORM, "values": values,
-                                                       "problems": problems},
-                  person=person, status=400 if problems else 200)
 
 
 async def dead_letters(request: Request) -> Response:
@@ -224,7 +201,6 @@ ROUTES = [
     Route("/coordinator/rates", rates),
     Route("/coordinator/rates/new", new_rates, methods=["GET", "POST"]),
     Route("/coordinator/engagements", engagements),
-    Route("/coordinator/report", report),
     Route("/coordinator/dead-letters", dead_letters),
     Route("/coordinator/dead-letters/{service:str}/{dead_letter_id:int}/replay", replay, methods=["POST"]),
 ]

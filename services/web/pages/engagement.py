@@ -140,13 +140,36 @@ async def delivery(request: Request) -> Response:
                              back, N_("The delivery is confirmed."), extra={"engagement_id": engagement_id})
 
 
+def question_fields(questions: list[dict[str, Any]], lang: str) -> list[Field]:
+    """The fields of a questionnaire's questions, their texts in the person's language."""
+    fields = []
+    for q in questions:
+        label = q["text"].get(lang) or q["text"]["fi"]
+        if q["kind"] == "choice":
+            options = tuple((o["id"], o["text"].get(lang) or o["text"]["fi"]) for o in q.get("options", ()))
+            fields.append(Field(f"choices.{q['id']}", label, kind="radios", options=options))
+        elif q["kind"] == "text":
+            fields.append(Field(f"texts.{q['id']}", label, kind="textarea", required=False))
+        else:
+            fields.append(Field(f"ratings.{q['id']}", label, kind="rating", options=SCALE))
+    return fields
+
+
 async def feedback(request: Request) -> Response:
     person = await acting_as(request, *PARTIES)
     engagement_id = str(request.path_params["engagement_id"])
     form_name = FORM_OF_ROLE[person.act.role]
-    questions = await ask(request, person, "feedback.query.feedback_questions", {"form": form_name})
-    fields = [Field(f"ratings.{q['id']}", QUESTION_TEXTS.get(q["id"], q["text"]), kind="rating", options=SCALE)
-              for q in questions["forms"][form_name]]
+    # The version shown is the version answered, even if the coordinator changes the questionnaire meanwhile.
+    shown = request.query_params.get("version")
+    asked = {"form": form_name, **({"version": int(shown)} if shown and shown.isdigit() else {})}
+    try:
+        questions = await ask(request, person, "feedback.query.feedback_questions", asked)
+    except RemoteError as error:  # a version the questionnaire does not have: the current one
+        if error.code != "validation":
+            raise
+        questions = await ask(request, person, "feedback.query.feedback_questions", {"form": form_name})
+    version = questions["versions"][form_name]
+    fields = question_fields(questions["forms"][form_name], language())
     fields.append(Field("free_text", N_("Anything else?"),
                         kind="textarea", required=False,
                         hint=N_("The coordinator reads this. Do not write anyone's health details here.")))
@@ -154,9 +177,11 @@ async def feedback(request: Request) -> Response:
     title = _("Self-assessment") if form_name == "self_assessment" else _("Feedback on the expert's work")
     back = f"/engagements/{engagement_id}"
     return await handle_form(request, person, form, "feedback.cmd.submit_feedback", "form_page.html",
-                             {"title": title, "back": back, "intro": _("Answer each statement on a scale of 1 to 5.")},
+                             {"title": title, "back": back, "intro": _("Answer each statement on a scale of 1 to 5."),
+                              "action": f"/engagements/{engagement_id}/feedback?version={version}"},
                              back, N_("Thank you: your answers are saved."),
-                             extra={"engagement_id": engagement_id, "form": form_name})
+                             extra={"engagement_id": engagement_id, "form": form_name,
+                                    "questionnaire_version": version})
 
 
 async def amend(request: Request) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 from services import SERVICE_NAMES, definitions
 from shared.events import Role
 from shared.runtime import admin
+from tests.unit.feedback.questionnaires import VERSION_2 as QUESTIONNAIRE_V2
 
 # Short names, so each row of the matrix reads at a glance.
 C, K, E, ORD, A, INT, S = (Role.coordinator, Role.organization_contact, Role.expert, Role.orderer, Role.auditor,
@@ -124,6 +125,9 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
     ("feedback", "feedback_questions"): EVERYONE,
+    ("feedback", "define_questionnaire"): {C},
+    ("feedback", "wellbeing_follow_ups"): {K},  # its own organization's alone (tests/unit/feedback/test_wellbeing.py)
+    ("feedback", "handle_wellbeing_follow_up"): {K},  # likewise
     # Everyone in an engagement keeps their own contact details; a coordinator may keep anyone's.
     ("notifications", "set_contact"): {C, K, E, ORD},
     ("notifications", "mute_kinds"): {C, K, E, ORD},
@@ -263,6 +267,9 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
         ("feedback", "feedback_questions"): {},
+        ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},
+        ("feedback", "wellbeing_follow_ups"): {},
+        ("feedback", "handle_wellbeing_follow_up"): {"follow_up_id": "00000000-0000-4000-8000-000000000001"},
         ("notifications", "set_contact"): {"email": "someone@example.org"},
         ("notifications", "mute_kinds"): {"muted": ["feedback_reminder"]},
         ("notifications", "forget_contact"): {},

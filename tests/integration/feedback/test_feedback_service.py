@@ -19,6 +19,7 @@ from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually, upstream
 from tests.unit.feedback.fakes import MovableClock, engagement_opened
+from tests.unit.feedback.questionnaires import VERSION_2
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "registry", "feedback")]
 
@@ -62,6 +63,14 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
             except RemoteError as error:
                 assert error.code == "not_found"
                 return None
+
+        # The expert belongs to Mieli, as the registry tells.
+        await upstreams["registry"].append("expert-expert-1", registry.ExpertRegistered(
+            expert_id="expert-1", organization_id="mieli", name="Maija", email="maija@example.org"))
+
+        async def follow_ups(organization_id="mieli"):  # type: ignore[no-untyped-def]
+            contact = {"id": "olli", "role": "organization_contact", "organization_id": organization_id}
+            return (await request(nc, "kokemus.feedback.query.wellbeing_follow_ups", {"actor": contact}))["follow_ups"]
 
         # Delivered in the orders service: both forms are requested.
         await upstreams["orders"].append(
@@ -109,11 +118,30 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         assert submitted["subject_id"] == "expert-1"
         assert "Students" not in json.dumps(submitted) and "$encrypted" in submitted["payload"]["free_text"]
         assert (await feedback())["forms"]["self_assessment"]["free_text"] == "Talking about my depression was hard."
+        # The expert answered their own wellbeing 2: Mieli's contact person is asked to get in touch; on the bus
+        # the follow-up names neither the expert nor the engagement in clear.
+        [follow_up] = await follow_ups()
+        assert (follow_up["expert_id"], follow_up["engagement_id"]) == ("expert-1", str(engagement_id))
+        assert await follow_ups("varha") == []
+        raised = await eventually(published("WellbeingFollowUpRaised"))
+        assert "expert-1" not in json.dumps(raised) and str(engagement_id) not in json.dumps(raised)
+        assert raised["subject_id"] == f"wellbeing-{raised['payload']['follow_up_id']}"
 
         report = await request(nc, "kokemus.feedback.query.follow_up_report",
                                {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
-        assert (report["requested"], report["answered"], report["completed"]) == (2, 2, 1)
-        assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] == 2.0
+        # One engagement is too few to show: every figure of it is suppressed, the wellbeing rating's too.
+        assert (report["requested"], report["answered"], report["completed"]) == ("suppressed",) * 3
+        assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] == "suppressed"
+
+        # The coordinator changes both questionnaires: the answers to version 1 still read as they were.
+        for form in ("self_assessment", "orderer_feedback"):
+            defined = await request(nc, "kokemus.feedback.cmd.define_questionnaire",
+                                    {"actor": COORDINATOR, "form": form, "questions": VERSION_2})
+            assert defined == {"form": form, "version": 2}
+        current = await request(nc, "kokemus.feedback.query.feedback_questions", {"actor": EXPERT})
+        assert current["versions"] == {"self_assessment": 2, "orderer_feedback": 2}
+        answered = (await feedback())["forms"]["self_assessment"]
+        assert (answered["questionnaire_version"], answered["ratings"]) == (1, SELF)
 
         # The expert is erased in the registry: what anyone wrote about them reads as erased, and so does their
         # own-wellbeing rating (special-category, sealed with their key); the other ratings stay, in the report too.
@@ -127,8 +155,10 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         assert forms["orderer_feedback"]["ratings"] == ORDERER_RATINGS
         report = await request(nc, "kokemus.feedback.query.follow_up_report",
                                {"actor": COORDINATOR, "from": "2024-03-01", "until": "2024-03-31"})
-        assert (report["requested"], report["answered"], report["completed"]) == (2, 2, 1)
-        assert report["forms"]["self_assessment"]["average_ratings"]["own_wellbeing"] is None
+        assert (report["requested"], report["answered"], report["completed"]) == ("suppressed",) * 3
+        assert "own_wellbeing" not in report["forms"]["self_assessment"]["average_ratings"]  # no answer left
+        assert await follow_ups() == []
+        assert report["forms"]["self_assessment"]["average_ratings"]["preparation"] == "suppressed"
     finally:
         await runtime.stop()
         await nc.close()

@@ -74,25 +74,29 @@ class Upstream:
         return event
 
     async def open(
-        self, engagement_id: uuid.UUID, expert_id: str = EXPERT.id, orderer_id: str = ORDERER.id
+        self, engagement_id: uuid.UUID, expert_id: str = EXPERT.id, orderer_id: str = ORDERER.id,
+        task_type: TaskType = TaskType.lecture, order_id: uuid.UUID | None = None,
     ) -> RecordedEvent:
         return await self.publish("orders", f"engagement-{engagement_id}", engagement_opened(
-            engagement_id, expert_id, orderer_id), engagement_id)
+            engagement_id, expert_id, orderer_id, task_type, order_id), engagement_id)
 
     async def deliver_engagement(self, engagement_id: uuid.UUID) -> RecordedEvent:
         return await self.publish("orders", f"engagement-{engagement_id}", orders.DeliveryConfirmed(
             engagement_id=engagement_id, actual_hours=Decimal("2"), kilometres=Decimal("12")), engagement_id)
 
     async def open_and_deliver(self, engagement_id: uuid.UUID, expert_id: str = EXPERT.id,
-                               orderer_id: str = ORDERER.id) -> RecordedEvent:
-        await self.open(engagement_id, expert_id, orderer_id)
+                               orderer_id: str = ORDERER.id, task_type: TaskType = TaskType.lecture,
+                               order_id: uuid.UUID | None = None) -> RecordedEvent:
+        await self.open(engagement_id, expert_id, orderer_id, task_type, order_id)
         return await self.deliver_engagement(engagement_id)
 
 
-def engagement_opened(engagement_id: uuid.UUID, expert_id: str, orderer_id: str) -> orders.EngagementOpened:
+def engagement_opened(engagement_id: uuid.UUID, expert_id: str, orderer_id: str,
+                      task_type: TaskType = TaskType.lecture, order_id: uuid.UUID | None = None
+                      ) -> orders.EngagementOpened:
     return orders.EngagementOpened(
-        engagement_id=engagement_id, order_id=uuid.uuid4(), offer_id=uuid.uuid4(), expert_id=expert_id,
-        orderer_id=orderer_id, task_type=TaskType.lecture, topic="living with psychosis",
+        engagement_id=engagement_id, order_id=order_id or uuid.uuid4(), offer_id=uuid.uuid4(), expert_id=expert_id,
+        orderer_id=orderer_id, task_type=task_type, topic="living with psychosis",
         date=dt.date(2024, 3, 1), duration_hours=Decimal("2"), remote=False,
         fee=FeeTerms(mode=FeeMode.recommended),
     )

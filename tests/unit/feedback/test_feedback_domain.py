@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from services.feedback.domain import FREE_TEXT_MAX, MAX_REMINDERS, QUESTIONS, EngagementFeedback, Status
+from services.feedback.domain import FREE_TEXT_MAX, MAX_REMINDERS, Answers, EngagementFeedback, Status
 from services.feedback.events import (
     FeedbackClosedUnanswered,
     FeedbackCompleted,
@@ -14,12 +14,18 @@ from services.feedback.events import (
     FeedbackSubmitted,
     Form,
 )
+from services.feedback.questionnaire import SEEDED
 from shared.errors import Conflict, Invalid
 
 T0 = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
 DAYS_3 = dt.timedelta(days=3)
 SELF = {"preparation": 4, "own_wellbeing": 3, "experience_heard": 5, "would_do_again": 5}
 ORDERER = {"usefulness": 5, "expert_preparation": 4, "cooperation": 4, "would_order_again": 5}
+
+
+def submit(feedback, form, ratings, free_text):
+    """File the form against its seeded questionnaire, version 1."""
+    feedback.submit(form, SEEDED[form], Answers(1, ratings), free_text)
 
 
 def requested() -> EngagementFeedback:
@@ -44,9 +50,9 @@ def test_asking_again_changes_nothing():
 
 def test_both_forms_in_complete_the_feedback():
     feedback = requested()
-    feedback.submit(Form.self_assessment, SELF, "It went well.")
+    submit(feedback, Form.self_assessment, SELF, "It went well.")
     assert not feedback.completed
-    feedback.submit(Form.orderer_feedback, ORDERER, None)
+    submit(feedback, Form.orderer_feedback, ORDERER, None)
     assert feedback.completed
     kinds = [type(e) for e in feedback.pending[2:]]
     assert kinds == [FeedbackSubmitted, FeedbackSubmitted, FeedbackCompleted]
@@ -54,37 +60,37 @@ def test_both_forms_in_complete_the_feedback():
 
 def test_a_form_is_submitted_once():
     feedback = requested()
-    feedback.submit(Form.orderer_feedback, ORDERER, None)
+    submit(feedback, Form.orderer_feedback, ORDERER, None)
     with pytest.raises(Conflict, match="already submitted"):
-        feedback.submit(Form.orderer_feedback, ORDERER, None)
+        submit(feedback, Form.orderer_feedback, ORDERER, None)
 
 
 def test_nothing_can_be_submitted_before_delivery():
     feedback = EngagementFeedback(str(uuid.uuid4()))
     with pytest.raises(Conflict, match="feedback is requested when the engagement is delivered"):
-        feedback.submit(Form.self_assessment, SELF, None)
+        submit(feedback, Form.self_assessment, SELF, None)
 
 
 def test_an_unknown_question_is_named_with_the_questions_allowed():
     feedback = requested()
     with pytest.raises(Invalid) as error:
-        feedback.submit(Form.orderer_feedback, {**ORDERER, "catering": 5}, None)
+        submit(feedback, Form.orderer_feedback, {**ORDERER, "catering": 5}, None)
     [problem] = error.value.fields
     assert problem.field == "ratings.catering"
-    assert problem.allowed == ", ".join(QUESTIONS[Form.orderer_feedback])
+    assert problem.allowed == ", ".join(q.id for q in SEEDED[Form.orderer_feedback])
 
 
 def test_a_question_of_the_other_form_is_unknown_here():
     feedback = requested()
     with pytest.raises(Invalid) as error:
-        feedback.submit(Form.self_assessment, {**SELF, "usefulness": 3}, None)
+        submit(feedback, Form.self_assessment, {**SELF, "usefulness": 3}, None)
     assert [p.field for p in error.value.fields] == ["ratings.usefulness"]
 
 
 def test_every_question_must_be_answered():
     feedback = requested()
     with pytest.raises(Invalid) as error:
-        feedback.submit(Form.self_assessment, {"preparation": 4}, None)
+        submit(feedback, Form.self_assessment, {"preparation": 4}, None)
     assert {p.field for p in error.value.fields} == {
         "ratings.own_wellbeing", "ratings.experience_heard", "ratings.would_do_again"}
     assert all(p.reason == "is not answered" for p in error.value.fields)
@@ -94,7 +100,7 @@ def test_every_question_must_be_answered():
 def test_a_rating_off_the_scale_is_refused(value):
     feedback = requested()
     with pytest.raises(Invalid) as error:
-        feedback.submit(Form.self_assessment, {**SELF, "own_wellbeing": value}, None)
+        submit(feedback, Form.self_assessment, {**SELF, "own_wellbeing": value}, None)
     [problem] = error.value.fields
     assert problem.field == "ratings.own_wellbeing"
     assert problem.allowed == "an integer from 1 to 5"
@@ -103,9 +109,9 @@ def test_a_rating_off_the_scale_is_refused(value):
 def test_free_text_has_a_length_limit_and_blank_text_is_none():
     feedback = requested()
     with pytest.raises(Invalid) as error:
-        feedback.submit(Form.self_assessment, SELF, "x" * (FREE_TEXT_MAX + 1))
+        submit(feedback, Form.self_assessment, SELF, "x" * (FREE_TEXT_MAX + 1))
     assert error.value.fields[0].field == "free_text"
-    feedback.submit(Form.self_assessment, SELF, "   ")
+    submit(feedback, Form.self_assessment, SELF, "   ")
     assert feedback.pending[-1].free_text is None
 
 
@@ -126,7 +132,7 @@ def test_reminders_come_an_interval_apart_and_stop_after_the_last():
 
 def test_an_answered_form_is_not_reminded_of():
     feedback = requested()
-    feedback.submit(Form.orderer_feedback, ORDERER, None)
+    submit(feedback, Form.orderer_feedback, ORDERER, None)
     feedback.pending.clear()
     feedback.remind(T0 + DAYS_3, DAYS_3)
     assert [(e.form, e.respondent_id) for e in feedback.pending] == [(Form.self_assessment, "expert-1")]
@@ -134,7 +140,7 @@ def test_an_answered_form_is_not_reminded_of():
 
 def test_closing_closes_only_the_open_forms_and_ends_reminders():
     feedback = requested()
-    feedback.submit(Form.self_assessment, SELF, None)
+    submit(feedback, Form.self_assessment, SELF, None)
     feedback.pending.clear()
     feedback.close_unanswered()
     assert feedback.pending == [FeedbackClosedUnanswered(engagement_id=feedback.engagement_id,
@@ -144,4 +150,4 @@ def test_closing_closes_only_the_open_forms_and_ends_reminders():
     feedback.remind(T0 + 10 * DAYS_3, DAYS_3)
     assert feedback.pending == []
     with pytest.raises(Conflict, match="closed unanswered"):
-        feedback.submit(Form.orderer_feedback, ORDERER, None)
+        submit(feedback, Form.orderer_feedback, ORDERER, None)
