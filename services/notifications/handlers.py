@@ -113,6 +113,7 @@ CONSUMES: Consumed = {
     "registry": {
         registry.ExpertErased: r.on_expert_erased,
         registry.OrdererErased: r.on_orderer_erased,
+        registry.ContactPersonErased: r.on_contact_person_erased,
         registry.ConsentExpiryReminded: r.on_consent_expiry_reminded,
         registry.ProfileReturned: r.on_profile_returned,
         registry.OrdererCredentialsGranted: credentials.on_credentials_granted,

@@ -179,3 +179,9 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
 async def on_orderer_erased(event: Envelope[registry.OrdererErased], ctx: EventContext, deps: Deps) -> None:
     """The orderer was erased: so are their contact details here."""
     await forget(ctx.session, event.payload.orderer_id, ctx.meta())
+
+
+async def on_contact_person_erased(event: Envelope[registry.ContactPersonErased], ctx: EventContext,
+                                   deps: Deps) -> None:
+    """The contact person was erased: so are their contact details here."""
+    await forget(ctx.session, event.payload.person_id, ctx.meta())

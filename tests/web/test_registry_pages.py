@@ -149,6 +149,16 @@ async def test_a_profile_reviewed_into_the_bank_found_by_an_orderer_who_is_seen_
     await coordinator.screenshot("registry-coordinator-orderers-after-erasure")
     await orderer.visit("/bank", status=403, check=False)  # their credentials ended with the erasure
 
+    # The contact person leaves and asks for their data to go: erased from every organization they served.
+    await coordinator.visit("/coordinator/organizations/mieli")
+    assert "Olli Ohjaaja" in await page.inner_text("main")
+    await page.click("text=Poista tiedot")
+    await page.check("#f-ground-2")  # they withdrew their consent
+    await coordinator.submit()
+    assert coordinator.page.url.endswith("/coordinator/organizations/mieli")
+    assert "Olli Ohjaaja" not in await page.inner_text("main")
+    await coordinator.screenshot("registry-coordinator-organization-after-erasure")
+
 
 async def test_a_cohort_completes_a_programme_module_by_module(web, visitors):
     coordinator = await visitors("coordinator", web)

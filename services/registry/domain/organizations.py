@@ -6,6 +6,7 @@ import datetime as dt
 
 from services.registry.events import (
     ContactPersonAppointed,
+    ContactPersonErased,
     ContactPersonRemoved,
     ErasureGround,
     OrdererCredentialsGranted,
@@ -47,7 +48,7 @@ class Organization(Aggregate):
             raise Conflict(f"{person_id} is already a contact person of {self.id}")
         self.record(ContactPersonAppointed(organization_id=self.id, person_id=person_id, name=name, email=email))
 
-    def remove_contact(self, person_id: str, reason: str) -> None:
+    def remove_contact(self, person_id: str, reason: str | None) -> None:
         if person_id not in self.contacts:
             raise invalid(
                 "person_id", f"is not a contact person of {self.id}", ", ".join(sorted(self.contacts)) or None
@@ -91,6 +92,24 @@ class Organization(Aggregate):
     def when_OrganizationAgreementEnded(self, event: OrganizationAgreementEnded) -> None:
         valid_from, _ = self.agreements[event.agreement_id]
         self.agreements[event.agreement_id] = (valid_from, event.ended_on)
+
+
+class ContactPersonRecord(Aggregate):
+    """A contact person's own record, apart from the organizations they served: that their data was erased."""
+
+    stream_prefix = "contact-person"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.erased = False
+
+    def erase(self, ground: ErasureGround) -> None:
+        if self.erased:
+            raise Conflict(f"contact person {self.id} is already erased")
+        self.record(ContactPersonErased(person_id=self.id, ground=ground))
+
+    def when_ContactPersonErased(self, _: ContactPersonErased) -> None:
+        self.erased = True
 
 
 class OrdererCredentials(Aggregate):

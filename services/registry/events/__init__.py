@@ -26,6 +26,7 @@ from services.registry.events.orderers import (
 )
 from services.registry.events.organizations import (
     ContactPersonAppointed,
+    ContactPersonErased,
     ContactPersonRemoved,
     ExpertLeftOrganization,
     MembershipDeclined,
@@ -69,6 +70,7 @@ __all__ = [
     "ConsentPurpose",
     "ConsentWithdrawn",
     "ContactPersonAppointed",
+    "ContactPersonErased",
     "ContactPersonRemoved",
     "ContactPreference",
     "ErasureGround",

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from typing import ClassVar
 
+from services.registry.events.experts import ErasureGround
 from shared.events import DomainEvent, Personal
 from shared.upcasting import sealed_since
 
@@ -30,6 +31,15 @@ class ContactPersonAppointed(DomainEvent):
     person_id: str
     name: Personal = None
     email: Personal = None
+
+
+class ContactPersonErased(DomainEvent):
+    """The contact person's personal data was erased (their key shredded: their name, address and the reasons given
+    about them read as erased everywhere); they were removed from every organization first. Who asked and when
+    is the envelope."""
+
+    person_id: str
+    ground: ErasureGround
 
 
 class ContactPersonRemoved(DomainEvent):

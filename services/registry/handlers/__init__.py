@@ -31,6 +31,7 @@ from services.registry.handlers.experts import (
 from services.registry.handlers.organizations import (
     appoint_contact_person,
     end_organization_agreement,
+    erase_contact_person,
     erase_orderer,
     grant_credentials,
     register_organization,
@@ -99,6 +100,7 @@ COMMANDS: Commands = {
     "deactivate_expert": (m.DeactivateExpert, deactivate_expert),
     "erase_expert": (m.EraseExpert, erase_expert),
     "erase_orderer": (m.EraseOrderer, erase_orderer),
+    "erase_contact_person": (m.EraseContactPerson, erase_contact_person),
     "grant_credentials": (m.GrantCredentials, grant_credentials),
     "revoke_credentials": (m.RevokeCredentials, revoke_credentials),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.registry import messages as m
-from services.registry.domain import OrdererCredentials, Organization
+from services.registry.domain import ContactPersonRecord, OrdererCredentials, Organization
 from services.registry.handlers.access import require_speaks_for
 from shared.errors import Forbidden
 from shared.events import Role
@@ -62,6 +62,27 @@ async def remove_contact_person(cmd: m.RemoveContactPerson, ctx: CommandContext,
     organization.remove_contact(cmd.person_id, cmd.reason)
     await ctx.session.save(organization, ctx.meta())
     return {"organization_id": cmd.organization_id, "person_id": cmd.person_id, "removed": True}
+
+
+async def erase_contact_person(cmd: m.EraseContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Erase a contact person's personal data (a coordinator, or the person themself), recording on what ground:
+    they stop being a contact person of every organization, and their key is shredded, so their name, address and
+    the reasons given about them read as erased everywhere."""
+    themself = ctx.actor.role is Role.organization_contact and ctx.actor.id == cmd.person_id
+    if not (ctx.actor.role is Role.coordinator or themself):
+        raise Forbidden("only the contact person themself or a coordinator may erase a contact person's data")
+    record = await ctx.session.load(ContactPersonRecord, cmd.person_id, must_exist=False)
+    served = []
+    for row in await deps.views.organizations():
+        organization = await ctx.session.load(Organization, row.organization_id, what="organization")
+        if cmd.person_id in organization.contacts:
+            organization.remove_contact(cmd.person_id, None)
+            await ctx.session.save(organization, ctx.meta())
+            served.append(row.organization_id)
+    record.erase(cmd.ground)
+    await ctx.session.save(record, ctx.meta())
+    await ctx.session.shred(cmd.person_id)
+    return {"person_id": cmd.person_id, "erased": True, "removed_from": served}
 
 
 async def grant_credentials(cmd: m.GrantCredentials, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

@@ -210,14 +210,19 @@ async def situation(query: m.Situation, ctx: QueryContext, deps: Deps) -> list[d
 
 
 async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """An organization and its agreements (any authenticated actor but an auditor gets the same view)."""
+    """An organization and its agreements (any authenticated actor gets the same view); its contact persons by
+    name for coordinators and the organization's own contact persons only."""
     organization = await deps.uow.load(Organization, query.organization_id, what="organization")
-    return {
+    found: dict[str, Any] = {
         "organization_id": organization.id, "name": organization.name,
         "kind": organization.kind.value if organization.kind else None,
         "agreements": {aid: {"valid_from": str(f), "valid_until": str(u) if u else None}
                        for aid, (f, u) in organization.agreements.items()},
     }
+    if speaks_for(ctx.actor, organization.id):
+        found["contacts"] = [{"person_id": person_id, "name": name}
+                             for person_id, name in organization.contacts.items()]
+    return found
 
 
 async def list_organizations(query: m.ListOrganizations, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:

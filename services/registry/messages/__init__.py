@@ -29,6 +29,7 @@ from services.registry.messages.experts import (
 from services.registry.messages.organizations import (
     AppointContactPerson,
     EndOrganizationAgreement,
+    EraseContactPerson,
     EraseOrderer,
     GrantCredentials,
     RegisterOrganization,
@@ -75,6 +76,7 @@ __all__ = [
     "DefineTheme",
     "EndOrganizationAgreement",
     "EnrollParticipant",
+    "EraseContactPerson",
     "EraseExpert",
     "EraseOrderer",
     "ExpertCommand",

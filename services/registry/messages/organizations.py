@@ -23,6 +23,11 @@ class AppointContactPerson(Command):
     email: EmailStr
 
 
+class EraseContactPerson(Command):
+    person_id: Identifier
+    ground: ErasureGround
+
+
 class RemoveContactPerson(Command):
     organization_id: Identifier
     person_id: Identifier

@@ -53,6 +53,11 @@ ERASE_ORDERER_FORM = Form(fields=(
     Field("ground", N_("On what ground is the data erased?"), kind="radios", options=ERASURE_GROUNDS,
           hint=N_("The orderer's credentials end, and their name and address can no longer be read anywhere. "
                   "The erasure, its ground and who made it are recorded.")),), submit=N_("Erase the orderer's data"))
+ERASE_CONTACT_FORM = Form(fields=(
+    Field("ground", N_("On what ground is the data erased?"), kind="radios", options=ERASURE_GROUNDS,
+          hint=N_("The person stops being a contact person of every organization, and their name and address can "
+                  "no longer be read anywhere. The erasure, its ground and who made it are recorded.")),),
+    submit=N_("Erase the contact person's data"))
 RATE_FORM = Form(fields=(
     Field("rate_table_id", N_("Identifier"), width="short", hint=N_("For example rates-2027")),
     Field("effective_from", N_("In force from"), kind="date", width="short"),
@@ -136,6 +141,16 @@ async def erase_orderer(request: Request) -> Response:
                              N_("The orderer's data is erased."), extra={"orderer_id": orderer_id})
 
 
+async def erase_contact_person(request: Request) -> Response:
+    person = await acting_as(request, "coordinator")
+    organization_id, person_id = request.path_params["organization_id"], request.path_params["person_id"]
+    back = f"/coordinator/organizations/{organization_id}"
+    return await handle_form(request, person, ERASE_CONTACT_FORM, "registry.cmd.erase_contact_person",
+                             "form_page.html", {"title": _("Erase a contact person's data"), "caption": person_id,
+                                                "back": back}, back, N_("The contact person's data is erased."),
+                             extra={"person_id": person_id})
+
+
 async def rates(request: Request) -> Response:
     person = await acting_as(request, "coordinator")
     tables = await ask(request, person, "contracts.query.rate_tables")
@@ -194,6 +209,8 @@ ROUTES = [
     Route("/coordinator/organizations/{organization_id:str}/contact", _organization_form(
         CONTACT_FORM, "registry.cmd.appoint_contact_person", N_("Appoint a contact person"),
         N_("The contact person is appointed.")), methods=["GET", "POST"]),
+    Route("/coordinator/organizations/{organization_id:str}/contacts/{person_id:str}/erase", erase_contact_person,
+          methods=["GET", "POST"]),
     Route("/coordinator/orderers", orderers),
     Route("/coordinator/orderers/new", grant, methods=["GET", "POST"]),
     Route("/coordinator/orderers/{orderer_id:str}/revoke", revoke, methods=["GET", "POST"]),

@@ -23,6 +23,7 @@ ANOTHERS = [
     (PEKKA, "registry.cmd.give_consent", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.erase_expert", {"expert_id": "maija"}),
     (OTHER_SCHOOL, "registry.cmd.erase_orderer", {"orderer_id": "school", "ground": "objection"}),
+    (OTHER_CONTACT, "registry.cmd.erase_contact_person", {"person_id": "olli", "ground": "objection"}),
     (PEKKA, "registry.query.get_expert", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.change_profile", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.submit_profile", {"expert_id": "maija"}),

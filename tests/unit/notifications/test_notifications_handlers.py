@@ -148,11 +148,15 @@ async def test_erasing_the_expert_erases_their_address_and_a_queued_message_boun
     assert row["reason"].startswith("no address")
 
 
-async def test_erasing_the_orderer_erases_their_address(deps, upstream):
+async def test_erasing_the_orderer_or_a_contact_person_erases_their_address(deps, upstream):
     await contact(deps, SCHOOL, email="rehtori@koulu.fi")
     await upstream.publish("registry", registry.OrdererErased(orderer_id="school", ground="objection"))
     view = await call(get_contact, m.GetContact(), SCHOOL, deps)
     assert view["email"] is None and view["channel"] is None
+    olli = Actor(id="olli", role=Role.organization_contact, organization_id="mieli")
+    await contact(deps, olli, email="olli@mieli.fi")
+    await upstream.publish("registry", registry.ContactPersonErased(person_id="olli", ground="objection"))
+    assert (await call(get_contact, m.GetContact(), olli, deps))["email"] is None
 
 
 async def test_a_person_forgets_their_details_and_may_give_them_again(deps, upstream, email):

@@ -67,3 +67,33 @@ async def test_an_experts_erasure_records_its_ground(deps):
                for e in await deps.uow.store.read_stream(f"expert-{name}") if e.event_type == "ExpertErased"}
     # The expert's own request withdraws the consent their data rests on; a coordinator names the ground.
     assert grounds == {"maija": ("consent_withdrawn", "maija"), "pekka": ("no_longer_necessary", "coord")}
+
+
+async def test_a_contact_person_is_erased_from_every_organization_they_served_and_can_no_longer_sign_in(deps):
+    await county(deps)  # varha, mieli and other
+    for organization_id in ("mieli", "other"):
+        await call(h.appoint_contact_person, m.AppointContactPerson(
+            organization_id=organization_id, person_id="lea", name="Lea Laine", email="lea@example.org"),
+            COORDINATOR, deps)
+    roles = await call(h.whois, m.Whois(email="lea@example.org"), IDENTITY, deps)
+    assert sorted(r["organization_id"] for r in roles) == ["mieli", "other"]
+    lea = Actor(id="lea", role=Role.organization_contact, organization_id="mieli")
+    with pytest.raises(Forbidden):  # another contact person may not
+        await call(h.erase_contact_person, m.EraseContactPerson(person_id="lea", ground="objection"),
+                   Actor(id="olli", role=Role.organization_contact, organization_id="mieli"), deps)
+
+    answer = await call(h.erase_contact_person, m.EraseContactPerson(person_id="lea", ground="consent_withdrawn"),
+                        lea, deps)
+
+    assert answer["removed_from"] == ["mieli", "other"]
+    assert await call(h.whois, m.Whois(email="lea@example.org"), IDENTITY, deps) == []
+    [erasure] = await deps.uow.store.read_stream("contact-person-lea")
+    assert (erasure.event_type, erasure.payload.ground, erasure.actor) == ("ContactPersonErased", "consent_withdrawn",
+                                                                            lea)
+    [appointed] = [e for e in await deps.uow.store.read_stream("organization-mieli")
+                   if e.event_type == "ContactPersonAppointed"]
+    assert appointed.payload.name is None and {"name", "email"} <= set(appointed.erased_fields)
+    assert (await deps.uow.store.verify()).intact
+    with pytest.raises(Conflict, match="already erased"):
+        await call(h.erase_contact_person, m.EraseContactPerson(person_id="lea", ground="objection"), COORDINATOR,
+                   deps)
