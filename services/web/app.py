@@ -31,6 +31,7 @@ from services.web.pages import (
     expert,
     follow_up,
     income,
+    my_data,
     notifications,
     orderer,
     organization,
@@ -146,7 +147,7 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
+              *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

@@ -126,6 +126,11 @@ async def test_a_profile_reviewed_into_the_bank_found_by_an_orderer_who_is_seen_
     await expert.visit("/expert/views")
     assert "Turun koulu" in await expert.page.inner_text("main")
     await expert.screenshot("registry-expert-views")
+    # Her own data from every service, on one page (the right of access), the log of who looked included.
+    await expert.visit("/expert/my-data")
+    mine = await expert.page.inner_text("main")
+    assert "maija@example.org" in mine and "turun-koulu" in mine  # her profile, and who looked at it
+    await expert.screenshot("registry-expert-my-data")
     await coordinator.visit("/coordinator/access-log?expert_id=maija")
     assert "turun-koulu" in await page.inner_text("main") or "Turun koulu" in await page.inner_text("main")
     await coordinator.screenshot("registry-coordinator-access-log")

@@ -1,0 +1,55 @@
+"""An expert's own data from every service (the right of access), over a fake of the services: each section asked
+in the expert's name, a service that cannot answer named while the rest is shown, the same as JSON."""
+
+from __future__ import annotations
+
+import json
+
+from shared.messaging.rpc import RemoteError
+from tests.web.fakes import FakeServices, capacity, sign_in, web_client
+
+
+def unavailable(_: dict) -> None:
+    raise RemoteError("unavailable", "nobody answers on kokemus.contracts.query.list_contracts")
+
+
+ANSWERS = {
+    "registry.query.get_expert": {"expert_id": "maija", "name": "Maija Mäkinen", "email": "maija@example.org"},
+    "registry.query.consent_history": {"consents": [{"purpose": "bank_listing", "given_on": "2026-01-05"}]},
+    "registry.query.who_viewed": [{"viewer_id": "rehtori", "kind": "view", "purpose": "finding_an_expert"}],
+    "orders.query.list_offers": [{"offer_id": "o1", "topic": "Toipuminen", "status": "open"}],
+    "orders.query.list_engagements": [],
+    "contracts.query.list_contracts": unavailable,
+    "contracts.query.income_summary": {"annual_limit": "1200.00"},
+    "notifications.query.get_contact": {"email": "maija@koti.fi", "language": "fi"},
+}
+
+
+def test_the_expert_reads_and_downloads_what_every_service_holds_about_them():
+    services = FakeServices(acts=[capacity("expert", "maija")], answers=ANSWERS)
+    with web_client(services) as client:
+        sign_in(client, email="maija@example.org")
+        page = client.get("/expert/my-data")
+        assert page.status_code == 200
+        for shown in ("Maija Mäkinen", "bank_listing", "rehtori", "Toipuminen", "1200.00", "maija@koti.fi"):
+            assert shown in page.text, shown
+        assert "Ei juuri nyt saatavilla" in page.text and "list_contracts" in page.text  # named, not hidden
+        download = client.get("/expert/my-data.json")
+    assert download.headers["content-disposition"] == 'attachment; filename="my-data.json"'
+    document = json.loads(download.text)
+    assert document["person"] == {"id": "maija", "role": "expert"}
+    by_source = {section["source"]: section for section in document["sections"]}
+    assert set(by_source) == set(ANSWERS)
+    assert by_source["notifications.query.get_contact"]["data"]["email"] == "maija@koti.fi"
+    assert "unavailable" in by_source["contracts.query.list_contracts"]
+    # Each asked in her own name, for her own records.
+    asked = {subject.removeprefix("kokemus."): (body, token) for subject, body, token in services.asked}
+    assert asked["registry.query.get_expert"] == ({"expert_id": "maija"}, "token-for-maija")
+
+
+def test_only_the_expert_opens_their_data_page():
+    services = FakeServices(acts=[capacity("orderer", "rehtori")], answers=ANSWERS)
+    with web_client(services) as client:
+        sign_in(client, email="rehtori@turku.fi")
+        assert client.get("/expert/my-data").status_code == 403
+        assert client.get("/expert/my-data.json").status_code == 403
