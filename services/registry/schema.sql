@@ -58,8 +58,10 @@ CREATE TABLE IF NOT EXISTS {schema}.profiles (
     blackout_starts    date[] NOT NULL DEFAULT '{}',
     blackout_ends      date[] NOT NULL DEFAULT '{}',
     last_active        timestamptz,
-    assignments        timestamptz[] NOT NULL DEFAULT '{}'
+    assignments        timestamptz[] NOT NULL DEFAULT '{}',
+    deactivated_at     timestamptz  -- when the expert was deactivated: the retention rule counts from it
 );
+ALTER TABLE {schema}.profiles ADD COLUMN IF NOT EXISTS deactivated_at timestamptz;
 CREATE INDEX IF NOT EXISTS profiles_listed_themes ON {schema}.profiles USING gin (themes) WHERE listed;
 CREATE INDEX IF NOT EXISTS profiles_listed_regions ON {schema}.profiles USING gin (regions) WHERE listed;
 CREATE INDEX IF NOT EXISTS profiles_listed_languages ON {schema}.profiles USING gin (languages) WHERE listed;

@@ -198,6 +198,19 @@ async def test_registry_profiles_and_the_bank(views_of):
         future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
         assert (await views.situation("mieli", future))[0].active == 0
 
+        # Retention: deactivated before the cut-off, with nothing of their own or assigned to them since. Aino
+        # (never active herself) is deactivated, then assigned once more; the others stay active.
+        deactivated = await feed.follow("expert-aino", registry.ExpertDeactivated(expert_id="aino", reason="left"))
+        await asyncio.sleep(0.001)
+        between = dt.datetime.now(dt.UTC)
+        await asyncio.sleep(0.001)
+        assigned = opened(uuid.uuid4(), "aino", "school-1", dt.date(2026, 3, 20))
+        last = await feed.follow(f"engagement-{assigned.engagement_id}", assigned, engagement_id=assigned.engagement_id)
+        assert await views.retention_due(deactivated.recorded_at) == []  # not deactivated before it
+        assert await views.retention_due(between) == []  # assigned since
+        after = last.recorded_at + dt.timedelta(microseconds=1)
+        assert await views.retention_due(after) == ["aino"]
+
         await feed.follow("expert-maija", registry.ExpertErased(expert_id="maija"))
         assert await found() == ["liisa"]
         # Who looked at an erased expert is no longer in the log; whom the same viewers looked at besides is.

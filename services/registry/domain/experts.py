@@ -148,12 +148,12 @@ class Expert(ExpertProfile):
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="deactivated"))
 
-    def erase(self, ground: ErasureGround) -> None:
+    def erase(self, ground: ErasureGround, rule: str | None = None) -> None:
         if self.erased:
             raise Conflict(f"expert {self.id} is already erased")
         if self.listed:
             self.record(ExpertUnlisted(expert_id=self.id, reason="erased"))
-        self.record(ExpertErased(expert_id=self.id, ground=ground))
+        self.record(ExpertErased(expert_id=self.id, ground=ground, rule=rule))
 
     # -- applying events ------------------------------------------------------------------------------------
 

@@ -130,3 +130,4 @@ class ExpertErased(DomainEvent):
 
     expert_id: str
     ground: ErasureGround | None = None
+    rule: str | None = None  # the retention rule that erased the expert, when no person asked

@@ -132,6 +132,14 @@ class RegistryTables(RecordedTables):
                 ORDER BY expert_id""", today, remind_days)
         return [row["expert_id"] for row in rows]
 
+    async def retention_due(self, inactive_since: dt.datetime) -> list[str]:
+        rows = await self.db.fetch(
+            f"""SELECT expert_id FROM {self.schema}.profiles
+                WHERE NOT active AND deactivated_at < $1 AND coalesce(last_active < $1, true)
+                  AND NOT EXISTS (SELECT FROM unnest(assignments) a WHERE a >= $1)
+                ORDER BY expert_id""", inactive_since)
+        return [row["expert_id"] for row in rows]
+
     async def programmes(self) -> list[ProgrammeRow]:
         rows = await self.db.fetch(
             f"SELECT programme_id, name, kind, organization_id, modules FROM {self.schema}.programmes "

@@ -89,8 +89,8 @@ class RecordedTables(PostgresViews):
                                VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""", e.trained_by, e.expert_id,
                            event.event_id)
 
-    async def on_ExpertDeactivated(self, e: ev.ExpertDeactivated, conn: Any, _: Envelope[Any]) -> None:
-        await self._profile(conn, e.expert_id, "active = false")
+    async def on_ExpertDeactivated(self, e: ev.ExpertDeactivated, conn: Any, event: Envelope[Any]) -> None:
+        await self._profile(conn, e.expert_id, "active = false, deactivated_at = $2", event.recorded_at)
 
     async def on_ExpertProfileChanged(self, e: ev.ExpertProfileChanged, conn: Any, event: Envelope[Any]) -> None:
         await self._touch(conn, e.expert_id, event)

@@ -98,6 +98,11 @@ class RegistryViews(Protocol):
         not been reminded of for that end date; by id."""
         ...
 
+    async def retention_due(self, inactive_since: dt.datetime) -> list[str]:
+        """Experts deactivated before ``inactive_since`` with nothing of their own or assigned to them since: the
+        retention rule's, by id (an erased expert has no row)."""
+        ...
+
     async def programmes(self) -> list[ProgrammeRow]:
         """Every training programme, by id."""
         ...

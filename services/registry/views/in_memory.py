@@ -98,6 +98,12 @@ class InMemoryRegistryViews(InMemoryRecordedViews):
                if until is not None and (until < today or ((until - today).days <= remind_days and reminded != until))}
         return sorted(due)
 
+    async def retention_due(self, inactive_since: dt.datetime) -> list[str]:
+        return sorted(expert_id for expert_id, held in self.facts.items()
+                      if not held.active and held.deactivated_at is not None and held.deactivated_at < inactive_since
+                      and (held.last_active is None or held.last_active < inactive_since)
+                      and not any(at >= inactive_since for at in held.assignments))
+
     async def programmes(self) -> list[ProgrammeRow]:
         return [self.programme_rows[key] for key in sorted(self.programme_rows)]
 

@@ -53,6 +53,7 @@ class ExpertFacts:
     weekdays: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
     blackouts: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     last_active: dt.datetime | None = None
+    deactivated_at: dt.datetime | None = None
     assignments: list[dt.datetime] = field(default_factory=list)
 
 
@@ -133,7 +134,8 @@ class InMemoryRecordedViews(Projection):
         self.completions.append((e.trained_by, e.expert_id))
 
     async def on_ExpertDeactivated(self, e: ev.ExpertDeactivated, connection: Any, event: Envelope[Any]) -> None:
-        self._facts(e.expert_id).active = False
+        held = self._facts(e.expert_id)
+        held.active, held.deactivated_at = False, event.recorded_at
 
     async def on_ExpertProfileChanged(self, e: ev.ExpertProfileChanged, connection: Any,
                                       event: Envelope[Any]) -> None:

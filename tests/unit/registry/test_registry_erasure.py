@@ -3,14 +3,17 @@ that still verifies and nothing they could sign in with."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pydantic import ValidationError
 
 from services.registry import handlers as h, messages as m
+from services.registry.handlers.retention import apply_retention
 from shared.errors import Conflict, Forbidden
 from shared.events import Actor, Role
 from tests.unit.calls import call
-from tests.unit.registry.depth import COORDINATOR, county, listed
+from tests.unit.registry.depth import COORDINATOR, county, later, listed
 
 CLINIC = Actor(id="clinic", role=Role.orderer, organization_id="clinic-org")
 IDENTITY = Actor(id="identity", role=Role.system)
@@ -97,3 +100,21 @@ async def test_a_contact_person_is_erased_from_every_organization_they_served_an
     with pytest.raises(Conflict, match="already erased"):
         await call(h.erase_contact_person, m.EraseContactPerson(person_id="lea", ground="objection"), COORDINATOR,
                    deps)
+
+
+async def test_the_retention_rule_erases_an_expert_deactivated_and_inactive_for_five_years_once(deps):
+    await county(deps)
+    await listed(deps, "maija")
+    await listed(deps, "pekka")
+    await call(h.deactivate_expert, m.DeactivateExpert(expert_id="maija", reason="moved away"), COORDINATOR, deps)
+    soon = later(deps, dt.date.today() + dt.timedelta(days=365))
+    assert await apply_retention(soon) == 0  # deactivated, but not for five years yet
+    long_after = later(deps, dt.date.today() + dt.timedelta(days=6 * 365))
+    assert await apply_retention(long_after) == 1
+    assert await apply_retention(long_after) == 0  # once
+    [erased] = [e for e in await deps.uow.store.read_stream("expert-maija") if e.event_type == "ExpertErased"]
+    assert (erased.payload.ground, erased.payload.rule, erased.actor.role) == (
+        "no_longer_necessary", "deactivated and inactive for 5 years", "system")
+    [registered] = [e for e in await deps.uow.store.read_stream("expert-maija") if e.event_type == "ExpertRegistered"]
+    assert registered.payload.name is None  # the key shredded
+    assert not [e for e in await deps.uow.store.read_stream("expert-pekka") if e.event_type == "ExpertErased"]
