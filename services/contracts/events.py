@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import DomainEvent, Personal
+from shared.upcasting import sealed_since
 
 
 class RateTablePublished(DomainEvent):
@@ -191,12 +193,18 @@ class ExpenseLineApproved(DomainEvent):
 
 
 class ExpenseLineReturned(DomainEvent):
-    """A line sent back to the expert with the reason; the expert may claim it again, corrected."""
+    """A line sent back to the expert with the reason; the expert may claim it again, corrected. Version 2 seals
+    the reason with the expert's key: a reason about a claim may tell where the expert was, or why."""
+
+    schema_version: ClassVar[int] = 2
 
     contract_id: uuid.UUID
     engagement_id: uuid.UUID
     line_no: int
-    reason: str
+    reason: Personal = None
+
+
+sealed_since(ExpenseLineReturned, from_version=1)
 
 
 # -- the expert's own income limit -------------------------------------------------------------------------

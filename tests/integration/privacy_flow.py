@@ -73,6 +73,8 @@ MARKERS = {
 NOT_REACHED = {
     "ExpenseClaimFiled.route": "a claim comes after the task's day, which this flow's order (20 days ahead) has not "
                                "reached; tests/integration/contracts/test_contracts_service.py sees it sealed",
+    "ExpenseLineReturned.reason": "a line is returned only from a claim (see ExpenseClaimFiled.route); "
+                                  "tests/unit/contracts/test_expenses.py sees it sealed",
     "ContractDrafted.topic": "contracts reads the order's topic as orders sealed it, erased: it never holds one",
     "ContractDrafted.place": "contracts reads the order's place as orders sealed it, erased: it never holds one",
     # Raised in this flow (the expert answers their own wellbeing 2), but these are ids, which cannot carry a

@@ -55,7 +55,7 @@ class ContractState(Aggregate):
         self.claims = 0
         self.lines: dict[int, ExpenseLine] = {}
         self.line_status: dict[int, LineStatus] = {}
-        self.returned_because: dict[int, str] = {}
+        self.returned_because: dict[int, str | None] = {}
         self.route_of_line: dict[int, str | None] = {}
         self.paid_lines: set[int] = set()
         self.fee_paid = False
@@ -121,6 +121,8 @@ class ContractState(Aggregate):
             return event.orderer_id
         if isinstance(event, ContractAmended) and self.terms is not None:
             return self.terms.orderer_id
+        if isinstance(event, ExpenseLineReturned) and self.terms is not None:
+            return self.terms.expert_id  # the reason is about the expert's claim
         return None
 
     # -- applying events ------------------------------------------------------------------------------------

@@ -21,11 +21,12 @@ def money(amount: Decimal | None) -> str | None:
 
 def contract_reply(contract: Contract) -> dict[str, Any]:
     """The contract as a command answers it: without its personal fields (the topic, the place, an expense
-    claim's route), because a command's reply is kept, in clear, to answer its retry; get_contract shows them."""
+    claim's route, a returned line's reason), because a command's reply is kept, in clear, to answer its retry;
+    get_contract shows them."""
     view = contract_view(contract)
     view["terms"].update(topic=None, place=None)
     for line in view["expenses"]["lines"]:
-        line["route"] = None
+        line["route"] = line["returned_because"] = None
     return view
 
 

@@ -111,7 +111,11 @@ async def test_a_claim_with_every_kind_of_line_is_approved_and_returned_line_by_
     view = await call(h.return_expense_line, m.ReturnExpenseLine(
         engagement_id=engagement_id, line_no=3, reason="The venue's parking is free for visitors"), COORDINATOR, deps)
     assert [line["status"] for line in view["expenses"]["lines"]] == ["approved", "approved", "returned", "approved"]
-    assert view["expenses"]["lines"][2]["returned_because"] == "The venue's parking is free for visitors"
+    assert view["expenses"]["lines"][2]["returned_because"] is None  # the reply is kept in clear: no reason
+    shown = await contract(deps, engagement_id, actor=EXPERT)
+    assert shown["expenses"]["lines"][2]["returned_because"] == "The venue's parking is free for visitors"
+    [returned] = recorded(deps, "ExpenseLineReturned")
+    assert "$encrypted" in returned["payload"]["reason"]  # sealed with the expert's key on the bus
     assert (view["expenses"]["approved_total"], view["expenses"]["returned_total"]) == ("116.40", "4.50")
     with pytest.raises(Conflict):  # a line is reviewed once
         await call(h.approve_expense_line, m.ApproveExpenseLine(engagement_id=engagement_id, line_no=3), ORDERER, deps)
