@@ -13,12 +13,13 @@ from shared.upcasting import sealed_since
 
 class OfferReason(enum.StrEnum):
     """Why an offer was made: by hand, to the first candidates of a ranked list, or moving on to the next
-    candidate after an earlier offer was declined or expired."""
+    candidate after an earlier offer was declined or expired, or an expert who had accepted cancelled."""
 
     chosen = "chosen"
     ranked = "ranked"
     declined = "declined"
     expired = "expired"
+    cancelled = "cancelled"
 
 
 class OfferMade(DomainEvent):

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.orders import messages as m
-from services.orders.domain import FEEDBACK_ANSWER_PERIOD, Engagement
+from services.orders.domain import FEEDBACK_ANSWER_PERIOD, Engagement, Order
+from services.orders.events import OfferReason
 from services.orders.handlers.common import require_own
+from services.orders.handlers.offers import move_on
 from shared.aggregate import Metadata
 from shared.events import SYSTEM, Actor, Role
 from shared.eventstore.port import ConcurrencyConflict
@@ -48,7 +50,21 @@ async def cancel_engagement(cmd: m.CancelEngagement, ctx: CommandContext, deps: 
     def is_party(e: Engagement) -> None:
         require_own(ctx.actor, e.orderer_id if ctx.actor.role is Role.orderer else e.expert_id, f"engagement {e.id}")
 
-    return await _change_engagement(cmd, ctx, is_party, lambda e: e.cancel(ctx.actor.role.value, cmd.reason))
+    answer = await _change_engagement(cmd, ctx, is_party, lambda e: e.cancel(ctx.actor.role.value, cmd.reason))
+    if ctx.actor.role is Role.expert:
+        await _offer_the_place_again(cmd, ctx, deps)
+    return answer
+
+
+async def _offer_the_place_again(cmd: m.CancelEngagement, ctx: CommandContext, deps: Deps) -> None:
+    """An expert who cancels frees their place: the order's next ranked candidate is offered it in the same
+    transaction (an order without a ranked list waits for its orderer)."""
+    engagement = await ctx.session.load(Engagement, str(cmd.engagement_id), what="engagement")
+    order = await ctx.session.load(Order, str(engagement.order_id), what="order")
+    accepted = [order.offer(engagement.offer_id)] if engagement.offer_id in order.offers else []
+    await move_on(deps, ctx.session, order, OfferReason.cancelled, accepted)
+    if order.pending:
+        await ctx.session.save(order, ctx.meta())
 
 
 async def close_engagement(cmd: m.EngagementCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

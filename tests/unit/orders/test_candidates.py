@@ -79,6 +79,22 @@ async def test_an_order_wanting_two_offers_to_the_first_two_and_fills_a_freed_pl
                                               {"expert_id": "pekka", "answer": "declined"}]
 
 
+async def test_an_expert_who_cancels_frees_the_place_for_the_next_candidate_and_an_orderer_who_cancels_not(world):
+    order_id = await world.order(candidates=["maija", "pekka", "liisa"])
+    accepted = await open_offer_to(world, order_id, "maija")
+    engagement_id = await world.accept(order_id, accepted)
+    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=engagement_id, reason="in hospital"), EXPERT,
+               world.deps)
+    [moved] = [e.payload for e in await world.events("OfferMade") if e.payload.expert_id == "pekka"]
+    assert (moved.reason, moved.rank, moved.after_offer_id) == ("cancelled", 2, accepted)
+
+    # The orderer cancelling an engagement means they no longer want it: nobody else is offered the place.
+    second = await world.accept(order_id, await open_offer_to(world, order_id, "pekka"), OTHER_EXPERT)
+    await call(h.cancel_engagement, m.CancelEngagement(engagement_id=second, reason="the class moved"), ORDERER,
+               world.deps)
+    assert [e.payload.expert_id for e in await world.events("OfferMade")] == ["maija", "pekka"]
+
+
 async def test_a_candidate_who_cannot_be_offered_is_skipped_and_running_out_is_recorded_once(world):
     world.views.listed.pop("liisa")
     order_id = await world.order(candidates=["maija", "liisa"])
