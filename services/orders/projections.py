@@ -128,8 +128,13 @@ class OrdersTables(RoutingTables):
         await conn.execute(f"DELETE FROM {self.schema}.listed_experts WHERE expert_id = $1", e.expert_id)
 
     async def on_ExpertErased(self, e: registry.ExpertErased, conn: Any, _: Envelope[Any]) -> None:
-        await conn.execute(f"DELETE FROM {self.schema}.listed_experts WHERE expert_id = $1", e.expert_id)
-        await conn.execute(f"DELETE FROM {self.schema}.members WHERE expert_id = $1", e.expert_id)
+        for table in ("listed_experts", "members", "availability"):
+            await conn.execute(f"DELETE FROM {self.schema}.{table} WHERE expert_id = $1", e.expert_id)
+
+    async def on_AvailabilityChanged(self, e: registry.AvailabilityChanged, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""INSERT INTO {self.schema}.availability (expert_id, weekdays) VALUES ($1, $2)
+                ON CONFLICT (expert_id) DO UPDATE SET weekdays = excluded.weekdays""", e.expert_id, list(e.weekdays))
 
     async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, conn: Any, _: Envelope[Any]) -> None:
         await conn.execute(
@@ -230,6 +235,11 @@ class OrdersTables(RoutingTables):
         rows = await self.db.fetch(
             f"SELECT DISTINCT order_id FROM {self.schema}.offers WHERE status = 'open' AND expires_at <= $1", now)
         return [row["order_id"] for row in rows]
+
+    async def weekdays(self, expert_id: str) -> frozenset[int] | None:
+        found = await self.db.fetchval(f"SELECT weekdays FROM {self.schema}.availability WHERE expert_id = $1",
+                                       expert_id)
+        return None if found is None else frozenset(found)
 
     async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
         rows = await self.db.fetch(

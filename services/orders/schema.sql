@@ -8,6 +8,12 @@ CREATE TABLE IF NOT EXISTS {schema}.listed_experts (
     county_trained    boolean NOT NULL
 );
 ALTER TABLE {schema}.listed_experts DROP COLUMN IF EXISTS topics;  -- kept in clear before ExpertListed v2
+-- The days of the week each expert takes assignments on (the registry's AvailabilityChanged; their dates away
+-- travel sealed, so an offer on such a date is not refused here).
+CREATE TABLE IF NOT EXISTS {schema}.availability (
+    expert_id  text PRIMARY KEY,
+    weekdays   int[] NOT NULL
+);
 CREATE TABLE IF NOT EXISTS {schema}.orderer_credentials (
     orderer_id       text PRIMARY KEY,
     organization_id  text,

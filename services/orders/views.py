@@ -59,6 +59,10 @@ class OrdersViews(Protocol):
         """When the expert is already engaged on the day: their engagements that day not cancelled."""
         ...
 
+    async def weekdays(self, expert_id: str) -> frozenset[int] | None:
+        """The days of the week (1 Monday … 7 Sunday) the expert takes assignments on; None if they never said."""
+        ...
+
     async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
         """Engagements delivered before the day, their fee approved, a feedback form still missing, not closed."""
         ...
@@ -120,6 +124,7 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
     orderers: dict[str, Credentials] = field(default_factory=dict)
     offers: dict[uuid.UUID, _Offer] = field(default_factory=dict)
     placed: dict[uuid.UUID, tuple[str, dt.datetime]] = field(default_factory=dict)  # order -> orderer, placed at
+    available_on: dict[str, frozenset[int]] = field(default_factory=dict)  # expert -> weekdays
 
     # -- the registry's facts ---------------------------------------------------------------------------
 
@@ -132,6 +137,10 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
     async def on_ExpertErased(self, e: registry.ExpertErased, connection: Any, _: Envelope[Any]) -> None:
         self.listed.pop(e.expert_id, None)
         self.members.pop(e.expert_id, None)
+        self.available_on.pop(e.expert_id, None)
+
+    async def on_AvailabilityChanged(self, e: registry.AvailabilityChanged, connection: Any, _: Envelope[Any]) -> None:
+        self.available_on[e.expert_id] = frozenset(e.weekdays)
 
     async def on_OrganizationRegistered(self, e: registry.OrganizationRegistered, connection: Any,
                                         _: Envelope[Any]) -> None:
@@ -251,6 +260,9 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
     async def orders_with_offers_due(self, now: dt.datetime) -> list[uuid.UUID]:
         due = {o.order_id for o in self.offers.values() if o.status is OfferStatus.open and o.expires_at <= now}
         return sorted(due)
+
+    async def weekdays(self, expert_id: str) -> frozenset[int] | None:
+        return self.available_on.get(expert_id)
 
     async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
         return tuple(Booking(row["date"], row["start_time"], row["duration_hours"])

@@ -76,6 +76,15 @@ async def test_orders_registry_facts(views_of):
         assert await views.listed_expert("liisa") is None  # erased
         assert await views.listed_expert("stranger") is None
 
+        # The days of the week each expert takes assignments on; their dates away reach orders sealed.
+        for weekdays in ([1, 2, 3, 4, 5, 6, 7], [2, 4]):
+            await feed.follow("expert-maija", registry.AvailabilityChanged(expert_id="maija", weekdays=weekdays))
+        await feed.follow("expert-aino", registry.AvailabilityChanged(expert_id="aino", weekdays=[6, 7]))
+        await feed.follow("expert-aino", registry.ExpertErased(expert_id="aino"))
+        assert await views.weekdays("maija") == frozenset({2, 4})  # the latest
+        assert await views.weekdays("aino") is None  # erased
+        assert await views.weekdays("pekka") is None  # never said
+
         until = dt.date(2026, 12, 31)
         await feed.follow("orderer-school-1", registry.OrdererCredentialsGranted(
             orderer_id="school-1", orderer_name="Koulu", organization_id="school-org", valid_until=until))

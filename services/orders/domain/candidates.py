@@ -37,6 +37,8 @@ def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, 
     lapsed = county_rule(county_service, candidate.listed, date)
     if lapsed is not None:
         return SkipReason.county_agreement, lapsed
+    if candidate.weekdays is not None and date.isoweekday() not in candidate.weekdays:
+        return SkipReason.unavailable, f"takes no assignments on a {date:%A} (the expert's availability)"
     for booking in candidate.bookings:
         if booking.overlaps(date, start_time, duration_hours):
             return SkipReason.double_booked, f"is already engaged at an overlapping time on {date} ({booking.when})"
@@ -67,6 +69,7 @@ ALLOWED = {
                                    "organization",
     SkipReason.county_agreement: "a county-trained expert, or one whose NGO has an organization agreement valid on "
                                  "the order's date",
+    SkipReason.unavailable: "an expert who takes assignments on the order's day of the week",
 }
 
 

@@ -95,3 +95,4 @@ class Candidate:
 
     listed: ListedExpert | None
     bookings: tuple[Booking, ...] = ()
+    weekdays: frozenset[int] | None = None  # the days of the week they take assignments on (None: never said)

@@ -48,6 +48,7 @@ class SkipReason(enum.StrEnum):
     not_trained_member = "not_trained_member"  # not a trained, active member of an organization (or not of the one)
     county_agreement = "county_agreement"  # NGO-trained, and no agreement with the county on the task's date
     double_booked = "double_booked"  # already engaged at an overlapping time that day
+    unavailable = "unavailable"  # takes no assignments on that day of the week
 
 
 class CandidateSkipped(DomainEvent):

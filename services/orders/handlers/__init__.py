@@ -76,7 +76,7 @@ QUERIES: Queries = {
 REGISTRY_FACTS = (
     registry.ExpertListed, registry.ExpertUnlisted, registry.OrganizationRegistered,
     registry.ExpertRegistered, registry.ExpertJoinedOrganization, registry.ExpertLeftOrganization,
-    registry.TrainingCompleted, registry.ExpertDeactivated,
+    registry.TrainingCompleted, registry.ExpertDeactivated, registry.AvailabilityChanged,
     registry.OrganizationAgreementSigned, registry.OrganizationAgreementEnded,
     registry.OrdererCredentialsGranted, registry.OrdererCredentialsRevoked,
 )

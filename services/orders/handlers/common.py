@@ -43,7 +43,7 @@ async def candidate(deps: Deps, expert_id: str, order: Order) -> Candidate:
     expert = await deps.views.listed_expert(expert_id)
     if expert is None and order.route is not OrderRoute.bank:
         expert = await deps.views.trained_member(expert_id)
-    return Candidate(expert, await deps.views.bookings(expert_id, order.date))
+    return Candidate(expert, await deps.views.bookings(expert_id, order.date), await deps.views.weekdays(expert_id))
 
 
 async def in_county_services(deps: Deps, credentials: Credentials | None) -> bool:

@@ -31,7 +31,7 @@ async def make_offer(cmd: m.MakeOffer, ctx: CommandContext, deps: Deps) -> dict[
     offer_id = ctx.new_id("offer")
     expert = await candidate(deps, cmd.expert_id, order)
     order.make_offer(offer_id, cmd.expert_id, expert.listed, deps.clock.now(),
-                     await engagements_of(ctx.session, order), cmd.expires_at, expert.bookings)
+                     await engagements_of(ctx.session, order), cmd.expires_at, expert.bookings, expert.weekdays)
     await ctx.session.save(order, ctx.meta())
     offer = order.offer(offer_id)
     return as_json({"order_id": cmd.order_id, **offer_view(offer)})

@@ -58,7 +58,7 @@ async def place(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps, orderer_id: 
     if cmd.expert_id:
         expert = await candidate(deps, cmd.expert_id, order)
         offers = [order.make_offer(ctx.new_id("offer"), cmd.expert_id, expert.listed, deps.clock.now(), [],
-                                   bookings=expert.bookings)]
+                                   bookings=expert.bookings, weekdays=expert.weekdays)]
     elif cmd.candidates:
         order.rank_candidates(list(cmd.candidates))
         offers = await move_on(deps, ctx.session, order, OfferReason.ranked)
