@@ -99,13 +99,6 @@ class Settings(NatsAccess, BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _subject_keys_wrapped_in_production(self) -> Settings:
-        if self.environment == "production" and not self.key_encryption_keys:
-            raise ValueError("KOKEMUS_KEY_ENCRYPTION_KEYS is not set but KOKEMUS_ENVIRONMENT is production: each data "
-                             "subject's key would lie in the database as it is; give the key ring from a Secret")
-        return self
-
-    @model_validator(mode="after")
     def _database_given(self) -> Settings:
         if self.database_url is None and self.db_host is not None and self.db_name is None:
             raise ValueError("KOKEMUS_DB_HOST is set but KOKEMUS_DB_NAME is not: give both, or KOKEMUS_DATABASE_URL")
@@ -122,6 +115,13 @@ class Settings(NatsAccess, BaseSettings):
             "No database configured: set KOKEMUS_DATABASE_URL=postgresql://user:password@host:port/dbname, "
             "or KOKEMUS_DB_HOST, KOKEMUS_DB_PORT, KOKEMUS_DB_NAME, KOKEMUS_DB_USER and KOKEMUS_DB_PASSWORD"
         )
+
+    def require_key_ring(self) -> None:
+        """Serving in production needs a key ring (migrating does not: it writes no subject's key)."""
+        if self.environment == "production" and not self.key_encryption_keys:
+            raise SettingsError("KOKEMUS_KEY_ENCRYPTION_KEYS is not set but KOKEMUS_ENVIRONMENT is production: each "
+                                "data subject's key would lie in the database as it is; give the key ring from a "
+                                "Secret")
 
     def schema_for(self, service: str) -> str:
         return self.db_schema or service

@@ -156,6 +156,11 @@ def check_service_workloads(
         problems += _commands_and_volumes(where, name, pod, main)
         env = container_env(main, objects)
         problems += _environment(where, name, env) + _key_files(where, name, pod, main, env)
+        for init in pod.get("initContainers") or []:  # the migration reads the same settings, from its own env
+            try:
+                service_settings(container_env(init, objects))
+            except ValueError as error:
+                problems.append(f"{where}: its init container {init.get('name')} would refuse its settings: {error}")
         try:
             settings = service_settings(env)
         except ValueError as error:

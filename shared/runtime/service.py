@@ -158,6 +158,7 @@ class ServiceRuntime:
                 "KOKEMUS_IDENTITY_JWKS is not set: without the published keys a service cannot "
                 "check who is calling (give a file of the identity service's public JWK set, or the JSON)"
             )
+        s.require_key_ring()
         provider = setup_tracing(self.name)
         self.pool = pool = await create_pool(s.dsn(), max_size=s.db_pool_size)
         if run_migrations:

@@ -109,10 +109,11 @@ def test_the_starting_point_passes() -> None:
          "must come from a Secret"),
         (lambda d: main_container(d)["env"].append({"name": "OTEL_SERVICE_NAME", "value": "audit"}),
          "OTEL_SERVICE_NAME is 'audit'"),
+        (lambda d: d["spec"]["template"]["spec"]["initContainers"][0].setdefault("env", []).append(
+            {"name": "KOKEMUS_HTTP_PORT", "value": "eighty"}), "init container migrate would refuse its settings"),
     ],
     ids=["grace", "liveness", "readiness", "port-moved", "probe-port", "args", "no-migration", "no-tmp",
-         "literal-secret",
-         "otel-name"],
+         "literal-secret", "otel-name", "migration-settings"],
 )
 def test_a_broken_service_deployment_fails(breakage: Callable[[dict], object], expected: str) -> None:
     broken = deployment()

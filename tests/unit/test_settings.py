@@ -49,3 +49,12 @@ def test_settings_are_read_once(monkeypatch):
     first = load_settings()
     monkeypatch.setenv("KOKEMUS_NATS_URL", "nats://b:2")
     assert load_settings() is first
+
+
+def test_in_production_serving_needs_a_key_ring_and_migrating_does_not():
+    production = Settings(environment="production", database_url="postgresql://u:p@db:5432/kokemus")
+    assert production.dsn()  # `kokemus migrate` reads these settings: it writes no subject's key
+    with pytest.raises(SettingsError, match="KOKEMUS_KEY_ENCRYPTION_KEYS"):
+        production.require_key_ring()
+    Settings(environment="production", key_encryption_keys="/etc/kokemus/ring").require_key_ring()
+    Settings(environment="development").require_key_ring()  # the development default keeps keys as they are
