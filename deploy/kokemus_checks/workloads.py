@@ -43,13 +43,10 @@ def _container_settings() -> type[Settings]:
 def service_settings(env: Mapping[str, str]) -> Settings:
     """The settings a service starts with in a container's environment (shared/settings.py's defaults where
     it sets nothing); raises pydantic's ValidationError (a ValueError) where the service would refuse them. A
-    value from a Secret is left out, but for the key ring, which stands in as one (production requires it)."""
+    service's key ring (required in production) is checked as a key variable, by _environment."""
     settings = _container_settings()
     names = {f"KOKEMUS_{name.upper()}": name for name in settings.model_fields}
-    values = {names[key]: value for key, value in env.items() if key in names and value != VALUE_FROM}
-    if env.get("KOKEMUS_KEY_ENCRYPTION_KEYS") == VALUE_FROM:
-        values["key_encryption_keys"] = "from-a-secret"
-    return settings(**values)
+    return settings(**{names[key]: value for key, value in env.items() if key in names and value != VALUE_FROM})
 
 
 

@@ -111,9 +111,12 @@ def test_the_starting_point_passes() -> None:
          "OTEL_SERVICE_NAME is 'audit'"),
         (lambda d: d["spec"]["template"]["spec"]["initContainers"][0].setdefault("env", []).append(
             {"name": "KOKEMUS_HTTP_PORT", "value": "eighty"}), "init container migrate would refuse its settings"),
+        (lambda d: main_container(d).update(env=[e for e in main_container(d)["env"]
+                                                 if e["name"] != "KOKEMUS_KEY_ENCRYPTION_KEYS"]),
+         "KOKEMUS_KEY_ENCRYPTION_KEYS is not set"),
     ],
     ids=["grace", "liveness", "readiness", "port-moved", "probe-port", "args", "no-migration", "no-tmp",
-         "literal-secret", "otel-name", "migration-settings"],
+         "literal-secret", "otel-name", "migration-settings", "no-key-ring"],
 )
 def test_a_broken_service_deployment_fails(breakage: Callable[[dict], object], expected: str) -> None:
     broken = deployment()
