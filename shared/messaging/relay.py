@@ -109,7 +109,7 @@ class OutboxRelay:
                     if published:
                         pause = HELD_BACK_FIRST_PAUSE
                     elif await self.store.held_back(conn, cursor):
-                        # Committed events wait behind an older transaction still open, anywhere in the cluster.
+                        # Committed events wait behind an older transaction of this service's role, still open.
                         await self._sleep(min(pause, self.poll_seconds))
                         pause = min(pause * 2, HELD_BACK_LONGEST_PAUSE)
                     else:
