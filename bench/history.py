@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
@@ -260,6 +261,18 @@ def render_history(history: History) -> str:
                      f"{raw50 * 1e3:>9.2f}{raw99 * 1e3:>9.2f}{ratio_text(p50 / raw50):>11}"
                      f"{ratio_text(p99 / raw99):>11}  {TARGETS[latency.name]}")
     return "\n".join(lines)
+
+
+def history_as_json(history: History) -> dict[str, Any]:
+    return {
+        "events": history.events,
+        "rates": [{"name": r.name, "events": r.events, "per_second": r.per_second,
+                   "to_raw": r.per_second / r.reference, "target": TARGETS[r.name]} for r in history.rates],
+        "latencies": [{"name": t.name, "n": len(t.samples), "p50_seconds": percentile(t.samples, 0.5),
+                       "p99_seconds": percentile(t.samples, 0.99), "raw_p50_seconds": percentile(t.reference, 0.5),
+                       "raw_p99_seconds": percentile(t.reference, 0.99), "target": TARGETS[t.name]}
+                      for t in history.latencies],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
