@@ -64,8 +64,9 @@ class PostgresEventStore(PostgresEventReader):
             sql = self._insert_one_sql if len(sealed) == 1 else self._insert_many_sql
             arguments = rows.insert_arguments(sealed, expected_version, prev_hash)
             try:
-                if conn.is_in_transaction():
-                    # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry).
+                if len(sealed) > 1 and conn.is_in_transaction():
+                    # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry);
+                    # one event's insert never fails on a conflict (see rows.insert_one_sql).
                     async with conn.transaction():
                         positions = await conn.fetch(sql, *arguments)
                 else:
