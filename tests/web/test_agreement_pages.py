@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.web.serve import listen
 from tests.web.steps import appoint_contact, fill, register_ngo, sign_agreement
-from tests.web.system import running_services, running_web, web_settings
+from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
 
@@ -24,11 +23,8 @@ DOCUMENT = "/agreements/mieli/mieli-2027"
 
 @pytest.fixture(scope="module")
 async def web(servers) -> AsyncIterator[str]:
-    listener = listen("127.0.0.1", 0)
-    port = listener.getsockname()[1]
-    async with running_services(servers, ("identity", "registry")), \
-            running_web(web_settings(servers.nats_url, port), listener) as running:
-        yield running.url
+    async with system_with_web(servers, ("identity", "registry")) as url:
+        yield url
 
 
 async def test_drafted_signed_by_both_renewed_and_ended(web, visitors):

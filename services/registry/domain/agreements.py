@@ -94,7 +94,7 @@ class AgreementsOf(Aggregate):
 
     def renew_agreement(self, agreement_id: str, period: Period) -> None:
         """A further version for the next period, which continues the agreement without a gap: it starts after
-        the version before it did, and no later than the day after that one ends."""
+        the version before it did, and no later than the day after that one ends; and it runs past it."""
         agreement = self.agreement(agreement_id)
         period.check()
         if agreement.ended is not None:
@@ -110,6 +110,10 @@ class AgreementsOf(Aggregate):
         if period.valid_from <= before.valid_from or (latest is not None and period.valid_from > latest):
             raise invalid("valid_from", "a renewal continues the agreement without a gap",
                           f"after {before.valid_from}" + (f" and on or before {latest}" if latest else ""))
+        if before.valid_until is not None and period.valid_until is not None \
+                and period.valid_until <= before.valid_until:
+            raise invalid("valid_until", "a renewal runs past the version before it",
+                          f"after {before.valid_until}, or none for until further notice")
         self._draft(agreement_id, before.version + 1, period)
 
     def _draft(self, agreement_id: str, version: int, period: Period) -> None:

@@ -60,8 +60,15 @@ async def _party(request: Request, organization_id: str) -> Person:
     return person
 
 
-def _language() -> str:
-    return "sv" if language() == "sv" else "fi"
+async def _read(request: Request, person: Person, subject: str) -> Any:
+    """The agreement's version asked for (the latest unless ``?version=``), in the reader's language: Swedish
+    for a Swedish reader, else Finnish (the county writes it in both national languages)."""
+    organization_id, agreement_id = _place(request)
+    version = request.query_params.get("version")
+    body: dict[str, Any] = {"organization_id": organization_id, "agreement_id": agreement_id,
+                            "language": "sv" if language() == "sv" else "fi"}
+    return await ask(request, person, subject, {**body, "version": int(version)} if version and version.isdigit()
+                     else body)
 
 
 async def document(request: Request) -> Response:
@@ -69,11 +76,7 @@ async def document(request: Request) -> Response:
     this party's signature."""
     organization_id, agreement_id = _place(request)
     person = await _party(request, organization_id)
-    version = request.query_params.get("version")
-    body: dict[str, Any] = {"organization_id": organization_id, "agreement_id": agreement_id,
-                            "language": _language()}
-    found = await ask(request, person, "registry.query.organization_agreement",
-                      {**body, "version": int(version)} if version and version.isdigit() else body)
+    found = await _read(request, person, "registry.query.organization_agreement")
     party = "county" if person.act.role == "coordinator" else "organization"
     latest = found["agreement"]["versions"][-1]
     may_sign = found["to_sign"] and party not in latest["signatures"]
@@ -103,13 +106,8 @@ async def sign(request: Request) -> Response:
 
 
 async def pdf(request: Request) -> Response:
-    organization_id, agreement_id = _place(request)
-    person = await _party(request, organization_id)
-    version = request.query_params.get("version")
-    body: dict[str, Any] = {"organization_id": organization_id, "agreement_id": agreement_id,
-                            "language": _language()}
-    found = await ask(request, person, "registry.query.organization_agreement_pdf",
-                      {**body, "version": int(version)} if version and version.isdigit() else body)
+    person = await _party(request, request.path_params["organization_id"])
+    found = await _read(request, person, "registry.query.organization_agreement_pdf")
     return Response(base64.b64decode(found["pdf"]), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{found["filename"]}"'})
 

@@ -85,6 +85,10 @@ async def test_a_renewal_is_a_new_version_signed_again_and_every_version_stays_r
             organization_id="mieli", agreement_id="a-2027", valid_from=UNTIL + dt.timedelta(days=2)), COORDINATOR,
             mieli)
     assert gap.value.fields[0].field == "valid_from"
+    with pytest.raises(Invalid) as shorter:
+        await call(h.renew_organization_agreement, m.RenewOrganizationAgreement(
+            organization_id="mieli", agreement_id="a-2027", valid_from=UNTIL, valid_until=UNTIL), COORDINATOR, mieli)
+    assert shorter.value.fields[0].field == "valid_until"
     next_until = UNTIL + dt.timedelta(days=365)
     renewed = await call(h.renew_organization_agreement, m.RenewOrganizationAgreement(
         organization_id="mieli", agreement_id="a-2027", valid_from=UNTIL + dt.timedelta(days=1),
