@@ -11,7 +11,7 @@ Reading and verifying: :mod:`shared.eventstore.postgres_reading`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import asyncpg
@@ -38,6 +38,7 @@ class PostgresEventStore(PostgresEventReader):
         self._notify_sql = f"SELECT pg_notify('{s}_events', '')"
         self._notify_pending: asyncio.Task[None] | None = None
         self._notify_again = False
+        self._relay_here: Callable[[], bool] | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -92,6 +93,12 @@ class PostgresEventStore(PostgresEventReader):
     def committed(self) -> None:
         self.wake_relay()
 
+    def relay_here(self, wake: Callable[[], bool] | None) -> None:
+        """Let the relay of this process be woken directly: ``wake`` wakes it if it leads, and says whether it
+        does. A commit then reaches the relay without a NOTIFY's round trip through PostgreSQL and its LISTEN
+        connection; when another replica's relay leads, the NOTIFY goes out as before."""
+        self._relay_here = wake
+
     def wake_relay(self, delay: float = 0.005) -> None:
         """Tell the relay (whichever replica leads) that events were committed.
 
@@ -102,6 +109,8 @@ class PostgresEventStore(PostgresEventReader):
         relay never wakes before the events are there to read. A wake that comes while the NOTIFY is already
         being sent sends another after it: that one may have reached the relay before this commit.
         """
+        if self._relay_here is not None and self._relay_here():
+            return
         self._notify_again = True
         if self._notify_pending is None or self._notify_pending.done():
             self._notify_pending = asyncio.get_running_loop().create_task(self._notify_after(delay))

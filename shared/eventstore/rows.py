@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.envelope import COLUMNS, JSON_COLUMNS, Envelope, Published
+from shared.envelope import COLUMNS, JSON_COLUMNS, Published, assemble
 from shared.errors import invalid
 from shared.events import Actor
 
@@ -101,7 +101,8 @@ def published(record: asyncpg.Record, service: str) -> Published:
     for name in JSON_COLUMNS:
         fields[name] = _actor(record[name]) if name == "actor" else json.loads(record[name])
     fields["prev_hash"], fields["hash"] = bytes(record["prev_hash"]), bytes(record["hash"])
-    return Envelope[dict[str, Any]].model_construct(**fields, service=service)
+    fields["service"] = service
+    return assemble(Published, fields)
 
 
 def log_cursor(record: asyncpg.Record) -> tuple[int, int]:
