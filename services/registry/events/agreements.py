@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import ClassVar
 
-from shared.events import DomainEvent
+from shared.events import DomainEvent, Payload
+from shared.upcasting import upcaster
 
 
 class AgreementParty(enum.StrEnum):
@@ -63,10 +65,17 @@ class OrganizationAgreementSigned(DomainEvent):
 
 
 class OrganizationAgreementEnded(DomainEvent):
-    """The agreement ends on this day (its last day in force), for this reason (absent from ends recorded before
-    reasons were)."""
+    """The agreement ends on this day (its last day in force), for this reason. Version 2 adds the reason (none
+    for an end recorded before it)."""
+
+    schema_version: ClassVar[int] = 2
 
     organization_id: str
     agreement_id: str
     ended_on: dt.date
     reason: AgreementEndReason | None = None
+
+
+@upcaster(OrganizationAgreementEnded, from_version=1)
+def _no_reason_given(payload: Payload) -> Payload:
+    return {**payload, "reason": None}

@@ -11,6 +11,7 @@ import pytest
 from services.registry import events, handlers as h, messages as m
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.events import SYSTEM, Actor, NewEvent, Role
+from shared.upcasting import upcast
 from tests.unit.calls import call
 from tests.unit.registry.depth import (
     CONTACT,
@@ -154,3 +155,10 @@ async def test_an_agreement_recorded_before_documents_still_reads_and_ends(mieli
                                                  "version": None, "ended_on": str(UNTIL)}
     with pytest.raises(Conflict, match="before agreements had documents"):
         await document(mieli, agreement_id="old")
+
+
+def test_an_end_recorded_before_reasons_reads_with_none():
+    lifted = upcast(events.OrganizationAgreementEnded, 1, {"organization_id": "mieli", "agreement_id": "old",
+                                                           "ended_on": "2025-12-31"})
+    ended = events.OrganizationAgreementEnded.model_validate(lifted)
+    assert (ended.reason, ended.ended_on) == (None, dt.date(2025, 12, 31))
