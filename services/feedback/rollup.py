@@ -87,13 +87,18 @@ SELECT p.dimension, p.grp, p.task_type, p.orderer_kind, f.day, f.kind, f.form, f
 
 KEY = "grain, day, dimension, grp, task_type, orderer_kind, kind, form, status, version, question"
 
-# The contribution added to the rollup ``{sign}`` times (1: put in; -1: taken out), on both grains.
+# The contribution added to the rollup ``{sign}`` times (1: put in; -1: taken out), on both grains: to its
+# month's total (grain 'm', on the month's first day) and to the month's running totals (grain 'c': from the
+# month's first day up to and including each day) of its day and every later day of the month.
 APPLY = f"""INSERT INTO {{schema}}.rollup AS r ({KEY}, n, total, hours, fees, expenses)
-    SELECT g.grain, CASE g.grain WHEN 'd' THEN c.day ELSE date_trunc('month', c.day)::date END, c.dimension,
-           c.grp, c.task_type, c.orderer_kind, c.kind, c.form, c.status, c.version, c.question,
-           {{sign}} * sum(c.n), {{sign}} * sum(c.total), {{sign}} * sum(c.hours), {{sign}} * sum(c.fees),
-           {{sign}} * sum(c.expenses)
-    FROM ({CONTRIBUTION}) AS c CROSS JOIN (VALUES ('d'), ('m')) AS g (grain)
+    SELECT g.grain, g.day, c.dimension, c.grp, c.task_type, c.orderer_kind, c.kind, c.form, c.status, c.version,
+           c.question, {{sign}} * sum(c.n), {{sign}} * sum(c.total), {{sign}} * sum(c.hours),
+           {{sign}} * sum(c.fees), {{sign}} * sum(c.expenses)
+    FROM ({CONTRIBUTION}) AS c CROSS JOIN LATERAL (
+        SELECT 'm' AS grain, date_trunc('month', c.day)::date AS day
+        UNION ALL
+        SELECT 'c', d::date FROM generate_series(
+            c.day, date_trunc('month', c.day) + interval '1 month - 1 day', interval '1 day') AS d) AS g
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
     ON CONFLICT ({KEY}) DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total,
         hours = r.hours + excluded.hours, fees = r.fees + excluded.fees, expenses = r.expenses + excluded.expenses"""
@@ -108,26 +113,34 @@ BACKFILL = f"""DO $$ BEGIN
     END IF;
 END $$;"""
 
-# The period's figures: its whole months from the months' rows, its other days from the days' rows; the
-# joint places by Finnish month, the organizations' and regions' for the whole period.
-READ = """SELECT dimension, grp, task_type, orderer_kind,
-        CASE dimension WHEN 'joint' THEN to_char(day, 'YYYY-MM') END AS month, kind, form, status, version, question,
-        sum(n)::bigint AS n, sum(total)::bigint AS total, sum(hours) AS hours, sum(fees) AS fees,
-        sum(expenses) AS expenses
-    FROM {schema}.rollup
-    WHERE (grain = 'm' AND day >= $2 AND day < $3) OR (grain = 'd' AND day >= $1 AND day < $2)
-       OR (grain = 'd' AND day >= $3 AND day < $4)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
+# The period's figures from its pieces ($1 grains, $2 days, $3 signs: see ``pieces``), a few rows for each
+# place and month whatever the period's length; the joint places by Finnish month, the organizations' and
+# regions' for the whole period. A group with nothing in the period sums to no engagements, forms or answers.
+READ = """SELECT r.dimension, r.grp, r.task_type, r.orderer_kind,
+        CASE r.dimension WHEN 'joint' THEN to_char(r.day, 'YYYY-MM') END AS month, r.kind, r.form, r.status,
+        r.version, r.question, sum(p.sign * r.n)::bigint AS n, sum(p.sign * r.total)::bigint AS total,
+        sum(p.sign * r.hours) AS hours, sum(p.sign * r.fees) AS fees, sum(p.sign * r.expenses) AS expenses
+    FROM unnest($1::text[], $2::date[], $3::int[]) AS p (grain, day, sign)
+    JOIN {schema}.rollup AS r ON r.grain = p.grain::"char" AND r.day = p.day
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(p.sign * r.n) <> 0"""
 
 
-def _months_within(start: dt.date, until: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date]:
-    """The day the period starts, the first and the end of the whole months in it, and the day after it."""
-    after = until + dt.timedelta(days=1)
-    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    end = after.replace(day=1)
-    if first >= end:  # no whole month: every day from the days' rows
-        first = end = after
-    return start, first, end, after
+def pieces(start: dt.date, until: dt.date) -> list[tuple[str, dt.date, int]]:
+    """The rollup's rows that sum to the period from ``start`` to ``until`` (both included), as (grain, day,
+    sign): each whole month's total, and for a month the period covers in part, the running total up to its
+    last day in the period less the one up to the day before its first."""
+    found = []
+    day = start
+    while day <= until:
+        month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if day.day == 1 and month_end <= until:
+            found.append(("m", day, 1))
+        else:
+            found.append(("c", min(month_end, until), 1))
+            if day.day != 1:
+                found.append(("c", day - dt.timedelta(days=1), -1))
+        day = month_end + dt.timedelta(days=1)
+    return found
 
 
 @asynccontextmanager
@@ -156,7 +169,8 @@ def of_order(schema: str, order_id: uuid.UUID) -> tuple[str, uuid.UUID]:
 async def read_cells(db: Any, schema: str, start: dt.date, until: dt.date) -> Cells:
     """The report's cells of the forms requested from ``start`` to ``until`` (Finnish days, both included)."""
     cells = Cells()
-    for row in await db.fetch(READ.format(schema=schema), *_months_within(start, until)):
+    grains, days, signs = zip(*pieces(start, until), strict=True) if start <= until else ((), (), ())
+    for row in await db.fetch(READ.format(schema=schema), list(grains), list(days), list(signs)):
         dimension, group = row["dimension"], row["grp"]
         place = (Place(group) if dimension == "organization" else Place(None, region=group) if dimension == "region"
                  else Place(None, row["month"], row["task_type"], row["orderer_kind"]))

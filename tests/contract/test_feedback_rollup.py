@@ -93,7 +93,8 @@ async def test_the_rollup_gives_the_figures_of_the_form_rows(views_of):
         await scatter(feed, pick)
         last = FIRST_DAY + dt.timedelta(days=DAYS)
         periods = [(FIRST_DAY, last), (dt.date(2026, 2, 1), dt.date(2026, 2, 28)),  # all; a whole month
-                   (dt.date(2026, 1, 15), dt.date(2026, 3, 31)), (dt.date(2026, 2, 10), dt.date(2026, 2, 12))]
+                   (dt.date(2026, 1, 15), dt.date(2026, 3, 31)), (dt.date(2026, 2, 10), dt.date(2026, 2, 12)),
+                   (dt.date(2026, 3, 1), dt.date(2026, 3, 20)), (dt.date(2026, 1, 31), dt.date(2026, 2, 1))]
         for _ in range(12):
             start = FIRST_DAY + dt.timedelta(days=pick.randrange(DAYS))
             periods.append((start, start + dt.timedelta(days=pick.randrange(75))))
