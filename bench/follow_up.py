@@ -1,11 +1,11 @@
 """The feedback service's follow-up report over years of data: 100,000 delivered engagements with both forms
 requested and most answered, against the same aggregate run directly in SQL in the same run.
 
-    python -m bench.follow_up                   # a minute or two on 2 cores
+    python -m bench.follow_up                   # five minutes or so on 2 cores, most of it building the rollup
     python -m bench.follow_up --engagements 20000 --reports 20 --postgres-url postgresql://…
 
 The kokemus report is what ``feedback.query.follow_up_report`` runs: the period's figures read from the service's
-rollup (``FeedbackTables.follow_up_cells``: the day and month totals kept by events, see
+rollup (``FeedbackTables.follow_up_cells``: month totals and running totals kept by events, see
 ``services/feedback/rollup.py``; here built once from the loaded rows, as a new rollup is) and
 :func:`services.feedback.report.report_of` over them (totals, each form's averages, self against orderer on the
 shared dimensions, the breakdowns by organization, region, task kind, kind of orderer, month, quarter and year,

@@ -44,10 +44,11 @@ class FeedbackTables(PostgresViews):
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
         async with self._restating(connection, of_engagement(engagement_id)) as conn:
             await conn.execute(
-            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, task_type, order_id)
-                VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
-                    orderer_id = excluded.orderer_id, task_type = excluded.task_type, order_id = excluded.order_id""",
+                f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, task_type, order_id)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
+                        orderer_id = excluded.orderer_id, task_type = excluded.task_type,
+                        order_id = excluded.order_id""",
                 engagement_id, parties.expert_id, parties.orderer_id, parties.task_type, parties.order_id)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:

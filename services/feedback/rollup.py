@@ -1,7 +1,9 @@
 """The follow-up report's rollup: the report's additive figures (:mod:`services.feedback.cells`) summed for each
-Finnish day and, again, for each Finnish month, kept by the same events as the form rows, in the same
-transaction. A report over any period reads the months it covers whole and the days at its two ends, a few
-thousand rows whatever the period's length, instead of every form requested in it.
+Finnish month, and from each month's first day up to each of its days (running totals), kept by the same
+events as the form rows, in the same transaction. A report over any period reads each whole month's total and,
+for a month it covers in part, two running totals (up to its last day in the period, less up to the day
+before its first): a few rows for each group and month, whatever the period's length and however many
+engagements it holds, instead of every form requested in it.
 
 Each engagement's contribution to the rollup is a function of the read tables' rows about it (its forms, its
 parties, its order, its payments, its expert's organizations and regions). Every change to those rows is
@@ -12,7 +14,7 @@ redelivery, whatever the order the streams arrive in. The rollup's writers take 
 so that two transactions never take out the same contribution twice.
 
 Small numbers: the report suppresses a figure computed from fewer than ``MIN_CELL`` forms, answers or
-engagements. These counts are sums, so the days' and months' counts add up to the period's exactly. The rule
+engagements. These counts are sums, so the months' and running totals' counts give the period's exactly. The rule
 does not count distinct people (it never did: one expert's five self-assessments make a shown average, and
 the rule is about the answers a figure rests on); a count of distinct people could not be summed from daily
 totals anyway, as the same person appears on many days. Showing only what rests on five distinct people
@@ -87,15 +89,19 @@ SELECT p.dimension, p.grp, p.task_type, p.orderer_kind, f.day, f.kind, f.form, f
 
 KEY = "grain, day, dimension, grp, task_type, orderer_kind, kind, form, status, version, question"
 
-# The contribution added to the rollup ``{sign}`` times (1: put in; -1: taken out), on both grains: to its
-# month's total (grain 'm', on the month's first day) and to the month's running totals (grain 'c': from the
-# month's first day up to and including each day) of its day and every later day of the month.
+# The contribution added to the rollup ``{sign}`` times (1: put in; -1: taken out), on every grain: to its
+# month's total (grain 'm', on the month's first day), to the month's running totals (grain 'c': from the
+# month's first day up to and including each day) of its day and every later day of the month, and, for an
+# organization or a region (the report shows them for the whole period, not by month), its quarter's total
+# (grain 'q', on the quarter's first day).
 APPLY = f"""INSERT INTO {{schema}}.rollup AS r ({KEY}, n, total, hours, fees, expenses)
     SELECT g.grain, g.day, c.dimension, c.grp, c.task_type, c.orderer_kind, c.kind, c.form, c.status, c.version,
            c.question, {{sign}} * sum(c.n), {{sign}} * sum(c.total), {{sign}} * sum(c.hours),
            {{sign}} * sum(c.fees), {{sign}} * sum(c.expenses)
     FROM ({CONTRIBUTION}) AS c CROSS JOIN LATERAL (
-        SELECT 'm' AS grain, date_trunc('month', c.day)::date AS day
+        SELECT 'q' AS grain, date_trunc('quarter', c.day)::date AS day WHERE c.dimension <> 'joint'
+        UNION ALL
+        SELECT 'm', date_trunc('month', c.day)::date
         UNION ALL
         SELECT 'c', d::date FROM generate_series(
             c.day, date_trunc('month', c.day) + interval '1 month - 1 day', interval '1 day') AS d) AS g
@@ -113,27 +119,40 @@ BACKFILL = f"""DO $$ BEGIN
     END IF;
 END $$;"""
 
-# The period's figures from its pieces ($1 grains, $2 days, $3 signs: see ``pieces``), a few rows for each
-# place and month whatever the period's length; the joint places by Finnish month, the organizations' and
-# regions' for the whole period. A group with nothing in the period sums to no engagements, forms or answers.
+# The period's figures from its pieces (grains, days and signs: see ``pieces``; $1-$3 by month for the joint
+# places, $4-$6 with whole quarters for the others), a few rows for each place and month whatever the period's
+# length; the joint places by Finnish month, the organizations' and regions' for the whole period. A group with
+# nothing in the period sums to no engagements, forms or answers.
 READ = """SELECT r.dimension, r.grp, r.task_type, r.orderer_kind,
         CASE r.dimension WHEN 'joint' THEN to_char(r.day, 'YYYY-MM') END AS month, r.kind, r.form, r.status,
         r.version, r.question, sum(p.sign * r.n)::bigint AS n, sum(p.sign * r.total)::bigint AS total,
         sum(p.sign * r.hours) AS hours, sum(p.sign * r.fees) AS fees, sum(p.sign * r.expenses) AS expenses
-    FROM unnest($1::text[], $2::date[], $3::int[]) AS p (grain, day, sign)
-    JOIN {schema}.rollup AS r ON r.grain = p.grain::"char" AND r.day = p.day
+    FROM (SELECT true AS joint, * FROM unnest($1::text[], $2::date[], $3::int[]) AS j (grain, day, sign)
+          UNION ALL
+          SELECT false, * FROM unnest($4::text[], $5::date[], $6::int[]) AS o (grain, day, sign)) AS p
+    JOIN {schema}.rollup AS r ON r.grain = p.grain::"char" AND r.day = p.day AND (r.dimension = 'joint') = p.joint
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 HAVING sum(p.sign * r.n) <> 0"""
 
 
-def pieces(start: dt.date, until: dt.date) -> list[tuple[str, dt.date, int]]:
+def _next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def pieces(start: dt.date, until: dt.date, quarters: bool = True) -> list[tuple[str, dt.date, int]]:
     """The rollup's rows that sum to the period from ``start`` to ``until`` (both included), as (grain, day,
-    sign): each whole month's total, and for a month the period covers in part, the running total up to its
-    last day in the period less the one up to the day before its first."""
+    sign): each whole quarter's total (unless not ``quarters``), each other whole month's, and for a month the
+    period covers in part, the running total up to its last day in the period less the one up to the day
+    before its first."""
     found = []
     day = start
     while day <= until:
-        month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        if day.day == 1 and month_end <= until:
+        month_end = _next_month(day) - dt.timedelta(days=1)
+        quarter_end = _next_month(_next_month(_next_month(day))) - dt.timedelta(days=1)
+        if quarters and day.day == 1 and day.month % 3 == 1 and quarter_end <= until:
+            found.append(("q", day, 1))
+            month_end = quarter_end
+        elif day.day == 1 and month_end <= until:
             found.append(("m", day, 1))
         else:
             found.append(("c", min(month_end, until), 1))
@@ -169,8 +188,11 @@ def of_order(schema: str, order_id: uuid.UUID) -> tuple[str, uuid.UUID]:
 async def read_cells(db: Any, schema: str, start: dt.date, until: dt.date) -> Cells:
     """The report's cells of the forms requested from ``start`` to ``until`` (Finnish days, both included)."""
     cells = Cells()
-    grains, days, signs = zip(*pieces(start, until), strict=True) if start <= until else ((), (), ())
-    for row in await db.fetch(READ.format(schema=schema), list(grains), list(days), list(signs)):
+    arguments: list[list[Any]] = []
+    for quarters in (False, True):
+        found = pieces(start, until, quarters)
+        arguments += [[grain for grain, _, _ in found], [day for _, day, _ in found], [sign for _, _, sign in found]]
+    for row in await db.fetch(READ.format(schema=schema), *arguments):
         dimension, group = row["dimension"], row["grp"]
         place = (Place(group) if dimension == "organization" else Place(None, region=group) if dimension == "region"
                  else Place(None, row["month"], row["task_type"], row["orderer_kind"]))

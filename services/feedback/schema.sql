@@ -86,8 +86,9 @@ CREATE TABLE IF NOT EXISTS {schema}.payments (
 );
 CREATE INDEX IF NOT EXISTS payments_engagement ON {schema}.payments (engagement_id);
 
--- The follow-up report's figures summed for each Finnish month (grain 'm', day its first) and from each month's
--- first day up to each day (grain 'c', running totals), for each place: the joint one (dimension 'joint': a task kind and a kind of orderer), an organization or a
+-- The follow-up report's figures summed for each Finnish month (grain 'm', day its first), from each month's
+-- first day up to each day (grain 'c', running totals) and, but for the joint places, for each quarter (grain
+-- 'q'), for each place: the joint one (dimension 'joint': a task kind and a kind of orderer), an organization or a
 -- region (grp). Kept by services/feedback/rollup.py with the rows above, in the same transactions.
 CREATE TABLE IF NOT EXISTS {schema}.rollup (
     grain         "char"  NOT NULL,
