@@ -91,7 +91,8 @@ class Contract(ContractState):
             raise invalid("version", "no such version of this contract", f"1 to {self.document_version}")
         terms = self.versions[version - 1]
         amended = self.amendments[version - 2] if version > 1 else None
-        changed = [name for name in CHANGEABLE if amended is not None and getattr(amended, name) is not None]
+        changed = [name for name in CHANGEABLE if amended is not None and (
+            getattr(amended, name) is not None or (name == "place" and amended.place_changed))]
         return {language: render(terms, fee_for_hours(terms, terms.duration_hours or ZERO), language, version,
                                  changed) for language in LANGUAGES}
 
