@@ -6,10 +6,17 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from services.contracts.events import ContractDrafted
+from services.contracts.events import ContractAmended, ContractDrafted
 from shared.errors import FieldProblem, Invalid, invalid
 
 CHANGEABLE = ("task_date", "start_time", "duration_hours", "remote", "place", "hourly_fee", "fixed_fee")
+
+
+def changed_terms(amended: ContractAmended) -> list[str]:
+    """The terms an amendment changed, in the order of ``CHANGEABLE`` (the place also where contracts cannot read
+    the new one)."""
+    return [name for name in CHANGEABLE
+            if getattr(amended, name) is not None or (name == "place" and amended.place_changed)]
 
 
 @dataclass(frozen=True)
