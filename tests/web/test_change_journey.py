@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.web.conftest import Visitor
-from tests.web.steps import appoint_contact, fill, grant_orderer, register_ngo, register_trained_expert
+from tests.web.steps import fill, main_text, ngo_with_aino_and_an_orderer
 from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
@@ -28,24 +28,10 @@ async def web(servers) -> AsyncIterator[str]:
         yield url
 
 
-async def main_text(visitor: Visitor) -> str:
-    return await visitor.page.inner_text("main")
-
-
 async def test_the_expert_accepts_a_change_and_the_contract_gets_a_new_version(web, visitors):
-    coordinator = await visitors("coordinator", web)
-    await coordinator.sign_in(staff_role="coordinator")
-    await register_ngo(coordinator, "mieli", "Mieli ry")
-    await appoint_contact(coordinator, "mieli", "olli", "Olli Ohjaaja", "olli@mieli.fi")
-    await grant_orderer(coordinator, "turun-koulu", "Turun koulu", "rehtori@turku.fi")
-    contact = await visitors("contact person", web)
-    await contact.sign_in(email="olli@mieli.fi")
-    await register_trained_expert(contact, "aino", "Aino Aalto", "aino@example.org", TODAY - dt.timedelta(days=30))
+    _, orderer = await ngo_with_aino_and_an_orderer(visitors, web, TODAY)
 
     # The orderer offers the task to Aino, whom she knows; Aino takes it on.
-    orderer = await visitors("orderer", web)
-    await orderer.sign_in(email="rehtori@turku.fi")
-
     async def place() -> None:
         await orderer.poll("/orderer/orders/new")
         await orderer.page.select_option("#f-task-type", "lecture")

@@ -138,35 +138,29 @@ class CountyAgreementRestored(DomainEvent):
 # once they accept it. Only the terms that change are given (None: as before).
 
 
-class EngagementChangeProposed(DomainEvent):
+class ChangedTerms(DomainEvent):
+    """The terms a change of the task gives (None: as before); the place sealed with the orderer's key, and
+    ``place_changed`` saying it changes even where it cannot be read."""
+
+    engagement_id: uuid.UUID
+    expert_id: str
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_hours: Decimal | None = None
+    remote: bool | None = None
+    place: Personal = None
+    place_changed: bool = False
+
+
+class EngagementChangeProposed(ChangedTerms):
     """The orderer changed the task's date, time, length or place after the expert accepted it: the change waits
-    for the expert's answer, the engagement keeping its terms meanwhile. A later change replaces one waiting. The
-    place is sealed with the orderer's key; ``place_changed`` says it changes even where it cannot be read."""
-
-    engagement_id: uuid.UUID
-    expert_id: str
-    date: dt.date | None = None
-    start_time: dt.time | None = None
-    duration_hours: Decimal | None = None
-    remote: bool | None = None
-    place: Personal = None
-    place_changed: bool = False
+    for the expert's answer, the engagement keeping its terms meanwhile. A later change replaces one waiting."""
 
 
-class EngagementChangeAccepted(DomainEvent):
+class EngagementChangeAccepted(ChangedTerms):
     """The expert accepted the proposed change: the engagement's terms are the changed ones, and the contracts
-    service amends the contract (a new version, which both parties sign again). The place is sealed with the
-    orderer's key: contracts reads it as null, and ``place_changed`` tells it the place changed (as the order has
-    it)."""
-
-    engagement_id: uuid.UUID
-    expert_id: str
-    date: dt.date | None = None
-    start_time: dt.time | None = None
-    duration_hours: Decimal | None = None
-    remote: bool | None = None
-    place: Personal = None
-    place_changed: bool = False
+    service amends the contract (a new version, which both parties sign again). Contracts cannot open the place:
+    it reads it as null, and ``place_changed`` tells it the place changed (as the order has it)."""
 
 
 class EngagementChangeDeclined(DomainEvent):

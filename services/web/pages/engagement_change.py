@@ -53,27 +53,29 @@ async def accept(request: Request) -> Response:
                     request)
 
 
-async def decline(request: Request) -> Response:
-    person = await acting_as(request, "expert")
+async def engagement_form(request: Request, roles: tuple[str, ...], form: Form, subject: str, title: str,
+                          intro: str, notice: str) -> Response:
+    """A form about one engagement, for one of ``roles``, back to the engagement's page once sent."""
+    person = await acting_as(request, *roles)
     engagement_id = str(request.path_params["engagement_id"])
     back = f"/engagements/{engagement_id}"
-    return await handle_form(request, person, DECLINE_FORM, "orders.cmd.decline_change", "form_page.html",
-                             {"title": _("Decline the change"), "back": back,
-                              "intro": _("The engagement keeps the terms you accepted. The orderer decides whether "
-                                         "to go on with them.")},
-                             back, N_("You declined the change: the engagement keeps its terms."),
+    return await handle_form(request, person, form, subject, "form_page.html",
+                             {"title": title, "back": back, "intro": intro}, back, notice,
                              extra={"engagement_id": engagement_id})
 
 
+async def decline(request: Request) -> Response:
+    return await engagement_form(
+        request, ("expert",), DECLINE_FORM, "orders.cmd.decline_change", _("Decline the change"),
+        _("The engagement keeps the terms you accepted. The orderer decides whether to go on with them."),
+        N_("You declined the change: the engagement keeps its terms."))
+
+
 async def cancel(request: Request) -> Response:
-    person = await acting_as(request, "expert", "orderer")
-    engagement_id = str(request.path_params["engagement_id"])
-    back = f"/engagements/{engagement_id}"
-    return await handle_form(request, person, CANCEL_FORM, "orders.cmd.cancel_engagement", "form_page.html",
-                             {"title": _("Cancel the engagement"), "back": back,
-                              "intro": _("After both have signed the contract, its cancellation terms decide what "
-                                         "is owed.")},
-                             back, N_("The engagement is cancelled."), extra={"engagement_id": engagement_id})
+    return await engagement_form(
+        request, ("expert", "orderer"), CANCEL_FORM, "orders.cmd.cancel_engagement", _("Cancel the engagement"),
+        _("After both have signed the contract, its cancellation terms decide what is owed."),
+        N_("The engagement is cancelled."))
 
 
 ROUTES = [
