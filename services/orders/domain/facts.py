@@ -98,3 +98,4 @@ class Candidate:
     listed: ListedExpert | None
     bookings: tuple[Booking, ...] = ()
     weekdays: frozenset[int] | None = None  # the days of the week they take assignments on (None: never said)
+    away: bool = False  # the task's day is one of their dates away (as the registry said)

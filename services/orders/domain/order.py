@@ -137,10 +137,11 @@ class Order(CandidateTurns):
 
     def make_offer(self, offer_id: uuid.UUID, expert_id: str, expert: ListedExpert | None, now: dt.datetime,
                    engagements: list[Engagement], expires_at: dt.datetime | None = None,
-                   bookings: tuple[Booking, ...] = (), weekdays: frozenset[int] | None = None) -> Offer:
+                   bookings: tuple[Booking, ...] = (), weekdays: frozenset[int] | None = None,
+                   away: bool = False) -> Offer:
         """Offer the task to one expert the orderer chose."""
         self._still_open()
-        refused = self._refusal(Candidate(expert, bookings, weekdays))
+        refused = self._refusal(Candidate(expert, bookings, weekdays, away))
         if refused is not None:
             refuse(expert_id, *refused)
         task_starts = start_of(self.date)

@@ -3,6 +3,7 @@ its review, availability, memberships."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, UrlConstraints
@@ -97,6 +98,15 @@ class FindExperts(Request):
     available_on: Day | None = None
     page: int = Field(1, ge=1, le=1000)
     page_size: int = Field(20, ge=1, le=100)
+    purpose: AccessPurpose | None = None
+
+
+class ExpertsAway(Request):
+    """Which of the experts marked the day as a date away (never the dates, nor why): another service asks it
+    in the name of the person offering them a task."""
+
+    expert_ids: list[Identifier] = Field(min_length=1, max_length=50)
+    date: dt.date
     purpose: AccessPurpose | None = None
 
 

@@ -37,6 +37,9 @@ class Stack:
     async def registry(self, command, **body):
         return await request(self.nc, f"kokemus.registry.cmd.{command}", body)
 
+    async def registry_query(self, query, **body):
+        return await request(self.nc, f"kokemus.registry.query.{query}", body)
+
     async def cmd(self, command, **body):
         return await request(self.nc, f"kokemus.orders.cmd.{command}", body)
 
