@@ -3,7 +3,6 @@ its review, availability, memberships."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, UrlConstraints
@@ -106,7 +105,7 @@ class ExpertsAway(Request):
     in the name of the person offering them a task."""
 
     expert_ids: list[Identifier] = Field(min_length=1, max_length=50)
-    date: dt.date
+    date: Day
     purpose: AccessPurpose | None = None
 
 

@@ -14,7 +14,7 @@ from services.web.backend import Person
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
-from services.web.pages.engagement_change import engagement_form
+from services.web.pages.engagement_change import engagement_form, term_fields
 from services.web.rendering import QUESTION_TEXTS, render
 from shared.clock import Clock
 from shared.messaging.rpc import RemoteError
@@ -30,12 +30,7 @@ DELIVERY_FORM = Form(fields=(
 PAYMENT_FORM = Form(fields=(Field("paid_on", N_("Paid on"), kind="date", width="short", required=False,
                                   hint=N_("Leave empty for today.")),), submit=N_("Record the payment"))
 AMEND_FORM = Form(fields=(
-    Field("task_date", N_("Date"), kind="date", width="short", required=False),
-    Field("start_time", N_("Start time"), width="short", required=False, hint=N_("For example 09:30")),
-    Field("duration_hours", N_("Length in hours"), kind="number", width="short", required=False),
-    Field("remote", N_("Remote or on site"), kind="radios", required=False,
-          options=(("true", N_("Remote work")), ("false", N_("On site")))),
-    Field("place", N_("Place"), required=False),
+    *term_fields("task_date"),
     Field("hourly_fee", N_("Fee in euros an hour"), kind="number", width="short", required=False),
     Field("fixed_fee", N_("Or the fee in euros for the whole task"), kind="number", width="short", required=False),
 ), submit=N_("Amend the contract"))

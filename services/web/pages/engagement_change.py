@@ -12,15 +12,21 @@ from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 
-CHANGE_FORM = Form(fields=(
-    Field("topic", N_("Topic"), required=False),
-    Field("date", N_("Date"), kind="date", width="short", required=False),
-    Field("start_time", N_("Start time"), width="short", required=False, hint=N_("For example 09:30")),
-    Field("duration_hours", N_("Length in hours"), kind="number", width="short", required=False),
-    Field("remote", N_("Remote or on site"), kind="radios", required=False,
-          options=(("true", N_("Remote work")), ("false", N_("On site")))),
-    Field("place", N_("Place"), required=False),
-), submit=N_("Change the order"))
+
+def term_fields(date_field: str) -> tuple[Field, ...]:
+    """The task's terms a change or an amendment may give, each optional: only what changes is filled in."""
+    return (
+        Field(date_field, N_("Date"), kind="date", width="short", required=False),
+        Field("start_time", N_("Start time"), width="short", required=False, hint=N_("For example 09:30")),
+        Field("duration_hours", N_("Length in hours"), kind="number", width="short", required=False),
+        Field("remote", N_("Remote or on site"), kind="radios", required=False,
+              options=(("true", N_("Remote work")), ("false", N_("On site")))),
+        Field("place", N_("Place"), required=False),
+    )
+
+
+CHANGE_FORM = Form(fields=(Field("topic", N_("Topic"), required=False), *term_fields("date")),
+                   submit=N_("Change the order"))
 DECLINE_FORM = Form(fields=(
     Field("reason", N_("Why do you decline the change?"), kind="textarea",
           hint=N_("The orderer sees your reason. Do not write anything about your health here.")),

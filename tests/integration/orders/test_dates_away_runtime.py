@@ -9,11 +9,10 @@ import pytest
 
 from shared.messaging.rpc import RemoteError
 from tests.integration.orders.stack import (
-    COORDINATOR,
     EXPERT,
     ORDERER,
     TASK_DAY,
-    TODAY,
+    listed_expert,
     listed_ngo_expert_and_orderer,
     place_order,
 )
@@ -25,13 +24,7 @@ PEKKA = {"id": "pekka", "role": "expert"}
 
 async def test_an_offer_on_a_date_away_is_refused_and_a_ranked_candidate_away_is_skipped(stack):
     await listed_ngo_expert_and_orderer(stack)
-    await stack.registry("register_expert", actor=COORDINATOR, expert_id="pekka", organization_id="mieli",
-                         name="Pekka P", email="pekka@example.org")
-    await stack.registry("record_training", actor=COORDINATOR, expert_id="pekka", completed_on=str(TODAY),
-                         trained_by="mieli")
-    await stack.registry("give_consent", actor=PEKKA, expert_id="pekka")
-    await stack.registry("list_expert", actor=COORDINATOR, expert_id="pekka", topics=["mental health"])
-    await stack.orders_table_has("listed_experts WHERE expert_id = 'pekka'")
+    await listed_expert(stack, PEKKA, "Pekka P")
     away = {"starts_on": str(TASK_DAY - dt.timedelta(days=1)), "ends_on": str(TASK_DAY)}
     await stack.registry("set_availability", actor=EXPERT, expert_id="maija", weekdays=[1, 2, 3, 4, 5, 6, 7],
                          blackouts=[away])
