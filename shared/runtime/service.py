@@ -27,7 +27,7 @@ from shared.events import Actor
 from shared.eventstore.keyring import KeyRing, KeyRingError, rewrap_subject_keys
 from shared.eventstore.postgres import PostgresEventStore
 from shared.identity import TokenVerifier, public_keys
-from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
+from shared.messaging.consumer import DeadLetters, IdempotentConsumer, KeyedLocks, subscribe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
 from shared.messaging.streams import ensure_stream, stream_exists, wait_for_stream
@@ -189,6 +189,7 @@ class ServiceRuntime:
         admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.relay, self.consumers)
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
                         Dispatcher(uow, admin_deps, CommandReplies(self.schema)), verifier_of(s))
+        ordering = KeyedLocks()  # one engagement's events one after another, from whichever source
         for source, table in definition.consumes.items():
             consumer = IdempotentConsumer(
                 f"{self.name}-from-{source}",
@@ -199,6 +200,7 @@ class ServiceRuntime:
                 dead_letters,
                 max_deliveries=s.max_deliveries,
                 backoff_seconds=s.retry_backoff_seconds,
+                ordering=ordering,
             )
             self.consumers.append(consumer)
             if source in missing:

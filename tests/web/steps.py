@@ -32,6 +32,12 @@ async def appoint_contact(coordinator: Visitor, organization_id: str, person_id:
     await coordinator.submit()
 
 
+async def sign_agreement(visitor: Visitor, organization_id: str, agreement_id: str) -> None:
+    """A party reads the agreement's latest version and signs it."""
+    await visitor.visit(f"/agreements/{organization_id}/{agreement_id}")
+    await visitor.submit(f"form[action='/agreements/{organization_id}/{agreement_id}/sign']")
+
+
 async def grant_orderer(coordinator: Visitor, orderer_id: str, name: str, email: str) -> None:
     await coordinator.visit("/coordinator/orderers/new")
     await fill(coordinator, {"#f-orderer-id": orderer_id, "#f-orderer-name": name, "#f-email": email})

@@ -24,6 +24,12 @@ ANOTHERS = [
     (PEKKA, "registry.cmd.erase_expert", {"expert_id": "maija"}),
     (OTHER_SCHOOL, "registry.cmd.erase_orderer", {"orderer_id": "school", "ground": "objection"}),
     (OTHER_CONTACT, "registry.cmd.erase_contact_person", {"person_id": "olli", "ground": "objection"}),
+    # a contact person on another organization's agreement
+    (OTHER_CONTACT, "registry.cmd.sign_organization_agreement", {"organization_id": "mieli", "agreement_id": "a-1",
+                                                                 "document_hash": "0" * 64}),
+    (OTHER_CONTACT, "registry.query.organization_agreement", {"organization_id": "mieli", "agreement_id": "a-1"}),
+    (OTHER_CONTACT, "registry.query.organization_agreement_pdf", {"organization_id": "mieli",
+                                                                  "agreement_id": "a-1"}),
     (PEKKA, "registry.query.get_expert", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.change_profile", {"expert_id": "maija"}),
     (PEKKA, "registry.cmd.submit_profile", {"expert_id": "maija"}),

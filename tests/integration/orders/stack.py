@@ -17,6 +17,7 @@ from shared.events import SYSTEM, NewEvent
 from shared.eventstore import chain, codec
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
+from tests.agreement_steps import agree
 from tests.callers import request
 from tests.conftest import eventually
 
@@ -39,6 +40,17 @@ class Stack:
 
     async def registry_query(self, query, **body):
         return await request(self.nc, f"kokemus.registry.query.{query}", body)
+    async def agree(self, organization_id, agreement_id, valid_from, valid_until=None):
+        """The organization's agreement with the county in force: a contact person appointed, the agreement
+        drafted and signed by both parties."""
+        await self.registry("appoint_contact_person", actor=COORDINATOR, organization_id=organization_id,
+                            person_id="olli", name="Olli", email="olli@example.org")
+
+        async def send(name, actor, body):
+            return await request(self.nc, f"kokemus.registry.{name}", {"actor": actor, **body})
+
+        contact = {"id": "olli", "role": "organization_contact", "organization_id": organization_id}
+        return await agree(send, COORDINATOR, contact, organization_id, agreement_id, valid_from, valid_until)
 
     async def cmd(self, command, **body):
         return await request(self.nc, f"kokemus.orders.cmd.{command}", body)
