@@ -28,6 +28,7 @@ from services.web.pages import (
     auditor,
     coordinator,
     engagement,
+    engagement_change,
     expenses,
     expert,
     follow_up,
@@ -147,8 +148,9 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES, *agreements.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *engagement_change.ROUTES, *expenses.ROUTES, *routing.ROUTES,
+              *payments.ROUTES, *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES,
+              *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

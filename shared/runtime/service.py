@@ -80,11 +80,11 @@ def attach_requests(broker: NatsBroker, definition: ServiceDefinition[Any, Any],
 
 
 def _server(kind: str, table: dict[str, tuple[type[BaseModel], Any]], dispatcher: Dispatcher) -> Any:
-    async def serve(name: str, request: BaseModel, actor: Actor) -> dict[str, Any]:
+    async def serve(name: str, request: BaseModel, actor: Actor, token: str | None) -> dict[str, Any]:
         handler = table[name][1]
         if kind == "cmd":
-            return await dispatcher.command(name, handler, request, actor)
-        return await dispatcher.query(handler, request, actor)
+            return await dispatcher.command(name, handler, request, actor, token)
+        return await dispatcher.query(handler, request, actor, token)
 
     return serve
 

@@ -48,6 +48,7 @@ from services.registry.handlers.organizations import (
 from services.registry.handlers.queries import (
     access_log,
     consent_history,
+    experts_away,
     find_experts,
     get_expert,
     get_organization,
@@ -116,6 +117,7 @@ COMMANDS: Commands = {
 QUERIES: Queries = {
     "search_bank": (m.SearchBank, search_bank),
     "find_experts": (m.FindExperts, find_experts),
+    "experts_away": (m.ExpertsAway, experts_away),
     "profiles_to_review": (m.ProfilesToReview, profiles_to_review),
     "consent_history": (m.ConsentHistory, consent_history),
     "who_viewed": (m.WhoViewed, who_viewed),

@@ -66,6 +66,20 @@ async def find_experts(query: m.FindExperts, ctx: QueryContext, deps: Deps) -> d
     return {"total": found.total, "page": query.page, "page_size": query.page_size, "results": results}
 
 
+async def experts_away(query: m.ExpertsAway, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """Which of the experts marked the day as a date away: only which, never their dates nor why (for someone who
+    may search the bank: orders asks it in the name of the orderer or coordinator making an offer). Whom it was
+    asked about is recorded, as a search is."""
+    await require_may_search(ctx, deps)
+    away = []
+    for expert_id in dict.fromkeys(query.expert_ids):
+        expert = await deps.uow.load(Expert, expert_id, must_exist=False)
+        if any(period.starts_on <= query.date <= period.ends_on for period in expert.availability.blackouts):
+            away.append(expert_id)
+    await record_access(deps, ctx.actor, query.purpose, search=list(dict.fromkeys(query.expert_ids)))
+    return {"date": str(query.date), "away": away}
+
+
 def _consents(expert: Expert, today: dt.date) -> list[dict[str, Any]]:
     return [{"purpose": c.purpose, "given_on": str(c.given_on) if c.given_on else None,
              "valid_until": str(c.valid_until) if c.valid_until else None, "in_force": c.in_force(today)}

@@ -41,6 +41,8 @@ ANOTHERS = [
     (PEKKA, "registry.query.who_viewed", {"expert_id": "maija"}),
     (PEKKA, "orders.cmd.accept_offer", {"order_id": "{order_id}", "offer_id": "{offer_id}"}),
     (PEKKA, "orders.query.get_engagement", {"engagement_id": "{engagement_id}"}),
+    (PEKKA, "orders.cmd.accept_change", {"engagement_id": "{engagement_id}"}),
+    (PEKKA, "orders.cmd.decline_change", {"engagement_id": "{engagement_id}", "reason": "x"}),
     (PEKKA, "contracts.cmd.sign_contract", {"engagement_id": "{engagement_id}", "party": "expert"}),
     (PEKKA, "contracts.query.get_contract", {"engagement_id": "{engagement_id}"}),
     (PEKKA, "contracts.query.contract_document", {"engagement_id": "{engagement_id}"}),
