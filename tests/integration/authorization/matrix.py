@@ -148,6 +148,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("identity", "sign_out"): EVERYONE,
     ("identity", "token"): EVERYONE,
     ("identity", "published_keys"): EVERYONE,
+    ("identity", "my_sign_ins"): {K, E, ORD},  # one's own sign-ins only: the body names no one
     **{(service, name): ({C, S} if name in admin.COMMANDS else STAFF)
        for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
 }
@@ -289,6 +290,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("identity", "sign_out"): {"session": "s" * 30},
         ("identity", "token"): {"session": "s" * 30},
         ("identity", "published_keys"): {},
+        ("identity", "my_sign_ins"): {},
         ("audit", "checkpoint_heads"): {"checkpoint_id": str(uuid.uuid4()), "service": "orders"},
         **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
                              {"event_id": str(uuid.uuid4())} if name == "republish_parked_event" else
