@@ -31,6 +31,7 @@ class Organization(Aggregate):
         self.kind: OrganizationKind | None = None
         self.contact_person_id: str | None = None
         self.contacts: dict[str, str | None] = {}  # person id -> name (None once erased)
+        self.contact_emails: dict[str, str | None] = {}  # person id -> address (None once erased)
         self.agreements: dict[str, tuple[dt.date, dt.date | None]] = {}
 
     @classmethod
@@ -82,9 +83,11 @@ class Organization(Aggregate):
 
     def when_ContactPersonAppointed(self, event: ContactPersonAppointed) -> None:
         self.contacts[event.person_id] = event.name
+        self.contact_emails[event.person_id] = event.email
 
     def when_ContactPersonRemoved(self, event: ContactPersonRemoved) -> None:
         self.contacts.pop(event.person_id, None)
+        self.contact_emails.pop(event.person_id, None)
 
     def when_OrganizationAgreementSigned(self, event: OrganizationAgreementSigned) -> None:
         self.agreements[event.agreement_id] = (event.valid_from, event.valid_until)

@@ -57,6 +57,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("registry", "list_orderers"): {C},
     ("registry", "list_experts"): {C, K},
     ("registry", "whois"): {S},
+    ("registry", "my_record"): {K, ORD},  # one's own record only: the body names no one
     ("registry", "answer_membership"): {E},
     ("registry", "leave_organization"): {E},
     ("registry", "change_profile"): {E},
@@ -291,6 +292,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("identity", "token"): {"session": "s" * 30},
         ("identity", "published_keys"): {},
         ("identity", "my_sign_ins"): {},
+        ("registry", "my_record"): {},
         ("audit", "checkpoint_heads"): {"checkpoint_id": str(uuid.uuid4()), "service": "orders"},
         **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
                              {"event_id": str(uuid.uuid4())} if name == "republish_parked_event" else
