@@ -14,7 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from services.feedback import messages as m
-from services.feedback.domain import Answers, EngagementFeedback, FormState
+from services.feedback.domain import Answers, EngagementFeedback, FormState, answers_subject
 from services.feedback.events import Form
 from services.feedback.export import as_csv
 from services.feedback.questionnaire import SCALE, Questionnaire
@@ -70,7 +70,9 @@ async def submit_feedback(cmd: m.SubmitFeedback, ctx: CommandContext, deps: Deps
                       f"a version from 1 to {questionnaire.current}")
     answers = Answers(version, dict(cmd.ratings), dict(cmd.choices), dict(cmd.texts))
     feedback.submit(cmd.form, questionnaire.questions(version), answers, cmd.free_text)
-    # The expert is the data subject of both forms: either free text may tell of their life situation.
+    # The expert is the data subject of both forms: either free text may tell of their life situation. The
+    # answers are sealed with the form's own key (answers_subject), which the expert's erasure and the free-text
+    # retention rule shred.
     await ctx.session.save(feedback, ctx.meta(engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
     if is_low(cmd.form, answers.ratings) and feedback.expert_id is not None:
         await raise_follow_ups(ctx, deps, cmd.engagement_id, feedback.expert_id)
@@ -102,6 +104,7 @@ def _form_view(form: Form, state: FormState) -> dict[str, Any]:
         "choices": state.choices,
         "texts": state.texts,  # None once the expert is erased
         "free_text": state.free_text,  # None once the expert is erased
+        "redacted_by": state.redacted_by,  # the retention rule that erased the free text
     }
 
 
@@ -198,6 +201,9 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     their open forms, as nothing personal can be recorded about them any more and nobody is reminded."""
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
+    for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
+        for form in Form:
+            await ctx.session.shred(answers_subject(engagement_id, form))
     await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
     await forget_follow_ups(ctx, deps, expert_id)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):

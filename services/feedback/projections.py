@@ -163,6 +163,21 @@ class FeedbackTables(PostgresViews):
         )
         return [row["engagement_id"] for row in rows]
 
+    async def on_FeedbackTextRedacted(self, e: ev.FeedbackTextRedacted, conn: Any, event: Envelope[Any]) -> None:
+        await conn.execute(
+            f"UPDATE {self.schema}.forms SET text_redacted_at = $3 WHERE engagement_id = $1 AND form = $2",
+            e.engagement_id, e.form.value, event.recorded_at,
+        )
+
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        rows = await self.db.fetch(
+            f"""SELECT engagement_id, form FROM {self.schema}.forms
+                WHERE status = $1 AND text_redacted_at IS NULL AND requested_at <= $2
+                ORDER BY requested_at, engagement_id, form LIMIT $3""",
+            Status.answered.value, requested_before, limit,
+        )
+        return [(row["engagement_id"], ev.Form(row["form"])) for row in rows]
+
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(
             f"""SELECT f.engagement_id, f.form, f.requested_at, f.status, f.ratings, f.questionnaire_version,

@@ -64,6 +64,11 @@ class FeedbackViews(Protocol):
         the longest waiting first (then by id), at most ``limit``."""
         ...
 
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        """Answered forms requested before ``requested_before`` whose free text no retention rule has erased yet,
+        the oldest first, at most ``limit`` (services/feedback/retention.py)."""
+        ...
+
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         """Every form requested at or after ``begins`` and before ``ends``, with its engagement's task kind and
         its expert's organizations (sorted)."""
@@ -108,6 +113,7 @@ class _Form:
     status: Status = Status.open
     ratings: dict[str, int] | None = None
     version: int | None = None
+    text_redacted: bool = False
 
 
 class InMemoryFeedbackViews(Projection):
@@ -167,6 +173,15 @@ class InMemoryFeedbackViews(Projection):
                     and form.last_prompted_at <= prompted_before):
                 waiting_since[eid] = min(form.last_prompted_at, waiting_since.get(eid, form.last_prompted_at))
         return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
+
+    async def on_FeedbackTextRedacted(self, e: ev.FeedbackTextRedacted, conn: Any, _: Envelope[Any]) -> None:
+        self.forms[(e.engagement_id, e.form)].text_redacted = True
+
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        due = sorted((form.requested_at, eid, key) for (eid, key), form in self.forms.items()
+                     if form.status is Status.answered and not form.text_redacted
+                     and form.requested_at <= requested_before)
+        return [(eid, key) for _, eid, key in due][:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         found = []
