@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from services.contracts.handlers import legal_hold
+from services.web.pages.my_data import SERVICE_TEXTS
 from shared.messaging.rpc import RemoteError
 from tests.web.fakes import FakeServices, capacity, sign_in, web_client
 
@@ -23,6 +25,8 @@ ANSWERS = {
     "contracts.query.income_summary": {"annual_limit": "1200.00"},
     "notifications.query.get_contact": {"email": "maija@koti.fi", "language": "fi"},
     "identity.query.my_sign_ins": {"sign_ins": [{"provider": "people", "begun_at": "2026-11-30T09:00:00+00:00"}]},
+    "contracts.query.legal_holds": {"expert_id": "maija", "kept_after_erasure": False, "kept": [
+        {"what": legal_hold.WHAT, "payments": 2, "rule": legal_hold.RULE, "until": "2032-12-31"}]},
 }
 
 
@@ -36,6 +40,9 @@ def test_the_expert_reads_and_downloads_what_every_service_holds_about_them():
             assert shown in page.text, shown
         assert "Ei juuri nyt saatavilla" in page.text and "list_contracts" in page.text  # named, not hidden
         assert "Sähköpostiosoite" in page.text and "Kirjautumistapa" in page.text  # field names read in Finnish
+        # What is kept under a legal obligation, under which rule, until when: the rule in Finnish too.
+        assert "Säilytetään lakisääteisesti" in page.text and "2032-12-31" in page.text
+        assert "Kirjanpitolaki 2:10 §: tositteet säilytetään kuusi vuotta" in page.text
         download = client.get("/expert/my-data.json")
     assert download.headers["content-disposition"] == 'attachment; filename="my-data.json"'
     document = json.loads(download.text)
@@ -93,3 +100,7 @@ def test_an_orderer_and_a_contact_person_read_their_own_data_each_asked_in_their
         page = client.get("/organization/my-data")
         assert page.status_code == 200 and "Olli Ohjaaja" in page.text
         assert client.get("/orderer/my-data").status_code == 403
+
+
+def test_the_legal_hold_texts_the_page_translates_are_the_contracts_services_own():
+    assert {legal_hold.RULE, legal_hold.WHAT} <= set(SERVICE_TEXTS)

@@ -43,6 +43,7 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
         (N_("My engagements"), "orders.query.list_engagements", _nothing),
         (N_("Contracts"), "contracts.query.list_contracts", _nothing),
         (N_("My income limit"), "contracts.query.income_summary", _own("expert_id")),
+        (N_("Kept under a legal obligation"), "contracts.query.legal_holds", _own("expert_id")),
         MESSAGES,
         SIGN_INS,
     ),
@@ -74,7 +75,17 @@ LABELS = {
     "sign_ins": N_("Sign-ins"), "provider": N_("Sign-in method"), "begun_at": N_("Began"),
     "ends_at": N_("Valid until"), "ended_at": N_("Ended"),
     "kept": N_("Kept under a legal obligation"), "rule": N_("Rule"), "until": N_("Kept until"),
+    "what": N_("What"), "payments": N_("Payments"), "kept_after_erasure": N_("Kept after an erasure"),
 }
+
+# Values the services answer in English that the page shows in the reader's language, by their field's name:
+# the contracts service's legal hold (services/contracts/handlers/legal_hold.py, RULE and WHAT).
+TRANSLATED = {"rule", "what"}
+SERVICE_TEXTS = (
+    N_("Kirjanpitolaki 2:10 §: accounting vouchers are kept six years from the end of the year of payment; "
+       "the earnings payment reports to the Incomes Register are made from them"),
+    N_("payments to the expert: amounts, dates, contracts and engagements (no name, address or other contact)"),
+)
 
 
 async def gather(request: Request, person: Person) -> list[dict[str, Any]]:
@@ -96,7 +107,7 @@ def _pages(role: str) -> list[Route]:
     async def page(request: Request) -> Response:
         person = await acting_as(request, role)
         return render(request, "my_data.html", {"sections": await gather(request, person), "labels": LABELS,
-                                                "home": home}, person=person)
+                                                "translated": TRANSLATED, "home": home}, person=person)
 
     async def download(request: Request) -> Response:
         person = await acting_as(request, role)

@@ -123,6 +123,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "set_income_limit"): {C, E},
     ("contracts", "clear_income_limit"): {C, E},
     ("contracts", "income_summary"): {C, E},
+    ("contracts", "legal_holds"): {C, E},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
@@ -267,6 +268,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "set_income_limit"): {"expert_id": "maija", "annual_limit": "9000"},
         ("contracts", "clear_income_limit"): {"expert_id": "maija"},
         ("contracts", "income_summary"): {"expert_id": "maija"},
+        ("contracts", "legal_holds"): {"expert_id": "maija"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
