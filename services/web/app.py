@@ -27,6 +27,7 @@ from services.web.pages import (
     auditor,
     coordinator,
     engagement,
+    erasure,
     expenses,
     expert,
     follow_up,
@@ -147,7 +148,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
+              *income.ROUTES, *my_data.ROUTES, *erasure.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES,
+              *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [
