@@ -122,6 +122,21 @@ async def get_feedback(query: m.GetFeedback, ctx: QueryContext, deps: Deps) -> d
             "forms": {form.value: _form_view(form, feedback.forms[form]) for form in visible}}
 
 
+async def my_feedback(query: m.MyFeedback, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The signed-in expert's self-assessments or orderer's feedback forms, every engagement's (the right of
+    access): as get_feedback shows each, the free text erased by a retention rule named."""
+    ctx.require_role(*RESPONDENT_ROLE.values())
+    form = next(form for form, role in RESPONDENT_ROLE.items() if role is ctx.actor.role)
+    engagements = await (deps.views.engagements_of(ctx.actor.id) if ctx.actor.role is Role.expert
+                         else deps.views.engagements_ordered_by(ctx.actor.id))
+    forms = []
+    for engagement_id in engagements:
+        state = (await deps.uow.load(EngagementFeedback, str(engagement_id), must_exist=False)).forms.get(form)
+        if state is not None and state.respondent_id == ctx.actor.id:
+            forms.append({"engagement_id": str(engagement_id), **_form_view(form, state)})
+    return {"forms": forms}
+
+
 async def follow_up_report(query: m.FollowUpReport, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """Counts, answer rates and average ratings of the forms requested in a period (coordinator); no free
     text and no person in it."""
@@ -247,6 +262,7 @@ COMMANDS: Commands = {
 
 QUERIES: Queries = {
     "get_feedback": (m.GetFeedback, get_feedback),
+    "my_feedback": (m.MyFeedback, my_feedback),
     "follow_up_report": (m.FollowUpReport, follow_up_report),
     "feedback_questions": (m.FeedbackQuestions, feedback_questions),
     "wellbeing_follow_ups": (m.WellbeingFollowUps, wellbeing_follow_ups),

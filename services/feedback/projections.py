@@ -116,6 +116,13 @@ class FeedbackTables(PostgresViews):
         )
         return [row["engagement_id"] for row in rows]
 
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"SELECT engagement_id FROM {self.schema}.engagements WHERE orderer_id = $1 ORDER BY engagement_id",
+            orderer_id,
+        )
+        return [row["engagement_id"] for row in rows]
+
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         await self._db(connection).execute(
             f"""UPDATE {self.schema}.forms AS f SET ratings = f.ratings - $2::text[]

@@ -54,6 +54,10 @@ class FeedbackViews(Protocol):
 
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
 
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        """The engagements of the orderer's orders, by id (their own feedback, for their right of access)."""
+        ...
+
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         """Drop the answers to ``SEALED_QUESTIONS`` from the forms of the expert's engagements (the expert was
         erased: the events read without them now, and the report counts only what it may still show)."""
@@ -145,6 +149,9 @@ class InMemoryFeedbackViews(Projection):
 
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
         return [eid for eid, parties in self.engagements.items() if parties.expert_id == expert_id]
+
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        return sorted(eid for eid, parties in self.engagements.items() if parties.orderer_id == orderer_id)
 
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         for (eid, _), form in self.forms.items():

@@ -25,6 +25,7 @@ ANSWERS = {
     "contracts.query.income_summary": {"annual_limit": "1200.00"},
     "notifications.query.get_contact": {"email": "maija@koti.fi", "language": "fi"},
     "identity.query.my_sign_ins": {"sign_ins": [{"provider": "people", "begun_at": "2026-11-30T09:00:00+00:00"}]},
+    "feedback.query.my_feedback": {"forms": []},
     "contracts.query.legal_holds": {"expert_id": "maija", "kept_after_erasure": False, "kept": [
         {"what": legal_hold.WHAT, "payments": 2, "rule": legal_hold.RULE, "until": "2032-12-31"}]},
 }
@@ -71,6 +72,7 @@ ORDERER_ANSWERS = {
     "orders.query.list_orders": [{"order_id": "o1", "topic": "Toipuminen"}],
     "orders.query.list_engagements": [],
     "contracts.query.list_contracts": [],
+    "feedback.query.my_feedback": {"forms": [{"form": "orderer_feedback", "free_text": "Oppilaat kiittivät."}]},
     "notifications.query.get_contact": {"email": "rehtori@koti.fi"},
     "identity.query.my_sign_ins": {"sign_ins": []},
 }
@@ -82,7 +84,8 @@ def test_an_orderer_and_a_contact_person_read_their_own_data_each_asked_in_their
         sign_in(client, email="rehtori@turku.fi")
         page = client.get("/orderer/my-data")
         assert page.status_code == 200
-        for shown in ("Turun koulu", "rehtori@turku.fi", "Toipuminen", "Mitä olen katsonut", "Tunnukset voimassa"):
+        for shown in ("Turun koulu", "rehtori@turku.fi", "Toipuminen", "Mitä olen katsonut", "Tunnukset voimassa",
+                      "Oppilaat kiittivät."):
             assert shown in page.text, shown
         assert client.get("/expert/my-data").status_code == 403
         document = json.loads(client.get("/orderer/my-data.json").text)

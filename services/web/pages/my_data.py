@@ -32,6 +32,7 @@ def _nothing(_: Person) -> dict[str, Any]:
 
 SIGN_INS = (N_("My sign-ins"), "identity.query.my_sign_ins", _nothing)
 MESSAGES = (N_("Messages to me"), "notifications.query.get_contact", _nothing)
+FEEDBACK = (N_("Feedback"), "feedback.query.my_feedback", _nothing)
 
 # (title, subject, body): what each service holds about the person, asked in their own name, by their role.
 SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
@@ -42,6 +43,7 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
         (N_("Offers"), "orders.query.list_offers", _nothing),
         (N_("My engagements"), "orders.query.list_engagements", _nothing),
         (N_("Contracts"), "contracts.query.list_contracts", _nothing),
+        FEEDBACK,
         (N_("My income limit"), "contracts.query.income_summary", _own("expert_id")),
         (N_("Kept under a legal obligation"), "contracts.query.legal_holds", _own("expert_id")),
         MESSAGES,
@@ -52,6 +54,7 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
         (N_("My orders"), "orders.query.list_orders", _nothing),
         (N_("My engagements"), "orders.query.list_engagements", _nothing),
         (N_("Contracts"), "contracts.query.list_contracts", _nothing),
+        FEEDBACK,
         MESSAGES,
         SIGN_INS,
     ),
@@ -75,6 +78,7 @@ LABELS = {
     "sign_ins": N_("Sign-ins"), "provider": N_("Sign-in method"), "begun_at": N_("Began"),
     "ends_at": N_("Valid until"), "ended_at": N_("Ended"),
     "kept": N_("Kept under a legal obligation"), "rule": N_("Rule"), "until": N_("Kept until"),
+    "free_text": N_("Free text"), "redacted_by": N_("Erased by the retention rule"), "ratings": N_("Ratings"),
     "what": N_("What"), "payments": N_("Payments"), "kept_after_erasure": N_("Kept after an erasure"),
 }
 

@@ -126,6 +126,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "legal_holds"): {C, E},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
+    ("feedback", "my_feedback"): {E, ORD},  # one's own forms only: the body names no one
     ("feedback", "follow_up_report"): {C},
     ("feedback", "feedback_questions"): EVERYONE,
     ("feedback", "define_questionnaire"): {C},
@@ -271,6 +272,7 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "legal_holds"): {"expert_id": "maija"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
+        ("feedback", "my_feedback"): {},
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
         ("feedback", "feedback_questions"): {},
         ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},

@@ -76,6 +76,13 @@ async def test_free_text_is_erased_by_the_retention_rule_and_the_ratings_stay(en
         # Not yet three years: nothing is erased.
         kept = (await feedback(old))["forms"]["self_assessment"]
         assert (kept["free_text"], kept["redacted_by"]) == ("It brought my own illness back to mind.", None)
+        # Each respondent's own forms, every engagement's (their right of access).
+        mine = (await request(nc, "kokemus.feedback.query.my_feedback", {"actor": EXPERT}))["forms"]
+        assert sorted(view["free_text"] for view in mine) == ["Easier this time.",
+                                                              "It brought my own illness back to mind."]
+        theirs = (await request(nc, "kokemus.feedback.query.my_feedback", {"actor": ORDERER}))["forms"]
+        assert sorted((view["status"], view["free_text"] or "") for view in theirs) == [
+            ("answered", "The pupils talked about it for days."), ("open", "")]  # the newer one not filed yet
 
         clock.advance(days=365 + 2)  # three years and a day since the first delivery, one since the newer
 
@@ -90,6 +97,9 @@ async def test_free_text_is_erased_by_the_retention_rule_and_the_ratings_stay(en
         assert {view["status"] for view in forms.values()} == {"answered"}
         kept = (await feedback(newer))["forms"]["self_assessment"]
         assert (kept["free_text"], kept["redacted_by"]) == ("Easier this time.", None)
+        theirs = (await request(nc, "kokemus.feedback.query.my_feedback", {"actor": ORDERER}))["forms"]
+        assert sorted((view["status"], view["redacted_by"] or "") for view in theirs) == [
+            ("answered", RULE), ("open", "")]
 
         conn = await asyncpg.connect(environment.dsns["feedback"])
         try:
