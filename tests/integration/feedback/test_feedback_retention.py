@@ -3,7 +3,6 @@ feedback service's job erases both forms' free text (each application a Feedback
 form's key shredded), while the ratings stay for the report; a newer engagement's text is left as it is."""
 
 import contextlib
-import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -19,16 +18,19 @@ from shared.messaging.rpc import RemoteError
 from shared.runtime.service import ServiceRuntime
 from tests.callers import request
 from tests.conftest import eventually, upstream
+from tests.integration.feedback.test_feedback_service import (
+    COORDINATOR,
+    EXPERT,
+    ORDERER,
+    ORDERER_RATINGS,
+    SELF as SELF_LOW,
+    T0,
+)
 from tests.unit.feedback.fakes import MovableClock, engagement_opened
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("orders", "registry", "feedback")]
 
-COORDINATOR = {"id": "coordinator-1", "role": "coordinator"}
-EXPERT = {"id": "expert-1", "role": "expert"}
-ORDERER = {"id": "orderer-1", "role": "orderer"}
-SELF = {"preparation": 4, "own_wellbeing": 4, "experience_heard": 5, "would_do_again": 4}
-ORDERER_RATINGS = {"usefulness": 5, "expert_preparation": 4, "cooperation": 5, "would_order_again": 5}
-T0 = dt.datetime(2024, 3, 4, 10, tzinfo=dt.UTC)
+SELF = {**SELF_LOW, "own_wellbeing": 4}  # not low: no follow-up in this test
 
 
 async def test_free_text_is_erased_by_the_retention_rule_and_the_ratings_stay(environment):

@@ -4,40 +4,17 @@ person's sign-ins stay. Before that, the person sees their own sign-ins (my_sign
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import asyncpg
 import nats
 import pytest
 
-from services import definitions
 from shared.messaging.rpc import RemoteError, request
-from shared.runtime.service import ServiceRuntime
 from tests.conftest import eventually
+from tests.integration.identity.test_sign_in import bus, sign_in, token  # noqa: F401 (bus: the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.services("registry", "identity")]
-
-
-@pytest.fixture
-async def bus(environment) -> AsyncIterator[nats.NATS]:
-    runtimes = [ServiceRuntime(definitions()[name], environment.settings(name, development_sign_in=True))
-                for name in ("registry", "identity")]
-    await asyncio.gather(*(runtime.start(serve_http=False) for runtime in runtimes))
-    nc = await nats.connect(environment.nats_url)
-    yield nc
-    await nc.close()
-    for runtime in runtimes:
-        await runtime.stop()
-
-
-async def sign_in(nc: nats.NATS, **who) -> dict:
-    return await request(nc, "kokemus.identity.cmd.development_sign_in", who)
-
-
-async def token(nc: nats.NATS, session: str) -> dict:
-    return await request(nc, "kokemus.identity.query.token", {"session": session})
 
 
 async def refused(nc: nats.NATS, session: str) -> bool:
@@ -48,7 +25,7 @@ async def refused(nc: nats.NATS, session: str) -> bool:
     return False
 
 
-async def test_an_erased_orderers_and_contact_persons_sign_ins_end_and_are_forgotten(bus, environment):
+async def test_an_erased_orderers_and_contact_persons_sign_ins_end_and_are_forgotten(bus, environment):  # noqa: F811
     nc = bus
     coordinator = (await sign_in(nc, staff_role="coordinator"))["token"]
     await request(nc, "kokemus.registry.cmd.register_organization",
