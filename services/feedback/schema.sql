@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {schema}.forms (
     status            text        NOT NULL DEFAULT 'open',
     ratings           jsonb,
     questionnaire_version integer,
+    text_redacted_at  timestamptz,  -- when the free-text retention rule erased the form's text
     PRIMARY KEY (engagement_id, form)
 );
 CREATE INDEX IF NOT EXISTS forms_open ON {schema}.forms (last_prompted_at) WHERE status = 'open';
