@@ -68,7 +68,7 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
 # The services' field names the page shows in the reader's language; any other reads with its underscores as spaces.
 LABELS = {
     "name": N_("Name"), "email": N_("E-mail address"), "phone": N_("Phone number"), "language": N_("Language"),
-    "expert_id": N_("Expert"), "orderer_id": N_("Orderer"), "orderer_name": N_("Orderer"),
+    "expert_id": N_("Expert"), "orderer_id": N_("Orderer"), "orderer_name": N_("Name"),
     "person_id": N_("Person"), "organization_id": N_("Organization"), "organization_name": N_("Organization"),
     "engagement_id": N_("Engagement"), "order_id": N_("Order"), "contract_id": N_("Contract"),
     "topic": N_("Topic"), "place": N_("Place"), "status": N_("Status"), "fee": N_("Fee"), "amount": N_("Amount"),
@@ -78,6 +78,7 @@ LABELS = {
     "sign_ins": N_("Sign-ins"), "provider": N_("Sign-in method"), "begun_at": N_("Began"),
     "ends_at": N_("Valid until"), "ended_at": N_("Ended"),
     "kept": N_("Kept under a legal obligation"), "rule": N_("Rule"), "until": N_("Kept until"),
+    "year": N_("Year"), "texts": N_("Answers to free-text questions"), "choices": N_("Choices"),
     "free_text": N_("Free text"), "redacted_by": N_("Erased by the retention rule"), "ratings": N_("Ratings"),
     "what": N_("What"), "payments": N_("Payments"), "kept_after_erasure": N_("Kept after an erasure"),
 }
