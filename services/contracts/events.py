@@ -226,3 +226,14 @@ class IncomeLimitCleared(DomainEvent):
 
     expert_id: str
     key_no: int
+
+
+class PaymentRecordsKept(DomainEvent):
+    """The expert was erased, but the law requires their payment records to be kept: the payments (amounts,
+    dates, contracts and engagements, by the expert's pseudonymous id) stay in the history until ``kept_until``
+    under ``rule``. What was sealed with the expert's key (their expense claims' routes) is erased all the same."""
+
+    expert_id: str
+    payments: int
+    rule: str
+    kept_until: dt.date

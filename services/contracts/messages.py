@@ -140,6 +140,12 @@ class ClearIncomeLimit(Command):
     expert_id: Identifier
 
 
+class LegalHolds(Request):
+    """What the contracts service must keep of the expert whatever an erasure asks, under which rule, until when."""
+
+    expert_id: Identifier
+
+
 class IncomeSummary(Request):
     expert_id: Identifier
     year: int | None = Field(None, ge=2000, le=2100)  # this year when not given

@@ -18,12 +18,14 @@ from services.feedback.events import (
     FeedbackReminderSent,
     FeedbackRequested,
     FeedbackSubmitted,
+    FeedbackTextRedacted,
     Form,
     Question,
 )
 from services.feedback.questionnaire import check_answers
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, invalid
+from shared.events import DomainEvent
 
 FREE_TEXT_MAX = 4000
 MAX_REMINDERS = 3
@@ -47,6 +49,15 @@ class FormState:
     version: int | None = None  # the questionnaire version answered
     choices: dict[str, str] | None = None
     texts: dict[str, str] | None = None
+    redacted_by: str | None = None  # the retention rule that erased the free text
+
+
+def answers_subject(engagement_id: uuid.UUID | str, form: Form) -> str:
+    """The key a submitted form's sealed answers are sealed with: the form's own, so a retention rule can erase
+    one form's free text without erasing its expert; erasing the expert shreds these keys too. (Forms submitted
+    before these keys were sealed with the expert's key: redacted, they are hidden, and readable in the history
+    until the expert is erased.)"""
+    return f"answers-{engagement_id}-{form.value}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,16 @@ class EngagementFeedback(Aggregate):
         for form in self.open_forms():
             self.record(FeedbackClosedUnanswered(engagement_id=self.engagement_id, form=form))
 
+    def redact(self, form: Form, rule: str) -> None:
+        """Apply a retention rule to the form's free text (the caller shreds answers_subject)."""
+        state = self.forms.get(form)
+        if state is None or state.status is not Status.answered or state.redacted_by is not None:
+            raise Conflict(f"the {form.value} form of engagement {self.id} has no free text to redact")
+        self.record(FeedbackTextRedacted(engagement_id=self.engagement_id, form=form, rule=rule))
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        return answers_subject(self.id, event.form) if isinstance(event, FeedbackSubmitted) else None
+
     def when_FeedbackRequested(self, event: FeedbackRequested) -> None:
         self.forms[event.form] = FormState(event.respondent_id, event.requested_at, event.requested_at)
 
@@ -146,3 +167,7 @@ class EngagementFeedback(Aggregate):
 
     def when_FeedbackClosedUnanswered(self, event: FeedbackClosedUnanswered) -> None:
         self.forms[event.form].status = Status.closed
+
+    def when_FeedbackTextRedacted(self, event: FeedbackTextRedacted) -> None:
+        state = self.forms[event.form]
+        state.free_text, state.texts, state.redacted_by = None, None, event.rule

@@ -165,6 +165,15 @@ class FeedbackClosedUnanswered(DomainEvent):
     form: Form
 
 
+class FeedbackTextRedacted(DomainEvent):
+    """The retention rule ``rule`` was applied to a submitted form: its free text and free-text answers (and what
+    else the submission sealed) are erased, their key shredded. The ratings and choices stay for the report."""
+
+    engagement_id: uuid.UUID
+    form: Form
+    rule: str
+
+
 class WellbeingFollowUpRaised(DomainEvent):
     """The expert answered their own wellbeing low after an assignment: their organization's contact person is
     asked to get in touch (the organization supports its experts). Which expert, and after which engagement,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.contracts import events as contracts
 from services.feedback import messages as m
-from services.feedback.domain import Answers, EngagementFeedback, FormState
+from services.feedback.domain import Answers, EngagementFeedback, FormState, answers_subject
 from services.feedback.events import Form
 from services.feedback.export import as_csv
 from services.feedback.questionnaire import SCALE, Questionnaire
@@ -71,7 +71,9 @@ async def submit_feedback(cmd: m.SubmitFeedback, ctx: CommandContext, deps: Deps
                       f"a version from 1 to {questionnaire.current}")
     answers = Answers(version, dict(cmd.ratings), dict(cmd.choices), dict(cmd.texts))
     feedback.submit(cmd.form, questionnaire.questions(version), answers, cmd.free_text)
-    # The expert is the data subject of both forms: either free text may tell of their life situation.
+    # The expert is the data subject of both forms: either free text may tell of their life situation. The
+    # answers are sealed with the form's own key (answers_subject), which the expert's erasure and the free-text
+    # retention rule shred.
     await ctx.session.save(feedback, ctx.meta(engagement_id=cmd.engagement_id, subject_id=feedback.expert_id))
     if is_low(cmd.form, answers.ratings) and feedback.expert_id is not None:
         await raise_follow_ups(ctx, deps, cmd.engagement_id, feedback.expert_id)
@@ -103,6 +105,7 @@ def _form_view(form: Form, state: FormState) -> dict[str, Any]:
         "choices": state.choices,
         "texts": state.texts,  # None once the expert is erased
         "free_text": state.free_text,  # None once the expert is erased
+        "redacted_by": state.redacted_by,  # the retention rule that erased the free text
     }
 
 
@@ -118,6 +121,21 @@ async def get_feedback(query: m.GetFeedback, ctx: QueryContext, deps: Deps) -> d
         raise Forbidden("only a coordinator or the form's respondent may see an engagement's feedback")
     return {"engagement_id": str(query.engagement_id), "completed": feedback.completed,
             "forms": {form.value: _form_view(form, feedback.forms[form]) for form in visible}}
+
+
+async def my_feedback(query: m.MyFeedback, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """The signed-in expert's self-assessments or orderer's feedback forms, every engagement's (the right of
+    access): as get_feedback shows each, the free text erased by a retention rule named."""
+    ctx.require_role(*RESPONDENT_ROLE.values())
+    form = next(form for form, role in RESPONDENT_ROLE.items() if role is ctx.actor.role)
+    engagements = await (deps.views.engagements_of(ctx.actor.id) if ctx.actor.role is Role.expert
+                         else deps.views.engagements_ordered_by(ctx.actor.id))
+    forms = []
+    for engagement_id in engagements:
+        state = (await deps.uow.load(EngagementFeedback, str(engagement_id), must_exist=False)).forms.get(form)
+        if state is not None and state.respondent_id == ctx.actor.id:
+            forms.append({"engagement_id": str(engagement_id), **_form_view(form, state)})
+    return {"forms": forms}
 
 
 async def follow_up_report(query: m.FollowUpReport, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
@@ -199,6 +217,9 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     their open forms, as nothing personal can be recorded about them any more and nobody is reminded."""
     expert_id = event.payload.expert_id
     await ctx.session.shred(expert_id)
+    for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
+        for form in Form:
+            await ctx.session.shred(answers_subject(engagement_id, form))
     await deps.views.forget_sealed_answers(expert_id, ctx.session.connection)
     await forget_follow_ups(ctx, deps, expert_id)
     for engagement_id in await deps.views.engagements_of(expert_id, ctx.session.connection):
@@ -242,6 +263,7 @@ COMMANDS: Commands = {
 
 QUERIES: Queries = {
     "get_feedback": (m.GetFeedback, get_feedback),
+    "my_feedback": (m.MyFeedback, my_feedback),
     "follow_up_report": (m.FollowUpReport, follow_up_report),
     "feedback_questions": (m.FeedbackQuestions, feedback_questions),
     "wellbeing_follow_ups": (m.WellbeingFollowUps, wellbeing_follow_ups),

@@ -38,6 +38,10 @@ class GetFeedback(Request):
     engagement_id: uuid.UUID
 
 
+class MyFeedback(Request):
+    """The signed-in respondent's own forms, every engagement's; the body names no one."""
+
+
 class FollowUpReport(Request):
     """A period of Finnish calendar days, both ends included."""
 

@@ -71,6 +71,13 @@ class FeedbackTables(PostgresViews):
         )
         return [row["engagement_id"] for row in rows]
 
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        rows = await self.db.fetch(
+            f"SELECT engagement_id FROM {self.schema}.engagements WHERE orderer_id = $1 ORDER BY engagement_id",
+            orderer_id,
+        )
+        return [row["engagement_id"] for row in rows]
+
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         async with self._restating(connection, of_expert(self.schema, expert_id)) as conn:
             await conn.execute(
@@ -118,6 +125,21 @@ class FeedbackTables(PostgresViews):
             Status.open.value, MAX_REMINDERS, prompted_before, limit,
         )
         return [row["engagement_id"] for row in rows]
+
+    async def on_FeedbackTextRedacted(self, e: ev.FeedbackTextRedacted, conn: Any, event: Envelope[Any]) -> None:
+        await conn.execute(
+            f"UPDATE {self.schema}.forms SET text_redacted_at = $3 WHERE engagement_id = $1 AND form = $2",
+            e.engagement_id, e.form.value, event.recorded_at,
+        )
+
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        rows = await self.db.fetch(
+            f"""SELECT engagement_id, form FROM {self.schema}.forms
+                WHERE status = $1 AND text_redacted_at IS NULL AND requested_at <= $2
+                ORDER BY requested_at, engagement_id, form LIMIT $3""",
+            Status.answered.value, requested_before, limit,
+        )
+        return [(row["engagement_id"], ev.Form(row["form"])) for row in rows]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(

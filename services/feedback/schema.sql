@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {schema}.forms (
     status            text        NOT NULL DEFAULT 'open',
     ratings           jsonb,
     questionnaire_version integer,
+    text_redacted_at  timestamptz,  -- when the free-text retention rule erased the form's text
     PRIMARY KEY (engagement_id, form)
 );
 CREATE INDEX IF NOT EXISTS forms_open ON {schema}.forms (last_prompted_at) WHERE status = 'open';
@@ -32,6 +33,8 @@ CREATE INDEX IF NOT EXISTS forms_requested ON {schema}.forms (requested_at);
 -- Tables made before versioned questionnaires get the version each form answered (null: version 1) and the
 -- engagement's task kind (for the report's breakdown) here.
 ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS questionnaire_version integer;
+-- When the free-text retention rule erased the form's free text (services/feedback/retention.py).
+ALTER TABLE {schema}.forms ADD COLUMN IF NOT EXISTS text_redacted_at timestamptz;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS task_type text;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS hours numeric;
 ALTER TABLE {schema}.engagements ADD COLUMN IF NOT EXISTS order_id uuid;

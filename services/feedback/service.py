@@ -11,6 +11,7 @@ from typing import Any
 from services.feedback import events
 from services.feedback.handlers import COMMANDS, CONSUMES, QUERIES, send_reminders
 from services.feedback.projections import SQLS, FeedbackTables
+from services.feedback.retention import RETENTION_CHECK_SECONDS, apply_retention
 from services.feedback.views import FeedbackViews
 from shared.clock import Clock
 from shared.definition import Job, ServiceDefinition, ServiceDeps
@@ -34,8 +35,8 @@ def compose(uow: UnitOfWork, views: FeedbackViews, settings: Settings | None = N
 
 
 def definition(*, reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL,
-               check_every_seconds: float = REMINDER_CHECK_SECONDS, clock: Clock | None = None
-               ) -> ServiceDefinition[Deps, Any]:
+               check_every_seconds: float = REMINDER_CHECK_SECONDS, clock: Clock | None = None,
+               retention_every_seconds: float = RETENTION_CHECK_SECONDS) -> ServiceDefinition[Deps, Any]:
     return ServiceDefinition(
         name="feedback",
         description="The expert's self-assessment and the orderer's feedback of each delivered engagement, "
@@ -46,6 +47,7 @@ def definition(*, reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL,
         commands=COMMANDS,
         queries=QUERIES,
         consumes=CONSUMES,
-        jobs=(Job("send_reminders", send_reminders, every_seconds=check_every_seconds),),
+        jobs=(Job("send_reminders", send_reminders, every_seconds=check_every_seconds),
+              Job("apply_retention", apply_retention, every_seconds=retention_every_seconds)),
         sql=SQLS,
     )

@@ -55,6 +55,10 @@ class FeedbackViews(Protocol):
 
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]: ...
 
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        """The engagements of the orderer's orders, by id (their own feedback, for their right of access)."""
+        ...
+
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         """Drop the answers to ``SEALED_QUESTIONS`` from the forms of the expert's engagements (the expert was
         erased: the events read without them now, and the report counts only what it may still show)."""
@@ -63,6 +67,11 @@ class FeedbackViews(Protocol):
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
         """Engagements with an open form not prompted since ``prompted_before`` and reminders left to send,
         the longest waiting first (then by id), at most ``limit``."""
+        ...
+
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        """Answered forms requested before ``requested_before`` whose free text no retention rule has erased yet,
+        the oldest first, at most ``limit`` (services/feedback/retention.py)."""
         ...
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
@@ -122,6 +131,7 @@ class _Form:
     status: Status = Status.open
     ratings: dict[str, int] | None = None
     version: int | None = None
+    text_redacted: bool = False
 
 
 class InMemoryFeedbackViews(Projection):
@@ -157,6 +167,9 @@ class InMemoryFeedbackViews(Projection):
     async def engagements_of(self, expert_id: str, connection: Any = None) -> list[uuid.UUID]:
         return [eid for eid, parties in self.engagements.items() if parties.expert_id == expert_id]
 
+    async def engagements_ordered_by(self, orderer_id: str) -> list[uuid.UUID]:
+        return sorted(eid for eid, parties in self.engagements.items() if parties.orderer_id == orderer_id)
+
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
         for (eid, _), form in self.forms.items():
             if form.ratings and eid in self.engagements and self.engagements[eid].expert_id == expert_id:
@@ -184,6 +197,15 @@ class InMemoryFeedbackViews(Projection):
                     and form.last_prompted_at <= prompted_before):
                 waiting_since[eid] = min(form.last_prompted_at, waiting_since.get(eid, form.last_prompted_at))
         return sorted(waiting_since, key=lambda eid: (waiting_since[eid], eid))[:limit]
+
+    async def on_FeedbackTextRedacted(self, e: ev.FeedbackTextRedacted, conn: Any, _: Envelope[Any]) -> None:
+        self.forms[(e.engagement_id, e.form)].text_redacted = True
+
+    async def texts_due(self, requested_before: dt.datetime, limit: int = 500) -> list[tuple[uuid.UUID, ev.Form]]:
+        due = sorted((form.requested_at, eid, key) for (eid, key), form in self.forms.items()
+                     if form.status is Status.answered and not form.text_redacted
+                     and form.requested_at <= requested_before)
+        return [(eid, key) for _, eid, key in due][:limit]
 
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         found = []

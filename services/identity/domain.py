@@ -11,10 +11,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from services.identity.events import SignedIn, SignedOut
+from services.identity.events import SignedIn, SignedOut, SignInsErased
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, Forbidden, Unauthenticated, invalid
-from shared.events import Role
+from shared.events import DomainEvent, Role
 from shared.identity import Capacity
 
 # Roles the sign-in itself vouches for, not the registry: staff roles from the staff provider's groups, and
@@ -29,6 +29,20 @@ def new_secret() -> str:
 def reference(secret: str) -> str:
     """What the service keeps of a session's secret: enough to find it, nothing to present."""
     return hashlib.sha256(secret.encode()).hexdigest()[:40]
+
+
+# The registry's records a sign-in may belong to, and how the registry's erasure events name them.
+RECORD_ROLES = (Role.expert, Role.orderer, Role.organization_contact)
+
+
+def session_subject(ref: str) -> str:
+    """The key a session's personal data is sealed with: one per sign-in, shredded when its person is erased."""
+    return f"signin:{ref}"
+
+
+def records_of(capacities: list[Capacity]) -> list[str]:
+    """The registry's records among the person's roles (experts, orderers, contact persons), each once."""
+    return sorted({capacity.id for capacity in capacities if capacity.role in RECORD_ROLES})
 
 
 def vouched_capacities(person: str, roles: list[Role]) -> list[Capacity]:
@@ -65,11 +79,14 @@ class Session(Aggregate):
 
     @classmethod
     def begin(cls, ref: str, person: str, provider: str, email: str | None, staff_roles: list[Role],
-              development: bool, expires_at: dt.datetime) -> Session:
+              development: bool, expires_at: dt.datetime, records: list[str]) -> Session:
         session = cls(ref)
         session.record(SignedIn(session_ref=ref, person=person, provider=provider, development=development,
-                                staff_roles=staff_roles, expires_at=expires_at, email=email))
+                                staff_roles=staff_roles, expires_at=expires_at, email=email, records=records))
         return session
+
+    def subject_of(self, event: DomainEvent) -> str | None:
+        return session_subject(self.id) if isinstance(event, SignedIn) else None
 
     def check_active(self, now: dt.datetime) -> None:
         if not self.exists or self.ended:
@@ -88,3 +105,12 @@ class Session(Aggregate):
 
     def when_SignedOut(self, _: SignedOut) -> None:
         self.ended = True
+
+
+class SignIns(Aggregate):
+    """Everything the service holds of one person (by the provider's subject): here only their erasures."""
+
+    stream_prefix = "signins"
+
+    def erase(self, record_id: str, record_kind: str, sessions: int) -> None:
+        self.record(SignInsErased(person=self.id, record_id=record_id, record_kind=record_kind, sessions=sessions))

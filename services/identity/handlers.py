@@ -12,7 +12,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from services.identity import messages as m
-from services.identity.domain import Session, choose, new_secret, reference, vouched_capacities
+from services.identity.domain import Session, choose, new_secret, records_of, reference, vouched_capacities
+from services.identity.erasure import my_sign_ins
 from services.identity.oidc import Person, email_subject
 from shared.aggregate import Metadata
 from shared.errors import Forbidden, Unauthenticated
@@ -60,7 +61,7 @@ async def _begin(ctx: CommandContext, deps: Deps, person: Person, act_as: m.ActA
     secret = new_secret()
     now = deps.clock.now()
     session = Session.begin(reference(secret), person.key, person.provider, person.email or None,
-                            person.staff_roles, development, now + deps.session_lifetime)
+                            person.staff_roles, development, now + deps.session_lifetime, records_of(capacities))
     await ctx.session.save(session, Metadata(actor=act.as_actor(), command_id=ctx.command_id, subject_id=person.key))
     return {"session": secret, "session_expires_at": session.expires_at.isoformat(),
             **_token(deps, session, act, capacities, now)}
@@ -129,6 +130,7 @@ COMMANDS: Commands = {
 QUERIES: Queries = {
     "token": (m.GetToken, get_token),
     "published_keys": (m.PublishedKeys, published_keys),
+    "my_sign_ins": (m.MySignIns, my_sign_ins),
 }
 
 PUBLIC = frozenset({"sign_in", "development_sign_in", "system_sign_in", "sign_out", "token", "published_keys"})

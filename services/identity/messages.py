@@ -65,3 +65,7 @@ class SignOut(Command):
 
 class PublishedKeys(Request):
     pass
+
+
+class MySignIns(Request):
+    """The signed-in person's own sign-ins (the right of access): when each began and ended, and how."""

@@ -21,9 +21,20 @@ class IdentityTables(PostgresViews):
                 ON CONFLICT (session_ref) DO NOTHING""",
             e.session_ref, e.person, event.recorded_at, e.expires_at,
         )
+        await conn.executemany(
+            f"""INSERT INTO {self.schema}.sign_ins (record_id, session_ref, person, provider, begun_at, ends_at)
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+            [(record, e.session_ref, e.person, e.provider, event.recorded_at, e.expires_at) for record in e.records],
+        )
 
-    async def on_SignedOut(self, e: ev.SignedOut, conn: Any, _: Envelope[Any]) -> None:
+    async def on_SignedOut(self, e: ev.SignedOut, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(f"DELETE FROM {self.schema}.sessions WHERE session_ref = $1", e.session_ref)
+        await conn.execute(f"UPDATE {self.schema}.sign_ins SET ended_at = $2 WHERE session_ref = $1",
+                           e.session_ref, event.recorded_at)
+
+    async def on_SignInsErased(self, e: ev.SignInsErased, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(f"DELETE FROM {self.schema}.sessions WHERE person = $1", e.person)
+        await conn.execute(f"DELETE FROM {self.schema}.sign_ins WHERE person = $1", e.person)
 
     async def open_sessions(self, person: str, now: dt.datetime) -> list[str]:
         rows = await self.db.fetch(
@@ -32,3 +43,20 @@ class IdentityTables(PostgresViews):
             person, now,
         )
         return [row["session_ref"] for row in rows]
+
+    async def people_of(self, record_id: str) -> list[str]:
+        rows = await self.db.fetch(
+            f"SELECT DISTINCT person FROM {self.schema}.sign_ins WHERE record_id = $1 ORDER BY person", record_id)
+        return [row["person"] for row in rows]
+
+    async def sign_ins_of(self, person: str) -> list[str]:
+        rows = await self.db.fetch(
+            f"""SELECT DISTINCT session_ref FROM {self.schema}.sign_ins WHERE person = $1
+                UNION SELECT session_ref FROM {self.schema}.sessions WHERE person = $1 ORDER BY 1""", person)
+        return [row["session_ref"] for row in rows]
+
+    async def sign_ins_as(self, record_id: str) -> list[dict[str, Any]]:
+        rows = await self.db.fetch(
+            f"""SELECT provider, begun_at, ends_at, ended_at FROM {self.schema}.sign_ins WHERE record_id = $1
+                ORDER BY begun_at, session_ref""", record_id)
+        return [dict(row) for row in rows]

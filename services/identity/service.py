@@ -12,6 +12,7 @@ from typing import Any
 
 from services.identity import events
 from services.identity.directory import Directory, RegistryDirectory
+from services.identity.erasure import CONSUMES
 from services.identity.handlers import COMMANDS, PUBLIC, QUERIES
 from services.identity.oidc import ConfiguredProviders, Provider, Providers
 from services.identity.projections import SQL, IdentityTables
@@ -64,13 +65,15 @@ def definition() -> ServiceDefinition[Deps, Any]:
     return ServiceDefinition(
         name="identity",
         description="Signing in through the county's OpenID Connect providers (or the embedded stack's development "
-                    "sign-in), sessions, and the short-lived signed identities every service checks",
+                    "sign-in), sessions, and the short-lived signed identities every service checks; an erasure in the "
+                    "registry ends and forgets the person's sign-ins",
         events=events_in(events),
         views=IdentityTables,
         compose=compose,
         commands=COMMANDS,
         queries=QUERIES,
         public=PUBLIC,
+        consumes=CONSUMES,
         calls=("registry.query.whois",),
         sql=(SQL,),
     )

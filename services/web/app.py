@@ -29,6 +29,7 @@ from services.web.pages import (
     coordinator,
     engagement,
     engagement_change,
+    erasure,
     expenses,
     expert,
     follow_up,
@@ -149,7 +150,8 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
               *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES, *agreements.ROUTES,
               *auditor.ROUTES, *engagement.ROUTES, *engagement_change.ROUTES, *expenses.ROUTES, *routing.ROUTES,
-              *payments.ROUTES, *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES,
+              *payments.ROUTES, *income.ROUTES, *my_data.ROUTES, *erasure.ROUTES, *notifications.ROUTES,
+              *questionnaires.ROUTES,
               *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()

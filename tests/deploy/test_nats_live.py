@@ -209,15 +209,16 @@ async def test_no_service_writes_to_another_services_stream(connect) -> None:
 async def test_a_service_reads_only_the_streams_it_consumes_and_only_through_its_own_durable(connect) -> None:
     registry = await connect("registry")
     await _ensure_stream(registry.nc.jetstream(), "registry")
-    identity = await connect("identity")  # consumes no stream (it asks the registry's queries)
-    assert "registry" not in load_yaml(PERMISSIONS)["services"]["identity"]["consumes"]
+    orders = await connect("orders")  # consumes registry, but not as audit's consumer
+    await _ensure_stream(orders.nc.jetstream(), "orders")
+    identity = await connect("identity")  # consumes the registry's stream alone (its erasures), not the orders'
+    assert "orders" not in load_yaml(PERMISSIONS)["services"]["identity"]["consumes"]
     # a denied JetStream API request is dropped by the server, so the client waits for a reply in vain
     with pytest.raises((NatsTimeout, JetStreamError, NoRespondersError)):
         await identity.nc.jetstream(timeout=0.5).pull_subscribe(
-            "kokemus.registry.events.>", durable="identity-from-registry", stream="KOKEMUS_REGISTRY"
+            "kokemus.orders.events.>", durable="identity-from-orders", stream="KOKEMUS_ORDERS"
         )
     assert any("permissions violation" in v.lower() for v in identity.violations)
-    orders = await connect("orders")  # consumes registry, but not as audit's consumer
     with pytest.raises((NatsTimeout, JetStreamError, NoRespondersError)):
         await orders.nc.jetstream(timeout=0.5).pull_subscribe(
             "kokemus.registry.events.>", durable="audit-from-registry", stream="KOKEMUS_REGISTRY"

@@ -149,3 +149,18 @@ async def test_no_planted_marker_is_in_clear_on_the_bus_or_in_any_store_but_the_
         _, held = await scan(nc, environment)
         return held if held == {"OrdererCredentialsGranted.orderer_name in registry.orderers"} else None
     await eventually(erased_everywhere, timeout=30)
+
+    # The identity service forgot her sign-ins too: the key her address was sealed with there is shredded.
+    async def signed_ins_forgotten():
+        conn = await asyncpg.connect(dsn_of(environment))
+        try:
+            left = await conn.fetchval("SELECT count(*) FROM identity.sign_ins WHERE record_id = 'maija'")
+            erased = await conn.fetchval(
+                "SELECT count(*) FROM identity.events WHERE event_type = 'SignInsErased' "
+                "AND payload->>'record_id' = 'maija'")
+            shredded = await conn.fetchval(
+                "SELECT count(*) FROM identity.subject_keys WHERE subject_id LIKE 'signin:%' AND key IS NULL")
+        finally:
+            await conn.close()
+        return left == 0 and erased == 1 and shredded == 1
+    await eventually(signed_ins_forgotten, timeout=30)

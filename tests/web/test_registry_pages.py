@@ -143,6 +143,24 @@ async def test_a_profile_reviewed_into_the_bank_found_by_an_orderer_who_is_seen_
     # Another expert may not read hers; an orderer may not review.
     await orderer.visit("/organization/reviews", status=403, check=False)
 
+    # The orderer's own data: their record, the profiles they looked at, their sign-ins, the field names in Finnish;
+    # a service not running here is named, the rest still shown.
+    await orderer.visit("/orderer/my-data")
+    mine = await orderer.page.inner_text("main")
+    assert "rehtori@turku.fi" in mine and "Sähköpostiosoite" in mine and "maija" in mine  # whom they looked at
+    assert "Kirjautumiseni" in mine and "Ei juuri nyt saatavilla" in mine and "email" not in mine
+    await orderer.screenshot("registry-orderer-my-data")
+    # The contact person's, in Swedish.
+    swedish = await visitors("contact person, in Swedish", web, locale="sv-SE")
+    await swedish.sign_in(email="olli@mieli.fi")
+    await swedish.visit("/organization/my-data")
+    his = await swedish.page.inner_text("main")
+    assert "Olli Ohjaaja" in his and "olli@mieli.fi" in his and "Mieli ry" in his and "E-postadress" in his
+    assert "Inloggningar" in his
+    await swedish.screenshot("registry-contact-my-data-sv")
+    download = await swedish.context.request.get(web + "/organization/my-data.json")
+    assert download.ok and '"olli@mieli.fi"' in await download.text()
+
     # The orderer objects to the processing of their data: the coordinator erases it on that ground.
     await coordinator.visit("/coordinator/orderers/turun-koulu/erase")
     await coordinator.submit()  # no ground chosen: named at the field, nothing erased

@@ -22,6 +22,7 @@ from services.contracts.handlers.contracts import (
 )
 from services.contracts.handlers.erasure import on_expert_erased, on_orderer_erased
 from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
+from services.contracts.handlers.legal_hold import legal_holds
 from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
     expense_rates,
@@ -66,6 +67,7 @@ QUERIES: Queries = {
     "payment_batch": (m.PaymentBatch, payment_batch),
     "contract_pdf": (m.ContractPdf, contract_pdf),
     "income_summary": (m.IncomeSummary, income_summary),
+    "legal_holds": (m.LegalHolds, legal_holds),
 }
 
 CONSUMES: Consumed = {

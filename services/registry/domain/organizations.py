@@ -31,6 +31,7 @@ class Organization(AgreementsOf):
         self.kind: OrganizationKind | None = None
         self.contact_person_id: str | None = None
         self.contacts: dict[str, str | None] = {}  # person id -> name (None once erased)
+        self.contact_emails: dict[str, str | None] = {}  # person id -> address (None once erased)
 
     @classmethod
     def register(cls, organization_id: str, name: str, kind: OrganizationKind, contact_person_id: str | None,
@@ -65,9 +66,11 @@ class Organization(AgreementsOf):
 
     def when_ContactPersonAppointed(self, event: ContactPersonAppointed) -> None:
         self.contacts[event.person_id] = event.name
+        self.contact_emails[event.person_id] = event.email
 
     def when_ContactPersonRemoved(self, event: ContactPersonRemoved) -> None:
         self.contacts.pop(event.person_id, None)
+        self.contact_emails.pop(event.person_id, None)
 
 
 class ContactPersonRecord(Aggregate):

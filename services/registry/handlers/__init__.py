@@ -45,6 +45,7 @@ from services.registry.handlers.organizations import (
     remove_contact_person,
     revoke_credentials,
 )
+from services.registry.handlers.own_record import my_record
 from services.registry.handlers.queries import (
     access_log,
     consent_history,
@@ -121,6 +122,7 @@ QUERIES: Queries = {
     "profiles_to_review": (m.ProfilesToReview, profiles_to_review),
     "consent_history": (m.ConsentHistory, consent_history),
     "who_viewed": (m.WhoViewed, who_viewed),
+    "my_record": (m.MyRecord, my_record),
     "access_log": (m.AccessLog, access_log),
     "situation": (m.Situation, situation),
     "list_themes": (m.ListThemes, list_themes),

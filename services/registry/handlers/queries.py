@@ -188,7 +188,7 @@ async def consent_history(query: m.ConsentHistory, ctx: QueryContext, deps: Deps
     return answer
 
 
-def _access_rows(rows: list[Any], orderer_names: dict[str, str]) -> list[dict[str, Any]]:
+def access_rows(rows: list[Any], orderer_names: dict[str, str]) -> list[dict[str, Any]]:
     return [{"at": row.at.isoformat(), "kind": row.kind, "viewer_id": row.viewer_id, "viewer_role": row.viewer_role,
              "viewer_organization_id": row.viewer_organization_id, "purpose": row.purpose,
              "expert_id": row.expert_id,
@@ -202,7 +202,7 @@ async def who_viewed(query: m.WhoViewed, ctx: QueryContext, deps: Deps) -> list[
     if not (is_self(ctx.actor, Expert(query.expert_id)) or ctx.actor.role is Role.coordinator):
         raise Forbidden("only the expert themself or a coordinator may see who has viewed the expert's profile")
     names = {row.orderer_id: row.orderer_name for row in await deps.views.orderers()}
-    return _access_rows(await deps.views.access_log(expert_id=query.expert_id), names)
+    return access_rows(await deps.views.access_log(expert_id=query.expert_id), names)
 
 
 async def access_log(query: m.AccessLog, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
@@ -210,7 +210,7 @@ async def access_log(query: m.AccessLog, ctx: QueryContext, deps: Deps) -> list[
     ctx.require_role(Role.coordinator)
     names = {row.orderer_id: row.orderer_name for row in await deps.views.orderers()}
     since = dt.datetime.combine(query.since, dt.time(), TIMEZONE) if query.since else None
-    return _access_rows(await deps.views.access_log(expert_id=query.expert_id, viewer_id=query.viewer_id,
+    return access_rows(await deps.views.access_log(expert_id=query.expert_id, viewer_id=query.viewer_id,
                                                     since=since, limit=query.limit), names)
 
 

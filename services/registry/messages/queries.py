@@ -13,6 +13,10 @@ class WhoViewed(Request):
     expert_id: Identifier
 
 
+class MyRecord(Request):
+    """The signed-in orderer's or contact person's own record (the right of access); the body names no one."""
+
+
 class AccessLog(Request):
     expert_id: Identifier | None = None
     viewer_id: Identifier | None = None

@@ -61,6 +61,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("registry", "list_orderers"): {C},
     ("registry", "list_experts"): {C, K},
     ("registry", "whois"): {S},
+    ("registry", "my_record"): {K, ORD},  # one's own record only: the body names no one
     ("registry", "answer_membership"): {E},
     ("registry", "leave_organization"): {E},
     ("registry", "change_profile"): {E},
@@ -129,8 +130,10 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "set_income_limit"): {C, E},
     ("contracts", "clear_income_limit"): {C, E},
     ("contracts", "income_summary"): {C, E},
+    ("contracts", "legal_holds"): {C, E},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
+    ("feedback", "my_feedback"): {E, ORD},  # one's own forms only: the body names no one
     ("feedback", "follow_up_report"): {C},
     ("feedback", "feedback_questions"): EVERYONE,
     ("feedback", "define_questionnaire"): {C},
@@ -155,6 +158,7 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("identity", "sign_out"): EVERYONE,
     ("identity", "token"): EVERYONE,
     ("identity", "published_keys"): EVERYONE,
+    ("identity", "my_sign_ins"): {K, E, ORD},  # one's own sign-ins only: the body names no one
     **{(service, name): ({C, S} if name in admin.COMMANDS else STAFF)
        for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
 }
@@ -281,8 +285,10 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "set_income_limit"): {"expert_id": "maija", "annual_limit": "9000"},
         ("contracts", "clear_income_limit"): {"expert_id": "maija"},
         ("contracts", "income_summary"): {"expert_id": "maija"},
+        ("contracts", "legal_holds"): {"expert_id": "maija"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
+        ("feedback", "my_feedback"): {},
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
         ("feedback", "feedback_questions"): {},
         ("feedback", "define_questionnaire"): {"form": "orderer_feedback", "questions": QUESTIONNAIRE_V2},
@@ -305,6 +311,8 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("identity", "sign_out"): {"session": "s" * 30},
         ("identity", "token"): {"session": "s" * 30},
         ("identity", "published_keys"): {},
+        ("identity", "my_sign_ins"): {},
+        ("registry", "my_record"): {},
         ("audit", "checkpoint_heads"): {"checkpoint_id": str(uuid.uuid4()), "service": "orders"},
         **{(service, name): ({"dead_letter_id": 1} if name == "replay_dead_letter" else
                              {"event_id": str(uuid.uuid4())} if name == "republish_parked_event" else

@@ -50,6 +50,7 @@ ANOTHERS = [
     (PEKKA, "contracts.cmd.set_income_limit", {"expert_id": "maija", "annual_limit": "9000"}),
     (PEKKA, "contracts.cmd.clear_income_limit", {"expert_id": "maija"}),
     (PEKKA, "contracts.query.income_summary", {"expert_id": "maija"}),
+    (PEKKA, "contracts.query.legal_holds", {"expert_id": "maija"}),
     (PEKKA, "contracts.cmd.claim_expenses", {"engagement_id": "{engagement_id}",
                                              "lines": [{"kind": "parking", "amount": "4.50"}]}),
     (PEKKA, "feedback.cmd.submit_feedback", {"engagement_id": "{engagement_id}", "form": "self_assessment",

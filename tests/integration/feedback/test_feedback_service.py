@@ -113,9 +113,9 @@ async def feedback_round(environment, upstreams) -> None:  # type: ignore[no-unt
         envelope = await eventually(published("FeedbackCompleted"))
         assert envelope["payload"]["engagement_id"] == str(engagement_id)
         assert envelope["engagement_id"] == str(engagement_id)
-        # On the bus the orderer's free text travels sealed with the expert's key.
+        # On the bus the orderer's free text travels sealed with the form's own key (shredded with the expert's).
         submitted = await eventually(published("FeedbackSubmitted"))
-        assert submitted["subject_id"] == "expert-1"
+        assert submitted["subject_id"] == f"answers-{engagement_id}-orderer_feedback"
         assert "Students" not in json.dumps(submitted) and "$encrypted" in submitted["payload"]["free_text"]
         assert (await feedback())["forms"]["self_assessment"]["free_text"] == "Talking about my depression was hard."
         # The expert answered their own wellbeing 2: Mieli's contact person is asked to get in touch; on the bus

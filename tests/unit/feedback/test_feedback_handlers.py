@@ -106,8 +106,10 @@ async def test_both_respondents_answering_completes_the_feedback(deps, upstream)
     assert (first["completed"], second["completed"]) == (False, True)
     events = await stream(deps, engagement_id)
     assert [e.event_type for e in events[2:]] == ["FeedbackSubmitted", "FeedbackSubmitted", "FeedbackCompleted"]
-    # Both answers concern the expert: the expert is the data subject, whoever wrote them.
-    assert {e.subject_id for e in events[2:]} == {EXPERT.id}
+    # Both answers concern the expert, whoever wrote them: each form is sealed with a key of its own, which the
+    # expert's erasure shreds (and the free-text retention rule, services/feedback/retention.py).
+    assert [e.subject_id for e in events[2:4]] == [f"answers-{engagement_id}-self_assessment",
+                                                   f"answers-{engagement_id}-orderer_feedback"]
     with pytest.raises(Conflict, match="already submitted"):
         await call(submit_feedback, submit(Form.self_assessment, SELF, engagement_id), EXPERT, deps)
 
