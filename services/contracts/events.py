@@ -207,6 +207,19 @@ class ExpenseLineReturned(DomainEvent):
 sealed_since(ExpenseLineReturned, from_version=1)
 
 
+class ReceiptAttached(DomainEvent):
+    """A receipt file for an expense line, kept in the receipt store under ``receipt_id``. Only what the file is
+    travels here: its bytes are personal data, in the store until the expert is erased."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    line_no: int
+    receipt_id: uuid.UUID
+    content_type: str  # by the file's magic bytes: application/pdf, image/png, image/jpeg, …
+    size: int  # bytes
+    sha256: str
+
+
 # -- the expert's own income limit -------------------------------------------------------------------------
 
 class IncomeLimitSet(DomainEvent):

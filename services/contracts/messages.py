@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.contracts.domain import ContractStatus, Party
 from services.contracts.expenses import MAX_HOURS_AWAY, MAX_KILOMETRES, MAX_LINE_AMOUNT, ExpenseKind
+from services.contracts.receipts import MAX_RECEIPT_BASE64
 from shared.commands import Command, Request
 from shared.fields import Day, Euros, Identifier, Name, Reason
 
@@ -143,3 +144,21 @@ class ClearIncomeLimit(Command):
 class IncomeSummary(Request):
     expert_id: Identifier
     year: int | None = Field(None, ge=2000, le=2100)  # this year when not given
+
+
+class AttachReceipt(Command):
+    """A receipt file (a PDF or an image, by its first bytes) for an expense line, as base64: at most 640 KiB of
+    file, so that the command fits in one NATS message (services/contracts/receipts.py says why)."""
+
+    # A NATS message is at most 1 MiB: the file's base64, the envelope and the token fit in this.
+    max_request_bytes: ClassVar[int] = MAX_RECEIPT_BASE64 + 64 * 1024
+
+    engagement_id: uuid.UUID
+    line_no: int = Field(ge=1, le=10000)
+    # Not capped here: a file over the limit is refused by the handler, naming ``data`` and the limit.
+    data: str = Field(min_length=1, max_length=MAX_RECEIPT_BASE64 + 1024)
+
+
+class Receipt(Request):
+    engagement_id: uuid.UUID
+    receipt_id: uuid.UUID

@@ -4,6 +4,8 @@ delivered, claimed, approved, paid or cancelled. No I/O here."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from decimal import Decimal
 
 from services.contracts.document import LANGUAGES, Document, render
@@ -34,6 +36,7 @@ from services.contracts.events import (
     FeeApproved,
     FeePaid,
     RateTablePublished,
+    ReceiptAttached,
 )
 from services.contracts.expenses import (
     DAILY_ALLOWANCES,
@@ -254,3 +257,23 @@ class Contract(ContractState):
         status = self.line_status[line_no]
         if status is not LineStatus.pending:
             raise Conflict(f"expense line {line_no} is already {status.value}")
+
+    def attach_receipt(self, actor: Actor, line_no: int, receipt_id: uuid.UUID, content_type: str, data: bytes,
+                       most: int) -> ReceiptAttached:
+        """The expert backs a line of their claim with a receipt file (checked by the caller: a PDF or an image
+        within the size limit), while the line waits for review or was returned."""
+        terms = self._terms()
+        if actor.role is not Role.expert or actor.id != terms.expert_id:
+            raise Forbidden("only the contract's expert may attach receipts to its expense lines")
+        if line_no not in self.lines:
+            raise invalid("line_no", "no such expense line in this contract",
+                          f"1 to {len(self.lines)}" if self.lines else "no lines are claimed yet")
+        if self.line_status[line_no] is LineStatus.approved:
+            raise Conflict(f"expense line {line_no} is already approved")
+        if len(self.receipts.get(line_no, [])) >= most:
+            raise Conflict(f"expense line {line_no} has its {most} receipts already")
+        event = ReceiptAttached(contract_id=terms.contract_id, engagement_id=terms.engagement_id, line_no=line_no,
+                                receipt_id=receipt_id, content_type=content_type, size=len(data),
+                                sha256=hashlib.sha256(data).hexdigest())
+        self.record(event)
+        return event

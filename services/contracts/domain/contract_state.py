@@ -23,6 +23,7 @@ from services.contracts.events import (
     ExpenseLineReturned,
     FeeApproved,
     FeePaid,
+    ReceiptAttached,
 )
 from services.contracts.expenses import (
     LineStatus,
@@ -59,6 +60,7 @@ class ContractState(Aggregate):
         self.route_of_line: dict[int, str | None] = {}
         self.paid_lines: set[int] = set()
         self.fee_paid = False
+        self.receipts: dict[int, list[ReceiptAttached]] = {}  # by line
 
     @property
     def payment(self) -> FeePaid | None:
@@ -178,3 +180,10 @@ class ContractState(Aggregate):
     def when_ExpenseLineReturned(self, event: ExpenseLineReturned) -> None:
         self.line_status[event.line_no] = LineStatus.returned
         self.returned_because[event.line_no] = event.reason
+
+    def when_ReceiptAttached(self, event: ReceiptAttached) -> None:
+        self.receipts.setdefault(event.line_no, []).append(event)
+
+    def receipt(self, receipt_id: str) -> ReceiptAttached | None:
+        return next((r for attached in self.receipts.values() for r in attached if str(r.receipt_id) == receipt_id),
+                    None)

@@ -37,6 +37,7 @@ from services.contracts.handlers.reactions import (
     cancel_contract,
     draft_contract,
 )
+from services.contracts.handlers.receipts import attach_receipt, receipt
 from services.orders import events as orders
 from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
@@ -53,6 +54,7 @@ COMMANDS: Commands = {
     "amend_contract": (m.AmendContract, amend_contract),
     "set_income_limit": (m.SetIncomeLimit, set_income_limit),
     "clear_income_limit": (m.ClearIncomeLimit, clear_income_limit),
+    "attach_receipt": (m.AttachReceipt, attach_receipt),
 }
 
 QUERIES: Queries = {
@@ -65,6 +67,7 @@ QUERIES: Queries = {
     "payment_batch": (m.PaymentBatch, payment_batch),
     "contract_pdf": (m.ContractPdf, contract_pdf),
     "income_summary": (m.IncomeSummary, income_summary),
+    "receipt": (m.Receipt, receipt),
 }
 
 CONSUMES: Consumed = {
@@ -80,9 +83,10 @@ CONSUMES: Consumed = {
 }
 
 __all__ = [
-    "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
-    "claim_expenses", "clear_income_limit", "contract_document", "contract_pdf", "draft_contract", "expense_rates",
-    "get_contract", "income_summary", "list_contracts", "payment_batch", "publish_expense_rates",
-    "publish_rate_table", "rate_in_force", "rate_tables", "record_payment", "record_payment_batch",
-    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "set_income_limit", "sign_contract",
+    "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "attach_receipt",
+    "cancel_contract", "claim_expenses", "clear_income_limit", "contract_document", "contract_pdf",
+    "draft_contract", "expense_rates", "get_contract", "income_summary", "list_contracts", "payment_batch",
+    "publish_expense_rates", "publish_rate_table", "rate_in_force", "rate_tables", "receipt", "record_payment",
+    "record_payment_batch", "return_expense_line", "seed_default_rate_table", "seed_expense_rates",
+    "set_income_limit", "sign_contract",
 ]

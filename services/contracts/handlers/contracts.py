@@ -71,7 +71,7 @@ async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) 
 async def _reviewable(ctx: CommandContext, engagement_id: uuid.UUID) -> Contract:
     ctx.require_role(Role.orderer, Role.coordinator)
     contract = await load_contract(ctx.session, engagement_id)
-    if ctx.actor.role is Role.orderer and not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if ctx.actor.role is Role.orderer and not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's orderer or a coordinator may review its expenses")
     return contract
 
@@ -93,7 +93,7 @@ async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, dep
     return contract_reply(contract)
 
 
-def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
+def may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
     terms = contract.terms
     assert terms is not None
     return (actor_role is Role.coordinator
@@ -106,7 +106,7 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     a coordinator)."""
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await load_contract(deps.uow, query.engagement_id)
-    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     view = contract_view(contract)
     if ctx.actor.role in (Role.expert, Role.coordinator):  # not the orderer: the limit is the expert's own affair
@@ -117,7 +117,7 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
 async def _document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> tuple[Contract, Document]:
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await load_contract(deps.uow, query.engagement_id)
-    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     return contract, contract.documents(query.version)[query.language]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from services.contracts.domain.income_limit import IncomeLimit
+from services.contracts.handlers.income import contracts_of
+from services.contracts.handlers.receipts import delete_receipts
 from services.registry import events as registry
 from shared.envelope import Envelope
 from shared.handling import EventContext
@@ -16,13 +18,14 @@ if TYPE_CHECKING:
 
 async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventContext, deps: Deps) -> None:
     """The expert was erased: their key here is shredded (the routes of their expense claims read as erased), and
-    an income limit they set is cleared with its own key."""
+    an income limit they set is cleared with its own key; their receipt files are deleted from the store."""
     expert_id = event.payload.expert_id
     limit = await ctx.session.load(IncomeLimit, expert_id, must_exist=False)
     if limit.limit is not None:
         subject = limit.clear()
         await ctx.session.save(limit, ctx.meta(subject_id=expert_id))
         await ctx.session.shred(subject)
+    await delete_receipts(deps, await contracts_of(deps, ctx.session, expert_id))
     await ctx.session.shred(expert_id)
 
 

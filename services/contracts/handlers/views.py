@@ -101,5 +101,7 @@ def expenses_view(contract: Contract) -> dict[str, Any]:
                       "kilometres": money(line.kilometres), "route": contract.route_of_line.get(number),
                       "hours_away": money(line.hours_away), "description": line.description,
                       "status": status.value, "returned_because": contract.returned_because.get(number),
-                      "paid": number in contract.paid_lines})
+                      "paid": number in contract.paid_lines,
+                      "receipts": [{"receipt_id": str(r.receipt_id), "content_type": r.content_type, "size": r.size,
+                                    "sha256": r.sha256} for r in contract.receipts.get(number, [])]})
     return {"lines": lines, **{f"{status.value}_total": money(total) for status, total in totals.items()}}

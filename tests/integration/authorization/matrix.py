@@ -122,6 +122,8 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "set_income_limit"): {C, E},
     ("contracts", "clear_income_limit"): {C, E},
     ("contracts", "income_summary"): {C, E},
+    ("contracts", "attach_receipt"): {E},
+    ("contracts", "receipt"): {C, E, ORD},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "follow_up_report"): {C},
@@ -265,6 +267,8 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "set_income_limit"): {"expert_id": "maija", "annual_limit": "9000"},
         ("contracts", "clear_income_limit"): {"expert_id": "maija"},
         ("contracts", "income_summary"): {"expert_id": "maija"},
+        ("contracts", "attach_receipt"): {**engagement, "line_no": 1, "data": "JVBERi0xLjQK"},
+        ("contracts", "receipt"): {**engagement, "receipt_id": "00000000-0000-4000-8000-000000000001"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
         ("feedback", "follow_up_report"): {"from": str(TODAY), "until": str(TODAY)},
