@@ -31,6 +31,8 @@ COORDINATOR = {"id": "anna", "role": "coordinator"}
 CONTACT = {"id": "olli", "role": "organization_contact", "organization_id": "mieli"}
 MAIJA = {"id": "maija", "role": "expert"}
 SCHOOL = {"id": "turun-koulu", "role": "orderer"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
 @pytest.fixture(scope="module")
@@ -153,17 +155,40 @@ async def test_an_expense_claim_filed_reviewed_line_by_line_and_paid(web, visito
                         "#f-lines-2-description": "Bussi 14, Turku"})
     await page.select_option("#f-lines-3-kind", "per_diem")
     await fill(expert, {"#f-lines-3-hours-away": "11"})
+    # A "receipt" that is a program under a PDF's name is named at its line's file field, and nothing is sent.
+    await page.set_input_files("#f-lines-1-receipt", {"name": "kuitti.pdf", "mimeType": "application/pdf",
+                                                      "buffer": b"MZ\x90\x00 not a receipt"})
+    async with page.expect_navigation():
+        await page.locator("main form button.button").click()
+    assert await page.locator(".error-summary a[href='#f-lines-1-receipt']").count() == 1
+    assert await page.get_attribute("#f-lines-1-receipt", "aria-invalid") == "true"
+    assert "ei ole PDF eikä kuva" in await page.inner_text("#f-lines-1-receipt-error")
+    await expert.check()
+    await expert.screenshot("expenses-expert-claim-receipt-error")
+    # The parking's photo and the bus ticket's PDF go with the claim.
+    await page.set_input_files("#f-lines-1-receipt", {"name": "pysakointi.png", "mimeType": "image/png",
+                                                      "buffer": PNG})
+    await page.set_input_files("#f-lines-2-receipt", {"name": "bussilippu.pdf", "mimeType": "application/pdf",
+                                                      "buffer": PDF})
     await expert.submit()
     assert page.url.endswith(engagement)
     text = await page.inner_text("main")
     assert "55,00" in text  # 100 km at 0.55 €/km, the rate in force on the task's date (2026 on)
     assert "Salo – Turku – Salo" in text and "Odottaa hyväksyntää" in text
+    assert await page.locator("#expense-line-2 a[href*='/receipts/']").count() == 1
+    assert await page.locator("#expense-line-3 a[href*='/receipts/']").count() == 1
+    assert await page.locator("#expense-line-1 a[href*='/receipts/']").count() == 0
 
     # The orderer approves the car, the ticket and the per diem, and returns the parking with the reason.
     orderer = await visitors("orderer", url)
     await orderer.sign_in(email="rehtori@turku.fi")
     await orderer.visit(engagement)
     await orderer.screenshot("expenses-orderer-review")
+    # The orderer reviewing the lines downloads their receipts, byte for byte, as attachments.
+    for line, sent in ((2, PNG), (3, PDF)):
+        href = await orderer.page.get_attribute(f"#expense-line-{line} a[href*='/receipts/']", "href")
+        got = await orderer.page.request.get(url + href)
+        assert got.ok and await got.body() == sent and "attachment" in got.headers["content-disposition"]
     for line in (1, 3, 4):
         await orderer.submit(f"form[action='{engagement}/expenses/{line}/approve']")
     await orderer.visit(f"{engagement}/expenses/2/return")
