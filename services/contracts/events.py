@@ -89,6 +89,16 @@ class ContractSigned(DomainEvent):
     document_hash: str | None = None
 
 
+class FeeDeclined(DomainEvent):
+    """The expert declined the fee: the engagement is volunteering. Only expense compensation is paid, tax-free
+    within the yearly caps for volunteers; the contract records the tax character and the rule it came from."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    tax_character: str  # "volunteering"
+    rule: str
+
+
 class ContractFullySigned(DomainEvent):
     contract_id: uuid.UUID
     engagement_id: uuid.UUID

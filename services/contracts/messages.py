@@ -162,3 +162,9 @@ class AttachReceipt(Command):
 class Receipt(Request):
     engagement_id: uuid.UUID
     receipt_id: uuid.UUID
+
+
+class DeclineFee(Command):
+    """The expert declines the fee: the engagement is volunteering (expense compensation only)."""
+
+    engagement_id: uuid.UUID

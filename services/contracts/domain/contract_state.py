@@ -22,6 +22,7 @@ from services.contracts.events import (
     ExpenseLineApproved,
     ExpenseLineReturned,
     FeeApproved,
+    FeeDeclined,
     FeePaid,
     ReceiptAttached,
 )
@@ -61,6 +62,7 @@ class ContractState(Aggregate):
         self.paid_lines: set[int] = set()
         self.fee_paid = False
         self.receipts: dict[int, list[ReceiptAttached]] = {}  # by line
+        self.declined: FeeDeclined | None = None  # the expert declined the fee: volunteering
 
     @property
     def payment(self) -> FeePaid | None:
@@ -180,6 +182,13 @@ class ContractState(Aggregate):
     def when_ExpenseLineReturned(self, event: ExpenseLineReturned) -> None:
         self.line_status[event.line_no] = LineStatus.returned
         self.returned_because[event.line_no] = event.reason
+
+    @property
+    def volunteering(self) -> bool:
+        return self.declined is not None
+
+    def when_FeeDeclined(self, event: FeeDeclined) -> None:
+        self.declined = event
 
     def when_ReceiptAttached(self, event: ReceiptAttached) -> None:
         self.receipts.setdefault(event.line_no, []).append(event)

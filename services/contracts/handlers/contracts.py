@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 from services.contracts.handlers.income import limit_warning
 from services.contracts.handlers.views import contract_reply, contract_view, money
+from services.contracts.handlers.volunteering import volunteer_cap_warnings
 
 
 async def load_contract(source: Session | UnitOfWork, engagement_id: uuid.UUID) -> Contract:
@@ -68,6 +69,16 @@ async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) 
     return contract_reply(contract)
 
 
+async def decline_fee(cmd: m.DeclineFee, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Decline the fee of one's own contract before it is approved: the engagement is volunteering (its
+    expert)."""
+    ctx.require_role(Role.expert)
+    contract = await load_contract(ctx.session, cmd.engagement_id)
+    contract.decline_fee(ctx.actor)
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
+    return contract_reply(contract)
+
+
 async def _reviewable(ctx: CommandContext, engagement_id: uuid.UUID) -> Contract:
     ctx.require_role(Role.orderer, Role.coordinator)
     contract = await load_contract(ctx.session, engagement_id)
@@ -109,6 +120,8 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     if not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     view = contract_view(contract)
+    if ctx.actor.role in (Role.orderer, Role.coordinator):  # those who approve the lines
+        view["volunteer_cap_warnings"] = await volunteer_cap_warnings(deps, contract)
     if ctx.actor.role in (Role.expert, Role.coordinator):  # not the orderer: the limit is the expert's own affair
         view["income_limit_warning"] = await limit_warning(deps, contract)
     return view

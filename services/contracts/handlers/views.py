@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from services.contracts.domain import ZERO, Contract, Party
 from services.contracts.domain.amendment import CHANGEABLE
 from services.contracts.expenses import LineStatus
+from services.contracts.payments import RULES, Character
 
 if TYPE_CHECKING:
     pass
@@ -60,6 +61,10 @@ def contract_view(contract: Contract) -> dict[str, Any]:
             "meal_allowance": money(terms.meal_allowance),
             "start_time": terms.start_time.isoformat(timespec="minutes") if terms.start_time else None,
             "place": terms.place,
+            # The fee's tax character and the rule it came from (volunteering when the expert declined the fee).
+            "volunteering": contract.volunteering,
+            "tax_character": contract.declined.tax_character if contract.declined else "fee_income",
+            "tax_rule": contract.declined.rule if contract.declined else RULES[Character.fee_income],
         },
         "signed_by": {party.value: contract.signers.get(party) for party in Party},
         "signed_documents": {party.value: {"version": signed.document_version, "language": signed.document_language,

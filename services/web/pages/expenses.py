@@ -126,6 +126,15 @@ async def receipt(request: Request) -> Response:
         "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
+async def decline_fee(request: Request) -> Response:
+    """The expert declines the fee: the engagement is volunteering."""
+    person = await acting_as(request, "expert")
+    await posted(request)
+    engagement_id = str(request.path_params["engagement_id"])
+    await ask(request, person, "contracts.cmd.decline_fee", {"engagement_id": engagement_id})
+    return redirect(f"/engagements/{engagement_id}", N_("The fee is declined: this is volunteering."), request)
+
+
 async def approve(request: Request) -> Response:
     person = await acting_as(request, "orderer", "coordinator")
     await posted(request)
@@ -163,6 +172,7 @@ async def new_rates(request: Request) -> Response:
 ROUTES = [
     Route("/engagements/{engagement_id:uuid}/expenses", claim, methods=["GET", "POST"]),
     Route("/engagements/{engagement_id:uuid}/receipts/{receipt_id:uuid}", receipt),
+    Route("/engagements/{engagement_id:uuid}/decline-fee", decline_fee, methods=["POST"]),
     Route("/engagements/{engagement_id:uuid}/expenses/{line_no:int}/approve", approve, methods=["POST"]),
     Route("/engagements/{engagement_id:uuid}/expenses/{line_no:int}/return", return_line, methods=["GET", "POST"]),
     Route("/coordinator/expense-rates", rates),
