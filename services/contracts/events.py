@@ -233,12 +233,16 @@ class ReceiptAttached(DomainEvent):
 # -- the expert's own income limit -------------------------------------------------------------------------
 
 class IncomeLimitSet(DomainEvent):
-    """The expert's annual limit of fee income (a benefit or a pension may depend on staying under it): sealed
+    """The expert's annual and/or monthly limit of fee income (a benefit or a pension may depend on staying under
+    it; ``annual_limit`` None when only a monthly one is set): sealed
     with a key of its own (``income-limit:<expert_id>:<key_no>``), shredded when the expert clears it."""
 
     expert_id: str
     key_no: int
     annual_limit: Personal  # euros, as a string: that a limit exists tells of the expert's life situation
+    # A monthly limit of earnings (a pension's or a benefit's), euros as a string; an addition, optional so
+    # that limits set before it still read.
+    monthly_limit: Personal = None
 
 
 class IncomeLimitCleared(DomainEvent):

@@ -132,9 +132,15 @@ class RecordPaymentBatch(Command):
     paid_on: Day
 
 
+Limit = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)]
+
+
 class SetIncomeLimit(Command):
+    """A yearly limit, a monthly one, or both (at least one)."""
+
     expert_id: Identifier
-    annual_limit: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)  # euros of fees a year
+    annual_limit: Limit | None = None  # euros of fees a year
+    monthly_limit: Limit | None = None  # euros of fees a calendar month
 
 
 class ClearIncomeLimit(Command):
@@ -168,3 +174,14 @@ class DeclineFee(Command):
     """The expert declines the fee: the engagement is volunteering (expense compensation only)."""
 
     engagement_id: uuid.UUID
+
+
+class IncomeCheck(Request):
+    """Would an offer's fee pass the expert's limits? The fee as the offer sets it: a fixed fee, an hourly fee for
+    the hours, or (neither given) the recommended table in force on the task's day."""
+
+    expert_id: Identifier
+    on: Day  # the task's day
+    duration_hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
+    hourly_fee: Euros | None = None
+    fixed_fee: Euros | None = None

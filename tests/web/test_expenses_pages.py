@@ -304,3 +304,57 @@ async def test_an_amended_contract_is_signed_again_and_the_expert_sets_her_incom
     await expert.submit()
     assert "5\u00a0000,00\u00a0€" in await expert.page.inner_text("#income-summary")
     await expert.screenshot("expert-income-limit")
+
+
+async def test_an_offer_past_the_experts_monthly_limit_is_warned_of_before_the_accept_button(web, visitors, servers):
+    url, _ = web
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    await expert.visit("/expert/income-limit")
+    await fill(expert, {"#f-monthly-limit": "300"})
+    await expert.submit("main form:not(.inline-form)")  # not the button removing the limit
+    assert "300,00\u00a0€" in await expert.page.inner_text("#income-summary")
+    # A new offer for the task's month, a fixed 400 € (more than her 300 € a month by itself).
+    nc = await nats.connect(servers.nats_url)
+    try:
+        _, until = asking(nc)
+        order = await until("orders.cmd.place_order", {
+            "actor": SCHOOL, "task_type": "lecture", "topic": "Raha-asiat", "date": str(TASK_DAY),
+            "duration_hours": "2", "place": "Turku", "fee": {"mode": "orderer", "fixed_fee": "400"}})
+        offer = await until("orders.cmd.make_offer", {"actor": SCHOOL, "order_id": order["order_id"],
+                                                      "expert_id": "maija"})
+    finally:
+        await nc.close()
+    await expert.visit("/expert/offers")
+    card = expert.page.locator("section.card", has=expert.page.locator(
+        f"form[action$='/{offer['offer_id']}/accept']"))
+    warning = card.locator(".notice--warning[role=alert]")
+    text = (await warning.inner_text()).replace("\u00a0", " ")
+    assert "oman tulorajasi yli" in text and "400,00 €" in text and "kuukausirajasi 300,00 €" in text
+    # The warning comes before the accept button, in the page's order and so in a screen reader's.
+    assert await card.evaluate("""card => {
+        const warning = card.querySelector('.notice--warning');
+        const accept = card.querySelector("form[action$='/accept']");
+        return Boolean(warning.compareDocumentPosition(accept) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
+    await expert.screenshot("expert-offer-income-warning")
+
+
+async def test_the_expert_declines_the_fee_and_the_engagement_is_volunteering(web, visitors, servers):
+    url, _ = web
+    nc = await nats.connect(servers.nats_url)
+    try:
+        volunteering = await engagement(nc, "Vertaistuki vapaaehtoisena", sign_and_deliver=False)
+    finally:
+        await nc.close()
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    page = f"/engagements/{volunteering}"
+    await expert.until(lambda: expert.poll(page), lambda: expert.shows("details.decline-fee"), "the contract drafted")
+    await expert.page.locator("details.decline-fee summary").click()
+    await expert.screenshot("expert-decline-fee")
+    await expert.submit("form[action$='/decline-fee']")
+    assert expert.page.url.endswith(page)
+    assert "vapaaehtoistyö" in await expert.page.inner_text("#volunteering")
+    assert not await expert.shows("details.decline-fee")
+    await expert.screenshot("expert-volunteering")

@@ -22,7 +22,7 @@ from services.contracts.handlers.contracts import (
     sign_contract,
 )
 from services.contracts.handlers.erasure import on_expert_erased, on_orderer_erased
-from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
+from services.contracts.handlers.income import clear_income_limit, income_check, income_summary, set_income_limit
 from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
     expense_rates,
@@ -70,6 +70,7 @@ QUERIES: Queries = {
     "contract_pdf": (m.ContractPdf, contract_pdf),
     "income_summary": (m.IncomeSummary, income_summary),
     "receipt": (m.Receipt, receipt),
+    "income_check": (m.IncomeCheck, income_check),
 }
 
 CONSUMES: Consumed = {
@@ -101,7 +102,7 @@ __all__ = [
     "draft_contract",
     "expense_rates",
     "get_contract",
-    "income_summary",
+    "income_check", "income_summary",
     "list_contracts",
     "payment_batch",
     "publish_expense_rates",

@@ -21,7 +21,7 @@ async def on_expert_erased(event: Envelope[registry.ExpertErased], ctx: EventCon
     an income limit they set is cleared with its own key; their receipt files are deleted from the store."""
     expert_id = event.payload.expert_id
     limit = await ctx.session.load(IncomeLimit, expert_id, must_exist=False)
-    if limit.limit is not None:
+    if limit.is_set:
         subject = limit.clear()
         await ctx.session.save(limit, ctx.meta(subject_id=expert_id))
         await ctx.session.shred(subject)

@@ -42,6 +42,7 @@ ANOTHERS = [
     (PEKKA, "contracts.cmd.set_income_limit", {"expert_id": "maija", "annual_limit": "9000"}),
     (PEKKA, "contracts.cmd.clear_income_limit", {"expert_id": "maija"}),
     (PEKKA, "contracts.query.income_summary", {"expert_id": "maija"}),
+    (PEKKA, "contracts.query.income_check", {"expert_id": "maija", "on": "2030-01-01", "duration_hours": "2"}),
     (PEKKA, "contracts.cmd.decline_fee", {"engagement_id": "{engagement_id}"}),
     (PEKKA, "contracts.cmd.attach_receipt", {"engagement_id": "{engagement_id}", "line_no": 1,
                                              "data": "JVBERi0xLjQK"}),
