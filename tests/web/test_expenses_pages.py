@@ -2,7 +2,10 @@
 journey, a ticket, parking and a per diem (a negative kilometre count, then a second car line without its route,
 shown at their own fields of their own line first); the orderer approves three lines and returns the parking
 with a reason; the expert sees why; the coordinator reads the expense rates and records the payment of the fee
-and the approved lines. The engagement itself is set up over NATS (the journey test walks those pages); every
+and the approved lines. Receipt files go with the claim (a false one named at its field) and the orderer
+downloads them; an offer past the expert's monthly income limit is warned of above its accept button; the
+expert declines a fee, and the orderer sees the volunteer's yearly cap warning before approving. The engagement
+itself is set up over NATS (the journey test walks those pages); every
 expense page is checked with axe-core and kept as a screenshot (test-output/screenshots/expenses-*)."""
 
 from __future__ import annotations
@@ -358,3 +361,28 @@ async def test_the_expert_declines_the_fee_and_the_engagement_is_volunteering(we
     assert "vapaaehtoistyö" in await expert.page.inner_text("#volunteering")
     assert not await expert.shows("details.decline-fee")
     await expert.screenshot("expert-volunteering")
+    # Two more of her volunteering engagements, each with a 2,000 km journey (1,100 €): the orderer approves two,
+    # and before approving the third sees that 300 € of it passes the 3,000 € yearly cap and is taxable.
+    nc = await nats.connect(servers.nats_url)
+    try:
+        ask, until = asking(nc)
+        others = [await engagement(nc, f"Vertaistuki {n}", sign_and_deliver=False) for n in (2, 3)]
+        for engagement_id in others:
+            await until("contracts.cmd.decline_fee", {"actor": MAIJA, "engagement_id": engagement_id})
+        for engagement_id in [volunteering, *others]:
+            for actor, party in ((MAIJA, "expert"), (SCHOOL, "orderer")):
+                await until("contracts.cmd.sign_contract", {"actor": actor, "engagement_id": engagement_id,
+                                                            "party": party})
+            await ask("contracts.cmd.claim_expenses", {"actor": MAIJA, "engagement_id": engagement_id, "lines": [
+                {"kind": "car", "kilometres": "2000", "route": "Salo – Turku – Salo"}]})
+        for engagement_id in others:
+            await ask("contracts.cmd.approve_expense_line",
+                      {"actor": SCHOOL, "engagement_id": engagement_id, "line_no": 1})
+    finally:
+        await nc.close()
+    orderer = await visitors("orderer", url)
+    await orderer.sign_in(email="rehtori@turku.fi")
+    await orderer.visit(page)
+    warning = (await orderer.page.inner_text("#cap-warning-1")).replace("\u00a0", " ")
+    assert "vuosirajan" in warning and "300,00 €" in warning
+    await orderer.screenshot("expenses-orderer-volunteer-cap-warning")
