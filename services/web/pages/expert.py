@@ -53,6 +53,8 @@ async def _income_check(request: Request, person: Person, offer: dict[str, Any])
     asked in the expert's own name before they accept. When it cannot be told now, the page says so (an expert
     relying on the warning must not take its absence for an all-clear)."""
     fee = offer.get("fee") or {}
+    if not offer.get("date") or not offer.get("duration_hours"):
+        return {"unavailable": True}
     body = {"expert_id": person.act.id, "on": offer["date"], "duration_hours": offer["duration_hours"],
             **{name: fee[name] for name in ("hourly_fee", "fixed_fee") if fee.get(name) is not None}}
     try:
