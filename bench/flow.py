@@ -12,7 +12,10 @@ the services), then measures, in one run:
    1, 10 and 50 at once, by a client that sends each next command as soon as the event it waits for is on the
    bus: engagements per second, and the wait from placing the order to the engagement closed;
 3. each automatic hop, from the event recorded in one service to the event it caused in the next (matched by
-   the effect's causation id, read from the services' event stores), and to the audit's copy of it.
+   the effect's causation id, read from the services' event stores), and to the audit's copy of it;
+4. the history at scale (``bench.history``), in a database of its own on the same server: reading the global
+   log, rebuilding a projection, an engagement's audit history and ``audit verify`` among a million events,
+   each against raw asyncpg on the same rows (``--history-events 0`` leaves it out).
 
 Every time is also printed as a multiple of the floor (one round trip plus one commit) of the same run.
 See bench/README.md.
@@ -40,6 +43,7 @@ from nats.aio.msg import Msg
 
 from bench.eventstore import Log, fresh_databases
 from bench.flow_play import Bus, EagerDemo, Level, hops, play_level
+from bench.history import History, history_as_json, measure_history, render_history
 from bench.report import percentile, ratio_text
 from kokemus.stack.bus_users import ADMIN
 from kokemus.stack.servers import free_port, port_is_free
@@ -117,9 +121,11 @@ class Result:
     floor_p50: float
     floor_p99: float
     settings: dict[str, Any]
+    history: History | None = None
 
 
-async def measure(stack: Stack, levels: tuple[int, ...], floor_samples: int, patience: float, log: Log) -> Result:
+async def measure(stack: Stack, levels: tuple[int, ...], floor_samples: int, patience: float, log: Log,
+                  history_events: int = 0) -> Result:
     assert stack.postgres is not None
     admin_dsn = stack.postgres.dsn()
     options: dict[str, Any] = {"servers": [stack.nats_url], "user": ADMIN, "password": stack.nats_passwords[ADMIN]}
@@ -155,8 +161,10 @@ async def measure(stack: Stack, levels: tuple[int, ...], floor_samples: int, pat
     finally:
         await nc.close()
         await responder.close()
+    history = await measure_history(admin_dsn, history_events, log) if history_events else None
     return Result(figures, trips.p50 + commits.p50, trips.p99 + commits.p99,
-                  {"levels": list(levels), "floor_samples": floor_samples})
+                  {"levels": list(levels), "floor_samples": floor_samples, "history_events": history_events},
+                  history)
 
 
 def render(result: Result) -> str:
@@ -176,6 +184,8 @@ def render(result: Result) -> str:
         lines.append(f"{figure.name:<62}{len(figure.samples):>5}{figure.p50 * 1e3:>10.2f}{figure.p99 * 1e3:>10.2f}"
                      f"{ratio_text(figure.p50 / result.floor_p50):>13}{ratio_text(figure.p99 / result.floor_p99):>13}"
                      f"  {rate}".rstrip())
+    if result.history is not None:
+        lines += ["", render_history(result.history)]
     return "\n".join(lines)
 
 
@@ -186,6 +196,7 @@ def as_json(result: Result) -> dict[str, Any]:
         "figures": [{"section": f.section, "name": f.name, "n": len(f.samples), "p50_seconds": f.p50,
                      "p99_seconds": f.p99, "p50_to_floor": f.p50 / result.floor_p50,
                      "p99_to_floor": f.p99 / result.floor_p99, "per_second": f.rate} for f in result.figures],
+        "history": history_as_json(result.history) if result.history is not None else None,
     }
 
 
@@ -215,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
                              "max(10, 2 × level) engagements")
     parser.add_argument("--floor-samples", type=int, default=2000, help="round trips and commits (default 2000)")
     parser.add_argument("--patience", type=float, default=60.0, help="seconds a step may wait (default 60)")
+    parser.add_argument("--history-events", type=int, default=1_000_000,
+                        help="events for the history at scale (default 1,000,000; 0 leaves it out)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
     levels = tuple(int(level) for level in args.levels.split(","))
@@ -223,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
         print(line, file=sys.stderr, flush=True)
 
     with embedded_stack(log) as stack:
-        result = asyncio.run(measure(stack, levels, args.floor_samples, args.patience, log))
+        result = asyncio.run(measure(stack, levels, args.floor_samples, args.patience, log, args.history_events))
     print(json.dumps(as_json(result), indent=2) if args.json else render(result))
 
 

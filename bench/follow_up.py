@@ -1,14 +1,15 @@
 """The feedback service's follow-up report over years of data: 100,000 delivered engagements with both forms
 requested and most answered, against the same aggregate run directly in SQL in the same run.
 
-    python -m bench.follow_up                   # a minute or two on 2 cores
+    python -m bench.follow_up                   # five minutes or so on 2 cores, most of it building the rollup
     python -m bench.follow_up --engagements 20000 --reports 20 --postgres-url postgresql://…
 
-The kokemus report is what ``feedback.query.follow_up_report`` runs: the period's figures summed at their finest
-grain in the service's read tables (``FeedbackTables.follow_up_cells``: by organization or all, Finnish month and
-task kind) and :func:`services.feedback.report.report_of` over them (totals, each form's averages, self against
-orderer on the shared dimensions, the breakdowns by organization, task kind, month, quarter and year, small
-cells suppressed). The reference is the core of the same aggregate in plain SQL on the same tables with raw
+The kokemus report is what ``feedback.query.follow_up_report`` runs: the period's figures read from the service's
+rollup (``FeedbackTables.follow_up_cells``: month totals and running totals kept by events, see
+``services/feedback/rollup.py``; here built once from the loaded rows, as a new rollup is) and
+:func:`services.feedback.report.report_of` over them (totals, each form's averages, self against orderer on the
+shared dimensions, the breakdowns by organization, region, task kind, kind of orderer, month, quarter and year,
+small cells suppressed). The reference is the core of the same aggregate in plain SQL on the same tables with raw
 asyncpg: the counts and answered forms by form, task kind and month (GROUPING SETS) and each question's average
 by form. Each report is timed from the call to the answer; periods of a month, a quarter and a year.
 """
@@ -25,6 +26,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -32,7 +34,7 @@ import asyncpg
 from bench.eventstore import Log, fresh_databases, postgres_server
 from bench.report import percentile
 from services.feedback.events import Form
-from services.feedback.projections import SQL, FeedbackTables
+from services.feedback.projections import SQLS, FeedbackTables
 from services.feedback.questionnaire import Questionnaire
 from services.feedback.report import report_of
 from shared.clock import day_bounds
@@ -41,6 +43,7 @@ from shared.database import migrate
 SCHEMA = "feedback"
 P99_TARGET_MS = 200.0
 TASK_TYPES = ["lecture", "co_teaching", "development_group", "service_evaluation", "peer_support", "media", "other"]
+REGIONS = ["oulu", "raahe", "koillismaa", "oulunkaari", "oulun-eteläinen", "rannikko"]
 LAST_DAY = dt.date(2026, 11, 30)
 YEARS = 3
 PLAIN_COUNTS = f"""SELECT f.form, e.task_type,
@@ -64,12 +67,22 @@ async def load(conn: asyncpg.Connection, count: int, experts: int, organizations
     """The rows the feedback service's projections keep for ``count`` delivered engagements over three years."""
     pick = random.Random(5)
     first = LAST_DAY - dt.timedelta(days=365 * YEARS)
-    engagement_rows, form_rows = [], []
+    engagement_rows: list[tuple[Any, ...]] = []
+    form_rows: list[tuple[Any, ...]] = []
+    fee_rows: list[tuple[Any, ...]] = []
+    payment_rows: list[tuple[Any, ...]] = []
+    orders = [(uuid.UUID(int=pick.getrandbits(128)), pick.random() < 0.7) for _ in range(max(count // 3, 1))]
     for _ in range(count):
         engagement_id = uuid.UUID(int=pick.getrandbits(128))
         expert = f"expert-{pick.randrange(experts):05d}"
         engagement_rows.append((engagement_id, expert, f"orderer-{pick.randrange(500)}", False,
-                                pick.choice(TASK_TYPES)))
+                                pick.choice(TASK_TYPES), Decimal(pick.randrange(2, 13)) / 2, pick.choice(orders)[0]))
+        if pick.random() < 0.7:  # paid: the fee with the journey, some expenses later
+            fee = Decimal(pick.randrange(40, 400))
+            fee_rows.append((engagement_id, fee))
+            payment_rows.append((uuid.UUID(int=pick.getrandbits(128)), engagement_id, fee + Decimal("18.60"), True))
+            if pick.random() < 0.2:
+                payment_rows.append((uuid.UUID(int=pick.getrandbits(128)), engagement_id, Decimal("9.80"), False))
         requested = dt.datetime.combine(first + dt.timedelta(days=pick.randrange(365 * YEARS)), dt.time(10),
                                         dt.UTC) + dt.timedelta(minutes=pick.randrange(600))
         for form in Form:
@@ -78,7 +91,13 @@ async def load(conn: asyncpg.Connection, count: int, experts: int, organizations
                               "answered" if answered else pick.choice(["open", "closed"]),
                               json.dumps(ratings(form, pick)) if answered else None, 1 if answered else None))
     await conn.copy_records_to_table("engagements", schema_name=SCHEMA, records=engagement_rows, columns=[
-        "engagement_id", "expert_id", "orderer_id", "cancelled", "task_type"])
+        "engagement_id", "expert_id", "orderer_id", "cancelled", "task_type", "hours", "order_id"])
+    await conn.copy_records_to_table("orders", schema_name=SCHEMA, records=orders,
+                                     columns=["order_id", "county_service"])
+    await conn.copy_records_to_table("approved_fees", schema_name=SCHEMA, records=fee_rows,
+                                     columns=["engagement_id", "fee"])
+    await conn.copy_records_to_table("payments", schema_name=SCHEMA, records=payment_rows,
+                                     columns=["payment_id", "engagement_id", "total", "includes_fee"])
     await conn.copy_records_to_table("forms", schema_name=SCHEMA, records=form_rows, columns=[
         "engagement_id", "form", "requested_at", "last_prompted_at", "reminders_sent", "status", "ratings",
         "questionnaire_version"])
@@ -86,6 +105,10 @@ async def load(conn: asyncpg.Connection, count: int, experts: int, organizations
                    for org in pick.sample(range(organizations), pick.choice([1, 1, 1, 2]))}
     await conn.copy_records_to_table("expert_organizations", schema_name=SCHEMA, records=sorted(memberships),
                                      columns=["expert_id", "organization_id"])
+    regions = {(f"expert-{n:05d}", region) for n in range(experts)
+               for region in pick.sample(REGIONS, pick.choice([1, 1, 2]))}
+    await conn.copy_records_to_table("expert_regions", schema_name=SCHEMA, records=sorted(regions),
+                                     columns=["expert_id", "region"])
 
 
 def periods(reports: int) -> list[tuple[str, dt.date, dt.date]]:
@@ -125,9 +148,11 @@ async def run(admin_dsn: str, *, count: int = 100_000, reports: int = 60, log: L
     async with fresh_databases(admin_dsn, ["follow_up"]) as dsns:
         conn = await asyncpg.connect(dsns["follow_up"])
         try:
-            await migrate(conn, SCHEMA, [SQL])
+            await migrate(conn, SCHEMA, SQLS)
             log(f"loading {count} engagements over {YEARS} years, {2 * count} forms")
             await load(conn, count, experts=max(count // 50, 10), organizations=40)
+            log("building the rollup from the rows")
+            await migrate(conn, SCHEMA, SQLS)  # a new rollup is built from the read tables
             await conn.execute("VACUUM (ANALYZE)")
         finally:
             await conn.close()
@@ -136,7 +161,7 @@ async def run(admin_dsn: str, *, count: int = 100_000, reports: int = 60, log: L
             views = FeedbackTables(pool, SCHEMA)
 
             async def kokemus(start: dt.date, until: dt.date) -> Any:
-                return report_of(await views.follow_up_cells(*day_bounds(start, until)), start, until, dimensions)
+                return report_of(await views.follow_up_cells(start, until), start, until, dimensions)
 
             async def plain(start: dt.date, until: dt.date) -> Any:
                 bounds = day_bounds(start, until)

@@ -108,9 +108,16 @@ class Demo:
         await self.call(self.coordinator, "kokemus.registry.cmd.appoint_contact_person", {
             "organization_id": self.ngo, "person_id": f"olli-{self.run}", "name": "Olli Ohjaaja",
             "email": self.contact.email})
-        await self.call(self.coordinator, "kokemus.registry.cmd.sign_organization_agreement", {
-            "organization_id": self.ngo, "agreement_id": f"agreement-{self.run}",
-            "valid_from": str(today - dt.timedelta(days=30)), "valid_until": str(today + dt.timedelta(days=365))})
+        agreement = {"organization_id": self.ngo, "agreement_id": f"agreement-{self.run}"}
+        await self.call(self.coordinator, "kokemus.registry.cmd.draft_organization_agreement", {
+            **agreement, "valid_from": str(today - dt.timedelta(days=30)),
+            "valid_until": str(today + dt.timedelta(days=365))})
+        self.step("registry: the coordinator and the NGO's contact person each read the agreement and sign it")
+        for signer, language in ((self.coordinator, "fi"), (self.contact, "sv")):
+            document = await self.call(signer, "kokemus.registry.query.organization_agreement",
+                                       {**agreement, "language": language}, retry_on={"unavailable", "forbidden"})
+            await self.call(signer, "kokemus.registry.cmd.sign_organization_agreement",
+                            {**agreement, "document_hash": document["sha256"]})
         self.step("registry: the coordinator grants the school credentials for the experience bank")
         await self.call(self.coordinator, "kokemus.registry.cmd.grant_credentials", {
             "orderer_id": self.orderer_id, "orderer_name": "Turun koulu", "email": self.orderer.email})

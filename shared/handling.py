@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,6 +29,9 @@ from shared.unit_of_work import Session
 @dataclass(frozen=True)
 class QueryContext:
     actor: Actor
+    # The caller's token as they sent it, verified (None for a request answered without one): to ask another
+    # service in the caller's name, with the caller's rights there and no more. Never stored, never replied.
+    token: str | None = field(default=None, kw_only=True, repr=False)
 
     def require_role(self, *roles: Role) -> None:
         require_role(self.actor, *roles)

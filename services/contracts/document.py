@@ -8,9 +8,7 @@ sign now. No I/O here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +16,9 @@ import jinja2
 
 from services.contracts.events import ContractDrafted
 from services.contracts.expenses import PER_DIEM_FULL_HOURS, PER_DIEM_PARTIAL_HOURS, cents
+from shared.documents import LANGUAGES, Document, euros as _euros
 
-LANGUAGES = ("fi", "sv")
+__all__ = ["LANGUAGES", "TEXTS", "Document", "render"]
 VERSION = 1  # the first version; each amendment makes the next (2, 3, …), which both parties sign again
 
 TASK_TYPES = {
@@ -150,27 +149,6 @@ TEMPLATE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 <p>{{ t.signing }}</p>
 </article>
 """)
-
-
-@dataclass(frozen=True)
-class Document:
-    version: int
-    language: str
-    html: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.html.encode()).hexdigest()
-
-
-def _euros(amount: Decimal | None) -> str:
-    """Euros as a Finn or a Finland-Swede writes them: 1 234,50 €. Fixed here, not by locale data, so that the
-    document (and its hash) never changes with a library's update."""
-    if amount is None:
-        return "–"
-    whole, _, cents = f"{amount:.2f}".partition(".")
-    grouped = f"{int(whole):,}".replace(",", "\u00a0")
-    return f"{grouped},{cents}\u00a0€"
 
 
 def _number(value: Decimal | None) -> str:

@@ -68,6 +68,9 @@ class ContractAmended(DomainEvent):
     place: Personal = None  # the orderer's, like the draft's
     hourly_fee: Decimal | None = None
     fixed_fee: Decimal | None = None
+    # The place changed to one contracts cannot read (the order's, as the expert accepted its change): the
+    # contract's place is "as ordered" from this version on. An addition, false in amendments made before it.
+    place_changed: bool = False
 
 
 class ContractAmendmentSigned(DomainEvent):

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 HEADER = ("breakdown", "group", "measure", "value")
-MEASURES = ("engagements", "hours", "requested", "answered", "completed", "answer_rate")
+MEASURES = ("engagements", "hours", "fees_paid", "expenses_paid", "requested", "answered", "completed", "answer_rate")
 
 
 def _lines(breakdown: str, group: str, cell: dict[str, Any]) -> list[tuple[str, str, str, Any]]:

@@ -13,12 +13,14 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from services.contracts import events as contracts
 from services.feedback import messages as m
 from services.feedback.domain import Answers, EngagementFeedback, FormState
 from services.feedback.events import Form
 from services.feedback.export import as_csv
 from services.feedback.questionnaire import SCALE, Questionnaire
 from services.feedback.report import report_of
+from services.feedback.sources import on_expert_listed, on_fee_approved, on_fee_paid
 from services.feedback.views import Parties
 from services.feedback.wellbeing import is_low
 from services.feedback.wellbeing_handlers import (
@@ -33,7 +35,6 @@ from services.feedback.wellbeing_handlers import (
 from services.orders import events as orders
 from services.registry import events as registry
 from shared.aggregate import Metadata
-from shared.clock import day_bounds
 from shared.envelope import Envelope
 from shared.errors import Forbidden, invalid
 from shared.events import SYSTEM, Role
@@ -125,7 +126,7 @@ async def follow_up_report(query: m.FollowUpReport, ctx: QueryContext, deps: Dep
     ctx.require_role(Role.coordinator)
     if query.until < query.from_:
         raise invalid("until", "is before from", f"a date on or after {query.from_}")
-    cells = await deps.views.follow_up_cells(*day_bounds(query.from_, query.until))
+    cells = await deps.views.follow_up_cells(query.from_, query.until)
     dimensions = {form: (await deps.uow.load(Questionnaire, form.value, must_exist=False)).dimensions()
                   for form in Form}
     report = report_of(cells, query.from_, query.until, dimensions)
@@ -254,7 +255,12 @@ CONSUMES: Consumed = {
         orders.EngagementCancelled: on_engagement_cancelled,
         orders.EngagementClosed: on_engagement_closed,
     },
+    "contracts": {
+        contracts.FeeApproved: on_fee_approved,
+        contracts.FeePaid: on_fee_paid,
+    },
     "registry": {
+        registry.ExpertListed: on_expert_listed,
         registry.ExpertRegistered: on_expert_registered,
         registry.ExpertJoinedOrganization: on_expert_joined,
         registry.ExpertLeftOrganization: on_expert_left,

@@ -7,94 +7,49 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from services.feedback import events as ev
-from services.feedback.cells import Cells, FormRecord, Place
+from services.feedback.cells import Cells, FormRecord
 from services.feedback.domain import MAX_REMINDERS, Status
+from services.feedback.rollup import BACKFILL, PAID, of_engagement, of_expert, of_order, read_cells, restating
 from services.feedback.views import ORDERER_KIND, FollowUpRow, Parties
 from shared.envelope import Envelope
 from shared.projection import PostgresViews
 
 SQL = resources.files("services.feedback").joinpath("schema.sql").read_text()
-
-# The report's cells of a period in one statement (its forms read once): the forms by status, the engagements
-# (each where its first form was requested; complete with both forms answered) and the ratings' sums, for each
-# Finnish month and task kind, and for each organization of the experts ('unknown' for none). Rows of each kind
-# are told apart by ``kind``; the organizations' figures are summed for each expert first, then for each of
-# their organizations.
-CELLS = """WITH base AS MATERIALIZED (
-        SELECT f.engagement_id, f.form, f.status, f.ratings, coalesce(f.questionnaire_version, 1) AS version,
-               coalesce(e.task_type, 'unknown') AS task_type, coalesce(e.expert_id, '') AS expert_id,
-               coalesce(e.hours, 0) AS hours,
-               CASE o.county_service WHEN true THEN 'county' WHEN false THEN 'other' ELSE 'unknown' END
-                   AS orderer_kind,
-               to_char(f.requested_at AT TIME ZONE 'Europe/Helsinki', 'YYYY-MM') AS month
-        FROM {schema}.forms AS f LEFT JOIN {schema}.engagements AS e USING (engagement_id)
-        LEFT JOIN {schema}.orders AS o ON o.order_id = e.order_id
-        WHERE f.requested_at >= $1 AND f.requested_at < $2),
-    member AS (
-        SELECT x.expert_id, coalesce(m.organization_id, 'unknown') AS organization
-        FROM (SELECT DISTINCT expert_id FROM base) AS x
-        LEFT JOIN {schema}.expert_organizations AS m ON m.expert_id = x.expert_id),
-    engagement AS (
-        SELECT engagement_id, min(expert_id) AS expert_id, min(month) AS month, min(task_type) AS task_type,
-               min(orderer_kind) AS orderer_kind, min(hours) AS hours,
-               count(*) FILTER (WHERE status = 'answered') = 2 AS complete  -- one row a form
-        FROM base GROUP BY engagement_id),
-    rated AS MATERIALIZED (
-        SELECT b.expert_id, b.month, b.task_type, b.orderer_kind, b.form, b.version, r.key AS question,
-               r.value::int AS value
-        FROM base AS b, jsonb_each_text(b.ratings) AS r WHERE b.status = 'answered'),
-    expert_forms AS (SELECT expert_id, form, status, count(*) AS n FROM base GROUP BY expert_id, form, status),
-    expert_engagements AS (
-        SELECT expert_id, count(*) AS n, count(*) FILTER (WHERE complete) AS completed, sum(hours) AS hours
-        FROM engagement GROUP BY expert_id),
-    expert_ratings AS (
-        SELECT expert_id, form, version, question, sum(value) AS total, count(*) AS n
-        FROM rated GROUP BY expert_id, form, version, question)
-SELECT 'forms' AS kind, NULL AS organization, month, task_type, orderer_kind, form, status, NULL::int AS version,
-       NULL AS question, count(*) AS n, NULL::bigint AS total, NULL::numeric AS hours
-    FROM base GROUP BY month, task_type, orderer_kind, form, status
-UNION ALL
-SELECT 'forms', m.organization, NULL, NULL, NULL, x.form, x.status, NULL, NULL, sum(x.n)::bigint, NULL, NULL
-    FROM expert_forms AS x JOIN member AS m USING (expert_id) GROUP BY m.organization, x.form, x.status
-UNION ALL
-SELECT 'engagements', NULL, month, task_type, orderer_kind, NULL, NULL, NULL, NULL, count(*),
-       count(*) FILTER (WHERE complete), sum(hours)
-    FROM engagement GROUP BY month, task_type, orderer_kind
-UNION ALL
-SELECT 'engagements', m.organization, NULL, NULL, NULL, NULL, NULL, NULL, NULL, sum(x.n)::bigint,
-       sum(x.completed)::bigint, sum(x.hours)
-    FROM expert_engagements AS x JOIN member AS m USING (expert_id) GROUP BY m.organization
-UNION ALL
-SELECT 'ratings', NULL, month, task_type, orderer_kind, form, NULL, version, question, count(*),
-       sum(value)::bigint, NULL
-    FROM rated GROUP BY month, task_type, orderer_kind, form, version, question
-UNION ALL
-SELECT 'ratings', m.organization, NULL, NULL, NULL, x.form, NULL, x.version, x.question, sum(x.n)::bigint,
-       sum(x.total)::bigint, NULL
-    FROM expert_ratings AS x JOIN member AS m USING (expert_id)
-    GROUP BY m.organization, x.form, x.version, x.question
-"""
-
+SQLS = (SQL, BACKFILL)
 
 class FeedbackTables(PostgresViews):
     def _db(self, connection: Any) -> Any:
         return connection if connection is not None else self.db
 
+    @asynccontextmanager
+    async def _restating(self, connection: Any, which: tuple[str, Any]) -> AsyncIterator[Any]:
+        """A connection to change the rows ``which`` picks the engagements of by (see ``rollup.restating``),
+        in the caller's transaction or one of its own."""
+        if connection is not None:
+            async with restating(connection, self.schema, *which):
+                yield connection
+            return
+        async with self.db.acquire() as conn, conn.transaction(), restating(conn, self.schema, *which):
+            yield conn
+
     # -- the engagements, from the orders service's events ---------------------------------------------
 
     async def remember_engagement(self, engagement_id: uuid.UUID, parties: Parties, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, task_type, order_id)
-                VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
-                    orderer_id = excluded.orderer_id, task_type = excluded.task_type, order_id = excluded.order_id""",
-            engagement_id, parties.expert_id, parties.orderer_id, parties.task_type, parties.order_id,
-        )
+        async with self._restating(connection, of_engagement(engagement_id)) as conn:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.engagements (engagement_id, expert_id, orderer_id, task_type, order_id)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (engagement_id) DO UPDATE SET expert_id = excluded.expert_id,
+                        orderer_id = excluded.orderer_id, task_type = excluded.task_type,
+                        order_id = excluded.order_id""",
+                engagement_id, parties.expert_id, parties.orderer_id, parties.task_type, parties.order_id)
 
     async def mark_cancelled(self, engagement_id: uuid.UUID, connection: Any) -> None:
         await self._db(connection).execute(
@@ -117,22 +72,22 @@ class FeedbackTables(PostgresViews):
         return [row["engagement_id"] for row in rows]
 
     async def forget_sealed_answers(self, expert_id: str, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"""UPDATE {self.schema}.forms AS f SET ratings = f.ratings - $2::text[]
-                FROM {self.schema}.engagements AS e
-                WHERE f.engagement_id = e.engagement_id AND e.expert_id = $1 AND f.ratings IS NOT NULL""",
-            expert_id, sorted(ev.SEALED_QUESTIONS),
-        )
+        async with self._restating(connection, of_expert(self.schema, expert_id)) as conn:
+            await conn.execute(
+                f"""UPDATE {self.schema}.forms AS f SET ratings = f.ratings - $2::text[]
+                    FROM {self.schema}.engagements AS e
+                    WHERE f.engagement_id = e.engagement_id AND e.expert_id = $1 AND f.ratings IS NOT NULL""",
+                expert_id, sorted(ev.SEALED_QUESTIONS))
 
     # -- the forms, from this service's own events -----------------------------------------------------
 
     async def on_FeedbackRequested(self, e: ev.FeedbackRequested, conn: Any, event: Envelope[Any]) -> None:
         requested_at = e.requested_at or event.recorded_at
-        await conn.execute(
-            f"""INSERT INTO {self.schema}.forms (engagement_id, form, requested_at, last_prompted_at)
-                VALUES ($1, $2, $3, $3) ON CONFLICT (engagement_id, form) DO NOTHING""",
-            e.engagement_id, e.form.value, requested_at,
-        )
+        async with restating(conn, self.schema, *of_engagement(e.engagement_id)):
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.forms (engagement_id, form, requested_at, last_prompted_at)
+                    VALUES ($1, $2, $3, $3) ON CONFLICT (engagement_id, form) DO NOTHING""",
+                e.engagement_id, e.form.value, requested_at)
 
     async def on_FeedbackReminderSent(self, e: ev.FeedbackReminderSent, conn: Any, event: Envelope[Any]) -> None:
         await conn.execute(
@@ -142,17 +97,18 @@ class FeedbackTables(PostgresViews):
         )
 
     async def on_FeedbackSubmitted(self, e: ev.FeedbackSubmitted, conn: Any, _: Envelope[Any]) -> None:
-        await conn.execute(
-            f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb, questionnaire_version = $5
-                WHERE engagement_id = $1 AND form = $2""",
-            e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.answers()), e.questionnaire_version,
-        )
+        async with restating(conn, self.schema, *of_engagement(e.engagement_id)):
+            await conn.execute(
+                f"""UPDATE {self.schema}.forms SET status = $3, ratings = $4::jsonb, questionnaire_version = $5
+                    WHERE engagement_id = $1 AND form = $2""",
+                e.engagement_id, e.form.value, Status.answered.value, json.dumps(e.answers()),
+                e.questionnaire_version)
 
     async def on_FeedbackClosedUnanswered(self, e: ev.FeedbackClosedUnanswered, conn: Any, _: Envelope[Any]) -> None:
-        await conn.execute(
-            f"UPDATE {self.schema}.forms SET status = $3 WHERE engagement_id = $1 AND form = $2",
-            e.engagement_id, e.form.value, Status.closed.value,
-        )
+        async with restating(conn, self.schema, *of_engagement(e.engagement_id)):
+            await conn.execute(
+                f"UPDATE {self.schema}.forms SET status = $3 WHERE engagement_id = $1 AND form = $2",
+                e.engagement_id, e.form.value, Status.closed.value)
 
     async def due_for_reminder(self, prompted_before: dt.datetime, limit: int = 500) -> list[uuid.UUID]:
         rows = await self.db.fetch(
@@ -166,53 +122,71 @@ class FeedbackTables(PostgresViews):
     async def forms_requested(self, begins: dt.datetime, ends: dt.datetime) -> list[FormRecord]:
         rows = await self.db.fetch(
             f"""SELECT f.engagement_id, f.form, f.requested_at, f.status, f.ratings, f.questionnaire_version,
-                       e.task_type, e.hours, o.county_service,
+                       e.task_type, e.hours, o.county_service, p.fees, p.total - p.fees AS expenses,
                        ARRAY(SELECT m.organization_id FROM {self.schema}.expert_organizations AS m
-                             WHERE m.expert_id = e.expert_id ORDER BY m.organization_id) AS organizations
+                             WHERE m.expert_id = e.expert_id ORDER BY m.organization_id) AS organizations,
+                       ARRAY(SELECT r.region FROM {self.schema}.expert_regions AS r
+                             WHERE r.expert_id = e.expert_id ORDER BY r.region) AS regions
                 FROM {self.schema}.forms AS f LEFT JOIN {self.schema}.engagements AS e USING (engagement_id)
                 LEFT JOIN {self.schema}.orders AS o ON o.order_id = e.order_id
+                LEFT JOIN ({PAID.format(schema=self.schema, where="true")}) AS p USING (engagement_id)
                 WHERE f.requested_at >= $1 AND f.requested_at < $2""",
             begins, ends,
         )
         return [FormRecord(row["engagement_id"], ev.Form(row["form"]), row["requested_at"], Status(row["status"]),
                            json.loads(row["ratings"]) if row["ratings"] else None, row["questionnaire_version"],
                            row["task_type"], tuple(row["organizations"]), row["hours"],
-                           None if row["county_service"] is None else ORDERER_KIND[row["county_service"]])
+                           None if row["county_service"] is None else ORDERER_KIND[row["county_service"]],
+                           tuple(row["regions"]), row["fees"], row["expenses"])
                 for row in rows]
 
-    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
-        cells = Cells()
-        for row in await self.db.fetch(CELLS.format(schema=self.schema), begins, ends):
-            place = Place(row["organization"], row["month"], row["task_type"], row["orderer_kind"])
-            if row["kind"] == "forms":
-                cells.add_forms((place, ev.Form(row["form"]), Status(row["status"])), row["n"])
-            elif row["kind"] == "engagements":
-                cells.add_engagements(place, row["n"], row["total"], row["hours"])
-            else:
-                cells.add_ratings((place, ev.Form(row["form"]), row["version"], row["question"]),
-                                  row["total"], row["n"])
-        return cells
+    async def follow_up_cells(self, start: dt.date, until: dt.date) -> Cells:
+        return await read_cells(self.db, self.schema, start, until)
 
     # -- the experts' organizations, from the registry's events; the wellbeing follow-ups -------------
 
     async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"UPDATE {self.schema}.engagements SET hours = $2 WHERE engagement_id = $1", engagement_id, hours)
+        async with self._restating(connection, of_engagement(engagement_id)) as conn:
+            await conn.execute(
+                f"UPDATE {self.schema}.engagements SET hours = $2 WHERE engagement_id = $1", engagement_id, hours)
 
     async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.orders (order_id, county_service) VALUES ($1, $2)
-                ON CONFLICT (order_id) DO NOTHING""", order_id, county_service)
+        async with self._restating(connection, of_order(self.schema, order_id)) as conn:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.orders (order_id, county_service) VALUES ($1, $2)
+                    ON CONFLICT (order_id) DO NOTHING""", order_id, county_service)
+
+    async def record_fee_approved(self, engagement_id: uuid.UUID, fee: Decimal, connection: Any) -> None:
+        async with self._restating(connection, of_engagement(engagement_id)) as conn:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.approved_fees (engagement_id, fee) VALUES ($1, $2)
+                    ON CONFLICT (engagement_id) DO UPDATE SET fee = excluded.fee""", engagement_id, fee)
+
+    async def record_payment(self, payment_id: uuid.UUID, engagement_id: uuid.UUID, total: Decimal,
+                             includes_fee: bool, connection: Any) -> None:
+        async with self._restating(connection, of_engagement(engagement_id)) as conn:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.payments (payment_id, engagement_id, total, includes_fee)
+                    VALUES ($1, $2, $3, $4) ON CONFLICT (payment_id) DO NOTHING""",
+                payment_id, engagement_id, total, includes_fee)
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"""INSERT INTO {self.schema}.expert_organizations (expert_id, organization_id) VALUES ($1, $2)
-                ON CONFLICT DO NOTHING""", expert_id, organization_id)
+        async with self._restating(connection, of_expert(self.schema, expert_id)) as conn:
+            await conn.execute(
+                f"""INSERT INTO {self.schema}.expert_organizations (expert_id, organization_id) VALUES ($1, $2)
+                    ON CONFLICT DO NOTHING""", expert_id, organization_id)
 
     async def forget_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
-        await self._db(connection).execute(
-            f"DELETE FROM {self.schema}.expert_organizations WHERE expert_id = $1 AND organization_id = $2",
-            expert_id, organization_id)
+        async with self._restating(connection, of_expert(self.schema, expert_id)) as conn:
+            await conn.execute(
+                f"DELETE FROM {self.schema}.expert_organizations WHERE expert_id = $1 AND organization_id = $2",
+                expert_id, organization_id)
+
+    async def remember_regions(self, expert_id: str, regions: list[str], connection: Any) -> None:
+        async with self._restating(connection, of_expert(self.schema, expert_id)) as conn:
+            await conn.execute(f"DELETE FROM {self.schema}.expert_regions WHERE expert_id = $1", expert_id)
+            await conn.executemany(f"INSERT INTO {self.schema}.expert_regions (expert_id, region) VALUES ($1, $2)",
+                                   [(expert_id, region) for region in sorted(set(regions))])
 
     async def organizations_of(self, expert_id: str, connection: Any = None) -> list[str]:
         rows = await self._db(connection).fetch(

@@ -1,6 +1,6 @@
 """The follow-up and evaluation report: counts, answer rates and average ratings of the forms requested in a
-period, self against orderer on the shared dimensions, in total and by organization, task kind, kind of orderer
-and period.
+period, the hours worked and the fees and expenses paid, self against orderer on the shared dimensions, in total
+and by organization, region, task kind, kind of orderer and period.
 
 A pure computation over :class:`~services.feedback.cells.Cells` (the read tables sum them in SQL; form records
 give them in tests). It holds no free text and no person's id: only counts and averages leave this module, and
@@ -54,13 +54,22 @@ def hours(total: Decimal, engagements: int) -> Cell:
     return float(round(total, 1)) if engagements >= MIN_CELL else SUPPRESSED
 
 
+def euros(total: Decimal, engagements: int) -> Cell:
+    """Euros paid for the engagements, to the cent; suppressed like their count."""
+    if not engagements:
+        return None
+    return float(round(total, 2)) if engagements >= MIN_CELL else SUPPRESSED
+
+
 def _quarter(month: str) -> str:
     return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
 
 
-# The group a place counts in, for each breakdown (None: not in it); the organizations' places are apart.
+# The group a place counts in, for each breakdown (None: not in it); the organizations' and the regions' places
+# are apart from the joint ones (an expert may belong to several of each).
 GROUP_OF: dict[str, Callable[[Place], str | None]] = {
     "organization": lambda place: place.organization,
+    "region": lambda place: place.region,
     "task_type": lambda place: place.task_type,
     "orderer_kind": lambda place: place.orderer_kind,
     "month": lambda place: place.month,
@@ -74,7 +83,7 @@ class _Sums:
 
     def __init__(self) -> None:
         self.requested = self.answered = self.engagements = self.completed = 0
-        self.hours = Decimal(0)
+        self.hours = self.fees = self.expenses = Decimal(0)
         self.dimensions: dict[tuple[Dimension, Form], list[int]] = {}
 
     def figures(self) -> dict[str, Any]:
@@ -83,6 +92,8 @@ class _Sums:
         return {
             "engagements": count(self.engagements),
             "hours": hours(self.hours, self.engagements),
+            "fees_paid": euros(self.fees, self.engagements),
+            "expenses_paid": euros(self.expenses, self.engagements),
             "requested": count(self.requested),
             "answered": count(self.answered),
             "completed": count(self.completed),
@@ -96,6 +107,8 @@ def _groups(place: Place) -> list[tuple[str, str]]:
     """The (breakdown, group) pairs a place counts in; ("total", "") for the whole period."""
     if place.organization is not None:
         return [("organization", place.organization)]
+    if place.region is not None:
+        return [("region", place.region)]
     return [("total", ""), *((name, group) for name, group_of in GROUP_OF.items()
                              if (group := group_of(place)) is not None)]
 
@@ -119,6 +132,10 @@ def _sums(cells: Cells, dimensions: DimensionsOf) -> dict[tuple[str, str], _Sums
             group.engagements += engagements
             group.completed += completed
             group.hours += worked
+    for place, (fees, expenses) in cells.paid.items():
+        for group in of(place):
+            group.fees += fees
+            group.expenses += expenses
     for (place, form, version, question), (total, n) in cells.ratings.items():
         dimension = dimensions.get(form, {}).get(version, {}).get(question)
         if dimension is not None:
@@ -134,10 +151,10 @@ def _per_form(cells: Cells) -> dict[str, Any]:
     forms: dict[str, Any] = {}
     for form in Form:
         by_status = {status: sum(n for (place, f, s), n in cells.forms.items()
-                                 if place.organization is None and f is form and s is status) for status in Status}
+                                 if place.joint and f is form and s is status) for status in Status}
         questions: dict[str, tuple[int, int]] = {}
         for (place, f, _, question), (total, n) in cells.ratings.items():
-            if place.organization is None and f is form:
+            if place.joint and f is form:
                 known = questions.get(question, (0, 0))
                 questions[question] = (known[0] + total, known[1] + n)
         requested = sum(by_status.values())

@@ -62,3 +62,51 @@ CREATE TABLE IF NOT EXISTS {schema}.wellbeing_follow_ups (
 );
 ALTER TABLE {schema}.wellbeing_follow_ups ADD COLUMN IF NOT EXISTS handled_at timestamptz;
 CREATE INDEX IF NOT EXISTS wellbeing_follow_ups_organization ON {schema}.wellbeing_follow_ups (organization_id);
+
+-- The regions each expert is listed in, in the bank, from the registry's ExpertListed: the report's breakdown
+-- by region.
+CREATE TABLE IF NOT EXISTS {schema}.expert_regions (
+    expert_id  text NOT NULL,
+    region     text NOT NULL,
+    PRIMARY KEY (expert_id, region)
+);
+
+-- The fee approved for each engagement, and each payment for it, from the contracts service's FeeApproved and
+-- FeePaid (amounts in clear, as on the bus): the fees and expenses paid that the report shows. A payment that
+-- includes the fee pays the approved fee (or, after a cancellation, the fee owed: all of it) and expenses.
+CREATE TABLE IF NOT EXISTS {schema}.approved_fees (
+    engagement_id  uuid PRIMARY KEY,
+    fee            numeric NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {schema}.payments (
+    payment_id     uuid PRIMARY KEY,  -- the FeePaid event's id
+    engagement_id  uuid    NOT NULL,
+    total          numeric NOT NULL,
+    includes_fee   boolean NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payments_engagement ON {schema}.payments (engagement_id);
+
+-- The follow-up report's figures summed for each Finnish month (grain 'm', day its first), from each month's
+-- first day up to each day (grain 'c', running totals) and, but for the joint places, for each quarter (grain
+-- 'q'), for each place: the joint one (dimension 'joint': a task kind and a kind of orderer), an organization or a
+-- region (grp). Kept by services/feedback/rollup.py with the rows above, in the same transactions.
+CREATE TABLE IF NOT EXISTS {schema}.rollup (
+    grain         "char"  NOT NULL,
+    day           date    NOT NULL,
+    dimension     text COLLATE "C" NOT NULL,
+    grp           text COLLATE "C" NOT NULL,
+    task_type     text COLLATE "C" NOT NULL,
+    orderer_kind  text COLLATE "C" NOT NULL,
+    kind          text COLLATE "C" NOT NULL,  -- 'engagements', 'forms' or 'ratings'
+    form          text COLLATE "C" NOT NULL,
+    status        text COLLATE "C" NOT NULL,
+    version       integer NOT NULL,
+    question      text COLLATE "C" NOT NULL,
+    n             bigint  NOT NULL,  -- engagements, forms or answers
+    total         bigint  NOT NULL,  -- engagements with both forms in, or the ratings' sum
+    hours         numeric NOT NULL,
+    fees          numeric NOT NULL,
+    expenses      numeric NOT NULL,
+    PRIMARY KEY (grain, day, dimension, grp, task_type, orderer_kind, kind, form, status, version, question)
+);
+CREATE INDEX IF NOT EXISTS rollup_empty ON {schema}.rollup (grain, day) WHERE n = 0;

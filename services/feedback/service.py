@@ -10,7 +10,7 @@ from typing import Any
 
 from services.feedback import events
 from services.feedback.handlers import COMMANDS, CONSUMES, QUERIES, send_reminders
-from services.feedback.projections import SQL, FeedbackTables
+from services.feedback.projections import SQLS, FeedbackTables
 from services.feedback.views import FeedbackViews
 from shared.clock import Clock
 from shared.definition import Job, ServiceDefinition, ServiceDeps
@@ -47,5 +47,5 @@ def definition(*, reminder_interval: dt.timedelta = DEFAULT_REMINDER_INTERVAL,
         queries=QUERIES,
         consumes=CONSUMES,
         jobs=(Job("send_reminders", send_reminders, every_seconds=check_every_seconds),),
-        sql=(SQL,),
+        sql=SQLS,
     )

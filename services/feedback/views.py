@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from services.feedback import events as ev
 from services.feedback.cells import Cells, FormRecord, cells_of
 from services.feedback.domain import MAX_REMINDERS, Status
+from shared.clock import day_bounds
 from shared.envelope import Envelope
 from shared.projection import Projection
 
@@ -69,9 +70,9 @@ class FeedbackViews(Protocol):
         its expert's organizations (sorted)."""
         ...
 
-    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
-        """The report's figures of the forms requested at or after ``begins`` and before ``ends``, summed at
-        their finest grain (see :mod:`services.feedback.cells`)."""
+    async def follow_up_cells(self, start: dt.date, until: dt.date) -> Cells:
+        """The report's figures of the forms requested from ``start`` to ``until`` (Finnish days, both
+        included), summed at their finest grain (see :mod:`services.feedback.cells`)."""
         ...
 
     async def record_hours(self, engagement_id: uuid.UUID, hours: Decimal, connection: Any) -> None:
@@ -80,6 +81,19 @@ class FeedbackViews(Protocol):
 
     async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
         """Whether the order is for the county's own services (the kind of orderer)."""
+        ...
+
+    async def record_fee_approved(self, engagement_id: uuid.UUID, fee: Decimal, connection: Any) -> None:
+        """The engagement's fee as approved (without its expenses)."""
+        ...
+
+    async def record_payment(self, payment_id: uuid.UUID, engagement_id: uuid.UUID, total: Decimal,
+                             includes_fee: bool, connection: Any) -> None:
+        """A payment for the engagement, once by its id: the approved fee (when ``includes_fee``) and expenses."""
+        ...
+
+    async def remember_regions(self, expert_id: str, regions: list[str], connection: Any) -> None:
+        """The regions the expert is listed in now (in place of those before)."""
         ...
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None: ...
@@ -118,6 +132,9 @@ class InMemoryFeedbackViews(Projection):
         self.forms: dict[tuple[uuid.UUID, ev.Form], _Form] = {}
         self.memberships: set[tuple[str, str]] = set()  # (expert_id, organization_id)
         self.hours: dict[uuid.UUID, Decimal] = {}
+        self.regions: dict[str, list[str]] = {}  # expert -> regions listed in
+        self.approved_fees: dict[uuid.UUID, Decimal] = {}
+        self.payments: dict[uuid.UUID, tuple[uuid.UUID, Decimal, bool]] = {}  # id -> engagement, total, fee in
         self.orders: dict[uuid.UUID, bool] = {}  # order -> for the county's own services
         self.wellbeing: dict[uuid.UUID, tuple[str, FollowUpRow]] = {}  # id -> (organization, row)
         self.handled: set[uuid.UUID] = set()
@@ -175,13 +192,24 @@ class InMemoryFeedbackViews(Projection):
                 parties = self.engagements.get(eid)
                 organizations = tuple(self._organizations(parties.expert_id)) if parties else ()
                 county = self.orders.get(parties.order_id) if parties and parties.order_id else None
+                regions = tuple(self.regions.get(parties.expert_id, ())) if parties else ()
                 found.append(FormRecord(eid, form_name, form.requested_at, form.status, form.ratings, form.version,
                                         parties.task_type if parties else None, organizations,
-                                        self.hours.get(eid), None if county is None else ORDERER_KIND[county]))
+                                        self.hours.get(eid), None if county is None else ORDERER_KIND[county],
+                                        regions, *self._paid(eid)))
         return found
 
-    async def follow_up_cells(self, begins: dt.datetime, ends: dt.datetime) -> Cells:
-        return cells_of(await self.forms_requested(begins, ends))
+    def _paid(self, engagement_id: uuid.UUID) -> tuple[Decimal | None, Decimal | None]:
+        """The fees and the expenses paid for the engagement (None: no payment)."""
+        payments = [(total, fee_in) for eid, total, fee_in in self.payments.values() if eid == engagement_id]
+        if not payments:
+            return None, None
+        fees = sum((min(self.approved_fees.get(engagement_id, total), total) for total, fee_in in payments
+                    if fee_in), Decimal(0))
+        return fees, sum((total for total, _ in payments), Decimal(0)) - fees
+
+    async def follow_up_cells(self, start: dt.date, until: dt.date) -> Cells:
+        return cells_of(await self.forms_requested(*day_bounds(start, until)))
 
     def _organizations(self, expert_id: str) -> list[str]:
         return sorted(org for expert, org in self.memberships if expert == expert_id)
@@ -191,6 +219,16 @@ class InMemoryFeedbackViews(Projection):
 
     async def remember_order(self, order_id: uuid.UUID, county_service: bool, connection: Any) -> None:
         self.orders[order_id] = county_service
+
+    async def record_fee_approved(self, engagement_id: uuid.UUID, fee: Decimal, connection: Any) -> None:
+        self.approved_fees[engagement_id] = fee
+
+    async def record_payment(self, payment_id: uuid.UUID, engagement_id: uuid.UUID, total: Decimal,
+                             includes_fee: bool, connection: Any) -> None:
+        self.payments.setdefault(payment_id, (engagement_id, total, includes_fee))
+
+    async def remember_regions(self, expert_id: str, regions: list[str], connection: Any) -> None:
+        self.regions[expert_id] = sorted(set(regions))
 
     async def remember_membership(self, expert_id: str, organization_id: str, connection: Any) -> None:
         self.memberships.add((expert_id, organization_id))

@@ -113,6 +113,10 @@ class CancelEngagement(EngagementCommand):
     reason: Reason
 
 
+class DeclineChange(EngagementCommand):
+    reason: Reason
+
+
 class GetOrder(Request):
     order_id: uuid.UUID
 

@@ -100,6 +100,14 @@ class OrdersTables(RoutingTables):
     async def on_EngagementCancelled(self, e: ev.EngagementCancelled, conn: Any, _: Envelope[Any]) -> None:
         await self._reached(conn, e.engagement_id, "cancelled")
 
+    async def on_EngagementChangeAccepted(self, e: ev.EngagementChangeAccepted, conn: Any, _: Envelope[Any]) -> None:
+        await conn.execute(
+            f"""UPDATE {self.schema}.engagements SET date = COALESCE($2, date),
+                    start_time = COALESCE($3, start_time), duration_hours = COALESCE($4, duration_hours)
+                WHERE engagement_id = $1""",
+            e.engagement_id, e.date, e.start_time, e.duration_hours,
+        )
+
     async def _offer_status(self, conn: Any, offer_id: Any, status: OfferStatus) -> None:
         await conn.execute(f"UPDATE {self.schema}.offers SET status = $2 WHERE offer_id = $1", offer_id, status.value)
 
@@ -243,11 +251,12 @@ class OrdersTables(RoutingTables):
 
     async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
         rows = await self.db.fetch(
-            f"""SELECT date, start_time, duration_hours FROM {self.schema}.engagements
+            f"""SELECT engagement_id, date, start_time, duration_hours FROM {self.schema}.engagements
                 WHERE expert_id = $1 AND date = $2 AND NOT cancelled""",
             expert_id, date,
         )
-        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"] or MAX_HOURS) for row in rows)
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"] or MAX_HOURS, row["engagement_id"])
+                     for row in rows)
 
     async def engagements_awaiting_feedback(self, *, delivered_before: dt.date) -> list[uuid.UUID]:
         rows = await self.db.fetch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,14 +18,28 @@ from services.orders.handlers import (
 from services.orders.projections import SQL, OrdersTables
 from services.orders.views import OrdersViews
 from shared.clock import Clock
-from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
+from shared.definition import Job, ServiceDefinition, ServiceDeps
 from shared.events import events_in
+from shared.messaging.rpc import Requester
+from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 # Offers expire by the day; looking for expired ones every minute ends each close to its time. The same look
 # closes engagements whose feedback forms' answer period has ended, and flags those whose county agreement lapsed.
 OFFER_EXPIRY_SECONDS = 60.0
+EXPERTS_AWAY = "registry.query.experts_away"  # asked in the name of whoever makes an offer or ranks candidates
 
-Deps = ServiceDeps[OrdersViews]
+@dataclass
+class Deps(ServiceDeps[OrdersViews]):
+    """The orders service's: its views, and a requester that asks the registry in the caller's name (None
+    composed without a bus: nothing is asked, and no date away is known)."""
+
+    requester: Requester | None = None
+
+
+def compose(uow: UnitOfWork, views: OrdersViews, settings: Settings | None = None,
+            requester: Requester | None = None, clock: Clock | None = None) -> Deps:
+    return Deps(uow=uow, views=views, clock=clock or Clock(), requester=requester)
 
 
 def definition(*, check_every_seconds: float = OFFER_EXPIRY_SECONDS, clock: Clock | None = None
@@ -42,5 +57,6 @@ def definition(*, check_every_seconds: float = OFFER_EXPIRY_SECONDS, clock: Cloc
         jobs=(Job("expire_offers", expire_offers, every_seconds=check_every_seconds),
               Job("close_unanswered", close_unanswered, every_seconds=check_every_seconds),
               Job("check_county_agreements", check_county_agreements, every_seconds=check_every_seconds)),
+        calls=(EXPERTS_AWAY,),
         sql=(SQL,),
     )

@@ -226,6 +226,13 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
     async def on_EngagementCancelled(self, e: ev.EngagementCancelled, connection: Any, _: Envelope[Any]) -> None:
         self._reached(e.engagement_id, "cancelled")
 
+    async def on_EngagementChangeAccepted(self, e: ev.EngagementChangeAccepted, connection: Any,
+                                          _: Envelope[Any]) -> None:
+        row = self.engagement_rows.get(e.engagement_id)
+        for name in ("date", "start_time", "duration_hours"):
+            if row is not None and getattr(e, name) is not None:
+                row[name] = getattr(e, name)
+
     def _reached(self, engagement_id: uuid.UUID, flag: str) -> None:
         row = self.engagement_rows.get(engagement_id)
         if row is not None:
@@ -265,7 +272,7 @@ class InMemoryOrdersViews(InMemoryRoutingViews):
         return self.available_on.get(expert_id)
 
     async def bookings(self, expert_id: str, date: dt.date) -> tuple[Booking, ...]:
-        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"])
+        return tuple(Booking(row["date"], row["start_time"], row["duration_hours"], row["engagement_id"])
                      for row in self.engagement_rows.values()
                      if row["expert_id"] == expert_id and row["date"] == date and not row["cancelled"])
 

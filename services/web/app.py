@@ -24,9 +24,11 @@ from services.web.backend import Backend, Transport
 from services.web.cookies import LANGUAGE_COOKIE, SealedSessionMiddleware
 from services.web.i18n import N_, gettext as _
 from services.web.pages import (
+    agreements,
     auditor,
     coordinator,
     engagement,
+    engagement_change,
     expenses,
     expert,
     follow_up,
@@ -145,9 +147,10 @@ def create_app(settings: WebSettings, transport: Transport | None = None) -> Sta
                 await holder["nc"].drain()
 
     routes = [*signin.ROUTES, *registry_expert.ROUTES, *registry_staff.ROUTES,
-              *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES,
-              *auditor.ROUTES, *engagement.ROUTES, *expenses.ROUTES, *routing.ROUTES, *payments.ROUTES,
-              *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES, *follow_up.ROUTES,
+              *expert.ROUTES, *orderer.ROUTES, *organization.ROUTES, *coordinator.ROUTES, *agreements.ROUTES,
+              *auditor.ROUTES, *engagement.ROUTES, *engagement_change.ROUTES, *expenses.ROUTES, *routing.ROUTES,
+              *payments.ROUTES, *income.ROUTES, *my_data.ROUTES, *notifications.ROUTES, *questionnaires.ROUTES,
+              *follow_up.ROUTES,
               Mount("/static", StaticFiles(directory=STATIC), name="static")]
     providers = settings.providers()
     middleware = [

@@ -37,6 +37,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
                              ("/organization/trainings", N_("Trainings")), ("/bank", N_("Search the bank")),
                              ("/organization/situation", N_("Situational picture")),
                              ("/organization/wellbeing", N_("Wellbeing follow-ups")),
+                             ("/organization/agreements", N_("Agreement with the county")),
                              ("/notifications", N_("Messages to me"))],
     "coordinator": [("/coordinator", N_("Organizations")), ("/coordinator/orderers", N_("Orderers")),
                     ("/coordinator/orders", N_("Orders to route")),
@@ -58,6 +59,8 @@ STATUS_NAMES = {
     "drafted": N_("Waiting for signatures"), "partly_signed": N_("Signed by one party"),
     "fully_signed": N_("Signed by both"), "paid": N_("Paid"), "answered": N_("Answered"),
     "pending": N_("Waiting for approval"), "approved": N_("Approved"), "returned": N_("Returned"),
+    "to_sign": N_("Waiting for signatures"), "renewal_to_sign": N_("Renewal waiting for signatures"),
+    "in_force": N_("In force"), "ended": N_("Ended"),
 }
 SERVICE_NAMES = {
     "registry": N_("Registry"), "orders": N_("Orders"), "contracts": N_("Contracts"), "feedback": N_("Feedback"),

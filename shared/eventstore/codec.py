@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from shared.envelope import Envelope, Published, RecordedEvent, hashed_content
+from shared.envelope import Envelope, Published, RecordedEvent, assemble, envelope_of, hashed_content
 from shared.events import DomainEvent, EventTypes, NewEvent
 from shared.eventstore import chain
 from shared.eventstore.crypto import decrypt_fields, encrypt_fields, is_encrypted
@@ -43,13 +43,13 @@ def seal(
             held = sorted(name for name in personal if payload.get(name) is not None)
             raise ValueError(f"{event.payload.event_type()} holds personal data ({', '.join(held)}) but names no "
                              "data subject whose key would seal it: it would be recorded in clear")
-        envelope = Envelope[dict[str, Any]].model_construct(
+        envelope = assemble(Published, dict(
             event_id=event.event_id, stream_id=stream_id, version=first_version + offset,
             event_type=event.payload.event_type(), schema_version=event.payload.schema_version,
             recorded_at=now, engagement_id=event.engagement_id, causation_id=event.causation_id,
             correlation_id=event.correlation_id, subject_id=event.subject_id, actor=event.actor, trace=trace,
             payload=payload, prev_hash=prev_hash, hash=b"", position=0, service=service,
-        )
+        ))
         prev_hash = chain.link(prev_hash, hashed_content(envelope))
         sealed.append(envelope.model_copy(update={"hash": prev_hash}))
     return sealed
@@ -90,10 +90,10 @@ def just_recorded(envelope: Published, event: NewEvent) -> RecordedEvent:
 
 
 def _typed(envelope: Published, payload: E, cls: type[E]) -> Envelope[E]:
-    fields = dict(envelope)
+    fields = envelope.__dict__.copy()
     fields["payload"] = payload
     fields["schema_version"] = cls.schema_version
-    return Envelope[cls].model_construct(**fields)  # type: ignore[valid-type]
+    return assemble(envelope_of(cls), fields)
 
 
 def verify_stream_order(envelopes: Iterable[Published], report: VerifyReport) -> None:

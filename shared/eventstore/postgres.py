@@ -11,7 +11,7 @@ Reading and verifying: :mod:`shared.eventstore.postgres_reading`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import asyncpg
@@ -38,6 +38,7 @@ class PostgresEventStore(PostgresEventReader):
         self._notify_sql = f"SELECT pg_notify('{s}_events', '')"
         self._notify_pending: asyncio.Task[None] | None = None
         self._notify_again = False
+        self._relay_here: Callable[[], bool] | None = None
 
     # -- writing ---------------------------------------------------------------------------------------
 
@@ -63,8 +64,9 @@ class PostgresEventStore(PostgresEventReader):
             sql = self._insert_one_sql if len(sealed) == 1 else self._insert_many_sql
             arguments = rows.insert_arguments(sealed, expected_version, prev_hash)
             try:
-                if conn.is_in_transaction():
-                    # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry).
+                if len(sealed) > 1 and conn.is_in_transaction():
+                    # A savepoint, so a conflict leaves the caller's transaction usable (to report it, or retry);
+                    # one event's insert never fails on a conflict (see rows.insert_one_sql).
                     async with conn.transaction():
                         positions = await conn.fetch(sql, *arguments)
                 else:
@@ -92,6 +94,12 @@ class PostgresEventStore(PostgresEventReader):
     def committed(self) -> None:
         self.wake_relay()
 
+    def relay_here(self, wake: Callable[[], bool] | None) -> None:
+        """Let the relay of this process be woken directly: ``wake`` wakes it if it leads, and says whether it
+        does. A commit then reaches the relay without a NOTIFY's round trip through PostgreSQL and its LISTEN
+        connection; when another replica's relay leads, the NOTIFY goes out as before."""
+        self._relay_here = wake
+
     def wake_relay(self, delay: float = 0.005) -> None:
         """Tell the relay (whichever replica leads) that events were committed.
 
@@ -102,6 +110,8 @@ class PostgresEventStore(PostgresEventReader):
         relay never wakes before the events are there to read. A wake that comes while the NOTIFY is already
         being sent sends another after it: that one may have reached the relay before this commit.
         """
+        if self._relay_here is not None and self._relay_here():
+            return
         self._notify_again = True
         if self._notify_pending is None or self._notify_pending.done():
             self._notify_pending = asyncio.get_running_loop().create_task(self._notify_after(delay))

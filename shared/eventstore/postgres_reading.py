@@ -1,9 +1,13 @@
 """Reading and verifying a service's PostgreSQL event table (writing: :mod:`shared.eventstore.postgres`).
 
-The global log is read in (transaction id, position) order and only below ``pg_snapshot_xmin``: an event
-is handed out only once every transaction that could still commit before it has finished. This is the
-transaction-id horizon approach; unlike a table lock it lets concurrent writers commit in parallel.
+The global log is read in (transaction id, position) order and only below a horizon: an event is handed out
+only once every transaction that could still commit before it has finished. This is the transaction-id horizon
+approach; unlike a table lock it lets concurrent writers commit in parallel.
 https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-PG-SNAPSHOT
+
+The horizon is not the whole cluster's oldest open transaction (``pg_snapshot_xmin``): only connections logged
+in as the service's own role append to its events (every other service has a role of its own, and the owner
+role only migrates), so another service's long transaction need not hold this log back. See :func:`horizon`.
 """
 
 from __future__ import annotations
@@ -25,6 +29,31 @@ from shared.eventstore.keyring import NO_KEY_RING, KeyRing, read_subject_keys
 from shared.eventstore.port import ChainBreak, EventStore, VerifyReport
 
 LogCursor = tuple[int, int]  # (transaction id, position): where a reader of the global log stands
+XID_SPACE = 2**32
+
+# Read first, in a statement of its own: the first transaction id not yet assigned, and the transaction ids of
+# this role's connections still running after that (their 32-bit form, as pg_stat_activity gives it).
+_HORIZON_SQL = """
+    SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax,
+           array(SELECT backend_xid::text::bigint FROM pg_stat_activity
+                 WHERE usename = session_user AND backend_xid IS NOT NULL) AS running"""
+
+
+def horizon(xmax: int, running: Iterable[int]) -> int:
+    """The transaction id below which this role's log is complete: the snapshot's ``xmax`` (every id from it
+    on was assigned later), or the oldest of the role's transactions that was assigned an id before it and was
+    still running when looked at, whichever is lower. ``running`` are 32-bit ids: each is placed in ``xmax``'s
+    epoch by its distance behind it; an id at or ahead of ``xmax`` was assigned later and counts no more.
+
+    Why it is safe: the log is then read in a later statement, whose snapshot sees every transaction that ended
+    before the role's connections were looked at. An id below ``xmax`` not among ``running`` either ended by then
+    or belongs to another role, which cannot append here."""
+    low, oldest = xmax % XID_SPACE, xmax
+    for xid in running:
+        behind = (low - xid) % XID_SPACE
+        if 0 < behind < XID_SPACE // 2:
+            oldest = min(oldest, xmax - behind)
+    return oldest
 
 
 @dataclass(frozen=True)
@@ -62,7 +91,7 @@ class PostgresEventReader(EventStore):
         self._log_sql = f"""
             SELECT {rows.SELECTED} FROM {s}.events
             WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND transaction_id < $4::text::xid8
             ORDER BY transaction_id, position
             LIMIT $3"""
         # Reading after an event named by its position: its transaction id is looked up in the same query.
@@ -106,14 +135,20 @@ class PostgresEventReader(EventStore):
     async def read_log(
         self, conn: asyncpg.Connection, after: LogCursor, limit: int
     ) -> list[tuple[LogCursor, Published]]:
-        """The global log after ``after`` as published (personal fields still sealed), each with its cursor."""
-        records = await conn.fetch(self._log_sql, str(after[0]), after[1], limit)
+        """The global log after ``after`` as published (personal fields still sealed), each with its cursor.
+        ``conn`` must not be in a transaction: the horizon needs each statement's own snapshot, and a fresh look at
+        the role's connections (pg_stat_activity is read once per transaction)."""
+        if conn.is_in_transaction():
+            raise RuntimeError("read_log needs a connection outside any transaction (see horizon)")
+        bounds = await conn.fetchrow(_HORIZON_SQL)
+        records = await conn.fetch(self._log_sql, str(after[0]), after[1], limit,
+                                   str(horizon(bounds["xmax"], bounds["running"])))
         return [(rows.log_cursor(record), rows.published(record, self.service)) for record in records]
 
     async def held_back(self, conn: asyncpg.Connection, after: LogCursor) -> bool:
         """True when committed events follow ``after``. Asked after :meth:`read_log` found nothing there, it
-        means they are held back because a transaction that began before theirs (in any schema of the cluster)
-        is still open, or was until a moment ago: they are in the log once it has ended."""
+        means they are held back because a transaction of the service's role that began before theirs is still
+        open, or was until a moment ago: they are in the log once it has ended."""
         return bool(await conn.fetchval(self._held_back_sql, str(after[0]), after[1]))
 
     async def read_engagement(self, engagement_id: uuid.UUID) -> list[RecordedEvent]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from shared.envelope import COLUMNS, JSON_COLUMNS, Envelope, Published
+from shared.envelope import COLUMNS, JSON_COLUMNS, Published, assemble
 from shared.errors import invalid
 from shared.events import Actor
 
@@ -53,7 +53,9 @@ def insert_many_sql(schema: str) -> str:
 
 
 def insert_one_sql(schema: str) -> str:
-    """The same for one event, without arrays: most commands record one event."""
+    """The same for one event, without arrays: most commands record one event. A writer that lost the race
+    for the version records nothing instead of failing (``ON CONFLICT DO NOTHING`` covers the stream's version
+    too), so a single event needs no savepoint in the caller's transaction: one round trip, not three."""
     names = [name for name in INSERTED if name != "stream_id"]
     values = ", ".join(f"${n}::{_sql_type(name)}" for n, name in enumerate(names, start=2))
     expected, head = len(names) + 2, len(names) + 3
@@ -62,7 +64,7 @@ def insert_one_sql(schema: str) -> str:
         SELECT $1, {values}
         WHERE ${expected}::int = 0 OR EXISTS (
             SELECT 1 FROM {schema}.events WHERE stream_id = $1 AND version = ${expected} AND hash = ${head})
-        ON CONFLICT (event_id) DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING position, event_id"""
 
 
@@ -101,7 +103,8 @@ def published(record: asyncpg.Record, service: str) -> Published:
     for name in JSON_COLUMNS:
         fields[name] = _actor(record[name]) if name == "actor" else json.loads(record[name])
     fields["prev_hash"], fields["hash"] = bytes(record["prev_hash"]), bytes(record["hash"])
-    return Envelope[dict[str, Any]].model_construct(**fields, service=service)
+    fields["service"] = service
+    return assemble(Published, fields)
 
 
 def log_cursor(record: asyncpg.Record) -> tuple[int, int]:

@@ -11,14 +11,21 @@ imported) and opens it as that class. Then:
    after ``max_deliveries`` attempts the message goes to the ``dead_letters`` table with its error, where
    ``kokemus dlq list`` shows it and ``kokemus dlq replay`` runs it again. It is acknowledged only once it
    is stored there.
+
+A pulled batch is handled concurrently, but the messages of one engagement (or, without one, of one source
+stream) one after another, in the order they arrive, across all the service's consumers (:class:`KeyedLocks`):
+two events of one engagement handled at once would load the same aggregate, and one of them would fail on the
+other's version and wait for its redelivery.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -93,6 +100,39 @@ class DeadLetters:
                  "replayed_at": row["replayed_at"].isoformat() if row["replayed_at"] else None} for row in rows]
 
 
+class KeyedLocks:
+    """One lock per key, taken in the order asked for (asyncio's locks are fair), and forgotten once nobody holds
+    or waits for it, so the table stays as small as what is in hand."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            _, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def ordering_key(envelope: Published) -> str:
+    """What must be handled one after another: an engagement's events, or else one source stream's."""
+    if envelope.engagement_id is not None:
+        return f"engagement:{envelope.engagement_id}"
+    return f"{envelope.service}:{envelope.stream_id}"
+
+
 class IdempotentConsumer:
     def __init__(
         self,
@@ -105,6 +145,7 @@ class IdempotentConsumer:
         *,
         max_deliveries: int = 5,
         backoff_seconds: float = 0.5,
+        ordering: KeyedLocks | None = None,
     ) -> None:
         self.name = name
         self.schema = schema
@@ -117,6 +158,7 @@ class IdempotentConsumer:
         self.dead_letters = dead_letters
         self.max_deliveries = max_deliveries
         self.backoff_seconds = backoff_seconds
+        self.ordering = ordering or KeyedLocks()  # shared by a service's consumers
 
     def wants(self, event_type: str) -> bool:
         return event_type in self.routes or "*" in self.routes
@@ -129,7 +171,7 @@ class IdempotentConsumer:
         cls, handler = route
         # Personal fields stay sealed here: they read as None (only their owner opens them).
         event = codec.open_as(envelope, cls, None) if issubclass(cls, DomainEvent) else envelope
-        async with self.uow.begin() as session:
+        async with self.ordering.hold(ordering_key(envelope)), self.uow.begin() as session:
             first_time = await session.connection.fetchval(
                 f"""INSERT INTO {self.schema}.processed_messages (consumer, event_id)
                     VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING true""",

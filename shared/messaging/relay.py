@@ -7,10 +7,11 @@ moves the checkpoint only past what JetStream acknowledged. So a crash, or a NAT
 publishing; nothing is lost and nothing lands twice.
 
 One relay per service publishes at a time (a PostgreSQL advisory lock); a second replica waits to take over.
-It wakes on LISTEN/NOTIFY, sent once the recording transaction has committed, and polls as a fallback, in
-case a notification is missed; while committed events wait behind an older transaction that is still open
-(the log hands an event out only once every transaction that could commit before it has ended), it looks
-again within milliseconds rather than at its next poll.
+It wakes once the recording transaction has committed: directly when the commit is in its own process and it
+leads, otherwise on LISTEN/NOTIFY; and it polls as a fallback, in case a notification is missed. While
+committed events wait behind an older transaction that is still open (the log hands an event out only once
+every transaction that could commit before it has ended), it looks again within milliseconds rather than at
+its next poll.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class OutboxRelay:
         self._refusals: dict[uuid.UUID, int] = {}  # consecutive refusals of the event at the head
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        store.relay_here(self._woken_here)
 
     @property
     def lock_key(self) -> int:
@@ -109,7 +111,7 @@ class OutboxRelay:
                     if published:
                         pause = HELD_BACK_FIRST_PAUSE
                     elif await self.store.held_back(conn, cursor):
-                        # Committed events wait behind an older transaction still open, anywhere in the cluster.
+                        # Committed events wait behind an older transaction of this service's role, still open.
                         await self._sleep(min(pause, self.poll_seconds))
                         pause = min(pause * 2, HELD_BACK_LONGEST_PAUSE)
                     else:
@@ -133,6 +135,12 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+    def _woken_here(self) -> bool:
+        """A commit in this process: wake at once if leading (True), or let the NOTIFY reach the leader."""
+        if self.is_leader:
+            self._wake.set()
+        return self.is_leader
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait for a notification, the poll interval or stop; True when stopping."""

@@ -93,9 +93,11 @@ def error_middleware() -> ExceptionMiddleware:
     return middleware
 
 
-# Serves one request: (the request's name, the validated request, the caller) -> the reply.
-Serve = Callable[[str, BaseModel, Actor], Awaitable[dict[str, Any]]]
+# Serves one request: (the request's name, the validated request, the caller, the caller's verified token) -> the
+# reply.
+Serve = Callable[[str, BaseModel, Actor, str | None], Awaitable[dict[str, Any]]]
 CALLER = "kokemus_caller"  # where the authentication middleware leaves the caller for the handler
+CALLER_TOKEN = "kokemus_caller_token"  # ... and the caller's token, once verified (to ask others in their name)
 
 
 def authentication(verifier: TokenVerifier | None, public: frozenset[str]) -> type[BaseMiddleware]:
@@ -104,14 +106,17 @@ def authentication(verifier: TokenVerifier | None, public: frozenset[str]) -> ty
 
     class Authenticate(BaseMiddleware):
         async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
+            token: str | None = None
             if msg.raw_message.subject in public:
                 caller = ANONYMOUS
             elif verifier is None:
                 raise Unauthenticated("this service has no published keys to check identities with "
                                       "(KOKEMUS_IDENTITY_JWKS is not set)")
             else:
-                caller = verifier.actor((msg.headers or {}).get("Authorization"))
-            with self.context.scope(CALLER, caller):
+                presented = (msg.headers or {}).get("Authorization")
+                caller = verifier.actor(presented)
+                token = presented.removeprefix("Bearer ").strip() if presented else None
+            with self.context.scope(CALLER, caller), self.context.scope(CALLER_TOKEN, token):
                 return await call_next(msg)
 
     return Authenticate
@@ -127,8 +132,9 @@ def serve_requests(router: NatsRouter, service: str, kind: str, table: dict[str,
 
 def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: type[BaseModel], handler: Any,
               serve: Serve) -> None:
-    async def answer(body: BaseModel, caller: Actor = Context(CALLER)) -> dict[str, Any]:
-        return await serve(name, body, caller)
+    async def answer(body: BaseModel, caller: Actor = Context(CALLER),
+                     token: str | None = Context(CALLER_TOKEN, default=None)) -> dict[str, Any]:
+        return await serve(name, body, caller, token)
 
     answer.__name__ = name
     answer.__annotations__["body"] = model  # the class itself: FastStream decodes the request into it

@@ -46,7 +46,8 @@ class Dispatcher:
         self.deps = deps
         self.replies = replies
 
-    async def command(self, name: str, handler: CommandHandler, request: BaseModel, actor: Actor) -> dict[str, Any]:
+    async def command(self, name: str, handler: CommandHandler, request: BaseModel, actor: Actor,
+                      token: str | None = None) -> dict[str, Any]:
         command_id: uuid.UUID | None = getattr(request, "command_id", None)
         async with self.uow.begin() as session:
             remembered = self.replies is not None and command_id is not None and session.connection is not None
@@ -54,10 +55,11 @@ class Dispatcher:
                 stored = await self.replies.stored(session.connection, command_id)  # type: ignore[union-attr,arg-type]
                 if stored is not None:
                     return stored
-            reply = ok(await handler(request, CommandContext(actor, session, command_id), self.deps))
+            reply = ok(await handler(request, CommandContext(actor, session, command_id, token=token), self.deps))
             if remembered:
                 await self.replies.keep(session.connection, command_id, name, reply)  # type: ignore[union-attr,arg-type]
         return reply
 
-    async def query(self, handler: QueryHandler, request: BaseModel, actor: Actor) -> dict[str, Any]:
-        return ok(await handler(request, QueryContext(actor), self.deps))
+    async def query(self, handler: QueryHandler, request: BaseModel, actor: Actor,
+                    token: str | None = None) -> dict[str, Any]:
+        return ok(await handler(request, QueryContext(actor, token=token), self.deps))

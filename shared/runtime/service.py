@@ -27,7 +27,7 @@ from shared.events import Actor
 from shared.eventstore.keyring import KeyRing, KeyRingError, rewrap_subject_keys
 from shared.eventstore.postgres import PostgresEventStore
 from shared.identity import TokenVerifier, public_keys
-from shared.messaging.consumer import DeadLetters, IdempotentConsumer, subscribe
+from shared.messaging.consumer import DeadLetters, IdempotentConsumer, KeyedLocks, subscribe
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.rpc import BrokerRequester, authentication, error_middleware, serve_requests
 from shared.messaging.streams import ensure_stream, stream_exists, wait_for_stream
@@ -80,11 +80,11 @@ def attach_requests(broker: NatsBroker, definition: ServiceDefinition[Any, Any],
 
 
 def _server(kind: str, table: dict[str, tuple[type[BaseModel], Any]], dispatcher: Dispatcher) -> Any:
-    async def serve(name: str, request: BaseModel, actor: Actor) -> dict[str, Any]:
+    async def serve(name: str, request: BaseModel, actor: Actor, token: str | None) -> dict[str, Any]:
         handler = table[name][1]
         if kind == "cmd":
-            return await dispatcher.command(name, handler, request, actor)
-        return await dispatcher.query(handler, request, actor)
+            return await dispatcher.command(name, handler, request, actor, token)
+        return await dispatcher.query(handler, request, actor, token)
 
     return serve
 
@@ -189,6 +189,7 @@ class ServiceRuntime:
         admin_deps = admin.AdminDeps(self.name, store, dead_letters, self.relay, self.consumers)
         attach_requests(broker, definition, Dispatcher(uow, self.deps, CommandReplies(self.schema)),
                         Dispatcher(uow, admin_deps, CommandReplies(self.schema)), verifier_of(s))
+        ordering = KeyedLocks()  # one engagement's events one after another, from whichever source
         for source, table in definition.consumes.items():
             consumer = IdempotentConsumer(
                 f"{self.name}-from-{source}",
@@ -199,6 +200,7 @@ class ServiceRuntime:
                 dead_letters,
                 max_deliveries=s.max_deliveries,
                 backoff_seconds=s.retry_backoff_seconds,
+                ordering=ordering,
             )
             self.consumers.append(consumer)
             if source in missing:

@@ -160,12 +160,14 @@ async def test_old_schema_versions_are_upcast_on_read(store):
     assert (await store.verify()).intact  # the stored version-1 form is what the hash covers
 
 
-async def test_a_conflict_inside_a_callers_transaction_is_a_conflict_and_the_transaction_survives(servers):
+@pytest.mark.parametrize("late", [1, 3], ids=["one event (no savepoint)", "several events (a savepoint)"])
+async def test_a_conflict_inside_a_callers_transaction_is_a_conflict_and_the_transaction_survives(servers, late):
     async with scratch_database(servers) as (pool, schema, _):
         store = PostgresEventStore(pool, schema, "scratch", EVENTS)
-        await store.append("note-1", 0, [note("first")])
+        await store.append("note-1", 0, [note("first"), note("second")])
         async with pool.acquire() as conn, conn.transaction():
             with pytest.raises(ConcurrencyConflict):
-                await store.append("note-1", 0, [note("late")], connection=conn)
+                await store.append("note-1", 0, [note("late") for _ in range(late)], connection=conn)
             await store.append("note-2", 0, [note("other")], connection=conn)  # still usable
         assert [e.payload.text for e in await store.read_stream("note-2")] == ["other"]
+        assert [e.payload.text for e in await store.read_stream("note-1")] == ["first", "second"]

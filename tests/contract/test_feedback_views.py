@@ -131,7 +131,7 @@ async def test_feedback(views_of):
         assert await views.forms_requested(t0 + 2 * day, now) == []
         # The report's figures summed in the views are the sums of those forms (cells_of is the definition).
         every = await views.forms_requested(t0 - 10 * day, now + day)
-        cells = await views.follow_up_cells(t0 - 10 * day, now + day)
+        cells = await views.follow_up_cells(*(at.astimezone(TIMEZONE).date() for at in (t0 - 10 * day, now)))
         assert cells == cells_of(in_report_order(every))
         e1_place = Place(None, t0.astimezone(TIMEZONE).strftime("%Y-%m"), "lecture", "unknown")
         assert cells.ratings[(e1_place, own, 1, "own_wellbeing")] == (SELF["own_wellbeing"], 1)
@@ -174,7 +174,7 @@ async def test_feedback_memberships_and_wellbeing_follow_ups(views_of):
         [row] = await views.forms_requested(at, at + dt.timedelta(days=1))
         assert (row.task_type, row.organizations, row.hours, row.orderer_kind) == (
             "media", ("mieli", "varha"), Decimal("2.5"), "county")
-        cells = await views.follow_up_cells(at, at + dt.timedelta(days=1))
+        cells = await views.follow_up_cells(at.astimezone(TIMEZONE).date(), at.astimezone(TIMEZONE).date())
         assert cells == cells_of([row])
         assert cells.engagements[Place("varha")] == (1, 0, Decimal("2.5"))
 

@@ -189,10 +189,16 @@ async def test_orders_offers_and_engagements(views_of):
         assert await views.engagements(orderer_id="stranger") == []
 
         # An expert's bookings of a day, for refusing a double booking: every engagement that day but a cancelled one.
-        assert await views.bookings("maija", day) == (Booking(day, None, Decimal("2")),)
+        assert await views.bookings("maija", day) == (Booking(day, None, Decimal("2"), e1),)
         assert await views.bookings("pekka", day + dt.timedelta(days=1)) == (
-            Booking(day + dt.timedelta(days=1), None, Decimal("2")),)
+            Booking(day + dt.timedelta(days=1), None, Decimal("2"), e5),)
         assert await views.bookings("liisa", day + dt.timedelta(days=1)) == ()
+        # A change the expert accepted moves the booking to its new day and time.
+        await step(e1, orders.EngagementChangeAccepted(engagement_id=e1, expert_id="maija",
+                                                       date=day + dt.timedelta(days=2), start_time=dt.time(9)))
+        assert await views.bookings("maija", day) == ()
+        assert await views.bookings("maija", day + dt.timedelta(days=2)) == (
+            Booking(day + dt.timedelta(days=2), dt.time(9), Decimal("2"), e1),)
 
         # Engagements whose feedback forms' answer period may have ended: delivered before the day, fee approved,
         # feedback not complete, not closed (e5's feedback is complete, e1 is closed).

@@ -12,6 +12,7 @@ import pytest
 
 from kokemus.verification import verify_all
 from shared.messaging.rpc import RemoteError
+from tests.agreement_steps import agree
 from tests.callers import AUDIT_KEYS, ActingAs, request
 from tests.conftest import eventually
 
@@ -62,17 +63,11 @@ async def set_up_registry(nc) -> None:
             "contact_person_id": "olli",
         },
     )
-    await ask(
-        nc,
-        "registry.cmd.sign_organization_agreement",
-        {
-            "actor": COORDINATOR,
-            "organization_id": "mieli",
-            "agreement_id": "a-2026",
-            "valid_from": str(TODAY - dt.timedelta(days=10)),
-            "valid_until": str(TODAY + dt.timedelta(days=300)),
-        },
-    )
+    await ask(nc, "registry.cmd.appoint_contact_person", {"actor": COORDINATOR, "organization_id": "mieli",
+                                                          "person_id": "olli", "name": "Olli",
+                                                          "email": "olli@example.org"})
+    await agree(lambda name, actor, body: ask(nc, f"registry.{name}", {"actor": actor, **body}), COORDINATOR,
+                CONTACT, "mieli", "a-2026", TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=300))
     for expert in ("maija", "pekka"):
         await ask(
             nc,

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from shared.messaging.rpc import RemoteError, request as rpc_request
+from tests.agreement_steps import agree
 from tests.callers import request
 from tests.conftest import eventually
 from tests.unit.feedback.questionnaires import VERSION_2 as QUESTIONNAIRE_V2
@@ -131,12 +132,12 @@ async def engage(nc) -> None:
               {"actor": COORDINATOR, "organization_id": "varha", "name": "Varha", "kind": "county"})
     await ask(nc, "registry.cmd.register_organization", {"actor": COORDINATOR, "organization_id": "mieli",
                                                          "name": "Mieli ry", "kind": "ngo"})
-    await ask(nc, "registry.cmd.sign_organization_agreement", {
-        "actor": COORDINATOR, "organization_id": "mieli", "agreement_id": "a-1",
-        "valid_from": str(TODAY - dt.timedelta(days=10)), "valid_until": str(TODAY + dt.timedelta(days=300))})
     await ask(nc, "registry.cmd.appoint_contact_person", {
         "actor": COORDINATOR, "organization_id": "mieli", "person_id": "liisa",
         "name": m["ContactPersonAppointed.name"], "email": m["ContactPersonAppointed.email"]})
+    await agree(lambda name, actor, body: ask(nc, f"registry.{name}", {"actor": actor, **body}), COORDINATOR,
+                {"id": "liisa", "role": "organization_contact", "organization_id": "mieli"}, "mieli", "a-1",
+                TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=300))
     await ask(nc, "registry.cmd.define_theme", {"actor": COORDINATOR, "theme_id": "eating-disorders",
                                                 "name_fi": "Syömishäiriöt", "name_sv": "Ätstörningar",
                                                 "name_en": "Eating disorders"})

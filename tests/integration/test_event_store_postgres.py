@@ -262,3 +262,25 @@ async def test_an_event_held_back_behind_an_open_transaction_is_known_to_be_wait
         [(cursor, envelope)] = await store.read_log(conn, (0, 0), 10)
         assert envelope.event_type == "StepTaken"
         assert not await store.held_back(conn, cursor)
+
+
+async def test_another_roles_open_transaction_does_not_hold_the_log_back(store, servers, scratch_schema):
+    """Only the service's own role appends to its events: a long transaction of another service (here the
+    superuser's) must not keep this service's events off the bus, while one of its own role does (above)."""
+    _, _, database = scratch_schema
+    other = await asyncpg.connect(superuser_dsn(servers, database))
+    try:
+        async with other.transaction():
+            await other.fetchval("SELECT pg_current_xact_id()")  # open, with its id, older than the append
+            await store.append("fast", 0, steps(1))
+            async with store.pool.acquire() as conn:
+                [(_, envelope)] = await store.read_log(conn, (0, 0), 10)
+        assert envelope.stream_id == "fast"
+    finally:
+        await other.close()
+
+
+async def test_the_log_is_read_outside_a_transaction_only(store):
+    async with store.pool.acquire() as conn, conn.transaction():
+        with pytest.raises(RuntimeError, match="outside any transaction"):
+            await store.read_log(conn, (0, 0), 10)

@@ -13,11 +13,12 @@ from shared.events import SYSTEM, Actor, DomainEvent, NewEvent
 from shared.handling import CommandContext, EventContext, QueryContext
 
 
-async def call(handler: Any, request: Any, actor: Actor, deps: Any) -> Any:
+async def call(handler: Any, request: Any, actor: Actor, deps: Any, token: str | None = None) -> Any:
+    """``token``: the caller's token as the runtime would relay it (for asking another service in their name)."""
     if isinstance(request, Command):
         async with deps.uow.begin() as session:
-            return await handler(request, CommandContext(actor, session, request.command_id), deps)
-    return await handler(request, QueryContext(actor), deps)
+            return await handler(request, CommandContext(actor, session, request.command_id, token=token), deps)
+    return await handler(request, QueryContext(actor, token=token), deps)
 
 
 async def consume(handler: Any, event: Envelope[Any], deps: Any) -> None:

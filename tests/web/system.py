@@ -69,9 +69,10 @@ async def running_services(servers: Servers, names: tuple[str, ...] = SERVICE_NA
 
 
 @asynccontextmanager
-async def system_with_web(servers: Servers) -> AsyncIterator[str]:
-    """Every service and the web on a free loopback port: the web's address."""
+async def system_with_web(servers: Servers, names: tuple[str, ...] = SERVICE_NAMES) -> AsyncIterator[str]:
+    """The services (every one unless named) and the web on a free loopback port: the web's address."""
     listener = listen("127.0.0.1", 0)
     port = listener.getsockname()[1]
-    async with running_services(servers), running_web(web_settings(servers.nats_url, port), listener) as running:
+    async with running_services(servers, names), \
+            running_web(web_settings(servers.nats_url, port), listener) as running:
         yield running.url

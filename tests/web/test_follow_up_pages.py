@@ -16,7 +16,7 @@ import pytest
 from services.web.serve import listen
 from tests.web.conftest import Visitor
 from tests.web.system import running_services, running_web, web_settings
-from tests.web.test_expenses_pages import MAIJA, SCHOOL, asking, engagement, people
+from tests.web.test_expenses_pages import COORDINATOR, MAIJA, SCHOOL, asking, engagement, people
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +37,7 @@ async def web(servers) -> AsyncIterator[str]:
             for at, (wellbeing, usefulness) in enumerate(zip(WELLBEING, USEFULNESS, strict=True)):
                 engagement_id = await engagement(nc, f"Toipuminen {at}", sign_and_deliver=True)
                 body = {"engagement_id": engagement_id}
+                await until("contracts.cmd.record_payment", {"actor": COORDINATOR, **body})  # once approved
                 await until("feedback.query.get_feedback", {"actor": MAIJA, **body})
                 await ask("feedback.cmd.submit_feedback", {"actor": MAIJA, **body, "form": "self_assessment",
                                                            "ratings": {"preparation": 4, "own_wellbeing": wellbeing,
@@ -78,6 +79,18 @@ async def test_the_report_its_charts_and_the_questionnaires(web, visitors):
     await coordinator.screenshot("follow-up-report")
     await coordinator.visit("/coordinator/report?by=task_type")
     await coordinator.screenshot("follow-up-report-by-task-kind")
+    # The fees paid for the five lectures, and no expenses (no journey); Maija is listed in no region.
+    page = await coordinator.visit("/coordinator/report?by=region")
+    summary = page.locator("dl.summary-list")
+    fees = await summary.locator("div", has_text="Maksetut palkkiot").locator("dd").inner_text()
+    assert "€" in fees and not fees.startswith("0,00")
+    assert (await summary.locator("div", has_text="Maksetut kulukorvaukset").locator("dd").inner_text()
+            ).replace("\xa0", " ") == "0,00 €"
+    table = page.locator("table", has_text="Eriteltynä: Alue")
+    assert "Maksetut palkkiot" in await table.locator("thead").inner_text()
+    [row] = await table.locator("tbody tr").all_inner_texts()
+    assert row.startswith("Ei tiedossa") and fees in row
+    await coordinator.screenshot("follow-up-report-by-region")
 
     await coordinator.visit("/coordinator/questionnaires")
     assert "Sain riittävästi tietoa tehtävään valmistautumiseen." in await coordinator.page.inner_text("main")

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import Visitor
-from tests.web.steps import appoint_contact, fill, grant_orderer, register_ngo, register_trained_expert
+from tests.web.steps import (
+    appoint_contact,
+    fill,
+    grant_orderer,
+    register_ngo,
+    register_trained_expert,
+    sign_agreement,
+)
 from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
@@ -52,7 +59,8 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     await fill(coordinator, {"#f-agreement-id": "sopimus-2026", "#f-valid-from": TODAY - dt.timedelta(days=30),
                              "#f-valid-until": TODAY + dt.timedelta(days=365)})
     await coordinator.submit()
-    assert "sopimus-2026" in await page.inner_text("main")
+    assert page.url.endswith("/agreements/mieli/sopimus-2026") and "Järjestösopimus" in await page.inner_text("main")
+    await sign_agreement(coordinator, "mieli", "sopimus-2026")
     await appoint_contact(coordinator, "mieli", "olli", "Olli Ohjaaja", "olli@mieli.fi")
     for orderer_id, name, email in (("turun-koulu", "Turun koulu", "rehtori@turku.fi"),
                                     ("raision-koulu", "Raision koulu", "rehtori@raisio.fi")):
@@ -62,6 +70,7 @@ async def test_the_whole_engagement_through_the_browser(web, visitors):
     # The contact person registers the expert and records her training; she consents; she is listed.
     contact = await visitors("contact person", web)
     await contact.sign_in(email="olli@mieli.fi")
+    await sign_agreement(contact, "mieli", "sopimus-2026")  # for Mieli: the agreement is in force
     await register_trained_expert(contact, "maija", "Maija Mäkinen", "maija@example.org",
                                   TODAY - dt.timedelta(days=60), phone="040 123 4567")
     expert = await visitors("expert", web)
@@ -193,9 +202,11 @@ MAIN_PAGES = {
                     "/coordinator/orderers", "/coordinator/orderers/new", "/coordinator/rates",
                     "/coordinator/engagements", "/coordinator/payments", "/coordinator/report",
                     "/coordinator/dead-letters", "/coordinator/organizations/mieli/agreements/sopimus-2026/end",
+                    "/agreements/mieli/sopimus-2026",
                     "/coordinator/orders", "/coordinator/orders/new",
                     "{engagement}"],
-    "contact": ["/organization", "/organization/orders", "/organization/experts/maija", "/organization/experts/new",
+    "contact": ["/organization", "/organization/orders", "/organization/agreements", "/organization/experts/maija",
+                "/organization/experts/new",
                 "/organization/experts/maija/list"],
     "expert": ["/expert", "/expert/offers", "/expert/engagements", "{engagement}"],
     "orderer": ["/orderer", "/orderer/bank?topic=toipuminen", "/orderer/orders/new", "{order}",

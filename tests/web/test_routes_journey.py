@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.web.conftest import Visitor
-from tests.web.steps import appoint_contact, fill, grant_orderer, register_ngo, register_trained_expert
+from tests.web.steps import fill, main_text, ngo_with_aino_and_an_orderer
 from tests.web.system import system_with_web
 
 pytestmark = pytest.mark.integration
@@ -25,25 +25,11 @@ async def web(servers) -> AsyncIterator[str]:
         yield url
 
 
-async def main_text(visitor: Visitor) -> str:
-    return await visitor.page.inner_text("main")
-
-
 async def test_an_order_through_an_organization_to_its_member_not_in_the_bank(web, visitors):
-    coordinator = await visitors("coordinator", web)
-    await coordinator.sign_in(staff_role="coordinator")
-    await register_ngo(coordinator, "mieli", "Mieli ry")
-    await appoint_contact(coordinator, "mieli", "olli", "Olli Ohjaaja", "olli@mieli.fi")
-    await grant_orderer(coordinator, "turun-koulu", "Turun koulu", "rehtori@turku.fi")
-
     # The contact person registers Aino and records her basic training: she is never listed in the bank.
-    contact = await visitors("contact person", web)
-    await contact.sign_in(email="olli@mieli.fi")
-    await register_trained_expert(contact, "aino", "Aino Aalto", "aino@example.org", TODAY - dt.timedelta(days=30))
+    contact, orderer = await ngo_with_aino_and_an_orderer(visitors, web, TODAY)
 
     # The orderer addresses an order to the organization (orders learns of it a moment after the registry).
-    orderer = await visitors("orderer", web)
-    await orderer.sign_in(email="rehtori@turku.fi")
 
     async def place() -> None:
         await orderer.poll("/orderer/orders/new")

@@ -6,10 +6,17 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from services.contracts.events import ContractDrafted
+from services.contracts.events import ContractAmended, ContractDrafted
 from shared.errors import FieldProblem, Invalid, invalid
 
 CHANGEABLE = ("task_date", "start_time", "duration_hours", "remote", "place", "hourly_fee", "fixed_fee")
+
+
+def changed_terms(amended: ContractAmended) -> list[str]:
+    """The terms an amendment changed, in the order of ``CHANGEABLE`` (the place also where contracts cannot read
+    the new one)."""
+    return [name for name in CHANGEABLE
+            if getattr(amended, name) is not None or (name == "place" and amended.place_changed)]
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,9 @@ class Amendment:
     place: str | None = None
     hourly_fee: Decimal | None = None
     fixed_fee: Decimal | None = None
+    # The place changed where contracts cannot read the new one (the order's, sealed by orders): the contract's
+    # place is then "as ordered".
+    place_changed: bool = False
 
     def changes(self, terms: ContractDrafted, today: dt.date) -> dict[str, object]:
         """The terms that differ from ``terms``, checked: every problem at once, each naming its field."""
@@ -41,8 +51,11 @@ class Amendment:
         if problems:
             raise Invalid("the amendment is not valid: " + "; ".join(f"{p.field} {p.reason}" for p in problems),
                           problems)
-        given = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
-        changed = {name: value for name, value in given.items() if getattr(terms, name) != value}
+        given = {f.name: getattr(self, f.name) for f in fields(self)
+                 if f.name in CHANGEABLE and getattr(self, f.name) is not None}
+        changed: dict[str, object] = {name: value for name, value in given.items() if getattr(terms, name) != value}
+        if self.place_changed and self.place is None:
+            changed["place_changed"] = True
         if {"hourly_fee", "fixed_fee"} & set(given) and terms.fee_basis != "orderer":
             changed.update({name: given[name] for name in ("hourly_fee", "fixed_fee") if name in given})
         if not changed:

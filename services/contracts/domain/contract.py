@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from services.contracts.document import LANGUAGES, Document, render
-from services.contracts.domain.amendment import CHANGEABLE, Amendment
+from services.contracts.domain.amendment import Amendment, changed_terms
 from services.contracts.domain.contract_state import ContractState
 from services.contracts.domain.terms import (
     DEFAULT_CANCELLATION_FEE_SHARE,
@@ -98,7 +98,7 @@ class Contract(ContractState):
             raise invalid("version", "no such version of this contract", f"1 to {self.document_version}")
         terms = self.versions[version - 1]
         amended = self.amendments[version - 2] if version > 1 else None
-        changed = [name for name in CHANGEABLE if amended is not None and getattr(amended, name) is not None]
+        changed = changed_terms(amended) if amended is not None else []
         return {language: render(terms, fee_for_hours(terms, terms.duration_hours or ZERO), language, version,
                                  changed) for language in LANGUAGES}
 

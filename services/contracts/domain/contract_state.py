@@ -139,6 +139,8 @@ class ContractState(Aggregate):
         terms = self._terms()
         changes = {name: getattr(event, name) for name in ("task_date", "start_time", "duration_hours", "remote",
                                                            "place") if getattr(event, name) is not None}
+        if event.place_changed and event.place is None:
+            changes["place"] = None  # the order's place, which contracts cannot read
         if event.fixed_fee is not None or event.hourly_fee is not None:
             changes.update(fee_basis="orderer", fixed_fee=event.fixed_fee, hourly_fee=event.hourly_fee)
         self.terms = terms.model_copy(update=changes)

@@ -34,6 +34,7 @@ from services.contracts.handlers.rates import (
     seed_expense_rates,
 )
 from services.contracts.handlers.reactions import (
+    amend_on_change,
     approve_fee,
     cancel_contract,
     draft_contract,
@@ -78,6 +79,7 @@ CONSUMES: Consumed = {
         orders.EngagementOpened: draft_contract,
         orders.DeliveryConfirmed: approve_fee,
         orders.EngagementCancelled: cancel_contract,
+        orders.EngagementChangeAccepted: amend_on_change,
     },
     "registry": {
         registry.ExpertErased: on_expert_erased,

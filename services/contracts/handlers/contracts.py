@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +10,10 @@ from services.contracts.document import TEXTS, Document
 from services.contracts.domain import Contract
 from services.contracts.domain.amendment import Amendment
 from services.contracts.expenses import ClaimedLine
-from services.contracts.pdf import to_pdf
 from shared.errors import Forbidden, NotFound, invalid
 from shared.events import Role
 from shared.handling import CommandContext, QueryContext
+from shared.pdf import pdf_base64
 from shared.unit_of_work import Session, UnitOfWork
 
 if TYPE_CHECKING:
@@ -140,11 +138,11 @@ async def contract_pdf(query: m.ContractPdf, ctx: QueryContext, deps: Deps) -> d
     contract_document, its SHA-256 printed on it (its expert, its orderer, a coordinator)."""
     _, document = await _document(query, ctx, deps)
     title = f"{TEXTS[document.language]['title']} {document.version}"
-    pdf = await asyncio.to_thread(to_pdf, document.html, document.language, title, document.sha256)
+    pdf = await pdf_base64(document, title, "the contract")
     return {"engagement_id": str(query.engagement_id), "version": document.version, "language": document.language,
             "sha256": document.sha256, "filename": f"contract-{query.engagement_id}-v{document.version}-"
                                                     f"{document.language}.pdf",
-            "pdf": base64.b64encode(pdf).decode()}
+            "pdf": pdf}
 
 
 async def contract_document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The contracts service's reactions to the orders service's events: draft, approve the fee, cancel."""
+"""The contracts service's reactions to the orders service's events: draft, amend, approve the fee, cancel."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from services.contracts.domain import Contract, OrdererFee, RateTables, Task
+from services.contracts.domain.amendment import Amendment
 from services.contracts.expenses import ExpenseRates
 from services.orders import events as orders
 from shared.aggregate import Metadata
 from shared.envelope import Envelope
+from shared.errors import Invalid
 from shared.events import SYSTEM
 from shared.handling import EventContext
 from shared.unit_of_work import Session
@@ -43,6 +45,27 @@ async def draft_contract(event: Envelope[orders.EngagementOpened], ctx: EventCon
     contract.draft(opened.expert_id, opened.orderer_id, orderer_fee, fee.expenses_reimbursed,
                    opened.duration_hours, tables.in_force(today), today, task, rates_on_the_day)
     await ctx.session.save(contract, ctx.meta(engagement_id=opened.engagement_id))
+
+
+async def amend_on_change(event: Envelope[orders.EngagementChangeAccepted], ctx: EventContext, deps: Deps) -> None:
+    """The expert accepted a change of the task's date, time, length or place: the contract is amended, a new
+    version of its document which both parties sign again (as a coordinator's amendment is). The new place is the
+    orderer's, sealed by orders: the contract's place reads "as ordered". A contract cancelled or its fee approved
+    meanwhile is no longer amended."""
+    accepted = event.payload
+    contract = await load_contract(ctx.session, accepted.engagement_id)
+    if contract.cancellation is not None or contract.approval is not None:
+        return
+    amendment = Amendment(task_date=accepted.date, start_time=accepted.start_time,
+                          duration_hours=accepted.duration_hours, remote=accepted.remote, place=accepted.place,
+                          place_changed=accepted.place_changed)
+    try:
+        contract.amend(amendment, deps.clock.today())
+    except Invalid as error:  # a coordinator's amendment made the same change already: nothing to amend
+        if [problem.field for problem in error.fields] != ["(message)"]:
+            raise
+        return
+    await ctx.session.save(contract, ctx.meta(engagement_id=accepted.engagement_id))
 
 
 async def approve_fee(event: Envelope[orders.DeliveryConfirmed], ctx: EventContext, deps: Deps) -> None:

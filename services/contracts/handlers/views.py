@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from services.contracts.domain import ZERO, Contract, Party
-from services.contracts.domain.amendment import CHANGEABLE
+from services.contracts.domain.amendment import changed_terms
 from services.contracts.expenses import LineStatus
 from services.contracts.payments import RULES, Character
 
@@ -75,9 +75,7 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "version_signed": contract.version_signed,
         "versions": [{"version": number, "signed_by": {signed.party: signed.signer_id
                                                        for at, signed in contract.signatures if at == number},
-                      "changed": [] if number == 1 else sorted(
-                          name for name, value in contract.amendments[number - 2].model_dump(
-                              include=set(CHANGEABLE)).items() if value is not None)}
+                      "changed": [] if number == 1 else sorted(changed_terms(contract.amendments[number - 2]))}
                      for number in range(1, contract.document_version + 1)],
         "fee": None
         if approval is None

@@ -39,6 +39,8 @@ def refusal(candidate: Candidate, *, date: dt.date, start_time: dt.time | None, 
         return SkipReason.county_agreement, lapsed
     if candidate.weekdays is not None and date.isoweekday() not in candidate.weekdays:
         return SkipReason.unavailable, f"takes no assignments on a {date:%A} (the expert's availability)"
+    if candidate.away:
+        return SkipReason.away, f"is away on {date} (one of the expert's dates away)"
     for booking in candidate.bookings:
         if booking.overlaps(date, start_time, duration_hours):
             return SkipReason.double_booked, f"is already engaged at an overlapping time on {date} ({booking.when})"
@@ -70,6 +72,7 @@ ALLOWED = {
     SkipReason.county_agreement: "a county-trained expert, or one whose NGO has an organization agreement valid on "
                                  "the order's date",
     SkipReason.unavailable: "an expert who takes assignments on the order's day of the week",
+    SkipReason.away: "an expert who has not marked the order's date as a date away",
 }
 
 

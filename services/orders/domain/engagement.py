@@ -8,12 +8,14 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from services.orders.domain.changes import ChangingTerms
 from services.orders.events import (
     CancellationTermsNoted,
     CountyAgreementLapsed,
     CountyAgreementRestored,
     DeliveryConfirmed,
     EngagementCancelled,
+    EngagementChangeDeclined,
     EngagementClosed,
     EngagementConfirmed,
     EngagementOpened,
@@ -25,7 +27,6 @@ from services.orders.events import (
     OwedFeePaidNoted,
     TaskType,
 )
-from shared.aggregate import Aggregate
 from shared.errors import Conflict, invalid
 from shared.events import DomainEvent
 
@@ -64,7 +65,7 @@ def engagement_status(*, confirmed: bool, delivered: bool, fee_approved: bool, f
     return next((status for reached, status in steps if reached), EngagementStatus.opened)
 
 
-class Engagement(Aggregate):
+class Engagement(ChangingTerms):
     stream_prefix = "engagement"
 
     def __init__(self, aggregate_id: str) -> None:
@@ -101,10 +102,6 @@ class Engagement(Aggregate):
             start_time=order.start_time,
         ))
         return engagement
-
-    @property
-    def engagement_id(self) -> uuid.UUID:
-        return uuid.UUID(self.id)
 
     @property
     def ended(self) -> bool:
@@ -232,8 +229,10 @@ class Engagement(Aggregate):
             self.record(EngagementClosed(engagement_id=self.engagement_id))
 
     def subject_of(self, event: DomainEvent) -> str | None:
-        """A cancellation's reason is its canceller's; the topic and everything else, the orderer's."""
-        if isinstance(event, EngagementCancelled) and event.cancelled_by == "expert":
+        """A cancellation's reason is its canceller's, a declined change's the expert's; the topic, the place and
+        everything else, the orderer's."""
+        if isinstance(event, EngagementChangeDeclined) or (
+                isinstance(event, EngagementCancelled) and event.cancelled_by == "expert"):
             return self.expert_id
         return self.orderer_id
 
@@ -246,6 +245,7 @@ class Engagement(Aggregate):
         )
         self.task_type, self.topic, self.date = e.task_type, e.topic, e.date
         self.duration_hours, self.remote, self.fee, self.start_time = e.duration_hours, e.remote, e.fee, e.start_time
+        self.place = e.place
 
     def when_EngagementConfirmed(self, e: EngagementConfirmed) -> None:
         self.confirmed, self.contract_id = True, e.contract_id

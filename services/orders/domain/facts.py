@@ -5,6 +5,7 @@ orders service's views, which it keeps from the registry's events."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -71,6 +72,7 @@ class Booking:
     date: dt.date
     start_time: dt.time | None
     duration_hours: Decimal
+    engagement_id: uuid.UUID | None = None  # the engagement it is (so that a change of it is not its own clash)
 
     @property
     def when(self) -> str:
@@ -96,3 +98,4 @@ class Candidate:
     listed: ListedExpert | None
     bookings: tuple[Booking, ...] = ()
     weekdays: frozenset[int] | None = None  # the days of the week they take assignments on (None: never said)
+    away: bool = False  # the task's day is one of their dates away (as the registry said)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from services.orders.domain.candidates import check_new_date, county_rule, refusal, refuse
+from services.orders.domain.changes import TERMS
 from services.orders.domain.engagement import Engagement
 from services.orders.domain.facts import Booking, Candidate, Credentials, ListedExpert
 from services.orders.domain.offer import OFFER_TIME, Offer, OfferStatus
@@ -94,8 +95,9 @@ class Order(CandidateTurns):
                date: dt.date | None = None, duration_hours: Decimal | None = None, place: str | None = None,
                remote: bool | None = None, start_time: dt.time | None = None,
                offered: Mapping[str, ListedExpert | None] | None = None) -> None:
-        """Change the task before anyone has delivered it. Engagements already opened keep the terms their
-        contract was made on; the change is for the offers still to come. ``offered``: what is known of the
+        """Change the task before anyone has delivered it: the offers still to come are for the changed task, and
+        a change of its date, time, length or place is proposed to each expert already engaged (``engagements``,
+        changed here), whose engagement keeps its terms until they accept it. ``offered``: what is known of the
         experts with open offers (a new date must be one the county's rule lets them serve on)."""
         self._still_open()
         if any(engagement.delivered for engagement in engagements):
@@ -117,6 +119,9 @@ class Order(CandidateTurns):
         if date is not None:
             check_new_date(self.county_service, date, offered or {})
         self.record(OrderChanged(order_id=self.order_id, **changes))
+        if set(changes) & set(TERMS):  # a topic is not a term the expert agrees to again
+            for engagement in engagements:
+                engagement.propose_change(self)
 
     def cancel(self, reason: str, engagements: list[Engagement]) -> None:
         """Cancel the order: its open offers are withdrawn and its engagements not yet delivered cancelled."""
@@ -132,10 +137,11 @@ class Order(CandidateTurns):
 
     def make_offer(self, offer_id: uuid.UUID, expert_id: str, expert: ListedExpert | None, now: dt.datetime,
                    engagements: list[Engagement], expires_at: dt.datetime | None = None,
-                   bookings: tuple[Booking, ...] = (), weekdays: frozenset[int] | None = None) -> Offer:
+                   bookings: tuple[Booking, ...] = (), weekdays: frozenset[int] | None = None,
+                   away: bool = False) -> Offer:
         """Offer the task to one expert the orderer chose."""
         self._still_open()
-        refused = self._refusal(Candidate(expert, bookings, weekdays))
+        refused = self._refusal(Candidate(expert, bookings, weekdays, away))
         if refused is not None:
             refuse(expert_id, *refused)
         task_starts = start_of(self.date)

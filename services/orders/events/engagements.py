@@ -132,3 +132,47 @@ class CountyAgreementRestored(DomainEvent):
     """An organization agreement covers the task's date again (a new one was signed): no longer needing attention."""
 
     engagement_id: uuid.UUID
+
+
+# A change of the order's task after the expert accepted it: proposed to them, and an amendment of the contract
+# once they accept it. Only the terms that change are given (None: as before).
+
+
+class ChangedTerms(DomainEvent):
+    """The terms a change of the task gives (None: as before); the place sealed with the orderer's key, and
+    ``place_changed`` saying it changes even where it cannot be read."""
+
+    engagement_id: uuid.UUID
+    expert_id: str
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    duration_hours: Decimal | None = None
+    remote: bool | None = None
+    place: Personal = None
+    place_changed: bool = False
+
+
+class EngagementChangeProposed(ChangedTerms):
+    """The orderer changed the task's date, time, length or place after the expert accepted it: the change waits
+    for the expert's answer, the engagement keeping its terms meanwhile. A later change replaces one waiting."""
+
+
+class EngagementChangeAccepted(ChangedTerms):
+    """The expert accepted the proposed change: the engagement's terms are the changed ones, and the contracts
+    service amends the contract (a new version, which both parties sign again). Contracts cannot open the place:
+    it reads it as null, and ``place_changed`` tells it the place changed (as the order has it)."""
+
+
+class EngagementChangeDeclined(DomainEvent):
+    """The expert declined the proposed change: the engagement keeps the terms its contract was made on, and
+    its orderer decides whether to go on with them or cancel. The reason is sealed with the expert's key."""
+
+    engagement_id: uuid.UUID
+    expert_id: str
+    reason: Personal = None
+
+
+class EngagementChangeWithdrawn(DomainEvent):
+    """The order changed back to the engagement's terms before the expert answered: nothing waits any longer."""
+
+    engagement_id: uuid.UUID

@@ -49,6 +49,7 @@ class SkipReason(enum.StrEnum):
     county_agreement = "county_agreement"  # NGO-trained, and no agreement with the county on the task's date
     double_booked = "double_booked"  # already engaged at an overlapping time that day
     unavailable = "unavailable"  # takes no assignments on that day of the week
+    away = "away"  # marked the day as a date away (the registry says only that, never the dates nor why)
 
 
 class CandidateSkipped(DomainEvent):

@@ -13,10 +13,12 @@ from services.feedback import events as feedback
 from services.orders import messages as m
 from services.orders.handlers.attention import check_county_agreements, list_engagements_needing_attention
 from services.orders.handlers.engagements import (
+    accept_change,
     cancel_engagement,
     close_engagement,
     close_unanswered,
     confirm_delivery,
+    decline_change,
 )
 from services.orders.handlers.offers import accept_offer, decline_offer, expire_offers, make_offer, rank_candidates
 from services.orders.handlers.orders import cancel_order, change_order, place_order
@@ -56,6 +58,8 @@ COMMANDS: Commands = {
     "confirm_delivery": (m.ConfirmDelivery, confirm_delivery),
     "cancel_engagement": (m.CancelEngagement, cancel_engagement),
     "close_engagement": (m.EngagementCommand, close_engagement),
+    "accept_change": (m.EngagementCommand, accept_change),
+    "decline_change": (m.DeclineChange, decline_change),
     "take_order": (m.TakeOrder, take_order),
     "route_order": (m.RouteOrder, route_order),
     "propose_experts": (m.ProposeExperts, propose_experts),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
@@ -11,6 +13,8 @@ from services.orders.events import OrderRoute
 from services.registry.events import OrganizationKind
 from shared.errors import Forbidden
 from shared.events import Actor
+from shared.handling import QueryContext
+from shared.messaging.subjects import query_subject
 from shared.unit_of_work import Session
 
 if TYPE_CHECKING:
@@ -37,13 +41,27 @@ def offer_view(offer: Offer) -> dict[str, Any]:
             "status": offer.status, "engagement_id": offer.engagement_id, "reason": offer.reason, "rank": offer.rank}
 
 
-async def candidate(deps: Deps, expert_id: str, order: Order) -> Candidate:
+async def candidate(deps: Deps, expert_id: str, order: Order, away: frozenset[str] = frozenset()) -> Candidate:
     """What an offer of the order's task to the expert is decided with: their listing (for an order that did not
-    come from the bank, their trained membership of an organization will do), and their bookings that day."""
+    come from the bank, their trained membership of an organization will do), their bookings that day, the days
+    of the week they take assignments on, and whether they are among ``away`` that day."""
     expert = await deps.views.listed_expert(expert_id)
     if expert is None and order.route is not OrderRoute.bank:
         expert = await deps.views.trained_member(expert_id)
-    return Candidate(expert, await deps.views.bookings(expert_id, order.date), await deps.views.weekdays(expert_id))
+    return Candidate(expert, await deps.views.bookings(expert_id, order.date), await deps.views.weekdays(expert_id),
+                     away=expert_id in away)
+
+
+async def away_on(deps: Deps, ctx: QueryContext, expert_ids: Iterable[str], day: dt.date) -> frozenset[str]:
+    """Which of the experts marked the day as a date away in the registry. The dates reach orders sealed with the
+    registry's key, so the registry is asked, in the caller's name (their token relayed: it answers those who may
+    search the bank), and tells only who. Nothing is asked without a requester (composed without a bus)."""
+    asked = list(dict.fromkeys(expert_ids))
+    if deps.requester is None or not asked:
+        return frozenset()
+    found = await deps.requester(query_subject("registry", "experts_away"),
+                                 {"expert_ids": asked, "date": day.isoformat()}, token=ctx.token)
+    return frozenset(found["away"])
 
 
 async def in_county_services(deps: Deps, credentials: Credentials | None) -> bool:
@@ -65,6 +83,6 @@ async def member(deps: Deps, expert_id: str) -> ListedExpert | None:
     return await deps.views.listed_expert(expert_id) or await deps.views.trained_member(expert_id)
 
 
-async def candidates_of(deps: Deps, order: Order) -> dict[str, Candidate]:
+async def candidates_of(deps: Deps, order: Order, away: frozenset[str] = frozenset()) -> dict[str, Candidate]:
     """The same for each of the order's next candidates."""
-    return {expert_id: await candidate(deps, expert_id, order) for expert_id in order.next_candidates}
+    return {expert_id: await candidate(deps, expert_id, order, away) for expert_id in order.next_candidates}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import FEEDBACK_ANSWER_PERIOD, Engagement, Order
 from services.orders.events import OfferReason
-from services.orders.handlers.common import require_own
+from services.orders.handlers.common import member, require_own
 from services.orders.handlers.offers import move_on
 from shared.aggregate import Metadata
 from shared.events import SYSTEM, Actor, Role
@@ -65,6 +65,30 @@ async def _offer_the_place_again(cmd: m.CancelEngagement, ctx: CommandContext, d
     await move_on(deps, ctx.session, order, OfferReason.cancelled, accepted)
     if order.pending:
         await ctx.session.save(order, ctx.meta())
+
+
+async def accept_change(cmd: m.EngagementCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """The engagement's expert accepts the change of the task proposed to them: the engagement takes the new terms,
+    and the contracts service amends the contract (a new version both sign). Refused if it would double-book them,
+    or (in the county's services) their NGO's agreement does not cover the new day."""
+    ctx.require_role(Role.expert)
+    engagement = await ctx.session.load(Engagement, str(cmd.engagement_id), what="engagement")
+    require_own(ctx.actor, engagement.expert_id, f"engagement {engagement.id}")
+    order = await ctx.session.load(Order, str(engagement.order_id), what="order")
+    day = (engagement.proposed or {}).get("date", engagement.date)
+    engagement.accept_change(deps.clock.today(), order.county_service, await member(deps, ctx.actor.id),
+                             await deps.views.bookings(ctx.actor.id, day))
+    await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))
+    return {"engagement_id": engagement.id, "status": engagement.status.value, "change": "accepted"}
+
+
+async def decline_change(cmd: m.DeclineChange, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """The engagement's expert declines the change proposed to them, with a reason: the engagement keeps its terms,
+    and its orderer sees the change declined (they may go on with the engagement as it is, or cancel it)."""
+    ctx.require_role(Role.expert)
+    answer = await _change_engagement(cmd, ctx, lambda e: require_own(ctx.actor, e.expert_id, f"engagement {e.id}"),
+                                      lambda e: e.decline_change(cmd.reason))
+    return {**answer, "change": "declined"}
 
 
 async def close_engagement(cmd: m.EngagementCommand, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

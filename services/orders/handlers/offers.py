@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Offer, Order
 from services.orders.events import OfferReason
-from services.orders.handlers.common import as_json, candidate, candidates_of, engagements_of, offer_view, require_own
+from services.orders.handlers.common import (
+    as_json,
+    away_on,
+    candidate,
+    candidates_of,
+    engagements_of,
+    offer_view,
+    require_own,
+)
 from shared.aggregate import Metadata
 from shared.errors import Forbidden
 from shared.events import SYSTEM, Actor, Role
@@ -29,9 +37,10 @@ async def make_offer(cmd: m.MakeOffer, ctx: CommandContext, deps: Deps) -> dict[
     if ctx.actor.role is Role.orderer:
         require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     offer_id = ctx.new_id("offer")
-    expert = await candidate(deps, cmd.expert_id, order)
+    expert = await candidate(deps, cmd.expert_id, order, await away_on(deps, ctx, [cmd.expert_id], order.date))
     order.make_offer(offer_id, cmd.expert_id, expert.listed, deps.clock.now(),
-                     await engagements_of(ctx.session, order), cmd.expires_at, expert.bookings, expert.weekdays)
+                     await engagements_of(ctx.session, order), cmd.expires_at, expert.bookings, expert.weekdays,
+                     expert.away)
     await ctx.session.save(order, ctx.meta())
     offer = order.offer(offer_id)
     return as_json({"order_id": cmd.order_id, **offer_view(offer)})
@@ -80,15 +89,17 @@ async def rank_candidates(cmd: m.RankCandidates, ctx: CommandContext, deps: Deps
     if ctx.actor.role is Role.orderer:
         require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
     order.rank_candidates(list(cmd.candidates))
-    made = await move_on(deps, ctx.session, order, OfferReason.ranked)
+    away = await away_on(deps, ctx, order.next_candidates, order.date)
+    made = await move_on(deps, ctx.session, order, OfferReason.ranked, away=away)
     await ctx.session.save(order, ctx.meta())
     return as_json({"order_id": cmd.order_id, "offers": [offer_view(offer) for offer in made]})
 
 
 async def move_on(deps: Deps, session: Session, order: Order, reason: OfferReason,
-                  after: Sequence[Offer] = ()) -> list[Offer]:
-    """Offer the order's task to its next ranked candidates, as many as it still wants."""
-    candidates = await candidates_of(deps, order)
+                  after: Sequence[Offer] = (), away: frozenset[str] = frozenset()) -> list[Offer]:
+    """Offer the order's task to its next ranked candidates, as many as it still wants (those in ``away`` are
+    skipped: only an orderer's or a coordinator's own command can ask the registry who is away)."""
+    candidates = await candidates_of(deps, order, away)
     return order.offer_to_candidates(deps.clock.now(), candidates, await engagements_of(session, order), reason, after)
 
 

@@ -25,18 +25,25 @@ async def place_order(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps) -> dic
 
 
 async def change_order(cmd: m.ChangeOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
-    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered). The
-    reply names what changed, not the new values: a command's reply is kept in clear for retries, and the topic
+    """Change the task's topic, date, length or place (the orderer, before any engagement is delivered); a change
+    of its date, time, length or place is proposed to each expert already engaged (``proposed_to`` names their
+    engagements), who accepts it (the contract is amended) or declines it. The reply names what changed, not the
+    new values: a command's reply is kept in clear for retries, and the topic
     and place are the orderer's personal data (get_order shows them)."""
     ctx.require_role(Role.orderer)
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     require_own(ctx.actor, order.orderer_id, f"order {cmd.order_id}")
-    order.change(deps.clock.today(), await engagements_of(ctx.session, order), topic=cmd.topic, date=cmd.date,
+    engagements = await engagements_of(ctx.session, order)
+    order.change(deps.clock.today(), engagements, topic=cmd.topic, date=cmd.date,
                  duration_hours=cmd.duration_hours, place=cmd.place, remote=cmd.remote,
                  start_time=cmd.start_time, offered=await offered_experts(deps, order) if cmd.date else None)
     await ctx.session.save(order, ctx.meta())
+    proposed = [engagement for engagement in engagements if engagement.pending]
+    for engagement in proposed:  # the change proposed to its expert (or one waiting withdrawn)
+        await ctx.session.save(engagement, ctx.meta(engagement_id=engagement.engagement_id))
     changed = sorted(name for name in CHANGEABLE if getattr(cmd, name) is not None)
-    return {"order_id": order.id, "changed": changed}
+    return {"order_id": order.id, "changed": changed,
+            "proposed_to": [engagement.id for engagement in proposed if engagement.proposed is not None]}
 
 
 async def cancel_order(cmd: m.CancelOrder, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

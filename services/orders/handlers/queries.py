@@ -68,7 +68,9 @@ async def get_order(query: m.GetOrder, ctx: QueryContext, deps: Deps) -> dict[st
 
 
 async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
-    """An engagement's status and ids (its orderer, its expert, coordinators and auditors)."""
+    """An engagement's status, ids and terms, with a change of them waiting for the expert's answer
+    (``proposed_change``: the terms that change) or the last one they declined (``declined_change``, with their
+    reason) (its orderer, its expert, coordinators and auditors)."""
     e = await deps.uow.load(Engagement, str(query.engagement_id), what="engagement")
     actor = ctx.actor
     party = {Role.orderer: e.orderer_id, Role.expert: e.expert_id}.get(actor.role)
@@ -83,6 +85,7 @@ async def get_engagement(query: m.GetEngagement, ctx: QueryContext, deps: Deps) 
         "cancelled": e.cancelled, "cancelled_after_signing": e.cancelled_after_signing, "fee_owed": e.fee_owed,
         "owed_fee_paid": e.owed_fee_paid, "forms_in": sorted(e.forms_in),
         "answers_due_by": e.answers_due_by, "feedback_missing": e.feedback_missing,
+        "place": e.place, "proposed_change": e.proposed, "declined_change": e.declined,
     })
 
 

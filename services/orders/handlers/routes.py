@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from services.orders import messages as m
 from services.orders.domain import Order
 from services.orders.events import OfferReason, OrderRoute
-from services.orders.handlers.common import as_json, candidate, in_county_services, member, offer_view
+from services.orders.handlers.common import as_json, away_on, candidate, in_county_services, member, offer_view
 from services.orders.handlers.offers import move_on
 from services.orders.handlers.queries import order_view
 from shared.errors import invalid
@@ -56,12 +56,13 @@ async def place(cmd: m.PlaceOrder, ctx: CommandContext, deps: Deps, orderer_id: 
     if taken_by and cmd.organization_id:
         order.route_to_organization(cmd.organization_id, kind)
     if cmd.expert_id:
-        expert = await candidate(deps, cmd.expert_id, order)
+        expert = await candidate(deps, cmd.expert_id, order, await away_on(deps, ctx, [cmd.expert_id], cmd.date))
         offers = [order.make_offer(ctx.new_id("offer"), cmd.expert_id, expert.listed, deps.clock.now(), [],
-                                   bookings=expert.bookings, weekdays=expert.weekdays)]
+                                   bookings=expert.bookings, weekdays=expert.weekdays, away=expert.away)]
     elif cmd.candidates:
         order.rank_candidates(list(cmd.candidates))
-        offers = await move_on(deps, ctx.session, order, OfferReason.ranked)
+        offers = await move_on(deps, ctx.session, order, OfferReason.ranked,
+                               away=await away_on(deps, ctx, order.next_candidates, cmd.date))
     await ctx.session.save(order, ctx.meta())
     return as_json({"order_id": order_id, "route": order.route, "awaiting": order.awaiting,
                     "offers": [offer_view(offer) for offer in offers]})
@@ -90,7 +91,8 @@ async def propose_experts(cmd: m.ProposeExperts, ctx: CommandContext, deps: Deps
     order = await ctx.session.load(Order, str(cmd.order_id), what="order")
     members = {expert_id: await member(deps, expert_id) for expert_id in cmd.candidates}
     order.propose_experts(ctx.actor.organization_id, list(cmd.candidates), members)
-    made = await move_on(deps, ctx.session, order, OfferReason.ranked)
+    made = await move_on(deps, ctx.session, order, OfferReason.ranked,
+                         away=await away_on(deps, ctx, order.next_candidates, order.date))
     await ctx.session.save(order, ctx.meta())
     return as_json({"order_id": cmd.order_id, "offers": [offer_view(offer) for offer in made]})
 

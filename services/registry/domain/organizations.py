@@ -1,9 +1,11 @@
-"""Organizations with their contact persons and agreements, and orderers' credentials. No I/O here."""
+"""Organizations with their contact persons (their agreements: :mod:`.agreements`), and orderers' credentials.
+No I/O here."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from services.registry.domain.agreements import AgreementsOf
 from services.registry.events import (
     ContactPersonAppointed,
     ContactPersonErased,
@@ -12,8 +14,6 @@ from services.registry.events import (
     OrdererCredentialsGranted,
     OrdererCredentialsRevoked,
     OrdererErased,
-    OrganizationAgreementEnded,
-    OrganizationAgreementSigned,
     OrganizationKind,
     OrganizationRegistered,
 )
@@ -22,7 +22,7 @@ from shared.errors import Conflict, invalid
 from shared.events import DomainEvent
 
 
-class Organization(Aggregate):
+class Organization(AgreementsOf):
     stream_prefix = "organization"
 
     def __init__(self, aggregate_id: str) -> None:
@@ -31,7 +31,6 @@ class Organization(Aggregate):
         self.kind: OrganizationKind | None = None
         self.contact_person_id: str | None = None
         self.contacts: dict[str, str | None] = {}  # person id -> name (None once erased)
-        self.agreements: dict[str, tuple[dt.date, dt.date | None]] = {}
 
     @classmethod
     def register(cls, organization_id: str, name: str, kind: OrganizationKind, contact_person_id: str | None,
@@ -61,22 +60,6 @@ class Organization(Aggregate):
             return event.person_id
         return None
 
-    def sign_agreement(self, agreement_id: str, valid_from: dt.date, valid_until: dt.date | None) -> None:
-        if self.kind is not OrganizationKind.ngo:
-            raise invalid("organization_id", "only an NGO makes an organization agreement with the county",
-                          "the id of a registered NGO")
-        if valid_until is not None and valid_until < valid_from:
-            raise invalid("valid_until", "ends before it starts", f"a date on or after {valid_from}")
-        if agreement_id in self.agreements:
-            raise Conflict(f"agreement {agreement_id} is already recorded")
-        self.record(OrganizationAgreementSigned(
-            organization_id=self.id, agreement_id=agreement_id, valid_from=valid_from, valid_until=valid_until))
-
-    def end_agreement(self, agreement_id: str, ended_on: dt.date) -> None:
-        if agreement_id not in self.agreements:
-            raise invalid("agreement_id", "no such agreement for this organization", ", ".join(self.agreements) or None)
-        self.record(OrganizationAgreementEnded(organization_id=self.id, agreement_id=agreement_id, ended_on=ended_on))
-
     def when_OrganizationRegistered(self, event: OrganizationRegistered) -> None:
         self.name, self.kind, self.contact_person_id = event.name, event.kind, event.contact_person_id
 
@@ -85,13 +68,6 @@ class Organization(Aggregate):
 
     def when_ContactPersonRemoved(self, event: ContactPersonRemoved) -> None:
         self.contacts.pop(event.person_id, None)
-
-    def when_OrganizationAgreementSigned(self, event: OrganizationAgreementSigned) -> None:
-        self.agreements[event.agreement_id] = (event.valid_from, event.valid_until)
-
-    def when_OrganizationAgreementEnded(self, event: OrganizationAgreementEnded) -> None:
-        valid_from, _ = self.agreements[event.agreement_id]
-        self.agreements[event.agreement_id] = (valid_from, event.ended_on)
 
 
 class ContactPersonRecord(Aggregate):

@@ -5,6 +5,14 @@ from services.registry.events.access import (
     BankSearched,
     ProfileViewed,
 )
+from services.registry.events.agreements import (
+    AgreementEndReason,
+    AgreementParty,
+    OrganizationAgreementDrafted,
+    OrganizationAgreementEnded,
+    OrganizationAgreementSigned,
+    OrganizationAgreementSignedBy,
+)
 from services.registry.events.experts import (
     ConsentExpired,
     ConsentExpiryReminded,
@@ -31,8 +39,6 @@ from services.registry.events.organizations import (
     ExpertLeftOrganization,
     MembershipDeclined,
     MembershipOffered,
-    OrganizationAgreementEnded,
-    OrganizationAgreementSigned,
     OrganizationKind,
     OrganizationRegistered,
 )
@@ -60,6 +66,8 @@ from services.registry.events.training import (
 
 __all__ = [
     "AccessPurpose",
+    "AgreementEndReason",
+    "AgreementParty",
     "AvailabilityChanged",
     "BankSearched",
     "BlackoutPeriod",
@@ -88,8 +96,10 @@ __all__ = [
     "OrdererCredentialsGranted",
     "OrdererCredentialsRevoked",
     "OrdererErased",
+    "OrganizationAgreementDrafted",
     "OrganizationAgreementEnded",
     "OrganizationAgreementSigned",
+    "OrganizationAgreementSignedBy",
     "OrganizationKind",
     "OrganizationRegistered",
     "ParticipantEnrolled",

@@ -1,8 +1,8 @@
-"""The registry's events about organizations, their contact persons, agreements and memberships."""
+"""The registry's events about organizations, their contact persons and memberships (their agreements:
+:mod:`services.registry.events.agreements`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from typing import ClassVar
 
@@ -54,21 +54,6 @@ class ContactPersonRemoved(DomainEvent):
 
 
 sealed_since(ContactPersonRemoved, from_version=1)
-
-
-class OrganizationAgreementSigned(DomainEvent):
-    """The county and an NGO signed an organization agreement (järjestösopimus) valid for these dates."""
-
-    organization_id: str
-    agreement_id: str
-    valid_from: dt.date
-    valid_until: dt.date | None = None
-
-
-class OrganizationAgreementEnded(DomainEvent):
-    organization_id: str
-    agreement_id: str
-    ended_on: dt.date
 
 
 # -- memberships -----------------------------------------------------------------------------------------

@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from services.orders import events as orders
 from services.registry import messages as m
+from services.registry.handlers.agreements import (
+    draft_organization_agreement,
+    end_organization_agreement,
+    organization_agreement,
+    organization_agreement_pdf,
+    renew_organization_agreement,
+    sign_organization_agreement,
+)
 from services.registry.handlers.experts import (
     answer_membership,
     approve_profile,
@@ -30,18 +38,17 @@ from services.registry.handlers.experts import (
 )
 from services.registry.handlers.organizations import (
     appoint_contact_person,
-    end_organization_agreement,
     erase_contact_person,
     erase_orderer,
     grant_credentials,
     register_organization,
     remove_contact_person,
     revoke_credentials,
-    sign_organization_agreement,
 )
 from services.registry.handlers.queries import (
     access_log,
     consent_history,
+    experts_away,
     find_experts,
     get_expert,
     get_organization,
@@ -75,6 +82,8 @@ COMMANDS: Commands = {
     "register_organization": (m.RegisterOrganization, register_organization),
     "appoint_contact_person": (m.AppointContactPerson, appoint_contact_person),
     "remove_contact_person": (m.RemoveContactPerson, remove_contact_person),
+    "draft_organization_agreement": (m.DraftOrganizationAgreement, draft_organization_agreement),
+    "renew_organization_agreement": (m.RenewOrganizationAgreement, renew_organization_agreement),
     "sign_organization_agreement": (m.SignOrganizationAgreement, sign_organization_agreement),
     "end_organization_agreement": (m.EndOrganizationAgreement, end_organization_agreement),
     "register_expert": (m.RegisterExpert, register_expert),
@@ -108,6 +117,7 @@ COMMANDS: Commands = {
 QUERIES: Queries = {
     "search_bank": (m.SearchBank, search_bank),
     "find_experts": (m.FindExperts, find_experts),
+    "experts_away": (m.ExpertsAway, experts_away),
     "profiles_to_review": (m.ProfilesToReview, profiles_to_review),
     "consent_history": (m.ConsentHistory, consent_history),
     "who_viewed": (m.WhoViewed, who_viewed),
@@ -119,6 +129,8 @@ QUERIES: Queries = {
     "list_cohorts": (m.ListCohorts, list_cohorts),
     "get_expert": (m.GetExpert, get_expert),
     "get_organization": (m.GetOrganization, get_organization),
+    "organization_agreement": (m.OrganizationAgreement, organization_agreement),
+    "organization_agreement_pdf": (m.OrganizationAgreementPdf, organization_agreement_pdf),
     "list_organizations": (m.ListOrganizations, list_organizations),
     "list_orderers": (m.ListOrderers, list_orderers),
     "list_experts": (m.ListExperts, list_experts),

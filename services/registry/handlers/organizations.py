@@ -1,4 +1,4 @@
-"""Organizations, their agreements and contact persons; orderers' credentials for the bank."""
+"""Organizations and their contact persons (their agreements: :mod:`.agreements`); orderers' credentials."""
 
 from __future__ import annotations
 
@@ -22,28 +22,6 @@ async def register_organization(cmd: m.RegisterOrganization, ctx: CommandContext
     organization = Organization.register(cmd.organization_id, cmd.name, cmd.kind, cmd.contact_person_id, existing)
     await ctx.session.save(organization, ctx.meta())
     return {"organization_id": cmd.organization_id}
-
-
-async def sign_organization_agreement(
-    cmd: m.SignOrganizationAgreement, ctx: CommandContext, deps: Deps
-) -> dict[str, Any]:
-    """Record the county's agreement with an NGO and the dates it is valid (coordinator)."""
-    ctx.require_role(Role.coordinator)
-    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
-    organization.sign_agreement(cmd.agreement_id, cmd.valid_from, cmd.valid_until)
-    await ctx.session.save(organization, ctx.meta())
-    return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
-
-
-async def end_organization_agreement(
-    cmd: m.EndOrganizationAgreement, ctx: CommandContext, deps: Deps
-) -> dict[str, Any]:
-    """End an organization agreement early (coordinator)."""
-    ctx.require_role(Role.coordinator)
-    organization = await ctx.session.load(Organization, cmd.organization_id, what="organization")
-    organization.end_agreement(cmd.agreement_id, cmd.ended_on)
-    await ctx.session.save(organization, ctx.meta())
-    return {"organization_id": cmd.organization_id, "agreement_id": cmd.agreement_id}
 
 
 async def appoint_contact_person(cmd: m.AppointContactPerson, ctx: CommandContext, deps: Deps) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from services.registry import messages as m
-from services.registry.domain import Expert, OrdererCredentials, Organization, Profile
+from services.registry.domain import Agreement, Expert, OrdererCredentials, Organization, Profile
 from services.registry.events import ConsentExpired, ConsentGiven, ConsentPurpose, ConsentWithdrawn, ContactPreference
 from services.registry.handlers.access import (
     is_self,
@@ -64,6 +64,20 @@ async def find_experts(query: m.FindExperts, ctx: QueryContext, deps: Deps) -> d
                         if query.available_on else None})
     await record_access(deps, ctx.actor, query.purpose, search=[entry.expert_id for entry in found.entries])
     return {"total": found.total, "page": query.page, "page_size": query.page_size, "results": results}
+
+
+async def experts_away(query: m.ExpertsAway, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
+    """Which of the experts marked the day as a date away: only which, never their dates nor why (for someone who
+    may search the bank: orders asks it in the name of the orderer or coordinator making an offer). Whom it was
+    asked about is recorded, as a search is."""
+    await require_may_search(ctx, deps)
+    away = []
+    for expert_id in dict.fromkeys(query.expert_ids):
+        expert = await deps.uow.load(Expert, expert_id, must_exist=False)
+        if any(period.starts_on <= query.date <= period.ends_on for period in expert.availability.blackouts):
+            away.append(expert_id)
+    await record_access(deps, ctx.actor, query.purpose, search=list(dict.fromkeys(query.expert_ids)))
+    return {"date": str(query.date), "away": away}
 
 
 def _consents(expert: Expert, today: dt.date) -> list[dict[str, Any]]:
@@ -209,6 +223,15 @@ async def situation(query: m.Situation, ctx: QueryContext, deps: Deps) -> list[d
     return [row.__dict__ for row in await deps.views.situation(organization_id, since)]
 
 
+def _agreement_summary(agreement: Agreement) -> dict[str, Any]:
+    """The dates it is in force for (none before both parties have signed), its status and latest version."""
+    in_force = agreement.in_force
+    return {"valid_from": str(in_force[0]) if in_force else None,
+            "valid_until": str(in_force[1]) if in_force and in_force[1] else None,
+            "status": agreement.status, "version": len(agreement.versions) or None,
+            "ended_on": str(agreement.ended[0]) if agreement.ended else None}
+
+
 async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """An organization and its agreements (any authenticated actor gets the same view); its contact persons by
     name for coordinators and the organization's own contact persons only."""
@@ -216,8 +239,7 @@ async def get_organization(query: m.GetOrganization, ctx: QueryContext, deps: De
     found: dict[str, Any] = {
         "organization_id": organization.id, "name": organization.name,
         "kind": organization.kind.value if organization.kind else None,
-        "agreements": {aid: {"valid_from": str(f), "valid_until": str(u) if u else None}
-                       for aid, (f, u) in organization.agreements.items()},
+        "agreements": {aid: _agreement_summary(agreement) for aid, agreement in organization.agreements.items()},
     }
     if speaks_for(ctx.actor, organization.id):
         found["contacts"] = [{"person_id": person_id, "name": name}

@@ -1,5 +1,14 @@
 """Commands and queries the registry answers on ``kokemus.registry.cmd.*`` and ``kokemus.registry.query.*``."""
 
+from services.registry.messages.agreements import (
+    AgreementTerms,
+    DraftOrganizationAgreement,
+    EndOrganizationAgreement,
+    OrganizationAgreement,
+    OrganizationAgreementPdf,
+    RenewOrganizationAgreement,
+    SignOrganizationAgreement,
+)
 from services.registry.messages.experts import (
     CV_LIMIT,
     INTRODUCTION_LIMIT,
@@ -10,6 +19,7 @@ from services.registry.messages.experts import (
     DeactivateExpert,
     EraseExpert,
     ExpertCommand,
+    ExpertsAway,
     FindExperts,
     GetExpert,
     GiveConsent,
@@ -28,14 +38,12 @@ from services.registry.messages.experts import (
 )
 from services.registry.messages.organizations import (
     AppointContactPerson,
-    EndOrganizationAgreement,
     EraseContactPerson,
     EraseOrderer,
     GrantCredentials,
     RegisterOrganization,
     RemoveContactPerson,
     RevokeCredentials,
-    SignOrganizationAgreement,
 )
 from services.registry.messages.queries import (
     AccessLog,
@@ -66,6 +74,7 @@ __all__ = [
     "CV_LIMIT",
     "INTRODUCTION_LIMIT",
     "AccessLog",
+    "AgreementTerms",
     "AnswerMembership",
     "AppointContactPerson",
     "Blackout",
@@ -74,12 +83,14 @@ __all__ = [
     "DeactivateExpert",
     "DefineProgramme",
     "DefineTheme",
+    "DraftOrganizationAgreement",
     "EndOrganizationAgreement",
     "EnrollParticipant",
     "EraseContactPerson",
     "EraseExpert",
     "EraseOrderer",
     "ExpertCommand",
+    "ExpertsAway",
     "FindExperts",
     "GetCohort",
     "GetExpert",
@@ -97,12 +108,15 @@ __all__ = [
     "ListThemes",
     "Module",
     "OpenCohort",
+    "OrganizationAgreement",
+    "OrganizationAgreementPdf",
     "ProfilesToReview",
     "RecordModuleCompletion",
     "RecordTraining",
     "RegisterExpert",
     "RegisterOrganization",
     "RemoveContactPerson",
+    "RenewOrganizationAgreement",
     "RetireTheme",
     "ReturnProfile",
     "RevokeCredentials",

@@ -100,6 +100,15 @@ class FindExperts(Request):
     purpose: AccessPurpose | None = None
 
 
+class ExpertsAway(Request):
+    """Which of the experts marked the day as a date away (never the dates, nor why): another service asks it
+    in the name of the person offering them a task."""
+
+    expert_ids: list[Identifier] = Field(min_length=1, max_length=50)
+    date: Day
+    purpose: AccessPurpose | None = None
+
+
 class GetExpert(Request):
     expert_id: Identifier
     purpose: AccessPurpose | None = None  # why the personal fields are read: by default, the reader's role's

@@ -1,4 +1,5 @@
-"""The registry's commands about organizations, their contact persons and agreements, and orderers' credentials."""
+"""The registry's commands about organizations and their contact persons, and orderers' credentials (agreements:
+:mod:`.agreements`)."""
 
 from __future__ import annotations
 
@@ -32,19 +33,6 @@ class RemoveContactPerson(Command):
     organization_id: Identifier
     person_id: Identifier
     reason: Reason
-
-
-class SignOrganizationAgreement(Command):
-    organization_id: Identifier
-    agreement_id: Identifier
-    valid_from: Day
-    valid_until: Day | None = None
-
-
-class EndOrganizationAgreement(Command):
-    organization_id: Identifier
-    agreement_id: Identifier
-    ended_on: Day
 
 
 class GrantCredentials(Command):

@@ -1,5 +1,6 @@
-"""The coordinator's pages: organizations, their agreements and contact persons, orderers' credentials, rate
-tables, every engagement and the dead letters (payments are in payments.py, the follow-up report in follow_up.py)."""
+"""The coordinator's pages: organizations and their contact persons (their agreements: agreements.py), orderers'
+credentials, rate tables, every engagement and the dead letters (payments are in payments.py, the follow-up report
+in follow_up.py)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,6 @@ ORGANIZATION_FORM = Form(fields=(
     Field("kind", N_("Kind"), kind="radios", options=(("ngo", N_("Organization (NGO)")),
                                                       ("county", N_("Wellbeing services county")))),
 ), submit=N_("Register the organization"))
-AGREEMENT_FORM = Form(fields=(
-    Field("agreement_id", N_("Agreement identifier"), width="short"),
-    Field("valid_from", N_("Valid from"), kind="date", width="short"),
-    Field("valid_until", N_("Valid until"), kind="date", width="short", required=False),
-), submit=N_("Record the agreement"))
-END_AGREEMENT_FORM = Form(fields=(Field("ended_on", N_("Ended on"), kind="date"),), submit=N_("End the agreement"))
 CONTACT_FORM = Form(fields=(
     Field("person_id", N_("Identifier"), width="short"),
     Field("name", N_("Full name"), autocomplete="off"),
@@ -98,16 +93,6 @@ def _organization_form(form: Form, subject: str, title: str, notice: str):  # ty
                                  {"title": _(title), "caption": organization_id, "back": back}, back, notice,
                                  extra={"organization_id": organization_id})
     return page
-
-
-async def end_agreement(request: Request) -> Response:
-    person = await acting_as(request, "coordinator")
-    organization_id, agreement_id = request.path_params["organization_id"], request.path_params["agreement_id"]
-    back = f"/coordinator/organizations/{organization_id}"
-    return await handle_form(request, person, END_AGREEMENT_FORM, "registry.cmd.end_organization_agreement",
-                             "form_page.html", {"title": _("End the agreement"), "caption": agreement_id,
-                                                "back": back}, back, N_("The agreement is ended."),
-                             extra={"organization_id": organization_id, "agreement_id": agreement_id})
 
 
 async def orderers(request: Request) -> Response:
@@ -201,11 +186,6 @@ ROUTES = [
     Route("/coordinator", organizations),
     Route("/coordinator/organizations/new", new_organization, methods=["GET", "POST"]),
     Route("/coordinator/organizations/{organization_id:str}", organization),
-    Route("/coordinator/organizations/{organization_id:str}/agreement", _organization_form(
-        AGREEMENT_FORM, "registry.cmd.sign_organization_agreement", N_("Record an organization agreement"),
-        N_("The agreement is recorded.")), methods=["GET", "POST"]),
-    Route("/coordinator/organizations/{organization_id:str}/agreements/{agreement_id:str}/end", end_agreement,
-          methods=["GET", "POST"]),
     Route("/coordinator/organizations/{organization_id:str}/contact", _organization_form(
         CONTACT_FORM, "registry.cmd.appoint_contact_person", N_("Appoint a contact person"),
         N_("The contact person is appointed.")), methods=["GET", "POST"]),

@@ -14,6 +14,7 @@ from services.web.backend import Person
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
+from services.web.pages.engagement_change import engagement_form, term_fields
 from services.web.rendering import QUESTION_TEXTS, render
 from shared.clock import Clock
 from shared.messaging.rpc import RemoteError
@@ -29,12 +30,7 @@ DELIVERY_FORM = Form(fields=(
 PAYMENT_FORM = Form(fields=(Field("paid_on", N_("Paid on"), kind="date", width="short", required=False,
                                   hint=N_("Leave empty for today.")),), submit=N_("Record the payment"))
 AMEND_FORM = Form(fields=(
-    Field("task_date", N_("Date"), kind="date", width="short", required=False),
-    Field("start_time", N_("Start time"), width="short", required=False, hint=N_("For example 09:30")),
-    Field("duration_hours", N_("Length in hours"), kind="number", width="short", required=False),
-    Field("remote", N_("Remote or on site"), kind="radios", required=False,
-          options=(("true", N_("Remote work")), ("false", N_("On site")))),
-    Field("place", N_("Place"), required=False),
+    *term_fields("task_date"),
     Field("hourly_fee", N_("Fee in euros an hour"), kind="number", width="short", required=False),
     Field("fixed_fee", N_("Or the fee in euros for the whole task"), kind="number", width="short", required=False),
 ), submit=N_("Amend the contract"))
@@ -131,13 +127,10 @@ async def sign(request: Request) -> Response:
 
 
 async def delivery(request: Request) -> Response:
-    person = await acting_as(request, "orderer")
-    engagement_id = str(request.path_params["engagement_id"])
-    back = f"/engagements/{engagement_id}"
-    return await handle_form(request, person, DELIVERY_FORM, "orders.cmd.confirm_delivery", "form_page.html",
-                             {"title": _("Confirm the delivery"), "back": back,
-                              "intro": _("The fee and expenses are computed from the contract and these figures.")},
-                             back, N_("The delivery is confirmed."), extra={"engagement_id": engagement_id})
+    return await engagement_form(request, ("orderer",), DELIVERY_FORM, "orders.cmd.confirm_delivery",
+                                 _("Confirm the delivery"),
+                                 _("The fee and expenses are computed from the contract and these figures."),
+                                 N_("The delivery is confirmed."))
 
 
 def question_fields(questions: list[dict[str, Any]], lang: str) -> list[Field]:
@@ -185,15 +178,11 @@ async def feedback(request: Request) -> Response:
 
 
 async def amend(request: Request) -> Response:
-    person = await acting_as(request, "coordinator")
-    engagement_id = str(request.path_params["engagement_id"])
-    back = f"/engagements/{engagement_id}"
-    return await handle_form(request, person, AMEND_FORM, "contracts.cmd.amend_contract", "form_page.html",
-                             {"title": _("Amend the contract"), "back": back,
-                              "intro": _("Fill in only what changes. The contract gets a new version, which both "
-                                         "parties sign again; the earlier versions stay readable.")},
-                             back, N_("The contract is amended: both parties sign the new version."),
-                             extra={"engagement_id": engagement_id})
+    return await engagement_form(request, ("coordinator",), AMEND_FORM, "contracts.cmd.amend_contract",
+                                 _("Amend the contract"),
+                                 _("Fill in only what changes. The contract gets a new version, which both parties "
+                                   "sign again; the earlier versions stay readable."),
+                                 N_("The contract is amended: both parties sign the new version."))
 
 
 async def payment(request: Request) -> Response:

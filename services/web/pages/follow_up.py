@@ -1,7 +1,7 @@
 """The follow-up report for the coordinator: a period's figures, self against orderer on the shared dimensions,
-a breakdown by organization, task kind or period, and the same figures as CSV (figures from fewer than five
-answers or people come from the service suppressed, and are shown as such); and the wellbeing follow-ups of an
-organization for its contact person."""
+the fees and expenses paid, a breakdown by organization, region, task kind, kind of orderer or period, and the
+same figures as CSV (figures from fewer than five answers or people come from the service suppressed, and are
+shown as such); and the wellbeing follow-ups of an organization for its contact person."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from services.web.rendering import TASK_TYPES, render
 from shared.messaging.rpc import RemoteError
 
 BREAKDOWNS = (("month", N_("Month")), ("quarter", N_("Quarter")), ("year", N_("Year")),
-              ("organization", N_("Organization")), ("task_type", N_("Task kind")),
+              ("organization", N_("Organization")), ("region", N_("Region")), ("task_type", N_("Task kind")),
               ("orderer_kind", N_("Kind of orderer")))
 ORDERER_KINDS = {"county": N_("The county's own services"), "other": N_("Other orderers")}
 REPORT_FORM = Form(fields=(Field("from", N_("From"), kind="date"), Field("until", N_("Until"), kind="date"),
@@ -38,6 +38,7 @@ DIMENSION_NAMES = {"preparation": N_("Preparation"), "experience_heard": N_("How
 
 def _breakdown_headers(by: str) -> list[Any]:
     headers: list[Any] = [_(dict(BREAKDOWNS)[by]), (_("Engagements"), "numeric"), (_("Hours worked"), "numeric"),
+                          (_("Fees paid"), "numeric"), (_("Expenses paid"), "numeric"),
                           (_("Forms answered"), "numeric"), (_("Answer rate"), "numeric")]
     for name in DIMENSION_NAMES.values():
         headers += [(_("%(dimension)s, self", dimension=_(name)), "numeric"),

@@ -54,6 +54,7 @@ SKIP_REASONS = {
     "not_trained_member": N_("Skipped: not a trained, active member of an organization"),
     "county_agreement": N_("Skipped: no agreement with the county on the date"),
     "double_booked": N_("Skipped: already engaged at that time"),
+    "away": N_("Skipped: away on the date"),
 }
 
 

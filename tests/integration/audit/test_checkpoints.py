@@ -39,7 +39,7 @@ async def system(environment) -> AsyncIterator[nats.NATS]:
     try:
         await request(nc, "kokemus.registry.cmd.register_organization",
                       {"actor": COORDINATOR, "organization_id": "mieli", "name": "Mieli ry", "kind": "ngo"})
-        await request(nc, "kokemus.registry.cmd.sign_organization_agreement",
+        await request(nc, "kokemus.registry.cmd.draft_organization_agreement",
                       {"actor": COORDINATOR, "organization_id": "mieli", "agreement_id": "a1",
                        "valid_from": "2026-01-01"})
 

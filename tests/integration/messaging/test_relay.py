@@ -89,3 +89,48 @@ async def test_the_relay_resumes_after_nats_is_stopped_and_restarted_and_loses_n
         await broker.stop()
         await pool.close()
         own_nats.stop()
+
+
+async def test_a_commit_wakes_its_own_processs_leading_relay_directly_and_another_replicas_by_notify(
+        servers, databases):
+    """The relay polls only every 30 s here: each event reaches the bus within the test only because a wake
+    reached the relay. A commit in the relay's own process needs no NOTIFY; a commit in another replica (its own
+    store, whose relay does not lead) sends one."""
+    pool = await asyncpg.create_pool(databases["alpha"], min_size=1, max_size=4)
+    here = PostgresEventStore(pool, "alpha", "alpha", (AlphaNoted,))
+    elsewhere = PostgresEventStore(pool, "alpha", "alpha", (AlphaNoted,))
+    listener = await asyncpg.connect(databases["alpha"])
+    notified: list[str] = []
+    await listener.add_listener("alpha_events", lambda *args: notified.append(args[2]))
+    broker = NatsBroker(servers.nats_url)
+    await broker.connect()
+    js = broker.connection.jetstream()
+    await ensure_stream(js, "alpha", 1, 600)
+    relay = OutboxRelay(here, broker, poll_seconds=30)
+    task = asyncio.create_task(relay.run())
+    actor = Actor(id="c1", role=Role.coordinator)
+
+    def published(count: int):  # type: ignore[no-untyped-def]
+        async def check() -> bool:
+            return await stream_count(js) == count
+        return check
+
+    async def leading() -> bool:
+        return relay.is_leader
+
+    try:
+        await eventually(leading, timeout=10)
+        await asyncio.sleep(0.1)  # the relay's first look at the log is over: it waits for a wake now
+        await here.append("here-1", 0, [NewEvent(AlphaNoted(n=1), actor)])
+        await eventually(published(1), timeout=10)
+        await asyncio.sleep(0.1)  # a NOTIFY, had one been sent, would have reached the listener by now
+        assert notified == []
+        await elsewhere.append("elsewhere-1", 0, [NewEvent(AlphaNoted(n=2), actor)])
+        await eventually(published(2), timeout=10)
+        assert notified, "the other replica's commit was announced through PostgreSQL"
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 10)
+        await broker.stop()
+        await listener.close()
+        await pool.close()

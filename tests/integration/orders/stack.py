@@ -17,13 +17,14 @@ from shared.events import SYSTEM, NewEvent
 from shared.eventstore import chain, codec
 from shared.messaging.streams import ensure_stream
 from shared.runtime.service import ServiceRuntime
+from tests.agreement_steps import agree
 from tests.callers import request
 from tests.conftest import eventually
 
 COORDINATOR = {"id": "coord", "role": "coordinator"}
 ORDERER = {"id": "school-1", "role": "orderer"}
 EXPERT = {"id": "maija", "role": "expert"}
-WARD = {"id": "ward-1", "role": "orderer"}
+WARD = {"id": "ward-1", "role": "orderer", "organization_id": "varha"}  # as identity issues it
 TODAY = dt.date.today()
 TASK_DAY = TODAY + dt.timedelta(days=14)
 
@@ -36,6 +37,20 @@ class Stack:
 
     async def registry(self, command, **body):
         return await request(self.nc, f"kokemus.registry.cmd.{command}", body)
+
+    async def registry_query(self, query, **body):
+        return await request(self.nc, f"kokemus.registry.query.{query}", body)
+    async def agree(self, organization_id, agreement_id, valid_from, valid_until=None):
+        """The organization's agreement with the county in force: a contact person appointed, the agreement
+        drafted and signed by both parties."""
+        await self.registry("appoint_contact_person", actor=COORDINATOR, organization_id=organization_id,
+                            person_id="olli", name="Olli", email="olli@example.org")
+
+        async def send(name, actor, body):
+            return await request(self.nc, f"kokemus.registry.{name}", {"actor": actor, **body})
+
+        contact = {"id": "olli", "role": "organization_contact", "organization_id": organization_id}
+        return await agree(send, COORDINATOR, contact, organization_id, agreement_id, valid_from, valid_until)
 
     async def cmd(self, command, **body):
         return await request(self.nc, f"kokemus.orders.cmd.{command}", body)
@@ -89,15 +104,21 @@ async def listed_ngo_expert_and_orderer(stack: Stack) -> None:
     await stack.registry(
         "register_organization", actor=COORDINATOR, organization_id="mieli", name="Mieli ry", kind="ngo"
     )
-    await stack.registry("register_expert", actor=COORDINATOR, expert_id="maija", organization_id="mieli",
-                         name="Maija M", email="maija@example.org")
-    await stack.registry("record_training", actor=COORDINATOR, expert_id="maija", completed_on=str(TODAY),
-                         trained_by="mieli")
-    await stack.registry("give_consent", actor=EXPERT, expert_id="maija")
-    await stack.registry("list_expert", actor=COORDINATOR, expert_id="maija", topics=["mental health"])
+    await listed_expert(stack, EXPERT, "Maija M")
     await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="school-1", orderer_name="Turku school")
-    await stack.orders_table_has("listed_experts WHERE expert_id = 'maija'")
     await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'school-1'")
+
+
+async def listed_expert(stack: Stack, expert: dict, name: str) -> None:
+    """A member of mieli, through its basic training, consenting and listed in the bank (orders knows of it)."""
+    expert_id = expert["id"]
+    await stack.registry("register_expert", actor=COORDINATOR, expert_id=expert_id, organization_id="mieli",
+                         name=name, email=f"{expert_id}@example.org")
+    await stack.registry("record_training", actor=COORDINATOR, expert_id=expert_id, completed_on=str(TODAY),
+                         trained_by="mieli")
+    await stack.registry("give_consent", actor=expert, expert_id=expert_id)
+    await stack.registry("list_expert", actor=COORDINATOR, expert_id=expert_id, topics=["mental health"])
+    await stack.orders_table_has(f"listed_experts WHERE expert_id = '{expert_id}'")
 
 
 async def place_order(stack: Stack, actor=ORDERER, **terms) -> str:

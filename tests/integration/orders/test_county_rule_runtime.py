@@ -30,8 +30,7 @@ async def test_an_agreement_ended_before_the_day_flags_the_engagement_to_the_coo
                          kind="county")
     await stack.registry("grant_credentials", actor=COORDINATOR, orderer_id="ward-1", orderer_name="Ward",
                          organization_id="varha")
-    await stack.registry("sign_organization_agreement", actor=COORDINATOR, organization_id="mieli",
-                         agreement_id="2026", valid_from=str(TODAY), valid_until=str(TASK_DAY))
+    await stack.agree("mieli", "2026", TODAY, TASK_DAY)
     await stack.orders_table_has("orderer_credentials WHERE orderer_id = 'ward-1'")
     await stack.orders_table_has("organization_agreements WHERE organization_id = 'mieli'")
     order_id = await place_order(stack, actor=WARD)
@@ -47,7 +46,7 @@ async def test_an_agreement_ended_before_the_day_flags_the_engagement_to_the_coo
     assert await stack.query("list_engagements_needing_attention", actor=COORDINATOR) == []
 
     await stack.registry("end_organization_agreement", actor=COORDINATOR, organization_id="mieli",
-                         agreement_id="2026", ended_on=str(TODAY))
+                         agreement_id="2026", ended_on=str(TODAY), reason="terminated_by_organization")
     await stack.orders_table_has("organization_agreements WHERE agreement_id = '2026' AND ended_on IS NOT NULL")
     assert await check_county_agreements(deps) == 1
     assert await check_county_agreements(deps) == 0

@@ -73,8 +73,7 @@ async def test_the_county_rule_follows_the_registry_s_organization_agreements(st
     assert refused.value.fields[0]["field"] == "expert_id"
     assert "organization agreement" in refused.value.fields[0]["reason"]
 
-    await stack.registry("sign_organization_agreement", actor=COORDINATOR, organization_id="mieli",
-                         agreement_id="2026", valid_from=str(TODAY), valid_until=str(TASK_DAY))
+    await stack.agree("mieli", "2026", TODAY, TASK_DAY)
     await stack.orders_table_has("organization_agreements WHERE organization_id = 'mieli'")
     offer = await stack.cmd("make_offer", actor=WARD, order_id=order_id, expert_id="maija")
 

@@ -174,3 +174,23 @@ def test_the_first_version_of_a_contract_reads_byte_for_byte_as_before_amendment
     assert [document.render(terms, D("60.00"), language).sha256 for language in ("fi", "sv")] == [
         "d028a2a804893245c8186db8e3c8fc99b624da98ecc3c9f19236f21ac5f0509d",
         "fe98d68ff30b7261bb5b96a8dc72b66f98835b8a5a16fff4e25e59f20986dc2c"]
+
+
+async def test_a_change_the_expert_accepted_in_orders_amends_the_contract_the_place_as_ordered(deps, orders_store):
+    engagement_id = await signed(deps, orders_store)
+    # As contracts reads it: the order's new place sealed by orders, so null, and said to have changed.
+    await deliver(deps, orders_store, orders.EngagementChangeAccepted(
+        engagement_id=engagement_id, expert_id="maija", date=dt.date(2026, 4, 8), place=None,
+        place_changed=True), engagement_id)
+    view = await call(h.get_contract, m.GetContract(engagement_id=engagement_id), COORDINATOR, deps)
+    assert (view["document_version"], view["version_signed"]) == (2, False)  # both sign the new version again
+    assert view["terms"]["task_date"] == "2026-04-08"
+    assert view["versions"][1]["changed"] == ["place", "task_date"]
+    html = (await read(deps, engagement_id))["html"]
+    assert "Paikka</dt><dd>tilauksen mukaan" in html  # not the drafted place: the order's, as changed
+    assert "päivämäärä, paikka" in html
+    # The place alone changed: still an amendment, though contracts cannot read the new place.
+    await deliver(deps, orders_store, orders.EngagementChangeAccepted(
+        engagement_id=engagement_id, expert_id="maija", place_changed=True), engagement_id)
+    assert (await call(h.get_contract, m.GetContract(engagement_id=engagement_id), COORDINATOR,
+                       deps))["document_version"] == 3

@@ -52,13 +52,23 @@ class World:
 
     def __post_init__(self) -> None:
         self.views = InMemoryOrdersViews()
-        self.deps = compose(InMemoryUnitOfWork(self.store, self.views.project), self.views, clock=Clock(self.clock))
+        self.deps = compose(InMemoryUnitOfWork(self.store, self.views.project), self.views, clock=Clock(self.clock),
+                            requester=self.registry)
+        self.away: dict[str, set[dt.date]] = {}  # the experts' dates away, as the registry keeps them
+        self.asked_as: list[str | None] = []  # the token each question to the registry carried
         self.views.orderers[ORDERER.id] = Credentials(ORDERER.id, "school-org")
         self.views.orderers[OTHER_ORDERER.id] = Credentials(OTHER_ORDERER.id)
         self.views.orderers[WARD.id] = Credentials(WARD.id, "varha")
         self.views.kinds["varha"] = "county"
         self.list_expert(EXPERT.id, county_trained=True)
         self.list_expert(OTHER_EXPERT.id, county_trained=True)
+
+    async def registry(self, subject: str, payload: dict[str, Any], *, token: str | None = None) -> Any:
+        """The registry's answer to orders' one question: which experts are away on the day."""
+        assert subject == "kokemus.registry.query.experts_away", subject
+        self.asked_as.append(token)
+        day = dt.date.fromisoformat(payload["date"])
+        return {"date": payload["date"], "away": [e for e in payload["expert_ids"] if day in self.away.get(e, ())]}
 
     def list_expert(self, expert_id: str, county_trained: bool = False, ngo: bool = True,
                     agreements: tuple[Agreement, ...] = ()) -> None:

@@ -1,6 +1,7 @@
 """Availability: an expert who takes no assignments on the task's day of the week (the registry's weekly
-availability) is not offered the task, and is skipped when their turn comes in a ranked list; the refusal says
-why. Their dates away travel sealed, so orders cannot refuse on those."""
+availability), or who marked the day as a date away, is not offered the task, and is skipped when their turn comes
+in a ranked list; the refusal says why. The dates away travel sealed with the registry's key: orders asks the
+registry who is away, in the name of whoever offers (their token relayed)."""
 
 import datetime as dt
 
@@ -39,3 +40,29 @@ async def test_a_ranked_candidate_unavailable_that_day_is_skipped_for_the_next(w
     [skipped] = [e.payload for e in await world.events("CandidateSkipped")]
     assert (skipped.expert_id, skipped.reason) == ("maija", "unavailable")
     assert [e.payload.expert_id for e in await world.events("OfferMade")] == ["pekka"]  # never said: available
+
+
+async def test_an_offer_on_the_expert_s_date_away_is_refused_asking_the_registry_in_the_caller_s_name(world):
+    world.away["maija"] = {TASK_DAY}
+    order_id = await world.order()
+    with pytest.raises(Invalid) as refused:
+        await call(h.make_offer, m.MakeOffer(order_id=order_id, expert_id="maija"), ORDERER, world.deps,
+                   token="token-of-school-1")
+    [problem] = refused.value.fields
+    assert problem.field == "expert_id" and "away" in problem.reason and "date away" in problem.allowed
+    assert world.asked_as[-1] == "token-of-school-1"  # the registry was asked as the orderer, not as orders
+    assert await world.events("OfferMade") == []
+    await call(h.make_offer, m.MakeOffer(order_id=order_id, expert_id="pekka"), ORDERER, world.deps)
+
+
+async def test_ranked_candidates_away_that_day_are_skipped_with_the_reason(world):
+    world.away["maija"] = {TASK_DAY}
+    order_id = await world.order(experts_wanted=1)
+    await call(h.rank_candidates, m.RankCandidates(order_id=order_id, candidates=["maija", "pekka"]), ORDERER,
+               world.deps, token="token-of-school-1")
+    [skipped] = [e.payload for e in await world.events("CandidateSkipped")]
+    assert (skipped.expert_id, skipped.reason) == ("maija", "away")
+    assert [e.payload.expert_id for e in await world.events("OfferMade")] == ["pekka"]
+    assert world.asked_as == ["token-of-school-1"]
+    shown = await call(h.get_order, m.GetOrder(order_id=order_id), ORDERER, world.deps)
+    assert shown["candidates"]["skipped"] == [{"expert_id": "maija", "reason": "away"}]

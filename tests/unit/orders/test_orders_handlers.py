@@ -67,7 +67,7 @@ async def test_only_the_orderer_changes_the_order_and_not_after_delivery(world):
     changed = await call(
         h.change_order, m.ChangeOrder(order_id=order_id, topic="recovery stories"), ORDERER, world.deps
     )
-    assert changed == {"order_id": str(order_id), "changed": ["topic"]}  # kept for retries: no topic in clear
+    assert changed == {"order_id": str(order_id), "changed": ["topic"], "proposed_to": []}  # no topic in clear
     assert (await call(h.get_order, m.GetOrder(order_id=order_id), ORDERER, world.deps))["topic"] == "recovery stories"
     await delivered(world, engagement_id)
     with pytest.raises(Conflict, match="already delivered"):

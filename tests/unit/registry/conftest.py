@@ -6,6 +6,7 @@ import pytest
 
 from tests.unit.registry.depth import (
     TODAY,
+    agreement_drafted,
     deps_on,
 )
 
@@ -13,3 +14,9 @@ from tests.unit.registry.depth import (
 @pytest.fixture
 def deps():
     return deps_on(TODAY)
+
+
+@pytest.fixture
+async def mieli(deps):
+    """Mieli's agreement with the county drafted, Olli its contact person."""
+    return await agreement_drafted(deps)

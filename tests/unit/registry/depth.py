@@ -82,3 +82,29 @@ async def listed(deps, expert_id="maija", organization_id="mieli", contact=CONTA
     await call(h.submit_profile, m.SubmitProfile(expert_id=expert_id, listing=True), me, deps)
     await call(h.approve_profile, m.ExpertCommand(expert_id=expert_id), contact, deps)
     return me
+
+
+# -- organization agreements ---------------------------------------------------------------------------
+
+UNTIL = TODAY + dt.timedelta(days=365)
+
+
+async def agreement_drafted(deps):
+    """The county and its NGOs, Olli a contact person of Mieli, and Mieli's agreement drafted."""
+    await county(deps)
+    await call(h.appoint_contact_person, m.AppointContactPerson(organization_id="mieli", person_id="olli",
+                                                                name="Olli", email="olli@mieli.fi"), COORDINATOR, deps)
+    await call(h.draft_organization_agreement, m.DraftOrganizationAgreement(
+        organization_id="mieli", agreement_id="a-2027", valid_from=TODAY, valid_until=UNTIL, annual_fee="2500.00",
+        payment_days=21, notice_days=60), COORDINATOR, deps)
+    return deps
+
+
+async def document(deps, actor=COORDINATOR, language="fi", version=None, agreement_id="a-2027"):
+    return await call(h.organization_agreement, m.OrganizationAgreement(
+        organization_id="mieli", agreement_id=agreement_id, language=language, version=version), actor, deps)
+
+
+async def sign(deps, actor, sha256, agreement_id="a-2027"):
+    return await call(h.sign_organization_agreement, m.SignOrganizationAgreement(
+        organization_id="mieli", agreement_id=agreement_id, document_hash=sha256), actor, deps)

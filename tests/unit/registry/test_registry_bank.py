@@ -182,3 +182,19 @@ async def test_the_situational_picture_counts_each_organizations_experts_by_them
     assert [row["organization_id"] for row in own] == ["mieli"]
     with pytest.raises(Forbidden):
         await call(h.situation, m.Situation(organization_id="other"), CONTACT, deps)
+
+
+async def test_who_is_away_on_a_day_is_told_to_those_who_may_search_the_bank_never_the_dates(deps):
+    await county(deps)
+    await listed(deps, "maija")
+    await listed(deps, "pekka")
+    await call(h.set_availability, m.SetAvailability(expert_id="pekka", weekdays=[1, 2, 3, 4, 5], blackouts=[
+        {"starts_on": "2026-12-01", "ends_on": "2026-12-06"}]), Actor(id="pekka", role=Role.expert), deps)
+    asked = m.ExpertsAway(expert_ids=["maija", "pekka", "nobody"], date=dt.date(2026, 12, 6))
+    assert await call(h.experts_away, asked, SCHOOL, deps) == {"date": "2026-12-06", "away": ["pekka"]}
+    assert (await call(h.experts_away, asked.model_copy(update={"date": dt.date(2026, 12, 7)}), COORDINATOR,
+                       deps))["away"] == []
+    with pytest.raises(Forbidden):
+        await call(h.experts_away, asked, Actor(id="maija", role=Role.expert), deps)
+    seen = await call(h.who_viewed, m.WhoViewed(expert_id="pekka"), Actor(id="pekka", role=Role.expert), deps)
+    assert any(row["viewer_id"] == SCHOOL.id for row in seen)  # asked about: recorded, as a search is

@@ -142,15 +142,15 @@ async def test_an_agreement_is_only_for_an_ngo_and_cannot_end_before_it_starts(d
     await setup_expert(deps)
     with pytest.raises(Invalid, match="only an NGO"):
         await call(
-            h.sign_organization_agreement,
-            m.SignOrganizationAgreement(organization_id="varha", agreement_id="a1", valid_from=TODAY),
+            h.draft_organization_agreement,
+            m.DraftOrganizationAgreement(organization_id="varha", agreement_id="a1", valid_from=TODAY),
             COORDINATOR,
             deps,
         )
     with pytest.raises(Invalid) as error:
         await call(
-            h.sign_organization_agreement,
-            m.SignOrganizationAgreement(
+            h.draft_organization_agreement,
+            m.DraftOrganizationAgreement(
                 organization_id="mieli", agreement_id="a1", valid_from=TODAY, valid_until=TODAY - dt.timedelta(days=1)
             ),
             COORDINATOR,
