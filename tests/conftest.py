@@ -29,6 +29,19 @@ from kokemus.stack.provision import drop_database, provision
 from kokemus.stack.servers import EmbeddedNats, EmbeddedPostgres, free_port
 
 
+@pytest.fixture(scope="session", autouse=True)
+def receipts_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The contracts service's receipt files go to a folder of the test session's, never the work tree's."""
+    folder = tmp_path_factory.mktemp("receipts")
+    before = os.environ.get("KOKEMUS_RECEIPTS_DIR")
+    os.environ["KOKEMUS_RECEIPTS_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("KOKEMUS_RECEIPTS_DIR", None)
+    else:
+        os.environ["KOKEMUS_RECEIPTS_DIR"] = before
+
+
 @dataclass
 class Servers:
     nats_url: str

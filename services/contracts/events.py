@@ -92,6 +92,16 @@ class ContractSigned(DomainEvent):
     document_hash: str | None = None
 
 
+class FeeDeclined(DomainEvent):
+    """The expert declined the fee: the engagement is volunteering. Only expense compensation is paid, tax-free
+    within the yearly caps for volunteers; the contract records the tax character and the rule it came from."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    tax_character: str  # "volunteering"
+    rule: str
+
+
 class ContractFullySigned(DomainEvent):
     contract_id: uuid.UUID
     engagement_id: uuid.UUID
@@ -210,15 +220,32 @@ class ExpenseLineReturned(DomainEvent):
 sealed_since(ExpenseLineReturned, from_version=1)
 
 
+class ReceiptAttached(DomainEvent):
+    """A receipt file for an expense line, kept in the receipt store under ``receipt_id``. Only what the file is
+    travels here: its bytes are personal data, in the store until the expert is erased."""
+
+    contract_id: uuid.UUID
+    engagement_id: uuid.UUID
+    line_no: int
+    receipt_id: uuid.UUID
+    content_type: str  # by the file's magic bytes: application/pdf, image/png, image/jpeg, …
+    size: int  # bytes
+    sha256: str
+
+
 # -- the expert's own income limit -------------------------------------------------------------------------
 
 class IncomeLimitSet(DomainEvent):
-    """The expert's annual limit of fee income (a benefit or a pension may depend on staying under it): sealed
+    """The expert's annual and/or monthly limit of fee income (a benefit or a pension may depend on staying under
+    it; ``annual_limit`` None when only a monthly one is set): sealed
     with a key of its own (``income-limit:<expert_id>:<key_no>``), shredded when the expert clears it."""
 
     expert_id: str
     key_no: int
     annual_limit: Personal  # euros, as a string: that a limit exists tells of the expert's life situation
+    # A monthly limit of earnings (a pension's or a benefit's), euros as a string; an addition, optional so
+    # that limits set before it still read.
+    monthly_limit: Personal = None
 
 
 class IncomeLimitCleared(DomainEvent):

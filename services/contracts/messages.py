@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.contracts.domain import ContractStatus, Party
 from services.contracts.expenses import MAX_HOURS_AWAY, MAX_KILOMETRES, MAX_LINE_AMOUNT, ExpenseKind
+from services.contracts.receipts import MAX_RECEIPT_BASE64
 from shared.commands import Command, Request
 from shared.fields import Day, Euros, Identifier, Name, Reason
 
@@ -131,9 +132,15 @@ class RecordPaymentBatch(Command):
     paid_on: Day
 
 
+Limit = Annotated[Decimal, Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)]
+
+
 class SetIncomeLimit(Command):
+    """A yearly limit, a monthly one, or both (at least one)."""
+
     expert_id: Identifier
-    annual_limit: Decimal = Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2)  # euros of fees a year
+    annual_limit: Limit | None = None  # euros of fees a year
+    monthly_limit: Limit | None = None  # euros of fees a calendar month
 
 
 class ClearIncomeLimit(Command):
@@ -149,3 +156,38 @@ class LegalHolds(Request):
 class IncomeSummary(Request):
     expert_id: Identifier
     year: int | None = Field(None, ge=2000, le=2100)  # this year when not given
+
+
+class AttachReceipt(Command):
+    """A receipt file (a PDF or an image, by its first bytes) for an expense line, as base64: at most 640 KiB of
+    file, so that the command fits in one NATS message (services/contracts/receipts.py says why)."""
+
+    # A NATS message is at most 1 MiB: the file's base64, the envelope and the token fit in this.
+    max_request_bytes: ClassVar[int] = MAX_RECEIPT_BASE64 + 64 * 1024
+
+    engagement_id: uuid.UUID
+    line_no: int = Field(ge=1, le=10000)
+    # Not capped here: a file over the limit is refused by the handler, naming ``data`` and the limit.
+    data: str = Field(min_length=1, max_length=MAX_RECEIPT_BASE64 + 1024)
+
+
+class Receipt(Request):
+    engagement_id: uuid.UUID
+    receipt_id: uuid.UUID
+
+
+class DeclineFee(Command):
+    """The expert declines the fee: the engagement is volunteering (expense compensation only)."""
+
+    engagement_id: uuid.UUID
+
+
+class IncomeCheck(Request):
+    """Would an offer's fee pass the expert's limits? The fee as the offer sets it: a fixed fee, an hourly fee for
+    the hours, or (neither given) the recommended table in force on the task's day."""
+
+    expert_id: Identifier
+    on: Day  # the task's day
+    duration_hours: Decimal = Field(gt=0, le=24, max_digits=4, decimal_places=2)
+    hourly_fee: Euros | None = None
+    fixed_fee: Euros | None = None

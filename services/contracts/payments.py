@@ -27,12 +27,13 @@ import enum
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from services.contracts.domain.contract import Contract
-from services.contracts.domain.terms import ZERO
+from services.contracts.domain.terms import VOLUNTEERING_RULE, ZERO
+from services.contracts.domain.volunteering import Key
 from services.contracts.events import ExpenseLine
 from services.contracts.expenses import PER_DIEM_FULL_HOURS, SEEDED_EXPENSE_RATES, cents
 
@@ -46,6 +47,8 @@ class Character(enum.StrEnum):
     tax_free_allowance = "tax_free_allowance"  # kilometre allowance, per diem, meal allowance within the maximums
     cost_reimbursement = "cost_reimbursement"  # a ticket, parking, another cost at its price, against a receipt
     taxable_allowance = "taxable_allowance"  # the part of an allowance over the year's tax-free maximum
+    volunteer_allowance = "volunteer_allowance"  # a volunteer's allowance within the yearly caps
+    volunteer_over_cap = "volunteer_over_cap"  # a volunteer's allowance over the yearly caps: taxable
 
 
 RULES = {
@@ -58,8 +61,12 @@ RULES = {
     Character.taxable_allowance: "The part of a travel allowance over the Tax Administration's tax-free maximum of "
                                  "the task's year is taxable wage (withholding by the tax card); reported to the "
                                  "Incomes Register.",
+    Character.volunteer_allowance: VOLUNTEERING_RULE + " Within the caps: not taxable; reported to the Incomes "
+                                   "Register as tax-exempt.",
+    Character.volunteer_over_cap: VOLUNTEERING_RULE + " Over a cap: taxable wage (withholding by the tax card); "
+                                  "reported to the Incomes Register.",
 }
-TAXABLE = {Character.fee_income, Character.taxable_allowance}
+TAXABLE = {Character.fee_income, Character.taxable_allowance, Character.volunteer_over_cap}
 # The tax-free maximums by year, as seeded from the Tax Administration's decisions. A contract's rates above them
 # (a coordinator may publish any) leave the excess taxable; for a year not listed here the published rates are
 # taken to be within that year's maximums, as the coordinator is to publish them.
@@ -131,19 +138,41 @@ def _tax_free(contract: Contract, kind: str, amount: Decimal, line: ExpenseLine 
     return None
 
 
-def payment_of(contract: Contract) -> Payment | None:
-    """What the contract owes its expert now, part by part; None when nothing is due."""
+def _volunteer(item: str, kind: str, amount: Decimal, share: Decimal) -> list[Part]:
+    """A volunteer's allowance: tax-free up to its share under the yearly caps, the rest taxable."""
+    parts = [Part(item, kind, share, Character.volunteer_allowance)] if share > 0 else []
+    if amount > share:
+        parts.append(Part(f"{item}-over-cap", kind, amount - share, Character.volunteer_over_cap))
+    return parts
+
+
+def _capped(contract: Contract, shares: Mapping[Key, Decimal], item: str, kind: str, amount: Decimal,
+            line: ExpenseLine | None) -> list[Part]:
+    """An allowance as paid: a volunteer's within the caps (and the year's maximum), anyone else's within the
+    year's tax-free maximum."""
+    tax_free = _tax_free(contract, kind, amount, line)
+    if not contract.volunteering:
+        return _allowance(item, kind, amount, tax_free)
+    share = shares.get((contract.engagement_id, item), amount)
+    return _volunteer(item, kind, amount, share if tax_free is None else min(share, tax_free))
+
+
+def payment_of(contract: Contract, shares: Mapping[Key, Decimal] | None = None) -> Payment | None:
+    """What the contract owes its expert now, part by part; None when nothing is due. ``shares``: a volunteer's
+    allowances' tax-free shares under the yearly caps (:func:`~services.contracts.domain.volunteering.shares_of`
+    of all the expert's contracts); an allowance not in it is taken to be within the caps."""
     terms = contract.terms
     if terms is None:
         return None
+    shares = shares or {}
     parts: list[Part] = []
     if contract.fee_due:
         if contract.approval is not None:
             approval = contract.approval
-            parts += [Part("fee", "fee", approval.fee, Character.fee_income)]
+            if approval.fee or not contract.volunteering:
+                parts += [Part("fee", "fee", approval.fee, Character.fee_income)]
             if approval.mileage:
-                parts += _allowance("delivery_mileage", "car", approval.mileage,
-                                    _tax_free(contract, "car", approval.mileage, None))
+                parts += _capped(contract, shares, "delivery_mileage", "car", approval.mileage, None)
             if approval.other_expenses:
                 parts.append(Part("delivery_expenses", "other", approval.other_expenses,
                                   Character.cost_reimbursement))
@@ -153,8 +182,7 @@ def payment_of(contract: Contract) -> Payment | None:
     for number in lines:
         line = contract.lines[number]
         if CHARACTER_OF_LINE[line.kind] is Character.tax_free_allowance:
-            parts += _allowance(f"line-{number}", line.kind, line.amount,
-                                _tax_free(contract, line.kind, line.amount, line))
+            parts += _capped(contract, shares, f"line-{number}", line.kind, line.amount, line)
         else:
             parts.append(Part(f"line-{number}", line.kind, line.amount, CHARACTER_OF_LINE[line.kind]))
     if not parts:
@@ -191,8 +219,8 @@ class Batch:
         return sum((p.total for p in self.payments), ZERO)
 
 
-def batch_of(contracts: Iterable[Contract], paid_on: dt.date) -> Batch:
-    payments = (payment_of(contract) for contract in contracts)
+def batch_of(contracts: Iterable[Contract], paid_on: dt.date, shares: Mapping[Key, Decimal] | None = None) -> Batch:
+    payments = (payment_of(contract, shares) for contract in contracts)
     return Batch(paid_on, tuple(sorted((p for p in payments if p is not None),
                                        key=lambda p: (p.expert_id, str(p.engagement_id)))))
 

@@ -4,18 +4,32 @@ composition root."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.contracts import events
 from services.contracts.handlers import COMMANDS, CONSUMES, QUERIES, seed_default_rate_table, seed_expense_rates
 from services.contracts.projections import SQL, ContractTables
+from services.contracts.receipts import ReceiptStore, receipt_store_from_environment
 from services.contracts.views import ContractsViews
-from shared.definition import Job, ServiceDefinition, ServiceDeps, compose
+from shared.clock import Clock
+from shared.definition import Job, ServiceDefinition, ServiceDeps
 from shared.events import events_in
+from shared.settings import Settings
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Deps = ServiceDeps[ContractsViews]
+@dataclass
+class Deps(ServiceDeps[ContractsViews]):
+    receipts: ReceiptStore = field(default_factory=receipt_store_from_environment)
+
+
+def compose(uow: UnitOfWork, views: ContractsViews, settings: Settings | None = None, requester: Any = None,
+            clock: Clock | None = None, receipts: ReceiptStore | None = None) -> Deps:
+    """The contracts service's dependencies: the kernel's, and the receipt store (a folder, or an S3-compatible
+    bucket: :func:`~services.contracts.receipts.receipt_store_from_environment`)."""
+    return Deps(uow=uow, views=views, clock=clock or Clock(), receipts=receipts or receipt_store_from_environment())
 
 
 async def seed_at_start(deps: Deps) -> None:

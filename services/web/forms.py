@@ -18,7 +18,7 @@ from shared.messaging.rpc import RemoteError
 class Field:
     name: str  # the command's field; dotted for a nested one (fee.hourly_fee)
     label: str  # a catalogue message id: translated where shown
-    kind: str = "text"  # text email tel date number textarea select radios checkbox list rating hidden
+    kind: str = "text"  # text email tel date number textarea select radios checkbox list rating hidden file
     hint: str | None = None
     options: tuple[tuple[str, str], ...] = ()  # (value, label message id)
     required: bool = True
@@ -78,6 +78,8 @@ def _value(f: Field, data: FormData | dict[str, Any]) -> Any:
     if f.kind == "date":
         return _date(f, data)
     raw = data.get(f.name)
+    if f.kind == "file":  # a file goes by a command of its own, never in the form's body
+        return None
     if f.kind == "checkbox":
         return raw is not None
     text = raw.strip() if isinstance(raw, str) else None

@@ -18,10 +18,12 @@ MAX_DEPTH = 12
 MAX_NUMBER_DIGITS = 30  # more than any amount, count or id needs
 
 
-def decode_request(body: bytes) -> Any:
-    """The request's JSON, if it is a request at all; otherwise :class:`Invalid` naming the problem."""
-    if len(body) > MAX_REQUEST_BYTES:
-        raise _invalid("(message)", f"is {len(body)} bytes long", f"at most {MAX_REQUEST_BYTES} bytes")
+def decode_request(body: bytes, max_bytes: int = MAX_REQUEST_BYTES) -> Any:
+    """The request's JSON, if it is a request at all; otherwise :class:`Invalid` naming the problem. A request
+    model may allow more than ``MAX_REQUEST_BYTES`` with a ``max_request_bytes`` class variable of its own (a
+    receipt file's command), never more than a NATS message carries."""
+    if len(body) > max_bytes:
+        raise _invalid("(message)", f"is {len(body)} bytes long", f"at most {max_bytes} bytes")
     if not body.strip():
         return {}
     try:

@@ -25,7 +25,7 @@ from shared.errors import ERROR_CODES, Conflict, FieldProblem, Invalid, KokemusE
 from shared.events import ANONYMOUS, Actor
 from shared.eventstore.port import ConcurrencyConflict, SubjectErased
 from shared.identity import TokenVerifier
-from shared.messaging.limits import decode_request
+from shared.messaging.limits import MAX_REQUEST_BYTES, decode_request
 from shared.messaging.subjects import command_subject, query_subject
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,19 @@ def _endpoint(router: NatsRouter, service: str, subject: str, name: str, model: 
 
     answer.__name__ = name
     answer.__annotations__["body"] = model  # the class itself: FastStream decodes the request into it
-    router.subscriber(subject, queue=service, decoder=_checked_json, title=subject,
+    router.subscriber(subject, queue=service, decoder=_checked_json(model), title=subject,
                       description=_doc(handler))(answer)
 
 
-async def _checked_json(message: Any) -> Any:
-    """Every request's body, through the checks of :mod:`shared.messaging.limits` instead of a plain JSON load."""
-    return decode_request(message.body)
+def _checked_json(model: type[BaseModel]) -> Callable[[Any], Awaitable[Any]]:
+    """Every request's body, through the checks of :mod:`shared.messaging.limits` instead of a plain JSON load,
+    within the size its model allows."""
+    max_bytes = int(getattr(model, "max_request_bytes", MAX_REQUEST_BYTES))
+
+    async def checked(message: Any) -> Any:
+        return decode_request(message.body, max_bytes)
+
+    return checked
 
 
 def _doc(handler: Any) -> str | None:

@@ -59,6 +59,7 @@ MARKERS = {
     "EngagementCancelled.reason": marker("cancelled"),
     "ContractAmended.place": marker("amended_place"),
     "IncomeLimitSet.annual_limit": "48213.57",  # an amount of euros, unlike any other in the flow
+    "IncomeLimitSet.monthly_limit": "4017.79",
     "OrderCancelled.reason": marker("order_cancelled"),
     "OfferWithdrawn.reason": None,  # the order's cancellation reason: OrderCancelled.reason
     "OrderDeclinedByOrganization.reason": marker("org_declined"),
@@ -199,7 +200,8 @@ async def engage(nc) -> None:
     await ask(nc, "contracts.cmd.amend_contract", {"actor": COORDINATOR, "engagement_id": engagement_id,
                                                    "place": m["ContractAmended.place"]})
     await ask(nc, "contracts.cmd.set_income_limit", {"actor": EXPERT, "expert_id": "maija",
-                                                     "annual_limit": m["IncomeLimitSet.annual_limit"]})
+                                                     "annual_limit": m["IncomeLimitSet.annual_limit"],
+                                                     "monthly_limit": m["IncomeLimitSet.monthly_limit"]})
     await once_seen(lambda: ask(nc, "orders.cmd.confirm_delivery", {
         "actor": ORDERER, "engagement_id": engagement_id, "actual_hours": "3", "kilometres": "12"}))
     await once_seen(lambda: ask(nc, "feedback.cmd.submit_feedback", {

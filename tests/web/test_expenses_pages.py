@@ -2,7 +2,10 @@
 journey, a ticket, parking and a per diem (a negative kilometre count, then a second car line without its route,
 shown at their own fields of their own line first); the orderer approves three lines and returns the parking
 with a reason; the expert sees why; the coordinator reads the expense rates and records the payment of the fee
-and the approved lines. The engagement itself is set up over NATS (the journey test walks those pages); every
+and the approved lines. Receipt files go with the claim (a false one named at its field) and the orderer
+downloads them; an offer past the expert's monthly income limit is warned of above its accept button; the
+expert declines a fee, and the orderer sees the volunteer's yearly cap warning before approving. The engagement
+itself is set up over NATS (the journey test walks those pages); every
 expense page is checked with axe-core and kept as a screenshot (test-output/screenshots/expenses-*)."""
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ COORDINATOR = {"id": "anna", "role": "coordinator"}
 CONTACT = {"id": "olli", "role": "organization_contact", "organization_id": "mieli"}
 MAIJA = {"id": "maija", "role": "expert"}
 SCHOOL = {"id": "turun-koulu", "role": "orderer"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 
 
 @pytest.fixture(scope="module")
@@ -153,17 +158,40 @@ async def test_an_expense_claim_filed_reviewed_line_by_line_and_paid(web, visito
                         "#f-lines-2-description": "Bussi 14, Turku"})
     await page.select_option("#f-lines-3-kind", "per_diem")
     await fill(expert, {"#f-lines-3-hours-away": "11"})
+    # A "receipt" that is a program under a PDF's name is named at its line's file field, and nothing is sent.
+    await page.set_input_files("#f-lines-1-receipt", {"name": "kuitti.pdf", "mimeType": "application/pdf",
+                                                      "buffer": b"MZ\x90\x00 not a receipt"})
+    async with page.expect_navigation():
+        await page.locator("main form button.button").click()
+    assert await page.locator(".error-summary a[href='#f-lines-1-receipt']").count() == 1
+    assert await page.get_attribute("#f-lines-1-receipt", "aria-invalid") == "true"
+    assert "ei ole PDF eikä kuva" in await page.inner_text("#f-lines-1-receipt-error")
+    await expert.check()
+    await expert.screenshot("expenses-expert-claim-receipt-error")
+    # The parking's photo and the bus ticket's PDF go with the claim.
+    await page.set_input_files("#f-lines-1-receipt", {"name": "pysakointi.png", "mimeType": "image/png",
+                                                      "buffer": PNG})
+    await page.set_input_files("#f-lines-2-receipt", {"name": "bussilippu.pdf", "mimeType": "application/pdf",
+                                                      "buffer": PDF})
     await expert.submit()
     assert page.url.endswith(engagement)
     text = await page.inner_text("main")
     assert "55,00" in text  # 100 km at 0.55 €/km, the rate in force on the task's date (2026 on)
     assert "Salo – Turku – Salo" in text and "Odottaa hyväksyntää" in text
+    assert await page.locator("#expense-line-2 a[href*='/receipts/']").count() == 1
+    assert await page.locator("#expense-line-3 a[href*='/receipts/']").count() == 1
+    assert await page.locator("#expense-line-1 a[href*='/receipts/']").count() == 0
 
     # The orderer approves the car, the ticket and the per diem, and returns the parking with the reason.
     orderer = await visitors("orderer", url)
     await orderer.sign_in(email="rehtori@turku.fi")
     await orderer.visit(engagement)
     await orderer.screenshot("expenses-orderer-review")
+    # The orderer reviewing the lines downloads their receipts, byte for byte, as attachments.
+    for line, sent in ((2, PNG), (3, PDF)):
+        href = await orderer.page.get_attribute(f"#expense-line-{line} a[href*='/receipts/']", "href")
+        got = await orderer.page.request.get(url + href)
+        assert got.ok and await got.body() == sent and "attachment" in got.headers["content-disposition"]
     for line in (1, 3, 4):
         await orderer.submit(f"form[action='{engagement}/expenses/{line}/approve']")
     await orderer.visit(f"{engagement}/expenses/2/return")
@@ -279,3 +307,82 @@ async def test_an_amended_contract_is_signed_again_and_the_expert_sets_her_incom
     await expert.submit()
     assert "5\u00a0000,00\u00a0€" in await expert.page.inner_text("#income-summary")
     await expert.screenshot("expert-income-limit")
+
+
+async def test_an_offer_past_the_experts_monthly_limit_is_warned_of_before_the_accept_button(web, visitors, servers):
+    url, _ = web
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    await expert.visit("/expert/income-limit")
+    await fill(expert, {"#f-monthly-limit": "300"})
+    await expert.submit("main form:not(.inline-form)")  # not the button removing the limit
+    assert "300,00\u00a0€" in await expert.page.inner_text("#income-summary")
+    # A new offer for the task's month, a fixed 400 € (more than her 300 € a month by itself).
+    nc = await nats.connect(servers.nats_url)
+    try:
+        _, until = asking(nc)
+        order = await until("orders.cmd.place_order", {
+            "actor": SCHOOL, "task_type": "lecture", "topic": "Raha-asiat", "date": str(TASK_DAY),
+            "duration_hours": "2", "place": "Turku", "fee": {"mode": "orderer", "fixed_fee": "400"}})
+        offer = await until("orders.cmd.make_offer", {"actor": SCHOOL, "order_id": order["order_id"],
+                                                      "expert_id": "maija"})
+    finally:
+        await nc.close()
+    await expert.visit("/expert/offers")
+    card = expert.page.locator("section.card", has=expert.page.locator(
+        f"form[action$='/{offer['offer_id']}/accept']"))
+    warning = card.locator(".notice--warning[role=alert]")
+    text = (await warning.inner_text()).replace("\u00a0", " ")
+    assert "oman tulorajasi yli" in text and "400,00 €" in text and "kuukausirajasi 300,00 €" in text
+    # The warning comes before the accept button, in the page's order and so in a screen reader's.
+    assert await card.evaluate("""card => {
+        const warning = card.querySelector('.notice--warning');
+        const accept = card.querySelector("form[action$='/accept']");
+        return Boolean(warning.compareDocumentPosition(accept) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
+    await expert.screenshot("expert-offer-income-warning")
+
+
+async def test_the_expert_declines_the_fee_and_the_engagement_is_volunteering(web, visitors, servers):
+    url, _ = web
+    nc = await nats.connect(servers.nats_url)
+    try:
+        volunteering = await engagement(nc, "Vertaistuki vapaaehtoisena", sign_and_deliver=False)
+    finally:
+        await nc.close()
+    expert = await visitors("expert", url)
+    await expert.sign_in(email="maija@example.org")
+    page = f"/engagements/{volunteering}"
+    await expert.until(lambda: expert.poll(page), lambda: expert.shows("details.decline-fee"), "the contract drafted")
+    await expert.page.locator("details.decline-fee summary").click()
+    await expert.screenshot("expert-decline-fee")
+    await expert.submit("form[action$='/decline-fee']")
+    assert expert.page.url.endswith(page)
+    assert "vapaaehtoistyö" in await expert.page.inner_text("#volunteering")
+    assert not await expert.shows("details.decline-fee")
+    await expert.screenshot("expert-volunteering")
+    # Two more of her volunteering engagements, each with a 2,000 km journey (1,100 €): the orderer approves two,
+    # and before approving the third sees that 300 € of it passes the 3,000 € yearly cap and is taxable.
+    nc = await nats.connect(servers.nats_url)
+    try:
+        ask, until = asking(nc)
+        others = [await engagement(nc, f"Vertaistuki {n}", sign_and_deliver=False) for n in (2, 3)]
+        for engagement_id in others:
+            await until("contracts.cmd.decline_fee", {"actor": MAIJA, "engagement_id": engagement_id})
+        for engagement_id in [volunteering, *others]:
+            for actor, party in ((MAIJA, "expert"), (SCHOOL, "orderer")):
+                await until("contracts.cmd.sign_contract", {"actor": actor, "engagement_id": engagement_id,
+                                                            "party": party})
+            await ask("contracts.cmd.claim_expenses", {"actor": MAIJA, "engagement_id": engagement_id, "lines": [
+                {"kind": "car", "kilometres": "2000", "route": "Salo – Turku – Salo"}]})
+        for engagement_id in others:
+            await ask("contracts.cmd.approve_expense_line",
+                      {"actor": SCHOOL, "engagement_id": engagement_id, "line_no": 1})
+    finally:
+        await nc.close()
+    orderer = await visitors("orderer", url)
+    await orderer.sign_in(email="rehtori@turku.fi")
+    await orderer.visit(page)
+    warning = (await orderer.page.inner_text("#cap-warning-1")).replace("\u00a0", " ")
+    assert "vuosirajan" in warning and "300,00 €" in warning
+    await orderer.screenshot("expenses-orderer-volunteer-cap-warning")

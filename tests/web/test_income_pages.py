@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.web.fakes import FakeServices, capacity, form_token, sign_in, web_client
 from tests.web.test_payments_pages import BATCH
 
-SUMMARY = {"expert_id": "maija", "year": 2026, "annual_limit": "300.00", "fees_paid": "240.00",
+SUMMARY = {"expert_id": "maija", "year": 2026, "annual_limit": "300.00", "monthly_limit": None, "fees_paid": "240.00",
            "fees_approved_unpaid": "100.00", "left": "60.00", "passed": False, "would_pass": True}
 
 

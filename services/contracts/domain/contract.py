@@ -4,6 +4,9 @@ delivered, claimed, approved, paid or cancelled. No I/O here."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 from services.contracts.document import LANGUAGES, Document, render
@@ -11,6 +14,8 @@ from services.contracts.domain.amendment import Amendment, changed_terms
 from services.contracts.domain.contract_state import ContractState
 from services.contracts.domain.terms import (
     DEFAULT_CANCELLATION_FEE_SHARE,
+    VOLUNTEERING,
+    VOLUNTEERING_RULE,
     ZERO,
     FeeBasis,
     Fees,
@@ -32,8 +37,10 @@ from services.contracts.events import (
     ExpenseLineReturned,
     ExpenseRatesPublished,
     FeeApproved,
+    FeeDeclined,
     FeePaid,
     RateTablePublished,
+    ReceiptAttached,
 )
 from services.contracts.expenses import (
     DAILY_ALLOWANCES,
@@ -140,6 +147,21 @@ class Contract(ContractState):
             self.record(ContractAmendmentSigned(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
                                                 version=self.document_version))
 
+    def decline_fee(self, actor: Actor) -> FeeDeclined:
+        """The expert declines the fee: the engagement is volunteering, paid only its expenses (tax-free within
+        the yearly caps). Possible until the fee is approved."""
+        terms = self._terms()
+        if actor.role is not Role.expert or actor.id != terms.expert_id:
+            raise Forbidden("only the contract's expert may decline its fee")
+        if self.volunteering:
+            raise Conflict("the fee is already declined")
+        if self.cancellation is not None or self.approval is not None:
+            raise Conflict("the contract is cancelled, or its fee approved: the fee can no longer be declined")
+        event = FeeDeclined(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
+                            tax_character=VOLUNTEERING, rule=VOLUNTEERING_RULE)
+        self.record(event)
+        return event
+
     def expected_fee(self) -> Decimal:
         """The fee for the planned hours: what a cancellation after signing is priced from."""
         terms = self._terms()
@@ -154,7 +176,7 @@ class Contract(ContractState):
             raise Conflict("the contract is already cancelled")
         if self.approval is not None:
             raise Conflict("the assignment was delivered and its fee approved; it can no longer be cancelled")
-        owes = after_signing and cancelled_by != Party.expert.value
+        owes = after_signing and cancelled_by != Party.expert.value and not self.volunteering
         fee_owed = cents(terms.cancellation_fee_share * self.expected_fee()) if owes else ZERO
         self.record(ContractCancelled(contract_id=terms.contract_id, engagement_id=terms.engagement_id,
                                       fee_owed=fee_owed, cancelled_by=cancelled_by))
@@ -175,6 +197,8 @@ class Contract(ContractState):
         if self._car_claimed():  # the expert's own claim of the journey stands: it is not paid twice
             kilometres = ZERO
         fees = fees_for_delivery(terms, actual_hours, kilometres, other_expenses)
+        if self.volunteering:  # the fee declined: the expenses only
+            fees = replace(fees, fee=ZERO)
         self.record(FeeApproved(contract_id=terms.contract_id, engagement_id=terms.engagement_id, fee=fees.fee,
                                 mileage=fees.mileage, other_expenses=fees.other_expenses, total=fees.total))
         return fees
@@ -254,3 +278,23 @@ class Contract(ContractState):
         status = self.line_status[line_no]
         if status is not LineStatus.pending:
             raise Conflict(f"expense line {line_no} is already {status.value}")
+
+    def attach_receipt(self, actor: Actor, line_no: int, receipt_id: uuid.UUID, content_type: str, data: bytes,
+                       most: int) -> ReceiptAttached:
+        """The expert backs a line of their claim with a receipt file (checked by the caller: a PDF or an image
+        within the size limit), while the line waits for review or was returned."""
+        terms = self._terms()
+        if actor.role is not Role.expert or actor.id != terms.expert_id:
+            raise Forbidden("only the contract's expert may attach receipts to its expense lines")
+        if line_no not in self.lines:
+            raise invalid("line_no", "no such expense line in this contract",
+                          f"1 to {len(self.lines)}" if self.lines else "no lines are claimed yet")
+        if self.line_status[line_no] is LineStatus.approved:
+            raise Conflict(f"expense line {line_no} is already approved")
+        if len(self.receipts.get(line_no, [])) >= most:
+            raise Conflict(f"expense line {line_no} has its {most} receipts already")
+        event = ReceiptAttached(contract_id=terms.contract_id, engagement_id=terms.engagement_id, line_no=line_no,
+                                receipt_id=receipt_id, content_type=content_type, size=len(data),
+                                sha256=hashlib.sha256(data).hexdigest())
+        self.record(event)
+        return event

@@ -22,7 +22,9 @@ from services.contracts.events import (
     ExpenseLineApproved,
     ExpenseLineReturned,
     FeeApproved,
+    FeeDeclined,
     FeePaid,
+    ReceiptAttached,
 )
 from services.contracts.expenses import (
     LineStatus,
@@ -59,6 +61,8 @@ class ContractState(Aggregate):
         self.route_of_line: dict[int, str | None] = {}
         self.paid_lines: set[int] = set()
         self.fee_paid = False
+        self.receipts: dict[int, list[ReceiptAttached]] = {}  # by line
+        self.declined: FeeDeclined | None = None  # the expert declined the fee: volunteering
 
     @property
     def payment(self) -> FeePaid | None:
@@ -180,3 +184,17 @@ class ContractState(Aggregate):
     def when_ExpenseLineReturned(self, event: ExpenseLineReturned) -> None:
         self.line_status[event.line_no] = LineStatus.returned
         self.returned_because[event.line_no] = event.reason
+
+    @property
+    def volunteering(self) -> bool:
+        return self.declined is not None
+
+    def when_FeeDeclined(self, event: FeeDeclined) -> None:
+        self.declined = event
+
+    def when_ReceiptAttached(self, event: ReceiptAttached) -> None:
+        self.receipts.setdefault(event.line_no, []).append(event)
+
+    def receipt(self, receipt_id: str) -> ReceiptAttached | None:
+        return next((r for attached in self.receipts.values() for r in attached if str(r.receipt_id) == receipt_id),
+                    None)

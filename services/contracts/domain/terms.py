@@ -100,3 +100,13 @@ def fees_for_delivery(terms: ContractDrafted, actual_hours: Decimal, kilometres:
     """Each part is rounded to cents on its own, so the parts shown always add up to the total. Expenses are
     reimbursed whatever a contract drafted before that rule says: the expert never pays to work."""
     return Fees(fee_for_hours(terms, actual_hours), cents(kilometres * terms.mileage_per_km), cents(other_expenses))
+
+
+# Volunteering (services.contracts.domain.volunteering): the yearly caps of tax-free expense compensation.
+PER_DIEM_DAYS_CAP = 20
+MILEAGE_CAP = Decimal("3000.00")
+VOLUNTEERING = "volunteering"
+VOLUNTEERING_RULE = ("Volunteering (the fee declined): expense compensation only; per diems for at most "
+                     f"{PER_DIEM_DAYS_CAP} days and kilometre allowance of at most {MILEAGE_CAP} euros a year are "
+                     "tax-free, counted per person across every organization paying through the system; the "
+                     "excess is taxable income (tuloverolaki 71 §).")

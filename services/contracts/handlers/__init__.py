@@ -14,6 +14,7 @@ from services.contracts.handlers.contracts import (
     claim_expenses,
     contract_document,
     contract_pdf,
+    decline_fee,
     get_contract,
     list_contracts,
     record_payment,
@@ -21,7 +22,7 @@ from services.contracts.handlers.contracts import (
     sign_contract,
 )
 from services.contracts.handlers.erasure import on_expert_erased, on_orderer_erased
-from services.contracts.handlers.income import clear_income_limit, income_summary, set_income_limit
+from services.contracts.handlers.income import clear_income_limit, income_check, income_summary, set_income_limit
 from services.contracts.handlers.legal_hold import legal_holds
 from services.contracts.handlers.payments import payment_batch, record_payment_batch
 from services.contracts.handlers.rates import (
@@ -39,6 +40,7 @@ from services.contracts.handlers.reactions import (
     cancel_contract,
     draft_contract,
 )
+from services.contracts.handlers.receipts import attach_receipt, receipt
 from services.orders import events as orders
 from services.registry import events as registry
 from shared.handling import Commands, Consumed, Queries
@@ -55,6 +57,8 @@ COMMANDS: Commands = {
     "amend_contract": (m.AmendContract, amend_contract),
     "set_income_limit": (m.SetIncomeLimit, set_income_limit),
     "clear_income_limit": (m.ClearIncomeLimit, clear_income_limit),
+    "attach_receipt": (m.AttachReceipt, attach_receipt),
+    "decline_fee": (m.DeclineFee, decline_fee),
 }
 
 QUERIES: Queries = {
@@ -68,6 +72,8 @@ QUERIES: Queries = {
     "contract_pdf": (m.ContractPdf, contract_pdf),
     "income_summary": (m.IncomeSummary, income_summary),
     "legal_holds": (m.LegalHolds, legal_holds),
+    "receipt": (m.Receipt, receipt),
+    "income_check": (m.IncomeCheck, income_check),
 }
 
 CONSUMES: Consumed = {
@@ -84,9 +90,35 @@ CONSUMES: Consumed = {
 }
 
 __all__ = [
-    "COMMANDS", "CONSUMES", "QUERIES", "amend_contract", "approve_expense_line", "approve_fee", "cancel_contract",
-    "claim_expenses", "clear_income_limit", "contract_document", "contract_pdf", "draft_contract", "expense_rates",
-    "get_contract", "income_summary", "list_contracts", "payment_batch", "publish_expense_rates",
-    "publish_rate_table", "rate_in_force", "rate_tables", "record_payment", "record_payment_batch",
-    "return_expense_line", "seed_default_rate_table", "seed_expense_rates", "set_income_limit", "sign_contract",
+    "COMMANDS",
+    "CONSUMES",
+    "QUERIES",
+    "amend_contract",
+    "approve_expense_line",
+    "approve_fee",
+    "attach_receipt",
+    "cancel_contract",
+    "claim_expenses",
+    "clear_income_limit",
+    "contract_document",
+    "contract_pdf",
+    "decline_fee",
+    "draft_contract",
+    "expense_rates",
+    "get_contract",
+    "income_check", "income_summary",
+    "list_contracts",
+    "payment_batch",
+    "publish_expense_rates",
+    "publish_rate_table",
+    "rate_in_force",
+    "rate_tables",
+    "receipt",
+    "record_payment",
+    "record_payment_batch",
+    "return_expense_line",
+    "seed_default_rate_table",
+    "seed_expense_rates",
+    "set_income_limit",
+    "sign_contract",
 ]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from services.contracts.handlers.income import limit_warning
 from services.contracts.handlers.views import contract_reply, contract_view, money
+from services.contracts.handlers.volunteering import volunteer_cap_warnings
 
 
 async def load_contract(source: Session | UnitOfWork, engagement_id: uuid.UUID) -> Contract:
@@ -66,10 +67,20 @@ async def claim_expenses(cmd: m.ClaimExpenses, ctx: CommandContext, deps: Deps) 
     return contract_reply(contract)
 
 
+async def decline_fee(cmd: m.DeclineFee, ctx: CommandContext, deps: Deps) -> dict[str, Any]:
+    """Decline the fee of one's own contract before it is approved: the engagement is volunteering (its
+    expert)."""
+    ctx.require_role(Role.expert)
+    contract = await load_contract(ctx.session, cmd.engagement_id)
+    contract.decline_fee(ctx.actor)
+    await ctx.session.save(contract, ctx.meta(engagement_id=cmd.engagement_id))
+    return contract_reply(contract)
+
+
 async def _reviewable(ctx: CommandContext, engagement_id: uuid.UUID) -> Contract:
     ctx.require_role(Role.orderer, Role.coordinator)
     contract = await load_contract(ctx.session, engagement_id)
-    if ctx.actor.role is Role.orderer and not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if ctx.actor.role is Role.orderer and not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's orderer or a coordinator may review its expenses")
     return contract
 
@@ -91,7 +102,7 @@ async def return_expense_line(cmd: m.ReturnExpenseLine, ctx: CommandContext, dep
     return contract_reply(contract)
 
 
-def _may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
+def may_see(actor_role: Role, actor_id: str, contract: Contract) -> bool:
     terms = contract.terms
     assert terms is not None
     return (actor_role is Role.coordinator
@@ -104,9 +115,11 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
     a coordinator)."""
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await load_contract(deps.uow, query.engagement_id)
-    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     view = contract_view(contract)
+    if ctx.actor.role in (Role.orderer, Role.coordinator):  # those who approve the lines
+        view["volunteer_cap_warnings"] = await volunteer_cap_warnings(deps, contract)
     if ctx.actor.role in (Role.expert, Role.coordinator):  # not the orderer: the limit is the expert's own affair
         view["income_limit_warning"] = await limit_warning(deps, contract)
     return view
@@ -115,7 +128,7 @@ async def get_contract(query: m.GetContract, ctx: QueryContext, deps: Deps) -> d
 async def _document(query: m.ContractDocument, ctx: QueryContext, deps: Deps) -> tuple[Contract, Document]:
     ctx.require_role(Role.coordinator, Role.expert, Role.orderer)
     contract = await load_contract(deps.uow, query.engagement_id)
-    if not _may_see(ctx.actor.role, ctx.actor.id, contract):
+    if not may_see(ctx.actor.role, ctx.actor.id, contract):
         raise Forbidden("only the contract's expert, its orderer or a coordinator may see it")
     return contract, contract.documents(query.version)[query.language]
 

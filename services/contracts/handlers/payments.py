@@ -15,6 +15,7 @@ from services.contracts.domain.terms import ZERO
 from services.contracts.events import PaymentBatchRecorded
 from services.contracts.handlers.income import contracts_of
 from services.contracts.handlers.views import money
+from services.contracts.handlers.volunteering import volunteer_shares
 from services.contracts.payments import RULES, Batch, Payment, batch_csv, batch_of
 from services.contracts.views import ContractRow
 from shared.errors import Conflict, invalid
@@ -59,7 +60,8 @@ async def payment_batch(query: m.PaymentBatch, ctx: QueryContext, deps: Deps) ->
     """The fees and approved expense lines not yet paid, per contract, each part with its tax character, to be
     paid on ``paid_on``; its id, which recording it names, and its CSV for payroll (a coordinator, payroll)."""
     ctx.require_role(*PAYROLL)
-    batch = batch_of((await _owing(deps, deps.uow)).values(), query.paid_on or deps.clock.today())
+    owing = (await _owing(deps, deps.uow)).values()
+    batch = batch_of(owing, query.paid_on or deps.clock.today(), await volunteer_shares(deps, deps.uow, owing))
     payments = [_payment_view(p) for p in batch.payments]
     if ctx.actor.role is Role.coordinator:  # that an expert has a limit is theirs and the coordinator's to know
         flagged = await _past_limits(deps, batch)
@@ -106,7 +108,8 @@ async def record_payment_batch(cmd: m.RecordPaymentBatch, ctx: CommandContext, d
     if recorded.recorded is not None:
         return _recorded_view(recorded.recorded, today)
     contracts = await _owing(deps, ctx.session)
-    batch = batch_of(contracts.values(), cmd.paid_on)
+    batch = batch_of(contracts.values(), cmd.paid_on,
+                     await volunteer_shares(deps, ctx.session, contracts.values()))
     if batch.batch_id != cmd.batch_id:
         raise Conflict(f"batch {cmd.batch_id} is no longer what is due on {cmd.paid_on}: something was approved "
                        "or paid since it was listed; list the batch again and export it again")

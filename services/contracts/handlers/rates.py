@@ -89,19 +89,19 @@ async def expense_rates(query: m.ListExpenseRates, ctx: QueryContext, deps: Deps
     return [_expense_rates_view(published) for published in rates.publications]
 
 
-async def _rate_tables(deps: Deps) -> RateTables:
+async def rate_tables_of(deps: Deps) -> RateTables:
     return await deps.uow.load(RateTables, RateTables.ID, must_exist=False)
 
 
 async def rate_tables(query: m.ListRateTables, ctx: QueryContext, deps: Deps) -> list[dict[str, Any]]:
     """Every recommended fee and expense table, oldest first (any role)."""
-    return [_table_view(table) for table in (await _rate_tables(deps)).tables]
+    return [_table_view(table) for table in (await rate_tables_of(deps)).tables]
 
 
 async def rate_in_force(query: m.RateInForce, ctx: QueryContext, deps: Deps) -> dict[str, Any]:
     """The recommended table in force on a date, today by default (any role)."""
     day = query.on or deps.clock.today()
-    table = (await _rate_tables(deps)).in_force(day)
+    table = (await rate_tables_of(deps)).in_force(day)
     if table is None:
         raise NotFound(f"no rate table is in force on {day}")
     return _table_view(table)

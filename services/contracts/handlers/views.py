@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from services.contracts.domain import ZERO, Contract, Party
 from services.contracts.domain.amendment import changed_terms
 from services.contracts.expenses import LineStatus
+from services.contracts.payments import RULES, Character
 
 if TYPE_CHECKING:
     pass
@@ -60,6 +61,10 @@ def contract_view(contract: Contract) -> dict[str, Any]:
             "meal_allowance": money(terms.meal_allowance),
             "start_time": terms.start_time.isoformat(timespec="minutes") if terms.start_time else None,
             "place": terms.place,
+            # The fee's tax character and the rule it came from (volunteering when the expert declined the fee).
+            "volunteering": contract.volunteering,
+            "tax_character": contract.declined.tax_character if contract.declined else "fee_income",
+            "tax_rule": contract.declined.rule if contract.declined else RULES[Character.fee_income],
         },
         "signed_by": {party.value: contract.signers.get(party) for party in Party},
         "signed_documents": {party.value: {"version": signed.document_version, "language": signed.document_language,
@@ -99,5 +104,7 @@ def expenses_view(contract: Contract) -> dict[str, Any]:
                       "kilometres": money(line.kilometres), "route": contract.route_of_line.get(number),
                       "hours_away": money(line.hours_away), "description": line.description,
                       "status": status.value, "returned_because": contract.returned_because.get(number),
-                      "paid": number in contract.paid_lines})
+                      "paid": number in contract.paid_lines,
+                      "receipts": [{"receipt_id": str(r.receipt_id), "content_type": r.content_type, "size": r.size,
+                                    "sha256": r.sha256} for r in contract.receipts.get(number, [])]})
     return {"lines": lines, **{f"{status.value}_total": money(total) for status, total in totals.items()}}

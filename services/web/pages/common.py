@@ -68,9 +68,14 @@ async def ask(request: Request, person: Person, subject: str, body: dict[str, An
     return await backend(request).ask(person, f"kokemus.{subject}", body or {})
 
 
+MAX_FILE_PART = 16 * 1024 * 1024
+
+
 async def posted(request: Request) -> FormData:
     """The posted form, once its token and origin check out."""
-    data = await request.form()
+    # A part may be a file larger than any the services take (a phone photo), so that the page can say so at its
+    # field instead of the whole post failing; Starlette keeps a part over 1 MiB in a temporary file.
+    data = await request.form(max_part_size=MAX_FILE_PART)
     if not csrf_valid(request.session, data.get(CSRF_FIELD)) or \
             not same_origin(request.headers.get("origin"), request.app.state.settings.web_public_url):
         raise FormTokenRefused
@@ -83,30 +88,35 @@ def redirect(url: str, notice: str | None = None, request: Request | None = None
     return RedirectResponse(url, status_code=303)
 
 
-Success = Callable[[Any], str]  # the command's result -> where to go next
+Success = Callable[[Any], str | Awaitable[str]]  # the command's result -> where to go next
+Check = Callable[[FormData], Awaitable[Problems]]  # what the page itself finds wrong before sending
 
 
 async def handle_form(request: Request, person: Person, form: Form, subject: str, template: str,
                       context: dict[str, Any], success: Success | str, notice: str,
                       extra: dict[str, Any] | None = None,
-                      prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None) -> Response:
+                      prepare: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+                      check: Check | None = None) -> Response:
     """Show the form (GET), or send its command (POST): on success a redirect with a notice, on an error
-    the same page with each problem next to its field (status 400, so that it is no silent success)."""
+    the same page with each problem next to its field (status 400, so that it is no silent success). ``check``
+    finds what cannot be sent at all (a file too large for a message), shown the same way."""
     values: dict[str, Any] = {}
     problems = Problems()
     if request.method == "POST":
         data = await posted(request)
-        values = {key: data.get(key) for key in data}
+        values = {key: data.get(key) for key in data if isinstance(data.get(key), str)}
         body = {**form.body(data), **(extra or {})}
         if prepare is not None:
             body = await prepare(body)
+        problems = await check(data) if check is not None else Problems()
         try:
-            result = await ask(request, person, subject, body)
+            result = None if problems else await ask(request, person, subject, body)
         except RemoteError as error:
             if error.code == "unauthenticated":
                 raise SignInRequired from None
             problems = problems_of(form, error)
-        else:
-            return redirect(success(result) if callable(success) else success, notice, request)
+        if not problems:
+            target = success(result) if callable(success) else success
+            return redirect(target if isinstance(target, str) else await target, notice, request)
     return render(request, template, {"form": form, "values": values, "problems": problems, **context},
                   person=person, status=400 if problems else 200)

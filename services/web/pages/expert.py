@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from services.web.backend import Person
 from services.web.forms import Field, Form
 from services.web.i18n import N_, gettext as _, language
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 from services.web.pages.registry_common import theme_names
 from services.web.pages.registry_expert import TASK_KINDS
 from services.web.rendering import render
+from shared.messaging.rpc import RemoteError
 
 DECLINE_FORM = Form(fields=(
     Field("reason", N_("Why do you decline?"), kind="textarea",
@@ -39,7 +43,27 @@ async def consent(request: Request) -> Response:
 async def offers(request: Request) -> Response:
     person = await acting_as(request, "expert")
     found = await ask(request, person, "orders.query.list_offers")
-    return render(request, "expert/offers.html", {"offers": found}, person=person)
+    checks = {offer["offer_id"]: await _income_check(request, person, offer) for offer in found
+              if offer["status"] == "open" and not offer.get("order_cancelled")}
+    return render(request, "expert/offers.html", {"offers": found, "checks": checks}, person=person)
+
+
+async def _income_check(request: Request, person: Person, offer: dict[str, Any]) -> dict[str, Any]:
+    """Whether the offer's fee would pass the expert's own monthly or yearly limit (contracts counts the fees),
+    asked in the expert's own name before they accept. When it cannot be told now, the page says so (an expert
+    relying on the warning must not take its absence for an all-clear)."""
+    fee = offer.get("fee") or {}
+    if not offer.get("date") or not offer.get("duration_hours"):
+        return {"unavailable": True}
+    body = {"expert_id": person.act.id, "on": offer["date"], "duration_hours": offer["duration_hours"],
+            **{name: fee[name] for name in ("hourly_fee", "fixed_fee") if fee.get(name) is not None}}
+    try:
+        checked: dict[str, Any] = await ask(request, person, "contracts.query.income_check", body)
+    except RemoteError as error:
+        if error.code == "unauthenticated":
+            raise
+        return {"unavailable": True}
+    return checked
 
 
 async def accept(request: Request) -> Response:

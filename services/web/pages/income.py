@@ -12,9 +12,12 @@ from services.web.i18n import N_, gettext as _
 from services.web.pages.common import acting_as, ask, handle_form, posted, redirect
 
 LIMIT_FORM = Form(fields=(
-    Field("annual_limit", N_("Your limit in euros of fees a year"), kind="number", width="short",
+    Field("annual_limit", N_("Your limit in euros of fees a year"), kind="number", width="short", required=False,
           hint=N_("For example the earnings limit of your pension or benefit. Only you and the coordinator see it; "
                   "expense reimbursements do not count.")),
+    Field("monthly_limit", N_("Your limit in euros of fees a month"), kind="number", width="short", required=False,
+          hint=N_("If your pension or benefit has a monthly earnings limit. You are warned before you accept an "
+                  "offer whose fee would pass it.")),
 ), submit=N_("Save the limit"))
 
 

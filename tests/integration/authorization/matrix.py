@@ -131,6 +131,10 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("contracts", "clear_income_limit"): {C, E},
     ("contracts", "income_summary"): {C, E},
     ("contracts", "legal_holds"): {C, E},
+    ("contracts", "attach_receipt"): {E},
+    ("contracts", "receipt"): {C, E, ORD},
+    ("contracts", "decline_fee"): {E},
+    ("contracts", "income_check"): {C, E},
     ("feedback", "submit_feedback"): {E},  # the self-assessment; the orderer's form is its orderer's alone
     ("feedback", "get_feedback"): {C, E, ORD},
     ("feedback", "my_feedback"): {E, ORD},  # one's own forms only: the body names no one
@@ -286,6 +290,11 @@ def bodies(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("contracts", "clear_income_limit"): {"expert_id": "maija"},
         ("contracts", "income_summary"): {"expert_id": "maija"},
         ("contracts", "legal_holds"): {"expert_id": "maija"},
+        ("contracts", "attach_receipt"): {**engagement, "line_no": 1, "data": "JVBERi0xLjQK"},
+        ("contracts", "decline_fee"): engagement,
+        ("contracts", "income_check"): {"expert_id": "maija", "on": str(TODAY), "duration_hours": "2",
+                                        "fixed_fee": "100"},
+        ("contracts", "receipt"): {**engagement, "receipt_id": "00000000-0000-4000-8000-000000000001"},
         ("feedback", "submit_feedback"): {**engagement, "form": "self_assessment", "ratings": ratings},
         ("feedback", "get_feedback"): engagement,
         ("feedback", "my_feedback"): {},

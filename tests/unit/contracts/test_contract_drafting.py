@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 
 from services.contracts import handlers as h, messages as m
+from services.contracts.payments import RULES, Character
 from services.orders import events as orders
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import Actor, Role
@@ -38,6 +39,7 @@ async def test_an_opened_engagement_gets_a_contract_at_the_recommended_rates(dep
         "cancellation_fee_share": "0.5", "duration_hours": "2", "task_date": "2026-04-01", "task_type": "lecture",
         "topic": "recovery", "remote": False, "expense_rates_id": "tax-free-2026", "per_diem_partial": "25.00",
         "per_diem_full": "54.00", "meal_allowance": "13.50", "start_time": None, "place": None,
+        "volunteering": False, "tax_character": "fee_income", "tax_rule": RULES[Character.fee_income],
     }
 
 
