@@ -2,6 +2,11 @@
 
 A command that names a ``command_id`` is answered once: its reply is stored in the command's own
 transaction, and the same command sent again (after a lost reply) gets that reply and records nothing new.
+
+A command that loses a race for an aggregate's version (another command or a consumed event recorded on the
+same stream meanwhile) is run again from the start, in a new transaction, against what is now recorded: it was
+rolled back whole, so running it again doubles nothing, and its rules are checked against the new state. Only
+after ``COMMAND_ATTEMPTS`` lost races is the caller told to try again.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.events import Actor
+from shared.eventstore.port import ConcurrencyConflict
 from shared.handling import CommandContext, CommandHandler, QueryContext, QueryHandler
 from shared.messaging.rpc import ok
 from shared.unit_of_work import UnitOfWork
+
+COMMAND_ATTEMPTS = 3
 
 
 class CommandReplies:
@@ -48,6 +56,16 @@ class Dispatcher:
 
     async def command(self, name: str, handler: CommandHandler, request: BaseModel, actor: Actor,
                       token: str | None = None) -> dict[str, Any]:
+        for attempt in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                return await self._command(name, handler, request, actor, token)
+            except ConcurrencyConflict:
+                if attempt == COMMAND_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _command(self, name: str, handler: CommandHandler, request: BaseModel, actor: Actor,
+                       token: str | None) -> dict[str, Any]:
         command_id: uuid.UUID | None = getattr(request, "command_id", None)
         async with self.uow.begin() as session:
             remembered = self.replies is not None and command_id is not None and session.connection is not None

@@ -57,6 +57,9 @@ MARKERS = {
     "EngagementOpened.topic": None,  # the order's topic as changed: OrderChanged.topic
     "EngagementOpened.place": None,  # the order's place as changed: OrderChanged.place
     "EngagementCancelled.reason": marker("cancelled"),
+    "EngagementChangeProposed.place": marker("proposed_place"),
+    "EngagementChangeAccepted.place": None,  # the place the expert accepted: EngagementChangeProposed.place
+    "EngagementChangeDeclined.reason": marker("change_declined"),
     "ContractAmended.place": marker("amended_place"),
     "IncomeLimitSet.annual_limit": "48213.57",  # an amount of euros, unlike any other in the flow
     "IncomeLimitSet.monthly_limit": "4017.79",
@@ -101,6 +104,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("registry", "orderers"): {"OrdererCredentialsGranted.orderer_name"},
     # Feedback's own report rows: the follow-up report averages the own-wellbeing rating.
     ("feedback", "forms"): {"FeedbackSubmitted.sealed_ratings"},
+    # And the report's rollup of them, by day and group (a day's sum may rest on one person's answer).
+    ("feedback", "rollup"): {"FeedbackSubmitted.sealed_ratings"},
 }
 
 
@@ -197,8 +202,15 @@ async def engage(nc) -> None:
     await once_seen(lambda: ask(nc, "contracts.cmd.sign_contract",
                                 {"actor": EXPERT, "engagement_id": engagement_id, "party": "expert"}))
     await ask(nc, "contracts.cmd.sign_contract", {"actor": ORDERER, "engagement_id": engagement_id, "party": "orderer"})
-    await ask(nc, "contracts.cmd.amend_contract", {"actor": COORDINATOR, "engagement_id": engagement_id,
-                                                   "place": m["ContractAmended.place"]})
+    # A change after acceptance, which the expert accepts (the contract is amended), and another she declines.
+    await ask(nc, "orders.cmd.change_order", {"actor": ORDERER, "order_id": order_id,
+                                              "place": m["EngagementChangeProposed.place"]})
+    await ask(nc, "orders.cmd.accept_change", {"actor": EXPERT, "engagement_id": engagement_id})
+    await ask(nc, "orders.cmd.change_order", {"actor": ORDERER, "order_id": order_id, "start_time": "15:00"})
+    await ask(nc, "orders.cmd.decline_change", {"actor": EXPERT, "engagement_id": engagement_id,
+                                                "reason": m["EngagementChangeDeclined.reason"]})
+    await once_seen(lambda: ask(nc, "contracts.cmd.amend_contract", {
+        "actor": COORDINATOR, "engagement_id": engagement_id, "place": m["ContractAmended.place"]}))
     await ask(nc, "contracts.cmd.set_income_limit", {"actor": EXPERT, "expert_id": "maija",
                                                      "annual_limit": m["IncomeLimitSet.annual_limit"],
                                                      "monthly_limit": m["IncomeLimitSet.monthly_limit"]})
