@@ -160,6 +160,15 @@ class PostgresEventReader(EventStore):
             )
             return await self._open_all(conn, records)
 
+    async def read_subject(self, subject_id: str) -> list[RecordedEvent]:
+        """Every event whose personal fields are sealed with ``subject_id``'s key, opened with it (None once
+        erased), in the order they were recorded: what this service holds about that person."""
+        async with self.pool.acquire() as conn:
+            records = await conn.fetch(
+                f"""SELECT {rows.SELECTED} FROM {self.schema}.events WHERE subject_id = $1
+                    ORDER BY transaction_id, position""", subject_id)
+            return await self._open_all(conn, records)
+
     async def published_by_id(self, event_id: uuid.UUID) -> Published | None:
         """One event as it is published (personal fields still sealed)."""
         async with self.pool.acquire() as conn:

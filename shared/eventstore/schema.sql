@@ -23,6 +23,9 @@ REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM CURRENT_USER;
 DROP TRIGGER IF EXISTS events_notify ON {schema}.events;
 DROP FUNCTION IF EXISTS {schema}.notify_events();
 
+-- A person's own events, for their right of access (PostgresEventReader.read_subject).
+CREATE INDEX IF NOT EXISTS events_subject ON {schema}.events (subject_id) WHERE subject_id IS NOT NULL;
+
 -- One key per data subject; shredding sets it to NULL and keeps the row, so no new personal data is
 -- accepted for an erased subject.
 CREATE TABLE IF NOT EXISTS {schema}.subject_keys (

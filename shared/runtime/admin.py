@@ -1,5 +1,5 @@
-"""What every service answers besides its own requests: its dead letters, replaying one, and verifying its
-hash chains (alone, and against the audit's copies of its stream heads)."""
+"""What every service answers besides its own requests: its dead letters, replaying one, verifying its hash
+chains (alone, and against the audit's copies of its stream heads), and a person's own events."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ class ListParkedEvents(Request):
 
 class RepublishParkedEvent(Command):
     event_id: uuid.UUID
+
+
+class MyEvents(Request):
+    pass
 
 
 class StreamHead(BaseModel):
@@ -109,6 +113,16 @@ async def check_heads(request: CheckHeads, ctx: QueryContext, deps: AdminDeps) -
             "intact": not breaks, "breaks": [b.__dict__ for b in breaks]}
 
 
+async def my_events(request: MyEvents, ctx: QueryContext, deps: AdminDeps) -> list[dict[str, Any]]:
+    """Every event this service recorded with personal data about the caller (sealed with their own key), opened:
+    their right of access to the history itself, not only to what the views show now. Fields another person's
+    key seals are in that person's events, never in these; after the caller's erasure their fields read None."""
+    ctx.require_role(Role.expert, Role.orderer, Role.organization_contact, Role.coordinator, Role.auditor)
+    return [{"event_type": event.event_type, "recorded_at": event.recorded_at.isoformat(),
+             "stream_id": event.stream_id, "data": event.payload.model_dump(mode="json"),
+             "erased": list(event.erased_fields)} for event in await deps.store.read_subject(ctx.actor.id)]
+
+
 COMMANDS: Commands = {
     "replay_dead_letter": (ReplayDeadLetter, replay_dead_letter),
     "republish_parked_event": (RepublishParkedEvent, republish_parked_event),
@@ -118,4 +132,5 @@ QUERIES: Queries = {
     "dead_letters": (ListDeadLetters, dead_letters),
     "verify": (Verify, verify),
     "check_heads": (CheckHeads, check_heads),
+    "my_events": (MyEvents, my_events),
 }

@@ -74,6 +74,18 @@ MARKERS = {
     "ContactDetailsSet.phone": "+358457391286",
 }
 
+# The planted values about the expert herself: her right of access (the "My data" page's sources, each asked in
+# her name) must hand every one of them over before her erasure, and none after.
+EXPERTS_OWN = (
+    "ExpertRegistered.name", "ExpertRegistered.email", "ExpertRegistered.phone", "ExpertRegistered.experience",
+    "ExpertListed.topics", "ExpertProfileChanged.themes", "ExpertProfileChanged.municipality",
+    "ExpertProfileChanged.introduction", "ExpertProfileChanged.cv", "ExpertProfileChanged.video_url",
+    "ProfileReturned.reason", "AvailabilityChanged.blackouts", "ExpertUnlisted.reason", "ExpertDeactivated.reason",
+    "OfferDeclined.reason", "EngagementCancelled.reason", "EngagementChangeDeclined.reason",
+    "IncomeLimitSet.annual_limit", "IncomeLimitSet.monthly_limit", "FeedbackSubmitted.free_text",
+    "FeedbackSubmitted.sealed_ratings", "ContactDetailsSet.email", "ContactDetailsSet.phone",
+)
+
 # Sealed fields this flow cannot fill, each with why and where else it is shown sealed.
 NOT_REACHED = {
     "ExpenseClaimFiled.route": "a claim comes after the task's day, which this flow's order (20 days ahead) has not "

@@ -10,17 +10,22 @@ decrypted projections, which ALLOWED names with the reason each is allowed.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
 from services import SERVICE_NAMES, definitions
+from services.web.pages.my_data import SOURCES
+from shared.messaging.rpc import RemoteError
 from shared.messaging.subjects import stream_name
 from tests.conftest import eventually, every_service
 from tests.integration.privacy_flow import (
     ALLOWED,
     COORDINATOR,
+    EXPERT,
+    EXPERTS_OWN,
     MARKERS,
     NOT_REACHED,
     ask,
@@ -35,6 +40,18 @@ pytestmark = pytest.mark.integration
 async def system(environment):
     async with every_service(environment, development_sign_in=True) as nc:  # the expert signs in too
         yield nc
+
+
+async def access_export(nc) -> str:
+    """What the expert's "My data" page gathers, asked in her name from the same sources, as text."""
+    answers = []
+    for _, subject, body in SOURCES["expert"]:
+        try:
+            answers.append(await ask(nc, subject, {"actor": EXPERT, **body(SimpleNamespace(act=SimpleNamespace(
+                id=EXPERT["id"])))}))
+        except RemoteError as error:  # after her erasure her profile is gone
+            answers.append(error.code)
+    return json.dumps(answers, ensure_ascii=False)
 
 
 def dsn_of(environment) -> str:
@@ -141,6 +158,10 @@ async def test_no_planted_marker_is_in_clear_on_the_bus_or_in_any_store_but_the_
     # Unlisted: the bank row is gone.
     assert "ExpertListed.topics in registry.bank" not in held
 
+    # Her right of access hands over every value about her, from every service (the history too).
+    export = await access_export(nc)
+    assert [field for field in EXPERTS_OWN if MARKERS[field] not in export] == []
+
     # Erased: the registry drops the expert's profile rows, feedback their own-wellbeing rating; what is left is
     # the orderer's name (orderers cannot be erased yet).
     await ask(nc, "registry.cmd.erase_expert", {"actor": COORDINATOR, "expert_id": "maija"})
@@ -149,6 +170,8 @@ async def test_no_planted_marker_is_in_clear_on_the_bus_or_in_any_store_but_the_
         _, held = await scan(nc, environment)
         return held if held == {"OrdererCredentialsGranted.orderer_name in registry.orderers"} else None
     await eventually(erased_everywhere, timeout=30)
+    export = await access_export(nc)
+    assert [field for field in EXPERTS_OWN if MARKERS[field] in export] == []
 
     # The identity service forgot her sign-ins too: the key her address was sealed with there is shredded.
     async def signed_ins_forgotten():

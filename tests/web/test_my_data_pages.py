@@ -15,7 +15,17 @@ def unavailable(_: dict) -> None:
     raise RemoteError("unavailable", "nobody answers on kokemus.contracts.query.list_contracts")
 
 
+def history(*events: dict) -> dict:
+    """Each service's answer to my_events: none of her events but the registry's and the orders'."""
+    return {f"{service}.query.my_events": list(events) if service in ("registry", "orders") else []
+            for service in ("registry", "orders", "contracts", "feedback", "notifications")}
+
+
+UNLISTED = {"event_type": "ExpertUnlisted", "recorded_at": "2026-11-02T10:00:00+00:00", "stream_id": "expert-maija",
+            "data": {"expert_id": "maija", "reason": "Tauko toiveesta"}, "erased": []}
+
 ANSWERS = {
+    **history(UNLISTED),
     "registry.query.get_expert": {"expert_id": "maija", "name": "Maija Mäkinen", "email": "maija@example.org"},
     "registry.query.consent_history": {"consents": [{"purpose": "bank_listing", "given_on": "2026-01-05"}]},
     "registry.query.who_viewed": [{"viewer_id": "rehtori", "kind": "view", "purpose": "finding_an_expert"}],
@@ -37,7 +47,8 @@ def test_the_expert_reads_and_downloads_what_every_service_holds_about_them():
         sign_in(client, email="maija@example.org")
         page = client.get("/expert/my-data")
         assert page.status_code == 200
-        for shown in ("Maija Mäkinen", "bank_listing", "rehtori", "Toipuminen", "1200.00", "maija@koti.fi"):
+        for shown in ("Maija Mäkinen", "bank_listing", "rehtori", "Toipuminen", "1200.00", "maija@koti.fi",
+                      "Minusta kirjattu rekisteriin", "ExpertUnlisted", "Tauko toiveesta"):
             assert shown in page.text, shown
         assert "Ei juuri nyt saatavilla" in page.text and "list_contracts" in page.text  # named, not hidden
         assert "Sähköpostiosoite" in page.text and "Kirjautumistapa" in page.text  # field names read in Finnish
@@ -66,6 +77,7 @@ def test_only_the_expert_opens_their_data_page():
 
 
 ORDERER_ANSWERS = {
+    **history(),
     "registry.query.my_record": {"orderer_id": "rehtori", "orderer_name": "Turun koulu", "email": "rehtori@turku.fi",
                                  "credentials_valid": True,
                                  "looked_at": [{"kind": "view", "expert_id": "maija", "purpose": "finding_an_expert"}]},
@@ -96,7 +108,8 @@ def test_an_orderer_and_a_contact_person_read_their_own_data_each_asked_in_their
         {(subject, "token-for-rehtori") for subject in ORDERER_ANSWERS}
 
     contact = {"registry.query.my_record": {"person_id": "olli", "name": "Olli Ohjaaja", "email": "olli@mieli.fi"},
-               "notifications.query.get_contact": {}, "identity.query.my_sign_ins": {"sign_ins": []}}
+               "notifications.query.get_contact": {}, "identity.query.my_sign_ins": {"sign_ins": []},
+               "registry.query.my_events": [], "notifications.query.my_events": []}
     services = FakeServices(acts=[capacity("organization_contact", "olli")], answers=contact)
     with web_client(services) as client:
         sign_in(client, email="olli@mieli.fi")

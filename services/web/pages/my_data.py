@@ -34,6 +34,15 @@ SIGN_INS = (N_("My sign-ins"), "identity.query.my_sign_ins", _nothing)
 MESSAGES = (N_("Messages to me"), "notifications.query.get_contact", _nothing)
 FEEDBACK = (N_("Feedback"), "feedback.query.my_feedback", _nothing)
 
+# Each service's events with personal data about the person, sealed with their own key (the kernel's my_events):
+# the history itself, beside what the views show now.
+HISTORY = {
+    service: (title, f"{service}.query.my_events", _nothing) for service, title in (
+        ("registry", N_("Recorded about me in the registry")), ("orders", N_("Recorded about me in orders")),
+        ("contracts", N_("Recorded about me in contracts")), ("feedback", N_("Recorded about me in feedback")),
+        ("notifications", N_("Recorded about me in messages")))
+}
+
 # (title, subject, body): what each service holds about the person, asked in their own name, by their role.
 SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
     "expert": (
@@ -48,6 +57,7 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
         (N_("Kept under a legal obligation"), "contracts.query.legal_holds", _own("expert_id")),
         MESSAGES,
         SIGN_INS,
+        *HISTORY.values(),
     ),
     "orderer": (
         (N_("My record"), "registry.query.my_record", _nothing),
@@ -57,11 +67,14 @@ SOURCES: dict[str, tuple[tuple[str, str, Body], ...]] = {
         FEEDBACK,
         MESSAGES,
         SIGN_INS,
+        *HISTORY.values(),
     ),
     "organization_contact": (
         (N_("My record"), "registry.query.my_record", _nothing),
         MESSAGES,
         SIGN_INS,
+        HISTORY["registry"],
+        HISTORY["notifications"],
     ),
 }
 
@@ -81,6 +94,8 @@ LABELS = {
     "year": N_("Year"), "texts": N_("Answers to free-text questions"), "choices": N_("Choices"),
     "free_text": N_("Free text"), "redacted_by": N_("Erased by the retention rule"), "ratings": N_("Ratings"),
     "what": N_("What"), "payments": N_("Payments"), "kept_after_erasure": N_("Kept after an erasure"),
+    "event_type": N_("What was recorded"), "recorded_at": N_("Recorded at"), "stream_id": N_("Record"),
+    "data": N_("Contents"), "erased": N_("Erased fields"),
 }
 
 # Values the services answer in English that the page shows in the reader's language, by their field's name:

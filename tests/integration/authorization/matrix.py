@@ -164,7 +164,9 @@ ALLOWED: dict[tuple[str, str], set[Role]] = {
     ("identity", "published_keys"): EVERYONE,
     ("identity", "my_sign_ins"): {K, E, ORD},  # one's own sign-ins only: the body names no one
     **{(service, name): ({C, S} if name in admin.COMMANDS else STAFF)
-       for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES]},
+       for service in SERVICE_NAMES for name in [*admin.COMMANDS, *admin.QUERIES] if name != "my_events"},
+    # One's own events only (the body names no one): any person, not a service or another system.
+    **{(service, "my_events"): {C, K, E, ORD, A} for service in SERVICE_NAMES},
 }
 
 
