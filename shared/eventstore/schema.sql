@@ -4,6 +4,8 @@
 
 CREATE INDEX IF NOT EXISTS events_log_order ON {schema}.events (transaction_id, position);
 CREATE INDEX IF NOT EXISTS events_engagement ON {schema}.events (engagement_id) WHERE engagement_id IS NOT NULL;
+-- A person's own events, for their right of access (PostgresEventReader.read_subject).
+CREATE INDEX IF NOT EXISTS events_subject ON {schema}.events (subject_id) WHERE subject_id IS NOT NULL;
 
 -- Append-only by the database itself, for the owning role too: no UPDATE, DELETE or TRUNCATE.
 CREATE OR REPLACE FUNCTION {schema}.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -22,9 +24,6 @@ REVOKE UPDATE, DELETE, TRUNCATE ON {schema}.events FROM CURRENT_USER;
 -- PostgresEventStore.wake_relay); an earlier release notified from a trigger, which serialized commits.
 DROP TRIGGER IF EXISTS events_notify ON {schema}.events;
 DROP FUNCTION IF EXISTS {schema}.notify_events();
-
--- A person's own events, for their right of access (PostgresEventReader.read_subject).
-CREATE INDEX IF NOT EXISTS events_subject ON {schema}.events (subject_id) WHERE subject_id IS NOT NULL;
 
 -- One key per data subject; shredding sets it to NULL and keeps the row, so no new personal data is
 -- accepted for an erased subject.
